@@ -1,0 +1,81 @@
+//! Command-line surface: `gpudeck [options]` and `gpudeck sim …`; parsing only.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "gpudeck", version, about = "Keyboard-driven console for Kubernetes GPU clusters")]
+pub struct Cli {
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use.
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// Namespace to start in.
+    #[arg(short = 'n', long, global = true)]
+    pub namespace: Option<String>,
+    /// Refuse every mutation.
+    #[arg(long, global = true)]
+    pub readonly: bool,
+    /// Use the embedded demo cluster even when a kubeconfig exists.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the embedded Kubernetes-compatible cluster for kubectl, tests and benchmarks.
+    Sim(SimArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ScenarioArg {
+    Demo,
+    Scale,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Address to listen on (loopback by default; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Write a kubeconfig for the sim here (admin context current, `gpudeck-sim-readonly` beside it).
+    #[arg(long)]
+    pub kubeconfig_out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "demo")]
+    pub scenario: ScenarioArg,
+    /// Nodes in the `scale` scenario.
+    #[arg(long, default_value_t = 500)]
+    pub nodes: usize,
+    /// Pods in the `scale` scenario.
+    #[arg(long, default_value_t = 50_000)]
+    pub pods: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Pod status updates per second.
+    #[arg(long, default_value_t = 0.0)]
+    pub churn: f64,
+    /// Append one JSON line per request to this file.
+    #[arg(long)]
+    pub request_log: Option<PathBuf>,
+    /// Serve plain HTTP instead of HTTPS (tokens are still required).
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// Fault: delay every request by this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fault: close every watch this many seconds after it starts (0 = never).
+    #[arg(long, default_value_t = 0)]
+    pub drop_watches_after: u64,
+    /// Fault: answer the next N API requests with 503.
+    #[arg(long, default_value_t = 0)]
+    pub error_burst: u64,
+    /// Changes kept for watch resumption; watching from an older resourceVersion gets 410 Expired.
+    #[arg(long, default_value_t = 8192)]
+    pub history: usize,
+}

@@ -1,0 +1,414 @@
+//! The controller loop: follows the store's changes and, every tick, schedules pending pods, steps the kubelet's
+//! timers, reconciles workloads, records events and applies status churn. The only writer besides the API.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, watch};
+
+use super::kubelet::{self, EventSpec};
+use super::object::{self, Stored};
+use super::resources::{self, ResourceId};
+use super::rng::Rng;
+use super::scheduler::{self, NodeView};
+use super::store::{ChangeKind, Key, Signal};
+use super::workloads::{self, Action};
+use super::world::World;
+use super::clock;
+
+const TICK: Duration = Duration::from_millis(200);
+/// How long an unschedulable pod waits before the scheduler tries it again.
+const SCHEDULE_RETRY_S: f64 = 10.0;
+
+const WORKLOADS: [ResourceId; 4] = [resources::DEPLOYMENTS, resources::REPLICASETS, resources::STATEFULSETS, resources::JOBS];
+
+pub struct Controllers {
+    world: Arc<World>,
+    rng: Rng,
+    /// Kubelet timers: (due in ms, pod) plus the due time per pod so a pod has at most one.
+    timers: BTreeSet<(i64, Key)>,
+    due: HashMap<Key, i64>,
+    /// Pending pods without a node, with the time of the next scheduling attempt.
+    unscheduled: HashMap<Key, f64>,
+    dirty: BTreeSet<Key>,
+    /// Owner uid → the objects it owns; uid → key for workloads.
+    owned: HashMap<String, BTreeSet<Key>>,
+    workloads_by_uid: HashMap<String, Key>,
+    /// (involved uid, reason, message) → event, so repeats count up instead of piling up.
+    events: HashMap<(String, &'static str, String), Key>,
+    /// Running pods churn picks from, refreshed now and then.
+    churn_pool: Vec<Key>,
+    churn_per_s: f64,
+    churn_debt: f64,
+}
+
+impl Controllers {
+    pub fn new(world: Arc<World>, churn_per_s: f64) -> Self {
+        let rng = Rng::derive(world.seed, "controllers");
+        Controllers {
+            world,
+            rng,
+            timers: BTreeSet::new(),
+            due: HashMap::new(),
+            unscheduled: HashMap::new(),
+            dirty: BTreeSet::new(),
+            owned: HashMap::new(),
+            workloads_by_uid: HashMap::new(),
+            events: HashMap::new(),
+            churn_pool: Vec::new(),
+            churn_per_s,
+            churn_debt: 0.0,
+        }
+    }
+
+    /// Runs until `shutdown` flips.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let mut rx = self.world.store.subscribe();
+        self.resync();
+        let mut ticker = tokio::time::interval(TICK);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ticks: u64 = 0;
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = shutdown.changed() => return,
+            }
+            if !self.drain(&mut rx) {
+                self.resync();
+            }
+            let now = clock::now_f64();
+            self.schedule(now);
+            self.fire_timers(now);
+            self.reconcile(now);
+            if ticks % 50 == 0 {
+                self.refresh_churn_pool();
+            }
+            self.churn(now);
+            ticks += 1;
+        }
+    }
+
+    /// Rebuilds every index from a snapshot (at start, and after falling behind the change stream).
+    fn resync(&mut self) {
+        let (_, objects) = self.world.store.snapshot();
+        self.owned.clear();
+        self.workloads_by_uid.clear();
+        let now = clock::now_f64();
+        for (key, obj) in objects.iter() {
+            self.index(key, None, Some(obj));
+            if key.0 == resources::PODS {
+                self.track_pod(key, &obj.value(), now);
+            }
+            if WORKLOADS.contains(&key.0) {
+                self.dirty.insert(key.clone());
+            }
+        }
+        self.refresh_churn_pool();
+    }
+
+    /// Applies queued changes to the indexes; false when the stream lagged and a resync is needed.
+    fn drain(&mut self, rx: &mut broadcast::Receiver<Signal>) -> bool {
+        let now = clock::now_f64();
+        loop {
+            match rx.try_recv() {
+                Ok(Signal::Change(change)) => {
+                    let key = &change.key;
+                    let current = (change.kind != ChangeKind::Deleted).then_some(&change.object);
+                    self.index(key, change.previous.as_ref(), current);
+                    match key.0 {
+                        resources::PODS => match current {
+                            Some(pod) => self.track_pod(key, &pod.value(), now),
+                            None => self.forget_pod(key),
+                        },
+                        resources::NODES => self.unscheduled.values_mut().for_each(|t| *t = now),
+                        res if WORKLOADS.contains(&res) && current.is_some() => {
+                            self.dirty.insert(key.clone());
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(Signal::Expire) => {}
+                Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed) => return true,
+                Err(broadcast::error::TryRecvError::Lagged(_)) => return false,
+            }
+        }
+    }
+
+    /// Keeps the ownership indexes current and marks the owner of a changed object dirty.
+    fn index(&mut self, key: &Key, previous: Option<&Arc<Stored>>, current: Option<&Arc<Stored>>) {
+        if let Some(owner) = previous.and_then(|p| p.owner_uid.clone()) {
+            if let Some(set) = self.owned.get_mut(&owner) {
+                set.remove(key);
+            }
+            self.mark_owner(&owner);
+        }
+        if WORKLOADS.contains(&key.0) {
+            if let Some(p) = previous {
+                self.workloads_by_uid.remove(&p.uid);
+            }
+            if let Some(c) = current {
+                self.workloads_by_uid.insert(c.uid.clone(), key.clone());
+            }
+        }
+        if let Some(c) = current
+            && let Some(owner) = c.owner_uid.clone()
+        {
+            self.owned.entry(owner.clone()).or_default().insert(key.clone());
+            self.mark_owner(&owner);
+        }
+    }
+
+    fn mark_owner(&mut self, owner_uid: &str) {
+        if let Some(k) = self.workloads_by_uid.get(owner_uid) {
+            self.dirty.insert(k.clone());
+        }
+    }
+
+    fn track_pod(&mut self, key: &Key, pod: &Value, now: f64) {
+        let bound = pod["spec"]["nodeName"].as_str().is_some_and(|n| !n.is_empty());
+        let finished = matches!(pod["status"]["phase"].as_str(), Some("Succeeded" | "Failed"));
+        if !bound && !finished && !pod["metadata"]["deletionTimestamp"].is_string() {
+            self.unscheduled.entry(key.clone()).or_insert(now);
+        } else {
+            self.unscheduled.remove(key);
+        }
+        let due = kubelet::next_due(pod, now);
+        self.set_timer(key, due);
+    }
+
+    fn forget_pod(&mut self, key: &Key) {
+        self.unscheduled.remove(key);
+        self.set_timer(key, None);
+    }
+
+    fn set_timer(&mut self, key: &Key, due: Option<f64>) {
+        if let Some(old) = self.due.remove(key) {
+            self.timers.remove(&(old, key.clone()));
+        }
+        if let Some(t) = due {
+            let ms = (t * 1000.0) as i64;
+            self.timers.insert((ms, key.clone()));
+            self.due.insert(key.clone(), ms);
+        }
+    }
+
+    fn schedule(&mut self, now: f64) {
+        let ready: Vec<Key> = self.unscheduled.iter().filter(|(_, t)| **t <= now).map(|(k, _)| k.clone()).collect();
+        if ready.is_empty() {
+            return;
+        }
+        let (_, objects) = self.world.store.snapshot();
+        let mut used: HashMap<String, u32> = HashMap::new();
+        for (_, pod) in objects.range(super::store::range(resources::PODS, None)) {
+            let node = pod.field(resources::PODS, "spec.nodeName").unwrap_or_default();
+            let phase = pod.field(resources::PODS, "status.phase").unwrap_or_default();
+            if pod.gpus > 0 && !node.is_empty() && !matches!(phase, "Succeeded" | "Failed") {
+                *used.entry(node.to_string()).or_default() += pod.gpus;
+            }
+        }
+        let mut nodes: Vec<NodeView> = objects
+            .range(super::store::range(resources::NODES, None))
+            .map(|(k, n)| NodeView::from_node(&n.value(), used.get(&k.2).copied().unwrap_or(0)))
+            .collect();
+        for key in ready {
+            let Some(stored) = objects.get(&key) else {
+                self.unscheduled.remove(&key);
+                continue;
+            };
+            let pod = stored.value();
+            match scheduler::place(&pod, &nodes) {
+                Ok(node) => {
+                    let mut bound = pod.clone();
+                    bound["spec"]["nodeName"] = json!(node);
+                    kubelet::set_creating(&mut bound, now);
+                    if self.world.store.replace(resources::PODS, bound, stored.rv).is_ok() {
+                        let ns = object::namespace(&pod);
+                        let message = format!("Successfully assigned {ns}/{} to {node}", key.2);
+                        self.record(&pod, &EventSpec { warning: false, reason: "Scheduled", message, component: "default-scheduler" }, now);
+                        if let Some(n) = nodes.iter_mut().find(|n| n.name == node) {
+                            n.gpu_used += stored.gpus;
+                        }
+                        self.unscheduled.remove(&key);
+                    }
+                }
+                Err(message) => {
+                    self.unscheduled.insert(key.clone(), now + SCHEDULE_RETRY_S);
+                    let mut next = pod.clone();
+                    let at = clock::rfc3339(now as i64);
+                    let since = pod["status"]["conditions"][0]["lastTransitionTime"].as_str().unwrap_or(&at).to_string();
+                    next["status"]["conditions"] = json!([{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                        "message": message, "lastProbeTime": null, "lastTransitionTime": since}]);
+                    if next != pod {
+                        let _ = self.world.store.replace(resources::PODS, next, stored.rv);
+                    }
+                    self.record(&pod, &EventSpec { warning: true, reason: "FailedScheduling", message, component: "default-scheduler" }, now);
+                }
+            }
+        }
+    }
+
+    fn fire_timers(&mut self, now: f64) {
+        let now_ms = (now * 1000.0) as i64;
+        while let Some((due, key)) = self.timers.first().cloned() {
+            if due > now_ms {
+                break;
+            }
+            self.timers.remove(&(due, key.clone()));
+            self.due.remove(&key);
+            let Some(stored) = self.world.store.get(&key) else { continue };
+            let pod = stored.value();
+            let step = kubelet::step(&pod, now);
+            let written = match &step.pod {
+                None => self.world.store.delete(&key, Some(stored.rv)).map(|_| ()),
+                Some(next) if *next == pod => Ok(()),
+                Some(next) => self.world.store.replace(resources::PODS, next.clone(), stored.rv).map(|_| ()),
+            };
+            match written {
+                Ok(()) => {
+                    for e in &step.events {
+                        self.record(&pod, e, now);
+                    }
+                    self.set_timer(&key, step.next);
+                }
+                // Someone else changed the pod meanwhile: look again shortly.
+                Err(_) => self.set_timer(&key, Some(now + 0.5)),
+            }
+        }
+    }
+
+    fn owned_objects(&self, uid: &str) -> Vec<(Key, Arc<Stored>)> {
+        self.owned
+            .get(uid)
+            .map(|keys| keys.iter().filter_map(|k| self.world.store.get(k).map(|o| (k.clone(), o))).collect())
+            .unwrap_or_default()
+    }
+
+    fn reconcile(&mut self, now: f64) {
+        let at = clock::rfc3339(now as i64);
+        let dirty = std::mem::take(&mut self.dirty);
+        for key in dirty {
+            let Some(stored) = self.world.store.get(&key) else { continue };
+            let obj = stored.value();
+            let owned = self.owned_objects(&stored.uid);
+            let actions = match key.0 {
+                resources::REPLICASETS => workloads::reconcile_replicaset(&obj, stored.rv, &owned, &mut self.rng),
+                resources::DEPLOYMENTS => {
+                    let rses: Vec<(Value, u64)> = owned.iter().filter(|(k, _)| k.0 == resources::REPLICASETS).map(|(_, o)| (o.value(), o.rv)).collect();
+                    workloads::reconcile_deployment(&obj, stored.rv, &rses, &at)
+                }
+                resources::STATEFULSETS => workloads::reconcile_statefulset(&obj, stored.rv, &owned),
+                resources::JOBS => workloads::reconcile_job(&obj, stored.rv, &owned, &mut self.rng, &at),
+                _ => Vec::new(),
+            };
+            self.apply(actions, now);
+        }
+    }
+
+    fn apply(&mut self, actions: Vec<Action>, now: f64) {
+        for action in actions {
+            match action {
+                Action::Create(res, obj) => {
+                    if let Err(e) = self.world.store.create(res, obj) {
+                        tracing::debug!("controller create failed: {e}");
+                    }
+                }
+                Action::Update(res, obj, rv) => {
+                    let key = (res, object::namespace(&obj).to_string(), object::name(&obj).to_string());
+                    if self.world.store.replace(res, obj, rv).is_err() {
+                        // Stale: reconcile again with the newer object next tick.
+                        self.dirty.insert(key);
+                    }
+                }
+                Action::Terminate(key) => {
+                    if let Some(stored) = self.world.store.get(&key) {
+                        let pod = stored.value();
+                        if !stored.terminating {
+                            let _ = self.world.store.replace(resources::PODS, workloads::terminating(&pod, now), stored.rv);
+                            let container = pod["spec"]["containers"][0]["name"].as_str().unwrap_or_default().to_string();
+                            let spec = EventSpec { warning: false, reason: "Killing", message: format!("Stopping container {container}"), component: "kubelet" };
+                            self.record(&pod, &spec, now);
+                        }
+                    }
+                }
+                Action::Event(involved, spec) => self.record(&involved, &spec, now),
+            }
+        }
+    }
+
+    /// Records an event, counting up a repeat of the same reason and message on the same object.
+    fn record(&mut self, involved: &Value, spec: &EventSpec, now: f64) {
+        let uid = involved["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+        let at = clock::rfc3339(now as i64);
+        let dedup = (uid.clone(), spec.reason, spec.message.clone());
+        if let Some(key) = self.events.get(&dedup).cloned()
+            && let Some(existing) = self.world.store.get(&key)
+        {
+            let mut ev = existing.value();
+            ev["count"] = json!(ev["count"].as_i64().unwrap_or(1) + 1);
+            ev["lastTimestamp"] = json!(at);
+            let _ = self.world.store.replace(resources::EVENTS, ev, existing.rv);
+            return;
+        }
+        let name = object::name(involved);
+        let namespace = match object::namespace(involved) {
+            "" => "default",
+            ns => ns,
+        };
+        let event_name = format!("{name}.{:016x}", self.rng.next_u64());
+        let host = involved["spec"]["nodeName"].as_str().unwrap_or_default();
+        let mut source = json!({"component": spec.component});
+        if spec.component == "kubelet" && !host.is_empty() {
+            source["host"] = json!(host);
+        }
+        let ev = json!({
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": event_name, "namespace": namespace},
+            "involvedObject": {"kind": involved["kind"], "namespace": object::namespace(involved), "name": name, "uid": uid,
+                "apiVersion": involved["apiVersion"], "resourceVersion": involved["metadata"]["resourceVersion"]},
+            "reason": spec.reason, "message": spec.message, "source": source,
+            "firstTimestamp": at, "lastTimestamp": at, "count": 1,
+            "type": if spec.warning { "Warning" } else { "Normal" },
+            "eventTime": null, "reportingComponent": spec.component, "reportingInstance": host,
+        });
+        if self.world.store.create(resources::EVENTS, ev).is_ok() {
+            self.events.insert(dedup, (resources::EVENTS, namespace.to_string(), event_name));
+        }
+    }
+
+    fn refresh_churn_pool(&mut self) {
+        if self.churn_per_s <= 0.0 {
+            return;
+        }
+        let (_, objects) = self.world.store.snapshot();
+        self.churn_pool = objects
+            .range(super::store::range(resources::PODS, None))
+            .filter(|(_, p)| p.ready && !p.terminating)
+            .map(|(k, _)| k.clone())
+            .collect();
+    }
+
+    /// `--churn`: that many pod status updates per second, each a container restart of a running pod.
+    fn churn(&mut self, now: f64) {
+        if self.churn_pool.is_empty() {
+            return;
+        }
+        self.churn_debt += self.churn_per_s * TICK.as_secs_f64();
+        while self.churn_debt >= 1.0 {
+            self.churn_debt -= 1.0;
+            let key = &self.churn_pool[self.rng.below(self.churn_pool.len() as u64) as usize];
+            let Some(stored) = self.world.store.get(key) else { continue };
+            let pod = stored.value();
+            let Some(started) = pod["status"]["containerStatuses"][0]["state"]["running"]["startedAt"].as_str().and_then(clock::parse_rfc3339) else {
+                continue;
+            };
+            let restarts = pod["status"]["containerStatuses"][0]["restartCount"].as_i64().unwrap_or(0);
+            let container = pod["spec"]["containers"][0]["name"].as_str().unwrap_or_default().to_string();
+            let last = kubelet::terminated("Error", 1, started, now, &pod, &container, restarts);
+            let mut next = pod.clone();
+            kubelet::set_running(&mut next, now, restarts + 1, last);
+            let _ = self.world.store.replace(resources::PODS, next, stored.rv);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The DCGM exporter behind the API server's service proxy: Prometheus text per GPU, consistent with which pods
+//! hold which GPUs on each node, moving with time.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+use super::clock;
+use super::error::ApiError;
+use super::http::{self, Reply};
+use super::logtext::{self, Profile};
+use super::object::{self, Stored};
+use super::resources::{self, RESOURCES};
+use super::rng;
+use super::store::{self, Objects};
+use super::world::World;
+
+pub const SERVICE: &str = "nvidia-dcgm-exporter";
+pub const NAMESPACE: &str = "gpu-operator";
+pub const PRODUCT_LABEL: &str = "nvidia.com/gpu.product";
+pub const DRIVER: &str = "550.127.05";
+/// The GPU that reports an XID error in every scenario: the fourth GPU of the first GPU node.
+const XID_GPU: u32 = 3;
+
+/// `/api/v1/namespaces/{ns}/services/{name[:port]}/proxy/{path}`.
+pub fn proxy(world: &Arc<World>, namespace: &str, service: &str, path: &str) -> Result<Reply, ApiError> {
+    let name = service.split(':').next().unwrap_or(service);
+    let key = (resources::SERVICES, namespace.to_string(), name.to_string());
+    if world.store.get(&key).is_none() {
+        return Err(ApiError::not_found(&RESOURCES[resources::SERVICES], name));
+    }
+    if name != SERVICE || namespace != NAMESPACE || path != "metrics" {
+        return Err(ApiError::unavailable(format!("error trying to reach service: no endpoints serve {namespace}/{name} path /{path}")));
+    }
+    let (_, objects) = world.store.snapshot();
+    Ok(http::respond(200, "text/plain; version=0.0.4; charset=utf-8", render(world.seed, &objects, clock::now())))
+}
+
+/// One GPU as the exporter sees it.
+struct Gpu<'a> {
+    node: &'a str,
+    index: u32,
+    model: &'a str,
+    fb_total_mib: f64,
+    holder: Option<(String, String, String, Profile)>,
+}
+
+fn model_name(product_label: &str) -> (&'static str, f64) {
+    if product_label.contains("A100") {
+        ("NVIDIA A100-SXM4-80GB", 81920.0)
+    } else if product_label.contains("L4") {
+        ("NVIDIA L4", 23034.0)
+    } else {
+        ("NVIDIA H100 80GB HBM3", 81559.0)
+    }
+}
+
+/// GPUs of every GPU node, each assigned to the pods bound there in creation order (the device plugin's order).
+fn gpus(objects: &Objects) -> Vec<Gpu<'_>> {
+    let mut holders: BTreeMap<&str, Vec<(&store::Key, &Arc<Stored>)>> = BTreeMap::new();
+    for (key, pod) in objects.range(store::range(resources::PODS, None)) {
+        if pod.gpus > 0 && pod.field(resources::PODS, "status.phase") == Some("Running") {
+            holders.entry(pod.field(resources::PODS, "spec.nodeName").unwrap_or_default()).or_default().push((key, pod));
+        }
+    }
+    let mut out = Vec::new();
+    for (key, node) in objects.range(store::range(resources::NODES, None)) {
+        let Some(product) = node.labels.get(PRODUCT_LABEL) else { continue };
+        let value = node.value();
+        let count: u32 = value["status"]["capacity"][object::GPU].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let (model, fb) = model_name(product);
+        let mut pods = holders.remove(key.2.as_str()).unwrap_or_default();
+        pods.sort_by_key(|(_, p)| p.rv);
+        let mut slots = pods.iter().flat_map(|(k, p)| {
+            let v = p.value();
+            let container = v["spec"]["containers"][0]["name"].as_str().unwrap_or_default().to_string();
+            let profile = logtext::profile(&v);
+            std::iter::repeat_n((k.1.clone(), k.2.clone(), container, profile), p.gpus as usize)
+        });
+        for index in 0..count {
+            out.push(Gpu { node: &key.2, index, model, fb_total_mib: fb, holder: slots.next() });
+        }
+    }
+    out
+}
+
+/// The exporter's text at time `now`.
+pub fn render(seed: u64, objects: &Objects, now: i64) -> String {
+    let gpus = gpus(objects);
+    let first_node = gpus.first().map(|g| g.node.to_string()).unwrap_or_default();
+    let step = now / 5;
+    let samples: Vec<(String, [f64; 6])> = gpus
+        .iter()
+        .map(|g| {
+            let id = format!("{}/{}", g.node, g.index);
+            let n = |k: &str| rng::noise(seed, &format!("{id}/{k}"), step);
+            let (util, fb_share) = match g.holder.as_ref().map(|h| h.3) {
+                Some(Profile::Train) => (88.0 + 11.0 * n("u"), 0.74 + 0.1 * n("m")),
+                Some(_) => (25.0 + 45.0 * n("u"), 0.2 + 0.25 * n("m")),
+                None => (0.0, 0.006),
+            };
+            let fb_used = (g.fb_total_mib * fb_share).round();
+            let temp = (33.0 + util * 0.45 + 3.0 * n("t")).round();
+            let power = (70.0 + util * 6.2 + 15.0 * n("p")).round();
+            let xid = if g.node == first_node && g.index == XID_GPU { 79.0 } else { 0.0 };
+            (labels(seed, g), [util.round(), fb_used, g.fb_total_mib - fb_used, temp, power, xid])
+        })
+        .collect();
+    let metrics = [
+        ("DCGM_FI_DEV_GPU_UTIL", "GPU utilization (in %)."),
+        ("DCGM_FI_DEV_FB_USED", "Framebuffer memory used (in MiB)."),
+        ("DCGM_FI_DEV_FB_FREE", "Framebuffer memory free (in MiB)."),
+        ("DCGM_FI_DEV_GPU_TEMP", "GPU temperature (in C)."),
+        ("DCGM_FI_DEV_POWER_USAGE", "Power draw (in W)."),
+        ("DCGM_FI_DEV_XID_ERRORS", "Value of the last XID error encountered."),
+    ];
+    let mut out = String::new();
+    for (i, (name, help)) in metrics.iter().enumerate() {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for (labels, values) in &samples {
+            let _ = writeln!(out, "{name}{{{labels}}} {}", values[i]);
+        }
+    }
+    out
+}
+
+fn labels(seed: u64, g: &Gpu) -> String {
+    let uuid = rng::Rng::new(seed ^ rng::hash(&format!("{}/{}", g.node, g.index))).uuid();
+    let mut text = format!(
+        "gpu=\"{}\",UUID=\"GPU-{uuid}\",pci_bus_id=\"00000000:{:02X}:00.0\",device=\"nvidia{}\",modelName=\"{}\",Hostname=\"{}\",DCGM_FI_DRIVER_VERSION=\"{DRIVER}\"",
+        g.index,
+        0x18 + g.index * 0x10,
+        g.index,
+        g.model,
+        g.node
+    );
+    if let Some((ns, pod, container, _)) = &g.holder {
+        let _ = write!(text, ",container=\"{container}\",namespace=\"{ns}\",pod=\"{pod}\"");
+    }
+    text
+}
+
+/// Parses exporter text into (metric, labels, value) triples (tests and benches read it back with this).
+pub fn parse(text: &str) -> Vec<(String, BTreeMap<String, String>, f64)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| {
+            let (head, value) = l.rsplit_once(' ')?;
+            let (name, rest) = head.split_once('{')?;
+            let labels = rest
+                .trim_end_matches('}')
+                .split("\",")
+                .filter_map(|kv| {
+                    let (k, v) = kv.split_once("=\"")?;
+                    Some((k.to_string(), v.trim_end_matches('"').to_string()))
+                })
+                .collect();
+            Some((name.to_string(), labels, value.parse().ok()?))
+        })
+        .collect()
+}

@@ -1,0 +1,470 @@
+//! The clusters the sim starts with: `demo` (a small GPU cluster with every failure an operator meets) and `scale`
+//! (as many nodes and pods as asked). Objects are created by running the real reconcilers once and fast-forwarding
+//! each pod's lifecycle into the past, so the result looks like a cluster that has been running for days.
+
+use serde_json::{Value, json};
+
+use super::dcgm;
+use super::kubelet::{self, Behavior};
+use super::logtext::LOG_PROFILE;
+use super::object::{self, GPU};
+use super::resources::{self, ResourceId};
+use super::rng::Rng;
+use super::scheduler::{self, NodeView};
+use super::store::Store;
+use super::workloads::{self, Action};
+use super::clock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Demo,
+    Scale,
+}
+
+/// Builds a scenario into an empty store.
+pub struct Builder<'a> {
+    store: &'a Store,
+    rng: Rng,
+    now: f64,
+    nodes: Vec<NodeView>,
+}
+
+/// A workload's pod template knobs.
+#[derive(Clone)]
+struct Pods {
+    image: String,
+    gpus: u32,
+    pool: Option<&'static str>,
+    behavior: Option<&'static str>,
+    log: &'static str,
+    run_seconds: Option<u64>,
+    restart: &'static str,
+}
+
+impl Pods {
+    fn new(image: &str) -> Self {
+        Pods { image: image.into(), gpus: 0, pool: None, behavior: None, log: "serve", run_seconds: None, restart: "Always" }
+    }
+    fn gpus(mut self, n: u32, pool: &'static str) -> Self {
+        self.gpus = n;
+        self.pool = Some(pool);
+        self
+    }
+    fn pool(mut self, pool: &'static str) -> Self {
+        self.pool = Some(pool);
+        self
+    }
+    fn behavior(mut self, b: &'static str) -> Self {
+        self.behavior = Some(b);
+        self
+    }
+    fn job(mut self, run_seconds: u64) -> Self {
+        self.log = "train";
+        self.run_seconds = Some(run_seconds);
+        self.restart = "Never";
+        self
+    }
+    fn log(mut self, log: &'static str) -> Self {
+        self.log = log;
+        self
+    }
+
+    fn template(&self, app: &str) -> Value {
+        let mut container = json!({"name": app.split('-').next().unwrap_or(app), "image": self.image,
+            "resources": {"requests": {"cpu": if self.gpus > 0 { "8" } else { "250m" }, "memory": if self.gpus > 0 { "64Gi" } else { "512Mi" }}}});
+        let mut spec = json!({"containers": [], "restartPolicy": self.restart});
+        if self.gpus > 0 {
+            container["resources"]["limits"] = json!({GPU: self.gpus.to_string()});
+            spec["tolerations"] = json!([{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}]);
+        }
+        spec["containers"] = json!([container]);
+        if let Some(pool) = self.pool {
+            spec["nodeSelector"] = json!({"gpudeck.io/pool": pool});
+        }
+        let mut annotations = json!({LOG_PROFILE: self.log});
+        if let Some(b) = self.behavior {
+            annotations[kubelet::BEHAVIOR] = json!(b);
+        }
+        if let Some(s) = self.run_seconds {
+            annotations[kubelet::RUN_SECONDS] = json!(s.to_string());
+        }
+        json!({"metadata": {"labels": {"app": app}, "annotations": annotations}, "spec": spec})
+    }
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(store: &'a Store, seed: u64) -> Self {
+        Builder { store, rng: Rng::derive(seed, "scenario"), now: clock::now_f64(), nodes: Vec::new() }
+    }
+
+    fn ago(&self, seconds: f64) -> String {
+        clock::rfc3339((self.now - seconds) as i64)
+    }
+
+    fn put(&self, res: ResourceId, obj: Value) -> Option<Value> {
+        match self.store.create(res, obj) {
+            Ok(stored) => Some(stored.value()),
+            Err(e) => {
+                tracing::warn!("scenario object rejected: {e}");
+                None
+            }
+        }
+    }
+
+    fn namespace(&self, name: &str, age_days: f64) {
+        self.put(resources::NAMESPACES, json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "creationTimestamp": self.ago(age_days * 86400.0), "labels": {"kubernetes.io/metadata.name": name}},
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}));
+    }
+
+    /// A node; `gpus` > 0 makes it a tainted GPU node of `product`.
+    #[allow(clippy::too_many_arguments)]
+    fn node(&mut self, name: &str, pool: &str, gpus: u32, product: &str, ready: bool, disk_pressure: bool, control_plane: bool, age_days: f64) {
+        let mut labels = json!({"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+            "gpudeck.io/pool": pool, "node.kubernetes.io/instance-type": if gpus == 8 { "p5.48xlarge" } else if gpus > 0 { "p4de.24xlarge" } else { "m7i.8xlarge" },
+            "topology.kubernetes.io/zone": format!("us-east-1{}", ['a', 'b', 'c'][(crate::sim::rng::hash(name) % 3) as usize])});
+        let mut taints = Vec::new();
+        let mut capacity = json!({"cpu": if gpus > 0 { "192" } else { "32" }, "memory": if gpus > 0 { "2097152Mi" } else { "131072Mi" }, "pods": "110", "ephemeral-storage": "1920Gi"});
+        if gpus > 0 {
+            labels[dcgm::PRODUCT_LABEL] = json!(product);
+            labels["nvidia.com/gpu.count"] = json!(gpus.to_string());
+            labels["nvidia.com/gpu.present"] = json!("true");
+            capacity[GPU] = json!(gpus.to_string());
+            taints.push(json!({"key": GPU, "value": "present", "effect": "NoSchedule"}));
+        }
+        if control_plane {
+            labels["node-role.kubernetes.io/control-plane"] = json!("");
+        }
+        let since = self.ago(age_days * 86400.0);
+        let recent = self.ago(1800.0);
+        let heartbeat = self.ago(20.0);
+        let cond = |kind: &str, status: &str, reason: &str, message: &str, at: &str| {
+            json!({"type": kind, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": heartbeat, "lastTransitionTime": at})
+        };
+        let ready_cond = if ready {
+            cond("Ready", "True", "KubeletReady", "kubelet is posting ready status", &since)
+        } else {
+            taints.push(json!({"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule", "timeAdded": recent}));
+            taints.push(json!({"key": "node.kubernetes.io/unreachable", "effect": "NoExecute", "timeAdded": recent}));
+            cond("Ready", "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.", &recent)
+        };
+        let pressure = if disk_pressure {
+            taints.push(json!({"key": "node.kubernetes.io/disk-pressure", "effect": "NoSchedule", "timeAdded": recent}));
+            cond("DiskPressure", "True", "KubeletHasDiskPressure", "kubelet has disk pressure", &recent)
+        } else {
+            cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", &since)
+        };
+        let node = json!({"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": labels, "creationTimestamp": since,
+                "annotations": {"node.alpha.kubernetes.io/ttl": "0", "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+            "spec": {"podCIDR": format!("10.244.{}.0/24", self.nodes.len()), "providerID": format!("aws:///us-east-1a/i-0{:016x}", self.rng.next_u64()), "taints": taints},
+            "status": {"capacity": capacity, "allocatable": capacity,
+                "conditions": [cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", &since), pressure,
+                    cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", &since), ready_cond],
+                "addresses": [{"type": "InternalIP", "address": kubelet::node_ip(name)}, {"type": "Hostname", "address": name}],
+                "nodeInfo": {"kubeletVersion": "v1.32.4", "kubeProxyVersion": "v1.32.4", "containerRuntimeVersion": "containerd://1.7.27",
+                    "osImage": "Ubuntu 22.04.5 LTS", "kernelVersion": "6.8.0-1021-aws", "operatingSystem": "linux", "architecture": "amd64",
+                    "machineID": format!("{:032x}", self.rng.next_u64()), "systemUUID": self.rng.uuid(), "bootID": self.rng.uuid()}}});
+        if let Some(stored) = self.put(resources::NODES, node) {
+            self.nodes.push(NodeView::from_node(&stored, 0));
+        }
+    }
+
+    /// Binds and fast-forwards a new pod created `age` seconds ago, then stores it.
+    fn settle_pod(&mut self, mut pod: Value, age: f64) {
+        let created = self.now - age;
+        pod["metadata"]["creationTimestamp"] = json!(clock::rfc3339(created as i64));
+        match scheduler::place(&pod, &self.nodes) {
+            Err(message) => {
+                pod["status"] = json!({"phase": "Pending", "qosClass": "Burstable", "conditions": [{"type": "PodScheduled", "status": "False",
+                    "reason": "Unschedulable", "message": message, "lastProbeTime": null, "lastTransitionTime": clock::rfc3339(created as i64)}]});
+            }
+            Ok(node) => {
+                pod["spec"]["nodeName"] = json!(node);
+                pod["metadata"]["uid"] = json!(self.rng.uuid());
+                self.fast_forward(&mut pod, created);
+                // Finished pods have given their GPUs back.
+                if !matches!(pod["status"]["phase"].as_str(), Some("Succeeded" | "Failed"))
+                    && let Some(n) = self.nodes.iter_mut().find(|n| n.name == node)
+                {
+                    n.gpu_used += object::gpu_request(&pod["spec"]);
+                }
+            }
+        }
+        self.put(resources::PODS, pod);
+    }
+
+    /// Puts a bound pod into the state its behaviour would have reached by now.
+    fn fast_forward(&mut self, pod: &mut Value, created: f64) {
+        let start = created + 4.0;
+        let image = pod["spec"]["containers"][0]["image"].as_str().unwrap_or_default().to_string();
+        if super::images::pull_error(&image).is_some() {
+            kubelet::set_creating(pod, created);
+            for t in [created + 2.0, created + 22.0] {
+                if let Some(next) = kubelet::step(pod, t).pod {
+                    *pod = next;
+                }
+            }
+            return;
+        }
+        match (kubelet::behavior(pod), kubelet::run_seconds(pod, 0)) {
+            (Behavior::CrashLoop | Behavior::Oom, _) => {
+                let reason = if kubelet::behavior(pod) == Behavior::Oom { "OOMKilled" } else { "Error" };
+                // Restarts so far, at the capped back-off, and a last crash recent enough to still be backing off.
+                let restarts = (((self.now - start) / 170.0) as i64).clamp(1, 400);
+                let finished = self.now - 5.0 - 20.0 * self.rng.unit();
+                let run = kubelet::run_seconds(pod, restarts - 1).unwrap_or(5.0);
+                kubelet::set_crashloop(pod, restarts, reason, finished - run, finished);
+            }
+            (b, Some(run)) if start + run <= self.now && pod["spec"]["restartPolicy"] != "Always" => {
+                kubelet::set_finished(pod, b == Behavior::Normal, start, start + run);
+            }
+            _ => kubelet::set_running(pod, start, 0, json!({})),
+        }
+    }
+
+    /// Creates an owner and runs its reconciler (and its ReplicaSet's) once, settling the pods it asks for.
+    fn workload(&mut self, res: ResourceId, obj: Value, age: f64) -> Option<Value> {
+        let mut obj = obj;
+        obj["metadata"]["creationTimestamp"] = json!(self.ago(age));
+        super::defaults::apply(res, &mut obj);
+        let owner = self.put(res, obj)?;
+        let rv = owner["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
+        let at = self.ago(age);
+        let actions = match res {
+            resources::DEPLOYMENTS => workloads::reconcile_deployment(&owner, rv, &[], &at),
+            resources::STATEFULSETS => workloads::reconcile_statefulset(&owner, rv, &[]),
+            resources::JOBS => workloads::reconcile_job(&owner, rv, &[], &mut self.rng, &at),
+            _ => workloads::reconcile_replicaset(&owner, rv, &[], &mut self.rng),
+        };
+        for action in actions {
+            if let Action::Create(child_res, mut child) = action {
+                if child_res == resources::PODS {
+                    let spread = age.min(86400.0) * 0.02 * self.rng.unit();
+                    self.settle_pod(child, age - spread);
+                } else {
+                    child["metadata"]["creationTimestamp"] = json!(self.ago(age));
+                    self.workload(child_res, child, age);
+                }
+            }
+        }
+        Some(owner)
+    }
+
+    fn deployment(&mut self, ns: &str, name: &str, replicas: i64, pods: &Pods, age: f64) {
+        self.workload(resources::DEPLOYMENTS, json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": ns, "labels": {"app": name}},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}}, "template": pods.template(name)}}), age);
+    }
+
+    fn statefulset(&mut self, ns: &str, name: &str, replicas: i64, pods: &Pods, age: f64) {
+        self.workload(resources::STATEFULSETS, json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": name, "namespace": ns, "labels": {"app": name}},
+            "spec": {"replicas": replicas, "serviceName": name, "selector": {"matchLabels": {"app": name}}, "template": pods.template(name)}}), age);
+    }
+
+    /// A job created `age` seconds ago whose pods run `pods.run_seconds`; finished jobs get their final status.
+    fn job(&mut self, ns: &str, name: &str, completions: i64, backoff_limit: i64, pods: &Pods, age: f64) {
+        let owner = self.workload(resources::JOBS, json!({"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": name, "namespace": ns, "labels": {"app": name}},
+            "spec": {"completions": completions, "parallelism": completions, "backoffLimit": backoff_limit, "template": pods.template(name)}}), age);
+        let Some(mut job) = owner else { return };
+        let run = pods.run_seconds.unwrap_or(0) as f64;
+        let started = self.now - age + 2.0;
+        let mut status = json!({"startTime": clock::rfc3339(started as i64), "active": completions, "ready": completions, "terminating": 0, "uncountedTerminatedPods": {}});
+        let finished_at = clock::rfc3339((started + 2.0 + run) as i64);
+        if started + 4.0 + run <= self.now {
+            if pods.behavior == Some("fail") {
+                // The first pods fail, and so do the retries up to the back-off limit.
+                for _ in 0..backoff_limit {
+                    let retry = workloads::pod_from_template(&job, resources::JOBS, &format!("{name}-{}", self.rng.suffix(5)), &job["spec"]["template"],
+                        &[("job-name", name.to_string()), ("batch.kubernetes.io/job-name", name.to_string())]);
+                    self.settle_pod(retry, age - run - 10.0);
+                }
+                status = json!({"startTime": status["startTime"], "failed": completions + backoff_limit, "active": 0, "ready": 0, "terminating": 0, "uncountedTerminatedPods": {},
+                    "conditions": [{"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": finished_at, "lastTransitionTime": finished_at},
+                                   {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": finished_at, "lastTransitionTime": finished_at}]});
+            } else {
+                status = json!({"startTime": status["startTime"], "completionTime": finished_at, "succeeded": completions, "active": 0, "ready": 0, "terminating": 0, "uncountedTerminatedPods": {},
+                    "conditions": [{"type": "SuccessCriteriaMet", "status": "True", "reason": "CompletionsReached", "message": "Reached expected number of succeeded pods", "lastProbeTime": finished_at, "lastTransitionTime": finished_at},
+                                   {"type": "Complete", "status": "True", "reason": "CompletionsReached", "message": "Reached expected number of succeeded pods", "lastProbeTime": finished_at, "lastTransitionTime": finished_at}]});
+            }
+        }
+        let rv = job["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
+        job["status"] = status;
+        job["spec"]["selector"] = json!({"matchLabels": {"batch.kubernetes.io/controller-uid": job["metadata"]["uid"]}});
+        let _ = self.store.replace(resources::JOBS, job, rv);
+    }
+
+    /// A pod per node, as a DaemonSet would run (the sim has no DaemonSet controller).
+    fn per_node(&mut self, ns: &str, name: &str, image: &str, gpu_nodes_only: bool, age: f64) {
+        let nodes: Vec<String> = self.nodes.iter().filter(|n| !gpu_nodes_only || n.gpu_allocatable > 0).map(|n| n.name.clone()).collect();
+        for node in nodes {
+            let mut pod = json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": format!("{name}-{}", self.rng.suffix(5)), "namespace": ns, "labels": {"app": name},
+                    "annotations": {LOG_PROFILE: "system"}, "uid": self.rng.uuid(), "creationTimestamp": self.ago(age)},
+                "spec": {"nodeName": node, "containers": [{"name": name, "image": image, "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}],
+                    "tolerations": [{"operator": "Exists"}], "restartPolicy": "Always", "priorityClassName": "system-node-critical"}});
+            super::defaults::apply(resources::PODS, &mut pod);
+            self.fast_forward(&mut pod, self.now - age);
+            self.put(resources::PODS, pod);
+        }
+    }
+
+    fn service(&self, ns: &str, name: &str, port: u16, age: f64) {
+        self.put(resources::SERVICES, json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": name, "namespace": ns, "labels": {"app": name}, "creationTimestamp": self.ago(age)},
+            "spec": {"type": "ClusterIP", "clusterIP": format!("10.96.{}.{}", crate::sim::rng::hash(name) % 250, port % 250), "selector": {"app": name},
+                "ports": [{"name": "metrics", "port": port, "targetPort": port, "protocol": "TCP"}]}}));
+    }
+
+    /// About 12 nodes in three pools and ~150 pods with every failure state the triage pane ranks.
+    pub fn demo(&mut self) {
+        const DAY: f64 = 86400.0;
+        for ns in ["default", "kube-system", "kube-node-lease", "gpu-operator", "ml-train", "ml-serve"] {
+            self.namespace(ns, 41.0);
+        }
+        self.node("cpu-01", "system", 0, "", true, false, true, 41.0);
+        self.node("cpu-02", "cpu", 0, "", true, false, false, 41.0);
+        self.node("cpu-03", "cpu", 0, "", true, true, false, 12.0);
+        for i in 1..=5 {
+            self.node(&format!("gpu-h100-{i:02}"), "h100", 8, "NVIDIA-H100-80GB-HBM3", true, false, false, 30.0 - f64::from(i));
+        }
+        for i in 1..=4 {
+            self.node(&format!("gpu-a100-{i:02}"), "a100", 4, "NVIDIA-A100-SXM4-80GB", i != 4, false, false, 60.0);
+        }
+        self.per_node("kube-system", "kube-proxy", "registry.k8s.io/kube-proxy:v1.32.4", false, 41.0 * DAY);
+        self.per_node("gpu-operator", "nvidia-device-plugin-daemonset", "nvcr.io/nvidia/k8s-device-plugin:v0.16.2", true, 30.0 * DAY);
+        self.per_node("gpu-operator", dcgm::SERVICE, "nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04", true, 30.0 * DAY);
+        self.service(dcgm::NAMESPACE, dcgm::SERVICE, 9400, 30.0 * DAY);
+        self.deployment("kube-system", "coredns", 2, &Pods::new("registry.k8s.io/coredns/coredns:v1.11.3").pool("system").log("system"), 41.0 * DAY);
+        self.deployment("kube-system", "metrics-server", 1, &Pods::new("registry.k8s.io/metrics-server/metrics-server:v0.7.2").log("system"), 41.0 * DAY);
+        self.deployment("gpu-operator", "gpu-operator", 1, &Pods::new("nvcr.io/nvidia/gpu-operator:v24.9.0").log("system"), 30.0 * DAY);
+
+        // Training first: it holds most H100s, which leaves the 70B eval unschedulable.
+        self.job("ml-train", "llama3-finetune", 4, 4, &Pods::new("nvcr.io/nvidia/pytorch:24.12-py3").gpus(8, "h100").job(8 * 3600), 2.0 * 3600.0);
+        for (i, age_min) in [(1, 95.0), (2, 70.0), (3, 40.0), (4, 18.0), (5, 9.0), (6, 3.0)] {
+            self.job("ml-train", &format!("resnet-sweep-{i:02}"), 1, 2, &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").gpus(1, "a100").job(1500 - i * 120), age_min * 60.0);
+        }
+        for day in 1..=10u32 {
+            self.job("ml-train", &format!("data-prep-202611{:02}", 25 - day), 3, 2, &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").pool("cpu").job(1400), f64::from(day) * DAY);
+        }
+        self.job("ml-train", "bert-pretrain-bad-config", 1, 2, &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").gpus(1, "a100").job(90).behavior("fail"), 5.0 * 3600.0);
+        self.job("ml-train", "eval-nightly", 2, 2, &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").pool("cpu").job(240), 30.0);
+        self.statefulset("ml-train", "notebook", 8, &Pods::new("quay.io/jupyter/pytorch-notebook:2024-11-19").pool("cpu").log("system"), 9.0 * DAY);
+
+        self.deployment("ml-serve", "llm-inference", 6, &Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(1, "h100"), 6.0 * DAY);
+        self.deployment("ml-serve", "embeddings", 4, &Pods::new("nvcr.io/nvidia/tritonserver:24.12-py3").gpus(1, "a100"), 12.0 * DAY);
+        self.deployment("ml-serve", "reranker", 2, &Pods::new("ghcr.io/acme-ml/reranker:2.4.1").gpus(1, "a100"), 25.0 * 60.0);
+        self.deployment("ml-serve", "tokenizer", 2, &Pods::new("ghcr.io/acme-ml/tokenizer:0.9.1").pool("cpu").behavior("crashloop"), 3.0 * 3600.0);
+        self.deployment("ml-serve", "llm-70b-eval", 1, &Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(8, "h100"), 50.0 * 60.0);
+        self.deployment("ml-serve", "feature-api", 12, &Pods::new("ghcr.io/acme-ml/feature-api:3.1.0").pool("cpu"), 20.0 * DAY);
+        self.deployment("ml-serve", "web", 10, &Pods::new("ghcr.io/acme-ml/web:5.2.1").pool("cpu"), 2.0 * DAY);
+        self.statefulset("ml-serve", "vector-db", 3, &Pods::new("ghcr.io/acme-ml/vector-db:1.4.2").pool("cpu"), 33.0 * DAY);
+        self.statefulset("ml-serve", "feature-cache", 1, &Pods::new("ghcr.io/acme-ml/vector-db:1.4.2").pool("cpu").behavior("oom"), 4.0 * DAY);
+    }
+
+    /// `nodes` nodes (80 % 8×H100) and about `pods` pods in deployments of up to 100 replicas over 50 namespaces.
+    pub fn scale(&mut self, nodes: usize, pods: usize) {
+        const DAY: f64 = 86400.0;
+        let namespaces: Vec<String> = (0..50).map(|i| format!("team-{i:02}")).collect();
+        for ns in ["default", "kube-system", "gpu-operator"].iter().map(|s| s.to_string()).chain(namespaces.iter().cloned()) {
+            self.namespace(&ns, 90.0);
+        }
+        let gpu_nodes = nodes * 4 / 5;
+        for i in 0..nodes {
+            if i < gpu_nodes {
+                self.node(&format!("gpu-{i:04}"), "h100", 8, "NVIDIA-H100-80GB-HBM3", true, false, false, 60.0);
+            } else {
+                self.node(&format!("cpu-{i:04}"), "cpu", 0, "", true, false, i == gpu_nodes, 60.0);
+            }
+        }
+        self.service(dcgm::NAMESPACE, dcgm::SERVICE, 9400, 60.0 * DAY);
+        // GPU deployments fill about 60 % of the GPUs; every 25th deployment is a small failing one.
+        let gpu_budget = gpu_nodes * 8 * 3 / 5;
+        let (mut left, mut gpu_used, mut i) = (pods, 0usize, 0usize);
+        while left > 0 {
+            let ns = namespaces[i % namespaces.len()].clone();
+            let age = (1.0 + (i % 30) as f64) * DAY;
+            let mut spec = Pods::new("ghcr.io/acme-ml/feature-api:3.1.0");
+            let mut replicas = left.min(100);
+            if i % 25 == 24 {
+                replicas = left.min(5);
+                spec = if i % 50 == 49 { Pods::new("ghcr.io/acme-ml/reranker:2.4.1") } else { Pods::new("ghcr.io/acme-ml/tokenizer:0.9.1").behavior("crashloop") };
+                spec = spec.pool("cpu");
+            } else if gpu_used + replicas <= gpu_budget && i % 3 == 0 {
+                spec = Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(1, "h100");
+                gpu_used += replicas;
+            } else {
+                spec = spec.pool("cpu");
+            }
+            self.deployment(&ns, &format!("svc-{i:04}"), replicas as i64, &spec, age);
+            left -= replicas;
+            i += 1;
+        }
+    }
+}
+
+/// Loads a scenario; `nodes`/`pods` apply to `scale`.
+pub fn load(store: &Store, seed: u64, kind: Kind, nodes: usize, pods: usize) {
+    let mut builder = Builder::new(store, seed);
+    match kind {
+        Kind::Demo => builder.demo(),
+        Kind::Scale => builder.scale(nodes, pods),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::store::range;
+
+    fn count_pods(store: &Store, pred: impl Fn(&Value) -> bool) -> usize {
+        let (_, objects) = store.snapshot();
+        objects.range(range(resources::PODS, None)).filter(|(_, p)| pred(&p.value())).count()
+    }
+
+    fn waiting(p: &Value) -> &str {
+        p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"].as_str().unwrap_or_default()
+    }
+
+    #[test]
+    fn demo_has_the_failures_triage_needs() {
+        let store = Store::new(42, 10_000);
+        load(&store, 42, Kind::Demo, 0, 0);
+        let (_, objects) = store.snapshot();
+        assert_eq!(objects.range(range(resources::NODES, None)).count(), 12);
+        let total = count_pods(&store, |_| true);
+        assert!((120..=170).contains(&total), "{total} pods");
+        assert!(count_pods(&store, |p| waiting(p) == "CrashLoopBackOff") >= 3);
+        assert!(count_pods(&store, |p| waiting(p) == "ImagePullBackOff") >= 2);
+        assert!(count_pods(&store, |p| p["status"]["containerStatuses"][0]["lastState"]["terminated"]["reason"] == "OOMKilled") >= 1);
+        let pending = count_pods(&store, |p| p["status"]["conditions"][0]["reason"] == "Unschedulable");
+        assert!(pending >= 1);
+        assert!(count_pods(&store, |p| p["status"]["phase"] == "Succeeded") >= 20);
+        assert!(count_pods(&store, |p| p["status"]["phase"] == "Failed") >= 3);
+        let running_gpu = count_pods(&store, |p| p["status"]["phase"] == "Running" && object::gpu_request(&p["spec"]) > 0);
+        assert!(running_gpu >= 10, "{running_gpu}");
+    }
+
+    #[test]
+    fn same_seed_same_cluster() {
+        let names = |seed| {
+            let store = Store::new(seed, 10_000);
+            load(&store, seed, Kind::Demo, 0, 0);
+            let (_, objects) = store.snapshot();
+            objects.range(range(resources::PODS, None)).map(|(k, p)| (k.2.clone(), p.uid.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(names(7), names(7));
+        assert_ne!(names(7), names(8));
+    }
+
+    #[test]
+    fn scale_creates_what_was_asked() {
+        let store = Store::new(1, 10_000);
+        load(&store, 1, Kind::Scale, 20, 1000);
+        let (_, objects) = store.snapshot();
+        assert_eq!(objects.range(range(resources::NODES, None)).count(), 20);
+        assert_eq!(objects.range(range(resources::PODS, None)).count(), 1000);
+    }
+}

@@ -1,0 +1,388 @@
+//! Reconcilers for deployments, replicasets, statefulsets and jobs: from an owner and the pods it owns to the
+//! creates, updates, deletions and events that converge them; pure (the controller loop applies the actions).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::kubelet::EventSpec;
+use super::object::{self, Stored};
+use super::resources::{self, RESOURCES, ResourceId};
+use super::rng::{self, Rng};
+use super::store::Key;
+use super::clock;
+
+#[derive(Debug)]
+pub enum Action {
+    Create(ResourceId, Value),
+    /// Replace if still at this resourceVersion.
+    Update(ResourceId, Value, u64),
+    /// Start graceful termination of a pod (the kubelet removes it after the grace period).
+    Terminate(Key),
+    Event(Value, EventSpec),
+}
+
+fn event(owner: &Value, warning: bool, reason: &'static str, message: String, component: &'static str) -> Action {
+    Action::Event(owner.clone(), EventSpec { warning, reason, message, component })
+}
+
+/// A pod owned by `owner`, stamped from `template`.
+pub fn pod_from_template(owner: &Value, res: ResourceId, name: &str, template: &Value, extra_labels: &[(&str, String)]) -> Value {
+    let mut labels = template["metadata"]["labels"].clone();
+    if !labels.is_object() {
+        labels = json!({});
+    }
+    for (k, v) in extra_labels {
+        labels[*k] = json!(v);
+    }
+    let mut pod = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {
+            "name": name, "namespace": object::namespace(owner), "labels": labels,
+            "ownerReferences": [owner_ref(owner, res)],
+        },
+        "spec": template["spec"].clone(),
+        "status": {"phase": "Pending", "qosClass": "BestEffort"},
+    });
+    if let Some(a) = template["metadata"]["annotations"].as_object().filter(|a| !a.is_empty()) {
+        pod["metadata"]["annotations"] = Value::Object(a.clone());
+    }
+    super::defaults::apply(resources::PODS, &mut pod);
+    pod
+}
+
+fn owner_ref(owner: &Value, res: ResourceId) -> Value {
+    json!({"apiVersion": RESOURCES[res].api_version(), "kind": RESOURCES[res].kind, "name": object::name(owner),
+           "uid": owner["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true})
+}
+
+/// Pods counted as the owner's: not finished, not terminating.
+fn active(pods: &[(Key, Arc<Stored>)]) -> Vec<&(Key, Arc<Stored>)> {
+    pods.iter().filter(|(_, p)| !p.terminating && !matches!(phase(p), "Succeeded" | "Failed")).collect()
+}
+
+fn phase(pod: &Stored) -> &str {
+    pod.field(resources::PODS, "status.phase").unwrap_or_default()
+}
+
+fn replicas(obj: &Value) -> i64 {
+    obj["spec"]["replicas"].as_i64().unwrap_or(1).max(0)
+}
+
+fn generation(obj: &Value) -> i64 {
+    obj["metadata"]["generation"].as_i64().unwrap_or(1)
+}
+
+/// Writes `status` into `obj` if it changed (ignoring the object's other fields); returns the update action.
+fn status_update(res: ResourceId, obj: &Value, rv: u64, status: Value) -> Option<Action> {
+    (obj["status"] != status).then(|| {
+        let mut next = obj.clone();
+        next["status"] = status;
+        Action::Update(res, next, rv)
+    })
+}
+
+/// Keeps a condition's lastTransitionTime when its status did not change, so unchanged objects stay unchanged.
+fn condition(existing: &Value, kind: &str, status: bool, reason: &str, message: &str, now: &str) -> Value {
+    let s = if status { "True" } else { "False" };
+    let prior = existing.as_array().and_then(|cs| cs.iter().find(|c| c["type"] == kind && c["status"] == s && c["reason"] == reason));
+    let since = prior.and_then(|c| c["lastTransitionTime"].as_str()).unwrap_or(now);
+    json!({"type": kind, "status": s, "reason": reason, "message": message, "lastTransitionTime": since, "lastUpdateTime": since})
+}
+
+/// Creates or removes pods so a ReplicaSet has spec.replicas, and reports what it sees in status.
+pub fn reconcile_replicaset(rs: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rng: &mut Rng) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let live = active(pods);
+    let want = replicas(rs) as usize;
+    let name = object::name(rs);
+    if live.len() < want {
+        let hash = object::string_map(&rs["metadata"]["labels"]).get("pod-template-hash").cloned().unwrap_or_default();
+        for _ in live.len()..want {
+            let pod_name = format!("{name}-{}", rng.suffix(5));
+            let mut extra = vec![];
+            if !hash.is_empty() {
+                extra.push(("pod-template-hash", hash.clone()));
+            }
+            actions.push(event(rs, false, "SuccessfulCreate", format!("Created pod: {pod_name}"), "replicaset-controller"));
+            actions.push(Action::Create(resources::PODS, pod_from_template(rs, resources::REPLICASETS, &pod_name, &rs["spec"]["template"], &extra)));
+        }
+    } else if live.len() > want {
+        // Not-ready pods go first, then the newest.
+        let mut doomed: Vec<&&(Key, Arc<Stored>)> = live.iter().collect();
+        doomed.sort_by_key(|(_, p)| (p.ready, std::cmp::Reverse(p.rv)));
+        for (key, _) in doomed.into_iter().take(live.len() - want) {
+            actions.push(event(rs, false, "SuccessfulDelete", format!("Deleted pod: {}", key.2), "replicaset-controller"));
+            actions.push(Action::Terminate(key.clone()));
+        }
+    }
+    let ready = live.iter().filter(|(_, p)| p.ready).count();
+    let status = json!({
+        "replicas": live.len(), "fullyLabeledReplicas": live.len(), "readyReplicas": ready,
+        "availableReplicas": ready, "observedGeneration": generation(rs),
+    });
+    actions.extend(status_update(resources::REPLICASETS, rs, rv, status));
+    actions
+}
+
+/// The pod-template-hash: a stable function of the pod template.
+pub fn template_hash(template: &Value) -> String {
+    Rng::new(rng::hash(&template.to_string())).suffix(10)
+}
+
+/// Rolls a Deployment onto the ReplicaSet of its current template and scales the old ones to zero.
+pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let name = object::name(d);
+    let want = replicas(d);
+    let hash = template_hash(&d["spec"]["template"]);
+    let is_current = |rs: &Value| object::string_map(&rs["metadata"]["labels"]).get("pod-template-hash") == Some(&hash);
+    let scale = |rs: &Value, rv: u64, to: i64, actions: &mut Vec<Action>| {
+        let from = replicas(rs);
+        if from != to {
+            let mut next = rs.clone();
+            next["spec"]["replicas"] = json!(to);
+            let dir = if to > from { "up" } else { "down" };
+            actions.push(event(d, false, "ScalingReplicaSet", format!("Scaled {dir} replica set {} from {from} to {to}", object::name(rs)), "deployment-controller"));
+            actions.push(Action::Update(resources::REPLICASETS, next, rv));
+        }
+    };
+    match rses.iter().find(|(rs, _)| is_current(rs)) {
+        Some((rs, rs_rv)) => scale(rs, *rs_rv, want, &mut actions),
+        None => {
+            let revision = rses
+                .iter()
+                .filter_map(|(rs, _)| rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str()?.parse::<i64>().ok())
+                .max()
+                .unwrap_or(0)
+                + 1;
+            let rs_name = format!("{name}-{hash}");
+            let mut template = d["spec"]["template"].clone();
+            template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+            let mut selector = d["spec"]["selector"].clone();
+            selector["matchLabels"]["pod-template-hash"] = json!(hash);
+            let rs = json!({
+                "apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": rs_name, "namespace": object::namespace(d), "labels": template["metadata"]["labels"],
+                    "annotations": {"deployment.kubernetes.io/desired-replicas": want.to_string(), "deployment.kubernetes.io/max-replicas": (want + (want + 3) / 4).to_string(), "deployment.kubernetes.io/revision": revision.to_string()},
+                    "ownerReferences": [owner_ref(d, resources::DEPLOYMENTS)]},
+                "spec": {"replicas": want, "selector": selector, "template": template},
+            });
+            actions.push(event(d, false, "ScalingReplicaSet", format!("Scaled up replica set {rs_name} from 0 to {want}"), "deployment-controller"));
+            actions.push(Action::Create(resources::REPLICASETS, rs));
+        }
+    }
+    for (rs, rs_rv) in rses.iter().filter(|(rs, _)| !is_current(rs)) {
+        scale(rs, *rs_rv, 0, &mut actions);
+    }
+    let sum = |field: &str| rses.iter().map(|(rs, _)| rs["status"][field].as_i64().unwrap_or(0)).sum::<i64>();
+    let updated = rses.iter().find(|(rs, _)| is_current(rs)).map_or(0, |(rs, _)| rs["status"]["replicas"].as_i64().unwrap_or(0));
+    let available = sum("availableReplicas");
+    let conds = &d["status"]["conditions"];
+    let available_cond = if available >= want {
+        condition(conds, "Available", true, "MinimumReplicasAvailable", "Deployment has minimum availability.", now)
+    } else {
+        condition(conds, "Available", false, "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", now)
+    };
+    let rs_name = format!("{name}-{hash}");
+    let progressing = if updated == want && available >= want {
+        condition(conds, "Progressing", true, "NewReplicaSetAvailable", &format!("ReplicaSet \"{rs_name}\" has successfully progressed."), now)
+    } else {
+        condition(conds, "Progressing", true, "ReplicaSetUpdated", &format!("ReplicaSet \"{rs_name}\" is progressing."), now)
+    };
+    let status = json!({
+        "observedGeneration": generation(d), "replicas": sum("replicas"), "updatedReplicas": updated,
+        "readyReplicas": sum("readyReplicas"), "availableReplicas": available,
+        "unavailableReplicas": (want - available).max(0), "conditions": [available_cond, progressing],
+    });
+    actions.extend(status_update(resources::DEPLOYMENTS, d, rv, status));
+    actions
+}
+
+/// Keeps pods `{name}-0 … {name}-(n-1)` in existence.
+pub fn reconcile_statefulset(sts: &Value, rv: u64, pods: &[(Key, Arc<Stored>)]) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let name = object::name(sts);
+    let want = replicas(sts);
+    let live = active(pods);
+    let revision = format!("{name}-{}", template_hash(&sts["spec"]["template"]));
+    let ordinal = |pod_name: &str| pod_name.strip_prefix(&format!("{name}-")).and_then(|o| o.parse::<i64>().ok());
+    for i in 0..want {
+        let pod_name = format!("{name}-{i}");
+        if !pods.iter().any(|(k, _)| k.2 == pod_name) {
+            let extra = [("statefulset.kubernetes.io/pod-name", pod_name.clone()), ("controller-revision-hash", revision.clone()), ("apps.kubernetes.io/pod-index", i.to_string())];
+            actions.push(event(sts, false, "SuccessfulCreate", format!("create Pod {pod_name} in StatefulSet {name} successful"), "statefulset-controller"));
+            actions.push(Action::Create(resources::PODS, pod_from_template(sts, resources::STATEFULSETS, &pod_name, &sts["spec"]["template"], &extra)));
+        }
+    }
+    for (key, _) in live.iter().filter(|(k, _)| ordinal(&k.2).is_none_or(|o| o >= want)) {
+        actions.push(event(sts, false, "SuccessfulDelete", format!("delete Pod {} in StatefulSet {name} successful", key.2), "statefulset-controller"));
+        actions.push(Action::Terminate(key.clone()));
+    }
+    let ready = live.iter().filter(|(_, p)| p.ready).count();
+    let status = json!({
+        "observedGeneration": generation(sts), "replicas": live.len(), "readyReplicas": ready, "currentReplicas": live.len(),
+        "updatedReplicas": live.len(), "availableReplicas": ready, "currentRevision": revision, "updateRevision": revision,
+        "collisionCount": 0,
+    });
+    actions.extend(status_update(resources::STATEFULSETS, sts, rv, status));
+    actions
+}
+
+/// Runs a Job's pods to `completions`, failing it past `backoffLimit`.
+pub fn reconcile_job(job: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rng: &mut Rng, now: &str) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let name = object::name(job);
+    let uid = job["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+    let spec = &job["spec"];
+    let finished = job["status"]["conditions"]
+        .as_array()
+        .is_some_and(|cs| cs.iter().any(|c| matches!(c["type"].as_str(), Some("Complete" | "Failed")) && c["status"] == "True"));
+    let completions = spec["completions"].as_i64().unwrap_or(1);
+    let parallelism = spec["parallelism"].as_i64().unwrap_or(1);
+    let backoff_limit = spec["backoffLimit"].as_i64().unwrap_or(6);
+    let live = active(pods);
+    let succeeded = pods.iter().filter(|(_, p)| phase(p) == "Succeeded").count() as i64;
+    let failed = pods.iter().filter(|(_, p)| phase(p) == "Failed").count() as i64;
+    let mut status = job["status"].clone();
+    if !status.is_object() {
+        status = json!({});
+    }
+    if status["startTime"].is_null() {
+        status["startTime"] = json!(now);
+    }
+    let mut conditions: Vec<Value> = status["conditions"].as_array().cloned().unwrap_or_default();
+    let mut active_count = live.len() as i64;
+    if !finished {
+        if succeeded >= completions {
+            conditions.push(json!({"type": "SuccessCriteriaMet", "status": "True", "reason": "CompletionsReached", "message": "Reached expected number of succeeded pods", "lastProbeTime": now, "lastTransitionTime": now}));
+            conditions.push(json!({"type": "Complete", "status": "True", "reason": "CompletionsReached", "message": "Reached expected number of succeeded pods", "lastProbeTime": now, "lastTransitionTime": now}));
+            status["completionTime"] = json!(now);
+            actions.push(event(job, false, "Completed", "Job completed".into(), "job-controller"));
+        } else if failed > backoff_limit {
+            conditions.push(json!({"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": now, "lastTransitionTime": now}));
+            conditions.push(json!({"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": now, "lastTransitionTime": now}));
+            actions.push(event(job, true, "BackoffLimitExceeded", "Job has reached the specified backoff limit".into(), "job-controller"));
+            for (key, _) in &live {
+                actions.push(Action::Terminate(key.clone()));
+            }
+            active_count = 0;
+        } else {
+            let want = parallelism.min(completions - succeeded) - active_count;
+            for _ in 0..want.max(0) {
+                let pod_name = format!("{name}-{}", rng.suffix(5));
+                let extra = [
+                    ("batch.kubernetes.io/controller-uid", uid.clone()),
+                    ("batch.kubernetes.io/job-name", name.to_string()),
+                    ("controller-uid", uid.clone()),
+                    ("job-name", name.to_string()),
+                ];
+                actions.push(event(job, false, "SuccessfulCreate", format!("Created pod: {pod_name}"), "job-controller"));
+                actions.push(Action::Create(resources::PODS, pod_from_template(job, resources::JOBS, &pod_name, &spec["template"], &extra)));
+                active_count += 1;
+            }
+        }
+    }
+    status["active"] = json!(active_count);
+    status["succeeded"] = json!(succeeded);
+    status["failed"] = json!(failed);
+    status["ready"] = json!(live.iter().filter(|(_, p)| p.ready).count());
+    status["terminating"] = json!(pods.iter().filter(|(_, p)| p.terminating).count());
+    status["uncountedTerminatedPods"] = json!({});
+    if !conditions.is_empty() {
+        status["conditions"] = json!(conditions);
+    }
+    let mut next = job.clone();
+    if next["spec"]["selector"].is_null() {
+        next["spec"]["selector"] = json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}});
+    }
+    if next["status"] != status || next["spec"] != job["spec"] {
+        next["status"] = status;
+        actions.push(Action::Update(resources::JOBS, next, rv));
+    }
+    actions
+}
+
+/// A pod stamped for termination now (the kubelet removes it after the grace period).
+pub fn terminating(pod: &Value, now: f64) -> Value {
+    let mut next = pod.clone();
+    next["metadata"]["deletionTimestamp"] = json!(clock::rfc3339(now as i64));
+    next["metadata"]["deletionGracePeriodSeconds"] = json!(super::kubelet::GRACE_SECONDS as i64);
+    next
+}
+
+/// Groups owned objects by owner uid (the controllers' ownership index, rebuilt from a snapshot).
+pub fn by_owner<'a>(objects: impl Iterator<Item = (&'a Key, &'a Arc<Stored>)>) -> BTreeMap<String, Vec<(Key, Arc<Stored>)>> {
+    let mut out: BTreeMap<String, Vec<(Key, Arc<Stored>)>> = BTreeMap::new();
+    for (k, o) in objects {
+        if let Some(owner) = &o.owner_uid {
+            out.entry(owner.clone()).or_default().push((k.clone(), o.clone()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored_pod(name: &str, ready: bool, phase: &str) -> (Key, Arc<Stored>) {
+        let v = json!({"metadata": {"name": name, "namespace": "a", "uid": name},
+            "status": {"phase": phase, "conditions": [{"type": "Ready", "status": if ready {"True"} else {"False"}}]}});
+        ((resources::PODS, "a".into(), name.into()), Arc::new(Stored::new(resources::PODS, &v, 1)))
+    }
+
+    fn rs(replicas: i64) -> Value {
+        json!({"metadata": {"name": "web-abc", "namespace": "a", "uid": "rs1", "generation": 2, "labels": {"app": "web", "pod-template-hash": "abc"}},
+            "spec": {"replicas": replicas, "template": {"metadata": {"labels": {"app": "web", "pod-template-hash": "abc"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
+    }
+
+    #[test]
+    fn replicaset_scales_up_and_down() {
+        let mut rng = Rng::new(1);
+        let pods = vec![stored_pod("web-abc-1", true, "Running")];
+        let up = reconcile_replicaset(&rs(3), 5, &pods, &mut rng);
+        let created: Vec<&Value> = up.iter().filter_map(|a| if let Action::Create(_, v) = a { Some(v) } else { None }).collect();
+        assert_eq!(created.len(), 2);
+        assert_eq!(created[0]["metadata"]["ownerReferences"][0]["uid"], "rs1");
+        assert_eq!(created[0]["metadata"]["labels"]["pod-template-hash"], "abc");
+        let pods = vec![stored_pod("a1", true, "Running"), stored_pod("a2", false, "Running"), stored_pod("a3", true, "Succeeded")];
+        let down = reconcile_replicaset(&rs(1), 5, &pods, &mut rng);
+        let doomed: Vec<&str> = down.iter().filter_map(|a| if let Action::Terminate(k) = a { Some(k.2.as_str()) } else { None }).collect();
+        assert_eq!(doomed, ["a2"]);
+        let status = down.iter().find_map(|a| if let Action::Update(_, v, _) = a { Some(v["status"].clone()) } else { None }).unwrap();
+        assert_eq!(status["replicas"], 2);
+        assert_eq!(status["readyReplicas"], 1);
+    }
+
+    #[test]
+    fn deployment_creates_a_replicaset_then_scales_it() {
+        let d = json!({"metadata": {"name": "web", "namespace": "a", "uid": "d1"}, "spec": {"replicas": 2,
+            "selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}});
+        let first = reconcile_deployment(&d, 1, &[], "now");
+        let rs = first.iter().find_map(|a| if let Action::Create(_, v) = a { Some(v.clone()) } else { None }).unwrap();
+        assert_eq!(rs["spec"]["replicas"], 2);
+        assert!(rs["metadata"]["name"].as_str().unwrap().starts_with("web-"));
+        assert_eq!(rs["spec"]["selector"]["matchLabels"]["pod-template-hash"], rs["metadata"]["labels"]["pod-template-hash"]);
+        let mut d5 = d.clone();
+        d5["spec"]["replicas"] = json!(5);
+        let second = reconcile_deployment(&d5, 2, &[(rs, 7)], "now");
+        assert!(second.iter().any(|a| matches!(a, Action::Event(_, e) if e.message.contains("from 2 to 5"))));
+    }
+
+    #[test]
+    fn job_completes_and_fails() {
+        let mut rng = Rng::new(1);
+        let job = json!({"metadata": {"name": "j", "namespace": "a", "uid": "j1"}, "spec": {"completions": 2, "parallelism": 2, "backoffLimit": 1,
+            "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "i"}]}}}});
+        let start = reconcile_job(&job, 1, &[], &mut rng, "t0");
+        assert_eq!(start.iter().filter(|a| matches!(a, Action::Create(..))).count(), 2);
+        let done = reconcile_job(&job, 1, &[stored_pod("j-1", false, "Succeeded"), stored_pod("j-2", false, "Succeeded")], &mut rng, "t1");
+        let status = done.iter().find_map(|a| if let Action::Update(_, v, _) = a { Some(v["status"].clone()) } else { None }).unwrap();
+        assert_eq!(status["succeeded"], 2);
+        assert!(status["conditions"].as_array().unwrap().iter().any(|c| c["type"] == "Complete"));
+        let failed = reconcile_job(&job, 1, &[stored_pod("j-1", false, "Failed"), stored_pod("j-2", false, "Failed")], &mut rng, "t1");
+        assert!(failed.iter().any(|a| matches!(a, Action::Event(_, e) if e.reason == "BackoffLimitExceeded")));
+    }
+}
