@@ -208,6 +208,12 @@ pub fn set_finished(pod: &mut Value, succeeded: bool, started_at: f64, finished_
     }
 }
 
+/// When a pod in CrashLoopBackOff starts its next instance.
+fn restart_due(pod: &Value, now: f64) -> f64 {
+    let finished = pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["finishedAt"].as_str().and_then(clock::parse_rfc3339);
+    finished.unwrap_or(now) + backoff_seconds(restarts_of(pod))
+}
+
 fn started_at(pod: &Value) -> Option<f64> {
     pod["status"]["containerStatuses"][0]["state"]["running"]["startedAt"].as_str().and_then(clock::parse_rfc3339)
 }
@@ -232,10 +238,8 @@ pub fn next_due(pod: &Value, now: f64) -> Option<f64> {
         Some("Succeeded" | "Failed") => None,
         _ => match (started_at(pod), waiting_reason(pod)) {
             (Some(start), _) => run_seconds(pod, restarts_of(pod)).map(|run| start + run),
-            (None, Some("CrashLoopBackOff")) => {
-                let finished = pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["finishedAt"].as_str().and_then(clock::parse_rfc3339);
-                Some(finished.unwrap_or(now) + backoff_seconds(restarts_of(pod)))
-            }
+            // The kubelet re-reports the back-off every sync (about 10 s) until the restart is due.
+            (None, Some("CrashLoopBackOff")) => Some(restart_due(pod, now).min(now + 10.0)),
             (None, Some("ErrImagePull" | "ImagePullBackOff")) => Some(now + 20.0),
             (None, _) => Some(now + 1.5),
         },
@@ -269,6 +273,11 @@ pub fn step(pod: &Value, now: f64) -> Step {
                     events.push(warning("BackOff", format!("Back-off restarting failed container {first} in pod {name}_{}", pod["metadata"]["namespace"].as_str().unwrap_or_default())));
                 }
             }
+        }
+        (_, None, Some("CrashLoopBackOff")) if now < restart_due(pod, now) => {
+            let first = containers(pod).first().map(|(n, _)| n.clone()).unwrap_or_default();
+            let namespace = pod["metadata"]["namespace"].as_str().unwrap_or_default();
+            events.push(warning("BackOff", format!("Back-off restarting failed container {first} in pod {name}_{namespace}")));
         }
         (_, None, Some("CrashLoopBackOff")) => {
             let last = pod["status"]["containerStatuses"][0]["lastState"].clone();
@@ -395,6 +404,10 @@ mod tests {
         assert_eq!(cs["restartCount"], 1);
         assert_eq!(cs["state"]["waiting"]["reason"], "CrashLoopBackOff");
         assert_eq!(cs["lastState"]["terminated"]["exitCode"], 1);
+        let waiting = step(&crashed, due + 1.0);
+        assert_eq!(waiting.pod.as_ref(), Some(&crashed));
+        assert_eq!(waiting.events[0].reason, "BackOff");
+        assert_eq!(waiting.next, Some(due + backoff_seconds(1)));
         let again = step(&crashed, due + backoff_seconds(1)).pod.unwrap();
         assert!(again["status"]["containerStatuses"][0]["state"]["running"].is_object());
         assert_eq!(again["status"]["containerStatuses"][0]["lastState"]["terminated"]["reason"], "Error");

@@ -81,12 +81,13 @@ impl Instance {
             (Profile::Train, 0) => "INFO  trainer 0.15.0 starting: world_size=32 rank=0 device=cuda:0 (NVIDIA H100 80GB HBM3)".into(),
             (Profile::Train, 1) => "INFO  dataset ready: 1024 shards, 12582912 samples, global batch 2048".into(),
             (Profile::Train, _) => {
-                let step = (i - 1) * 50;
+                // One optimizer step a line; 1000 steps an epoch, 30 epochs (about 8 h at the demo's pace).
+                let step = i - 1;
                 let loss = 2.4 * (-(step as f64) / 4000.0).exp() + 0.31 + 0.04 * n(0);
                 format!(
-                    "epoch {}/20 step {step}/{} loss {loss:.4} lr 2.0e-04 throughput {:.1} samples/s gpu_mem {:.1}GiB",
-                    step / 5000 + 1,
-                    (step / 5000 + 1) * 5000,
+                    "epoch {}/30 step {step}/{} loss {loss:.4} lr 2.0e-04 throughput {:.1} samples/s gpu_mem {:.1}GiB",
+                    (step / 1000 + 1).min(30),
+                    (step / 1000 + 1) * 1000,
                     1780.0 + 120.0 * n(1),
                     61.0 + 4.0 * n(2)
                 )
@@ -144,7 +145,7 @@ mod tests {
         let a = Instance::new(&train_pod(), "c", 0, 100.0, None);
         let b = Instance::new(&train_pod(), "c", 0, 100.0, None);
         assert_eq!(a.line(7), b.line(7));
-        assert!(a.line(7).starts_with("epoch 1/20 step 300/5000 loss "));
+        assert!(a.line(7).starts_with("epoch 1/30 step 6/1000 loss "), "{}", a.line(7));
         assert_eq!(a.count_at(100.0), 0);
         assert_eq!(a.count_at(100.25), 1);
         assert_eq!(a.count_at(110.3), 11);
