@@ -19,6 +19,8 @@ use super::world::World;
 use super::clock;
 
 const TICK: Duration = Duration::from_millis(200);
+/// Annotation stamped on each churn update with the unix time it was written.
+pub const CHURNED_AT: &str = "sim.gpudeck.io/churned-at";
 /// How long an unschedulable pod waits before the scheduler tries it again.
 const SCHEDULE_RETRY_S: f64 = 10.0;
 
@@ -408,6 +410,8 @@ impl Controllers {
             let last = kubelet::terminated("Error", 1, started, now, &pod, &container, restarts);
             let mut next = pod.clone();
             kubelet::set_running(&mut next, now, restarts + 1, last);
+            // Lets a watcher measure delivery latency to the millisecond.
+            next["metadata"]["annotations"][CHURNED_AT] = json!(format!("{now:.6}"));
             let _ = self.world.store.replace(resources::PODS, next, stored.rv);
         }
     }

@@ -144,7 +144,11 @@ impl Watch {
             ChangeKind::Modified if before => "DELETED",
             _ => return Ok(()),
         };
-        self.send(kind, &change.object.value()).await
+        match self.table {
+            Some(_) => self.send(kind, &change.object.value()).await,
+            // Plain JSON watches splice the stored bytes: no parse per event per watcher.
+            None => self.tx.send(raw_event_line(kind, &change.object.json)).await.map_err(|_| ()),
+        }
     }
 
     async fn send(&self, kind: &str, obj: &Value) -> Result<(), ()> {
@@ -164,6 +168,16 @@ impl Watch {
         let object = json!({"kind": resource.kind, "apiVersion": resource.api_version(), "metadata": meta});
         self.tx.send(event_line("BOOKMARK", &object)).await.map_err(|_| ())
     }
+}
+
+fn raw_event_line(kind: &str, object_json: &[u8]) -> Bytes {
+    let mut line = Vec::with_capacity(object_json.len() + 32);
+    line.extend_from_slice(br#"{"type":""#);
+    line.extend_from_slice(kind.as_bytes());
+    line.extend_from_slice(br#"","object":"#);
+    line.extend_from_slice(object_json);
+    line.extend_from_slice(b"}\n");
+    Bytes::from(line)
 }
 
 fn event_line(kind: &str, object: &Value) -> Bytes {
