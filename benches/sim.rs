@@ -2,6 +2,8 @@
 //! in the same run, the sim's memory, and watch fan-out under churn (events counted, delivery latency).
 //!
 //! Run: `cargo bench --bench sim` (env `SIM_BENCH_PODS`, `SIM_BENCH_NODES`, `SIM_BENCH_WATCH_SECONDS` shrink it).
+// A measurement harness, like a test: any failure must abort the run loudly rather than print a number.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -31,7 +33,17 @@ impl SimProcess {
         let kubeconfig = dir.path().join("kubeconfig");
         let t0 = Instant::now();
         let mut child = Command::new(env!("CARGO_BIN_EXE_gpudeck"))
-            .args(["sim", "--scenario", "scale", "--seed", "1", "--nodes", &nodes.to_string(), "--pods", &pods.to_string()])
+            .args([
+                "sim",
+                "--scenario",
+                "scale",
+                "--seed",
+                "1",
+                "--nodes",
+                &nodes.to_string(),
+                "--pods",
+                &pods.to_string(),
+            ])
             .args(["--churn", &churn.to_string(), "--kubeconfig-out"])
             .arg(&kubeconfig)
             .stdout(Stdio::piped())
@@ -51,14 +63,24 @@ impl SimProcess {
     fn rss_mib(&self) -> (f64, f64) {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
         let field = |name: &str| {
-            status.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+                .unwrap_or(0.0)
+                / 1024.0
         };
         (field("VmRSS:"), field("VmHWM:"))
     }
 
     async fn client(&self) -> Client {
         let text = std::fs::read_to_string(&self.kubeconfig).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(Kubeconfig::from_yaml(&text).expect("parse"), &KubeConfigOptions::default()).await.expect("config");
+        let config = kube::Config::from_custom_kubeconfig(
+            Kubeconfig::from_yaml(&text).expect("parse"),
+            &KubeConfigOptions::default(),
+        )
+        .await
+        .expect("config");
         Client::try_from(config).expect("client")
     }
 }
@@ -148,7 +170,9 @@ struct Seen {
 
 async fn watch_pods(client: Client, from_rv: String, until: Instant) -> Seen {
     use http_body_util::BodyExt;
-    let req = http::Request::get(format!("/api/v1/pods?watch=true&allowWatchBookmarks=true&resourceVersion={from_rv}")).body(kube::client::Body::empty()).expect("request");
+    let req = http::Request::get(format!("/api/v1/pods?watch=true&allowWatchBookmarks=true&resourceVersion={from_rv}"))
+        .body(kube::client::Body::empty())
+        .expect("request");
     let resp = client.send(req).await.expect("watch");
     let body = resp.into_body().into_data_stream().map(|r| r.map_err(std::io::Error::other));
     let mut lines = body_lines(body);
@@ -156,7 +180,8 @@ async fn watch_pods(client: Client, from_rv: String, until: Instant) -> Seen {
     loop {
         let left = until.saturating_duration_since(Instant::now());
         let Ok(Some(Ok(line))) = tokio::time::timeout(left, lines.next()).await else { return seen };
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
         let event: serde_json::Value = serde_json::from_str(&line).expect("watch event JSON");
         if event["type"] != "MODIFIED" {
             continue;
@@ -164,14 +189,16 @@ async fn watch_pods(client: Client, from_rv: String, until: Instant) -> Seen {
         let meta = &event["object"]["metadata"];
         let rv: u64 = meta["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
         seen.rvs.push(rv);
-        let name = format!("{}/{}", meta["namespace"].as_str().unwrap_or_default(), meta["name"].as_str().unwrap_or_default());
+        let name =
+            format!("{}/{}", meta["namespace"].as_str().unwrap_or_default(), meta["name"].as_str().unwrap_or_default());
         let restarts = event["object"]["status"]["containerStatuses"][0]["restartCount"].as_i64().unwrap_or(0);
         if let Some(prev) = seen.restarts.insert(name, restarts)
             && restarts != prev + 1
         {
             seen.gaps += 1;
         }
-        if let Some(at) = meta["annotations"]["sim.gpudeck.io/churned-at"].as_str().and_then(|t| t.parse::<f64>().ok()) {
+        if let Some(at) = meta["annotations"]["sim.gpudeck.io/churned-at"].as_str().and_then(|t| t.parse::<f64>().ok())
+        {
             seen.latencies_ms.push((now - at) * 1000.0);
         }
     }
@@ -194,15 +221,30 @@ fn main() {
     let mut rows: Vec<(String, String, String)> = Vec::new();
 
     let sim = SimProcess::start(nodes, pods, 0);
-    rows.push(("sim start (build scenario, bind, first byte ready)".into(), format!("{:.1} s", sim.started_in.as_secs_f64()), "—".into()));
+    rows.push((
+        "sim start (build scenario, bind, first byte ready)".into(),
+        format!("{:.1} s", sim.started_in.as_secs_f64()),
+        "—".into(),
+    ));
     let client = rt.block_on(sim.client());
     let runs: Vec<(usize, usize, usize, f64)> = (0..3).map(|_| rt.block_on(paged_list(&client))).collect();
     let (items, pages, bytes, _) = runs[0];
     assert_eq!(items, pods, "every pod listed exactly once");
     let ours = median(runs.iter().map(|r| r.3).collect());
-    rows.push((format!("full paginated list, {items} pods in {pages} pages of 500 ({:.0} MiB), plain HTTP client", bytes as f64 / 1048576.0), format!("{ours:.2} s (median of 3)"), "≤ 2 s".into()));
+    rows.push((
+        format!(
+            "full paginated list, {items} pods in {pages} pages of 500 ({:.0} MiB), plain HTTP client",
+            bytes as f64 / 1048576.0
+        ),
+        format!("{ours:.2} s (median of 3)"),
+        "≤ 2 s".into(),
+    ));
     match kubectl_list(&sim.kubeconfig, home.path()) {
-        Some(k) => rows.push(("`kubectl get pods -A -o json > /dev/null`, same sim, same run".into(), format!("{k:.1} s ({:.0}× the plain list)", k / ours), "reference".into())),
+        Some(k) => rows.push((
+            "`kubectl get pods -A -o json > /dev/null`, same sim, same run".into(),
+            format!("{k:.1} s ({:.0}× the plain list)", k / ours),
+            "reference".into(),
+        )),
         None => rows.push(("`kubectl get pods -A -o json`".into(), "kubectl not available".into(), "reference".into())),
     }
     let (rss, peak) = sim.rss_mib();
@@ -218,7 +260,8 @@ fn main() {
     });
     let until = Instant::now() + Duration::from_secs(watch_seconds as u64);
     let watchers: Vec<Seen> = rt.block_on(async {
-        let tasks: Vec<_> = (0..10).map(|_| tokio::spawn(watch_pods(client.clone(), start_rv.clone(), until))).collect();
+        let tasks: Vec<_> =
+            (0..10).map(|_| tokio::spawn(watch_pods(client.clone(), start_rv.clone(), until))).collect();
         let mut out = Vec::new();
         for t in tasks {
             out.push(t.await.expect("watcher"));
@@ -244,16 +287,28 @@ fn main() {
     ));
     rows.push((
         "watch delivery latency (write → watcher), all deliveries".into(),
-        format!("p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms", percentile(&latencies, 0.5), percentile(&latencies, 0.99), percentile(&latencies, 1.0)),
+        format!(
+            "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.99),
+            percentile(&latencies, 1.0)
+        ),
         "p99 ≤ 100 ms".into(),
     ));
     let (rss, peak) = sim.rss_mib();
-    rows.push((format!("sim RSS after {watch_seconds} s of churn with 10 watchers (peak)"), format!("{rss:.0} MiB ({peak:.0} MiB)"), "≤ 400 MB".into()));
+    rows.push((
+        format!("sim RSS after {watch_seconds} s of churn with 10 watchers (peak)"),
+        format!("{rss:.0} MiB ({peak:.0} MiB)"),
+        "≤ 400 MB".into(),
+    ));
     drop(sim);
 
     println!("\n| measure ({nodes} nodes, {pods} pods) | result | target |\n|---|---|---|");
     for (what, result, target) in &rows {
         println!("| {what} | {result} | {target} |");
     }
-    assert!(identical && increasing && gaps == 0 && shortest as f64 >= expected as f64 * 0.9, "watch fan-out lost events");
+    assert!(
+        identical && increasing && gaps == 0 && shortest as f64 >= expected as f64 * 0.9,
+        "watch fan-out lost events"
+    );
 }

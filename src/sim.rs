@@ -42,6 +42,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -104,6 +105,7 @@ pub struct Sim {
     /// The CA that signed the server certificate (None over plain HTTP).
     pub ca_pem: Option<String>,
     shutdown: signal::Sender<bool>,
+    stop_controllers: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -115,14 +117,17 @@ impl Sim {
         let tls = if config.insecure_http {
             None
         } else {
-            let hosts = vec!["127.0.0.1".to_string(), "localhost".to_string(), "::1".to_string(), addr.ip().to_string()];
+            let hosts =
+                vec!["127.0.0.1".to_string(), "localhost".to_string(), "::1".to_string(), addr.ip().to_string()];
             Some(tls::generate(&hosts)?)
         };
         let mut token_rng = rng::Rng::new(rng::mix(clock::now_f64().to_bits() ^ u64::from(std::process::id())));
         let admin_token = format!("gpudeck-admin.{:016x}{:016x}", token_rng.next_u64(), token_rng.next_u64());
         let readonly_token = format!("gpudeck-viewer.{:016x}{:016x}", token_rng.next_u64(), token_rng.next_u64());
         let request_log = match &config.request_log {
-            Some(path) => Some(request_log::RequestLog::create(path).with_context(|| format!("creating {}", path.display()))?),
+            Some(path) => {
+                Some(request_log::RequestLog::create(path).with_context(|| format!("creating {}", path.display()))?)
+            }
             None => None,
         };
         let (restart_tx, restart_rx) = mpsc::unbounded_channel();
@@ -160,17 +165,20 @@ impl Sim {
             write_private(path, &kubeconfig).with_context(|| format!("writing {}", path.display()))?;
         }
         let (shutdown, shutdown_rx) = signal::channel(false);
+        let stop_controllers = Arc::new(AtomicBool::new(false));
         let controllers = controllers::Controllers::new(world.clone(), config.churn);
+        let stop = stop_controllers.clone();
         let tasks = vec![
-            tokio::spawn(controllers.run(shutdown_rx.clone())),
+            tokio::task::spawn_blocking(move || controllers.run(stop)),
             tokio::spawn(listen(world, listener, tls.map(|t| t.acceptor), restart_rx, shutdown_rx)),
         ];
-        Ok(Sim { addr, server, kubeconfig, admin_token, readonly_token, ca_pem, shutdown, tasks })
+        Ok(Sim { addr, server, kubeconfig, admin_token, readonly_token, ca_pem, shutdown, stop_controllers, tasks })
     }
 
     /// Stops the listener, every connection and the controllers.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
+        self.stop_controllers.store(true, Ordering::Relaxed);
         for task in self.tasks {
             let _ = task.await;
         }

@@ -1,5 +1,7 @@
 //! Bad input gets the apiserver's Status, never a panic, hang or corrupted store: malformed bodies, unknown
 //! resources, wrong content types, invalid objects, and property-tested garbage in bodies, patches and selectors.
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -14,7 +16,8 @@ use serde_json::Value;
 fn client(sim: &TestSim) -> Client {
     sim.rt.block_on(async {
         let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig_text).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await.expect("config");
+        let config =
+            kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await.expect("config");
         Client::try_from(config).expect("client")
     })
 }
@@ -22,8 +25,15 @@ fn client(sim: &TestSim) -> Client {
 /// Sends a raw request; returns the status code and the body parsed as JSON (Null when it is not JSON).
 fn raw(sim: &TestSim, client: &Client, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
     sim.rt.block_on(async {
-        let req = http::Request::builder().method(method).uri(path).header("content-type", content_type).body(body.to_vec()).expect("request");
-        let resp = tokio::time::timeout(Duration::from_secs(10), client.send(req.map(kube::client::Body::from))).await.expect("answered within 10 s");
+        let req = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", content_type)
+            .body(body.to_vec())
+            .expect("request");
+        let resp = tokio::time::timeout(Duration::from_secs(10), client.send(req.map(kube::client::Body::from)))
+            .await
+            .expect("answered within 10 s");
         let resp = resp.expect("transport");
         let status = resp.status().as_u16();
         let bytes = http_body_util_collect(resp).await;
@@ -62,9 +72,13 @@ fn malformed_unknown_unsupported_and_invalid() {
     assert_eq!(status["details"]["causes"][0]["field"], "metadata.name");
 
     let bad_deploy = br#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":-2,"selector":{"matchLabels":{"app":"d"}},"template":{"metadata":{"labels":{"app":"other"}},"spec":{"containers":[]}}}}"#;
-    let (code, status) = raw(&sim, &c, "POST", "/apis/apps/v1/namespaces/default/deployments", "application/json", bad_deploy);
+    let (code, status) =
+        raw(&sim, &c, "POST", "/apis/apps/v1/namespaces/default/deployments", "application/json", bad_deploy);
     assert_eq!(code, 422);
-    let fields: Vec<&str> = status["details"]["causes"].as_array().map(|cs| cs.iter().filter_map(|c| c["field"].as_str()).collect()).unwrap_or_default();
+    let fields: Vec<&str> = status["details"]["causes"]
+        .as_array()
+        .map(|cs| cs.iter().filter_map(|c| c["field"].as_str()).collect())
+        .unwrap_or_default();
     assert_eq!(fields, ["spec.replicas", "spec.template.metadata.labels", "spec.template.spec.containers"]);
 
     let wrong_kind = br#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}}"#;
@@ -72,7 +86,8 @@ fn malformed_unknown_unsupported_and_invalid() {
     let no_ns = br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}"#;
     let (code, status) = raw(&sim, &c, "POST", "/api/v1/namespaces/nowhere/configmaps", "application/json", no_ns);
     assert_eq!((code, status["message"].as_str()), (404, Some("namespaces \"nowhere\" not found")));
-    let (code, status) = raw(&sim, &c, "PATCH", &format!("{CM_PATH}/x"), "application/apply-patch+yaml", b"kind: ConfigMap");
+    let (code, status) =
+        raw(&sim, &c, "PATCH", &format!("{CM_PATH}/x"), "application/apply-patch+yaml", b"kind: ConfigMap");
     assert_eq!(code, 422, "apply needs a field manager: {status}");
     let (code, status) = raw(&sim, &c, "GET", "/api/v1/pods?labelSelector=app%3D%3D%3D", "", b"");
     assert_eq!((code, status["reason"].as_str()), (400, Some("BadRequest")));
@@ -91,7 +106,12 @@ fn injected_5xx_burst_then_recovery() {
     assert_eq!(code, 200);
     // kube-rs retries 503s by itself, so the client sees success and the request log shows the burst.
     assert_eq!(raw(&sim, &c, "GET", "/api/v1/nodes", "", b"").0, 200);
-    let codes: Vec<u64> = sim.request_log_lines().iter().filter(|e| e["path"] == "/api/v1/nodes").filter_map(|e| e["status"].as_u64()).collect();
+    let codes: Vec<u64> = sim
+        .request_log_lines()
+        .iter()
+        .filter(|e| e["path"] == "/api/v1/nodes")
+        .filter_map(|e| e["status"].as_u64())
+        .collect();
     assert_eq!(codes, [503, 503, 503, 200]);
     let (code, _) = raw(&sim, &c, "POST", "/sim/faults", "application/json", br#"{"nonsense": 1}"#);
     assert_eq!(code, 400);
@@ -122,23 +142,57 @@ fn property_garbage_bodies_patches_and_selectors() {
     let c = client(&sim);
     let json_value = prop::collection::vec(any::<u8>(), 0..200);
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 96, ..ProptestConfig::default() });
-    let content_types = ["application/json", "application/merge-patch+json", "application/json-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"];
+    let content_types = [
+        "application/json",
+        "application/merge-patch+json",
+        "application/json-patch+json",
+        "application/strategic-merge-patch+json",
+        "application/apply-patch+yaml",
+    ];
     runner
         .run(&(json_value, 0usize..5, any::<bool>()), |(bytes, ct, as_text)| {
             let body: Vec<u8> = if as_text { String::from_utf8_lossy(&bytes).into_owned().into_bytes() } else { bytes };
             let ct = content_types[ct];
-            let (code, _) = raw(&sim, &c, "PATCH", "/apis/apps/v1/namespaces/ml-serve/deployments/web?fieldManager=fuzz", ct, &body);
+            let (code, _) = raw(
+                &sim,
+                &c,
+                "PATCH",
+                "/apis/apps/v1/namespaces/ml-serve/deployments/web?fieldManager=fuzz",
+                ct,
+                &body,
+            );
             assert_handled(code);
             let (code, _) = raw(&sim, &c, "POST", CM_PATH, "application/json", &body);
             assert_handled(code);
             Ok(())
         })
         .expect("byte garbage handled");
-    let structured = prop::collection::vec(prop_oneof![Just("{".to_string()), Just("}".to_string()), Just("[".to_string()), Just("\"spec\":".to_string()), Just("\"replicas\":".to_string()), Just("null,".to_string()), Just("\"$patch\":\"delete\"".to_string()), Just("{\"op\":\"remove\",\"path\":\"/spec\"}".to_string()), Just("\"name\":\"x\"".to_string()), "[a-z0-9=!,()]{0,6}".prop_map(|s| s)], 0..24);
+    let structured = prop::collection::vec(
+        prop_oneof![
+            Just("{".to_string()),
+            Just("}".to_string()),
+            Just("[".to_string()),
+            Just("\"spec\":".to_string()),
+            Just("\"replicas\":".to_string()),
+            Just("null,".to_string()),
+            Just("\"$patch\":\"delete\"".to_string()),
+            Just("{\"op\":\"remove\",\"path\":\"/spec\"}".to_string()),
+            Just("\"name\":\"x\"".to_string()),
+            "[a-z0-9=!,()]{0,6}".prop_map(|s| s)
+        ],
+        0..24,
+    );
     runner
         .run(&(structured, 0usize..5), |(parts, ct)| {
             let body = parts.concat();
-            let (code, _) = raw(&sim, &c, "PATCH", "/apis/apps/v1/namespaces/ml-serve/deployments/web?fieldManager=fuzz", content_types[ct], body.as_bytes());
+            let (code, _) = raw(
+                &sim,
+                &c,
+                "PATCH",
+                "/apis/apps/v1/namespaces/ml-serve/deployments/web?fieldManager=fuzz",
+                content_types[ct],
+                body.as_bytes(),
+            );
             assert_handled(code);
             Ok(())
         })
@@ -146,7 +200,14 @@ fn property_garbage_bodies_patches_and_selectors() {
     runner
         .run(&("[ -~]{0,40}", "[ -~]{0,40}"), |(labels, fields)| {
             let enc = |s: &str| s.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
-            let (code, _) = raw(&sim, &c, "GET", &format!("/api/v1/pods?labelSelector={}&fieldSelector={}", enc(&labels), enc(&fields)), "", b"");
+            let (code, _) = raw(
+                &sim,
+                &c,
+                "GET",
+                &format!("/api/v1/pods?labelSelector={}&fieldSelector={}", enc(&labels), enc(&fields)),
+                "",
+                b"",
+            );
             assert_handled(code);
             Ok(())
         })

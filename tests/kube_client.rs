@@ -1,5 +1,7 @@
 //! kube-rs 5 against `gpudeck sim`: typed reads, patches of every kind, server-side apply conflicts, scale, streaming
 //! logs, and watcher + reflector convergence through expired resourceVersions and dropped watches.
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -25,7 +27,10 @@ async fn client(sim: &TestSim, context: Option<&str>) -> Client {
 }
 
 async fn set_faults(client: &Client, faults: serde_json::Value) {
-    let req = http::Request::post("/sim/faults").header("content-type", "application/json").body(serde_json::to_vec(&faults).expect("json")).expect("request");
+    let req = http::Request::post("/sim/faults")
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&faults).expect("json"))
+        .expect("request");
     client.request_text(req).await.expect("fault switch accepted");
 }
 
@@ -142,7 +147,12 @@ fn read_only_client_gets_forbidden() {
         let viewer = client(&sim, Some("gpudeck-sim-readonly")).await;
         let deploys: Api<Deployment> = Api::namespaced(viewer, "ml-serve");
         assert!(deploys.get("web").await.is_ok());
-        let err = api_error(deploys.patch("web", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 1}}))).await.expect_err("forbidden"));
+        let err = api_error(
+            deploys
+                .patch("web", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 1}})))
+                .await
+                .expect_err("forbidden"),
+        );
         assert_eq!((err.code, err.reason.as_str()), (403, "Forbidden"));
         assert!(err.message.contains("cannot patch resource \"deployments\""), "{}", err.message);
     });
@@ -154,13 +164,17 @@ fn log_stream_follows_a_training_pod() {
     sim.rt.block_on(async {
         let client = client(&sim, None).await;
         let pods: Api<Pod> = Api::namespaced(client, "ml-train");
-        let trainer = pods.list(&ListParams::default().labels("job-name=llama3-finetune")).await.expect("pods").items.remove(0);
+        let trainer =
+            pods.list(&ListParams::default().labels("job-name=llama3-finetune")).await.expect("pods").items.remove(0);
         let name = trainer.metadata.name.unwrap_or_default();
         let params = LogParams { follow: true, tail_lines: Some(1), ..Default::default() };
         let mut lines = pods.log_stream(&name, &params).await.expect("stream").lines();
         let mut got = Vec::new();
         while got.len() < 3 {
-            let next = tokio::time::timeout(Duration::from_secs(5), lines.try_next()).await.expect("a line within 5 s").expect("read");
+            let next = tokio::time::timeout(Duration::from_secs(5), lines.try_next())
+                .await
+                .expect("a line within 5 s")
+                .expect("read");
             got.push(next.expect("stream open"));
         }
         assert!(got.iter().all(|l| l.starts_with("epoch ")), "{got:?}");
@@ -170,12 +184,19 @@ fn log_stream_follows_a_training_pod() {
 }
 
 /// Creates configmaps `cm-0..n` one by one, flipping a fault halfway.
-async fn create_configmaps(cms: &Api<ConfigMap>, client: &Client, range: std::ops::Range<usize>, fault: serde_json::Value) {
+async fn create_configmaps(
+    cms: &Api<ConfigMap>,
+    client: &Client,
+    range: std::ops::Range<usize>,
+    fault: serde_json::Value,
+) {
     for i in range.clone() {
         if i == range.start + range.len() / 2 {
             set_faults(client, fault.clone()).await;
         }
-        let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": format!("cm-{i}")}, "data": {"i": i.to_string()}})).expect("cm");
+        let cm: ConfigMap =
+            serde_json::from_value(json!({"metadata": {"name": format!("cm-{i}")}, "data": {"i": i.to_string()}}))
+                .expect("cm");
         cms.create(&PostParams::default(), &cm).await.expect("create");
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
@@ -199,7 +220,12 @@ fn reflector_converges_after_expiry_and_dropped_watches() {
         let want: BTreeSet<String> = (0..120).filter(|i| *i != 3).map(|i| format!("cm-{i}")).collect();
         let mut have = BTreeSet::new();
         for _ in 0..80 {
-            have = reader.state().iter().filter_map(|cm| cm.metadata.name.clone()).filter(|n| n.starts_with("cm-")).collect();
+            have = reader
+                .state()
+                .iter()
+                .filter_map(|cm| cm.metadata.name.clone())
+                .filter(|n| n.starts_with("cm-"))
+                .collect();
             if have == want {
                 break;
             }
@@ -208,7 +234,8 @@ fn reflector_converges_after_expiry_and_dropped_watches() {
         watching.abort();
         assert_eq!(have, want);
         let log = sim.request_log_lines();
-        let lists = log.iter().filter(|e| e["verb"] == "list" && e["path"] == "/api/v1/namespaces/default/configmaps").count();
+        let lists =
+            log.iter().filter(|e| e["verb"] == "list" && e["path"] == "/api/v1/namespaces/default/configmaps").count();
         assert!(lists >= 2, "the expiry forced a relist ({lists} lists)");
     });
 }

@@ -1,4 +1,6 @@
 //! Real kubectl against `gpudeck sim`: printing, watch, describe, logs, scale, server-side apply, diff, top, RBAC.
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -54,7 +56,10 @@ fn get_prints_server_side_tables() {
     for status in ["CrashLoopBackOff", "ImagePullBackOff", "Pending", "Completed", "Error", "Running"] {
         assert!(pods.contains(status), "no {status} pod in:\n{pods}");
     }
-    assert!(pods.lines().any(|l| l.starts_with("ml-serve") && l.contains("reranker")), "namespaces come from row objects");
+    assert!(
+        pods.lines().any(|l| l.starts_with("ml-serve") && l.contains("reranker")),
+        "namespaces come from row objects"
+    );
 
     let wide = sim.kubectl_ok(&["get", "pods", "-n", "ml-serve", "-o", "wide"]);
     assert!(wide.lines().next().unwrap_or_default().contains("NOMINATED NODE"), "{wide}");
@@ -70,7 +75,12 @@ fn get_prints_server_side_tables() {
     assert!(jobs.lines().any(|l| l.starts_with("bert-pretrain-bad-config") && l.contains("Failed")), "{jobs}");
     assert!(jobs.lines().any(|l| l.starts_with("data-prep-") && l.contains("Complete") && l.contains("3/3")), "{jobs}");
     let all = sim.kubectl_ok(&["get", "all", "-n", "ml-serve"]);
-    assert!(all.contains("deployment.apps/llm-inference") && all.contains("replicaset.apps/") && all.contains("statefulset.apps/vector-db"), "{all}");
+    assert!(
+        all.contains("deployment.apps/llm-inference")
+            && all.contains("replicaset.apps/")
+            && all.contains("statefulset.apps/vector-db"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -86,7 +96,9 @@ fn watch_sees_pods_created_by_a_scale() {
     // Let the watch list and start before the change.
     std::thread::sleep(Duration::from_secs(2));
     sim.kubectl_ok(&["scale", "deploy/web", "-n", "ml-serve", "--replicas=12"]);
-    let lines = read_until(child, Duration::from_secs(20), |lines| lines.iter().filter(|l| l.starts_with("MODIFIED") && l.contains("Running")).count() >= 2);
+    let lines = read_until(child, Duration::from_secs(20), |lines| {
+        lines.iter().filter(|l| l.starts_with("MODIFIED") && l.contains("Running")).count() >= 2
+    });
     let added = lines.iter().filter(|l| l.starts_with("ADDED")).count();
     assert!(added >= 12, "initial 10 plus 2 new pods ADDED, got:\n{}", lines.join("\n"));
     assert!(lines.iter().any(|l| l.starts_with("MODIFIED") && l.contains("Running")), "{}", lines.join("\n"));
@@ -134,12 +146,21 @@ fn logs_tail_previous_timestamps_and_follow() {
     let web = first_pod(&sim, "ml-serve", "app=web");
     let out = sim.kubectl(&["logs", "-n", "ml-serve", &web, "--previous"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("previous terminated container \"web\" in pod \"{web}\" not found")));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(&format!("previous terminated container \"web\" in pod \"{web}\" not found"))
+    );
 
-    let child = sim.kubectl_cmd(&["logs", "-f", "-n", "ml-train", &trainer, "--tail=1"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("logs -f");
+    let child = sim
+        .kubectl_cmd(&["logs", "-f", "-n", "ml-train", &trainer, "--tail=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("logs -f");
     let lines = read_until(child, Duration::from_secs(10), |l| l.len() >= 4);
     assert!(lines.len() >= 4, "follow streamed new lines: {lines:?}");
-    let steps: Vec<u64> = lines.iter().filter_map(|l| l.split_whitespace().nth(3)?.split('/').next()?.parse().ok()).collect();
+    let steps: Vec<u64> =
+        lines.iter().filter_map(|l| l.split_whitespace().nth(3)?.split('/').next()?.parse().ok()).collect();
     assert!(steps.windows(2).all(|w| w[1] == w[0] + 1), "consecutive steps: {steps:?}");
 }
 
@@ -150,7 +171,15 @@ fn scale_creates_running_pods() {
     let out = sim.kubectl_ok(&["scale", "deploy/feature-api", "-n", "ml-serve", "--replicas=15"]);
     assert_eq!(out.trim(), "deployment.apps/feature-api scaled");
     let ready = sim.eventually(Duration::from_secs(20), || {
-        let r = sim.kubectl_ok(&["get", "deploy", "feature-api", "-n", "ml-serve", "-o", "jsonpath={.status.readyReplicas}"]);
+        let r = sim.kubectl_ok(&[
+            "get",
+            "deploy",
+            "feature-api",
+            "-n",
+            "ml-serve",
+            "-o",
+            "jsonpath={.status.readyReplicas}",
+        ]);
         (r.trim() == "15").then_some(r)
     });
     assert!(ready.is_some(), "15 ready replicas");
@@ -179,28 +208,65 @@ fn server_side_apply_conflicts_and_dry_run() {
     require_kubectl!();
     let sim = TestSim::demo();
     let file = write(&sim, "cm.yaml", CONFIG);
-    assert_eq!(sim.kubectl_ok(&["apply", "--server-side", "-f", &file]).trim(), "configmap/app-config serverside-applied");
+    assert_eq!(
+        sim.kubectl_ok(&["apply", "--server-side", "-f", &file]).trim(),
+        "configmap/app-config serverside-applied"
+    );
     // ops-bot manages LOG_LEVEL only.
-    let other = write(&sim, "cm2.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: ml-serve\ndata:\n  LOG_LEVEL: debug\n");
+    let other = write(
+        &sim,
+        "cm2.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: ml-serve\ndata:\n  LOG_LEVEL: debug\n",
+    );
     let conflict = sim.kubectl(&["apply", "--server-side", "--field-manager=ops-bot", "-f", &other]);
     assert!(!conflict.status.success());
     let err = String::from_utf8_lossy(&conflict.stderr);
     assert!(err.contains("conflict with \"kubectl\"") && err.contains(".data.LOG_LEVEL"), "{err}");
 
-    let dry = sim.kubectl_ok(&["apply", "--server-side", "--dry-run=server", "--force-conflicts", "--field-manager=ops-bot", "-f", &other]);
+    let dry = sim.kubectl_ok(&[
+        "apply",
+        "--server-side",
+        "--dry-run=server",
+        "--force-conflicts",
+        "--field-manager=ops-bot",
+        "-f",
+        &other,
+    ]);
     assert!(dry.contains("(server dry run)"), "{dry}");
-    assert_eq!(sim.kubectl_ok(&["get", "cm", "app-config", "-n", "ml-serve", "-o", "jsonpath={.data.LOG_LEVEL}"]), "info");
+    assert_eq!(
+        sim.kubectl_ok(&["get", "cm", "app-config", "-n", "ml-serve", "-o", "jsonpath={.data.LOG_LEVEL}"]),
+        "info"
+    );
 
     sim.kubectl_ok(&["apply", "--server-side", "--force-conflicts", "--field-manager=ops-bot", "-f", &other]);
-    assert_eq!(sim.kubectl_ok(&["get", "cm", "app-config", "-n", "ml-serve", "-o", "jsonpath={.data.LOG_LEVEL}"]), "debug");
-    let managers = sim.kubectl_ok(&["get", "cm", "app-config", "-n", "ml-serve", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}"]);
+    assert_eq!(
+        sim.kubectl_ok(&["get", "cm", "app-config", "-n", "ml-serve", "-o", "jsonpath={.data.LOG_LEVEL}"]),
+        "debug"
+    );
+    let managers = sim.kubectl_ok(&[
+        "get",
+        "cm",
+        "app-config",
+        "-n",
+        "ml-serve",
+        "--show-managed-fields",
+        "-o",
+        "jsonpath={.metadata.managedFields[*].manager}",
+    ]);
     assert!(managers.contains("ops-bot") && managers.contains("kubectl"), "{managers}");
 
     // kubectl now owns BATCH alone: dropping it from kubectl's apply deletes it; LOG_LEVEL stays with ops-bot.
-    let fewer = write(&sim, "cm3.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: ml-serve\ndata: {}\n");
+    let fewer = write(
+        &sim,
+        "cm3.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: ml-serve\ndata: {}\n",
+    );
     sim.kubectl_ok(&["apply", "--server-side", "-f", &fewer]);
     assert_eq!(sim.kubectl_ok(&["get", "cm", "app-config", "-n", "ml-serve", "-o", "jsonpath={.data.BATCH}"]), "");
-    assert_eq!(sim.kubectl_ok(&["get", "cm", "app-config", "-n", "ml-serve", "-o", "jsonpath={.data.LOG_LEVEL}"]), "debug");
+    assert_eq!(
+        sim.kubectl_ok(&["get", "cm", "app-config", "-n", "ml-serve", "-o", "jsonpath={.data.LOG_LEVEL}"]),
+        "debug"
+    );
 }
 
 #[test]
@@ -228,7 +294,10 @@ fn top_nodes_and_pods() {
     let header: Vec<&str> = nodes.lines().next().unwrap_or_default().split_whitespace().collect();
     assert_eq!(header, ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]);
     assert!(nodes.lines().any(|l| l.starts_with("gpu-h100-01")), "{nodes}");
-    assert!(!nodes.lines().any(|l| l.starts_with("gpu-a100-04 ") && !l.contains("<unknown>")), "NotReady node has no metrics: {nodes}");
+    assert!(
+        !nodes.lines().any(|l| l.starts_with("gpu-a100-04 ") && !l.contains("<unknown>")),
+        "NotReady node has no metrics: {nodes}"
+    );
     let pods = sim.kubectl_ok(&["top", "pods", "-n", "ml-serve"]);
     assert!(pods.lines().any(|l| l.starts_with("llm-inference-")), "{pods}");
 }
@@ -242,12 +311,24 @@ fn read_only_token_is_forbidden_to_write() {
     let scale = sim.kubectl(&[ctx, "scale", "deploy/web", "-n", "ml-serve", "--replicas=3"]);
     assert!(!scale.status.success());
     let err = String::from_utf8_lossy(&scale.stderr);
-    assert!(err.contains("Forbidden") && err.contains("cannot patch resource \"deployments/scale\" in API group \"apps\" in the namespace \"ml-serve\""), "{err}");
+    assert!(
+        err.contains("Forbidden")
+            && err.contains(
+                "cannot patch resource \"deployments/scale\" in API group \"apps\" in the namespace \"ml-serve\""
+            ),
+        "{err}"
+    );
     let pod = first_pod(&sim, "ml-serve", "app=web");
     let delete = sim.kubectl(&[ctx, "delete", "pod", "-n", "ml-serve", &pod]);
     let err = String::from_utf8_lossy(&delete.stderr);
-    assert!(err.contains(&format!("pods \"{pod}\" is forbidden: User \"gpudeck-viewer\" cannot delete resource \"pods\"")), "{err}");
+    assert!(
+        err.contains(&format!("pods \"{pod}\" is forbidden: User \"gpudeck-viewer\" cannot delete resource \"pods\"")),
+        "{err}"
+    );
     let log = sim.request_log_lines();
-    assert!(log.iter().any(|e| e["verb"] == "delete" && e["status"] == 403 && e["user"] == "gpudeck-viewer"), "request log records the refusal");
+    assert!(
+        log.iter().any(|e| e["verb"] == "delete" && e["status"] == 403 && e["user"] == "gpudeck-viewer"),
+        "request log records the refusal"
+    );
     assert!(log.iter().all(|e| e["time"].is_string() && e["method"].is_string() && e["path"].is_string()));
 }

@@ -86,11 +86,7 @@ async fn read_ctx(req: Request<Incoming>, user: User, method: &Method, query: Qu
         .and_then(|ua| ua.split('/').next().map(str::to_string))
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| "unknown".to_string());
-    let body = Limited::new(req.into_body(), MAX_BODY)
-        .collect()
-        .await
-        .map_err(|_| ApiError::too_large())?
-        .to_bytes();
+    let body = Limited::new(req.into_body(), MAX_BODY).collect().await.map_err(|_| ApiError::too_large())?.to_bytes();
     Ok(Ctx { method: method.clone(), query, wanted, user, content_type, agent, body })
 }
 
@@ -115,7 +111,9 @@ async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str
         Route::Group(g) => discovery::group(&g).map(|d| http::json(200, &d)).ok_or_else(ApiError::no_route),
         Route::GroupVersion(g, v) => Ok(http::json(200, &discovery::resource_list(&g, &v))),
         Route::OpenApiRoot => Ok(http::json(200, &discovery::openapi_root())),
-        Route::OpenApi(g, v) => discovery::openapi_group_version(&g, &v).map(|d| http::json(200, &d)).ok_or_else(ApiError::no_route),
+        Route::OpenApi(g, v) => {
+            discovery::openapi_group_version(&g, &v).map(|d| http::json(200, &d)).ok_or_else(ApiError::no_route)
+        }
         Route::ServiceProxy { namespace, service, path } => dcgm::proxy(world, &namespace, &service, &path),
         Route::Resource(target) => match (verb, target.subresource.as_deref()) {
             ("watch", _) => watch::watch(world, &ctx, &target),
@@ -129,7 +127,11 @@ async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str
 
 async fn write_request(world: &Arc<World>, ctx: &Ctx, target: &Target, verb: &'static str) -> Result<Reply, ApiError> {
     let resource = &RESOURCES[target.res];
-    if !resource.verbs.contains(&verb) && !(target.subresource.is_some() && verb != "delete") {
+    let allowed = match target.subresource.as_deref() {
+        Some(sub) => resource.subresources.iter().any(|s| s.name == sub && s.verbs.contains(&verb)),
+        None => resource.verbs.contains(&verb),
+    };
+    if !allowed {
         return Err(ApiError::method_not_allowed(ctx.method.as_str()));
     }
     if ctx.user.read_only {

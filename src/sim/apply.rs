@@ -17,25 +17,12 @@ const APPLY: &str = "Apply";
 const UPDATE: &str = "Update";
 
 /// Metadata the server owns; an apply configuration never claims it.
-const SERVER_METADATA: [&str; 7] = [
-    "name",
-    "namespace",
-    "resourceVersion",
-    "uid",
-    "managedFields",
-    "creationTimestamp",
-    "generation",
-];
+const SERVER_METADATA: [&str; 7] =
+    ["name", "namespace", "resourceVersion", "uid", "managedFields", "creationTimestamp", "generation"];
 
 /// Metadata an apply configuration cannot set (name and namespace it may state, as
 /// long as they match, which is the caller's concern).
-const UNAPPLIABLE_METADATA: [&str; 5] = [
-    "resourceVersion",
-    "uid",
-    "managedFields",
-    "creationTimestamp",
-    "generation",
-];
+const UNAPPLIABLE_METADATA: [&str; 5] = ["resourceVersion", "uid", "managedFields", "creationTimestamp", "generation"];
 
 /// A field the applier wants to change that another manager owns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,16 +43,9 @@ impl fmt::Display for ApplyError {
         match self {
             ApplyError::Conflicts(conflicts) => {
                 let plural = if conflicts.len() == 1 { "" } else { "s" };
-                let list: Vec<String> = conflicts
-                    .iter()
-                    .map(|c| format!("conflict with {:?}: {}", c.manager, c.field))
-                    .collect();
-                write!(
-                    f,
-                    "Apply failed with {} conflict{plural}: {}",
-                    conflicts.len(),
-                    list.join("; ")
-                )
+                let list: Vec<String> =
+                    conflicts.iter().map(|c| format!("conflict with {:?}: {}", c.manager, c.field)).collect();
+                write!(f, "Apply failed with {} conflict{plural}: {}", conflicts.len(), list.join("; "))
             }
             ApplyError::Invalid(message) => f.write_str(message),
         }
@@ -97,10 +77,7 @@ pub fn server_side_apply(
     if !conflicts.is_empty() && !force {
         let conflicts = conflicts
             .iter()
-            .map(|(i, path)| Conflict {
-                manager: entries[*i].manager().to_string(),
-                field: display_path(path),
-            })
+            .map(|(i, path)| Conflict { manager: entries[*i].manager().to_string(), field: display_path(path) })
             .collect();
         return Err(ApplyError::Conflicts(conflicts));
     }
@@ -111,9 +88,7 @@ pub fn server_side_apply(
 
     strategic_merge_patch(&mut result, &config).map_err(|e| ApplyError::Invalid(e.0))?;
 
-    let previous = own
-        .map(|i| std::mem::take(&mut entries[i].fields))
-        .unwrap_or_default();
+    let previous = own.map(|i| std::mem::take(&mut entries[i].fields)).unwrap_or_default();
     let mut owned: Vec<&FieldSet> = entries.iter().map(|e| &e.fields).collect();
     owned.push(&applied_set);
     remove_dropped_fields(&mut result, &previous, &owned);
@@ -146,11 +121,7 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, now: &
     };
     let mut diff = Diff::default();
     diff.maps(old_map, new_map, &mut Vec::new(), &mut Vec::new());
-    let api_version = new_map
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let api_version = new_map.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_string();
 
     // A write that carries no managedFields keeps the stored ones, as the real server does.
     let has_own_entries = new.pointer("/metadata/managedFields").is_some();
@@ -159,9 +130,7 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, now: &
         _ => read_entries(new),
     };
     for entry in entries.iter_mut().filter(|e| !e.is(manager, UPDATE)) {
-        entry
-            .fields
-            .retain(|p| !diff.changed.contains(p) && !diff.is_removed(p));
+        entry.fields.retain(|p| !diff.changed.contains(p) && !diff.is_removed(p));
     }
     let index = match entries.iter().position(|e| e.is(manager, UPDATE)) {
         Some(i) => i,
@@ -184,20 +153,10 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, now: &
 fn apply_configuration(applied: &Value) -> Result<Value, ApplyError> {
     let invalid = |what: &str| ApplyError::Invalid(format!("apply configuration must set {what}"));
     if !applied.is_object() {
-        return Err(ApplyError::Invalid(
-            "apply configuration must be a JSON object".to_string(),
-        ));
+        return Err(ApplyError::Invalid("apply configuration must be a JSON object".to_string()));
     }
-    for (pointer, what) in [
-        ("/apiVersion", "apiVersion"),
-        ("/kind", "kind"),
-        ("/metadata/name", "metadata.name"),
-    ] {
-        if applied
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .is_none_or(str::is_empty)
-        {
+    for (pointer, what) in [("/apiVersion", "apiVersion"), ("/kind", "kind"), ("/metadata/name", "metadata.name")] {
+        if applied.pointer(pointer).and_then(Value::as_str).is_none_or(str::is_empty) {
             return Err(invalid(what));
         }
     }
@@ -230,9 +189,9 @@ fn without_nulls(v: &Value) -> Value {
 fn is_excluded(path: &[String]) -> bool {
     match path {
         [field] => ["f:apiVersion", "f:kind", "f:status"].contains(&field.as_str()),
-        [metadata, field] if metadata == "f:metadata" => field
-            .strip_prefix("f:")
-            .is_some_and(|name| SERVER_METADATA.contains(&name)),
+        [metadata, field] if metadata == "f:metadata" => {
+            field.strip_prefix("f:").is_some_and(|name| SERVER_METADATA.contains(&name))
+        }
         _ => false,
     }
 }
@@ -246,12 +205,7 @@ fn field_set(obj: &Value) -> FieldSet {
     set
 }
 
-fn collect_map<'a>(
-    map: &'a Map<String, Value>,
-    path: &mut Path,
-    keys: &mut Vec<&'a str>,
-    out: &mut FieldSet,
-) {
+fn collect_map<'a>(map: &'a Map<String, Value>, path: &mut Path, keys: &mut Vec<&'a str>, out: &mut FieldSet) {
     for (key, child) in map {
         path.push(format!("f:{key}"));
         keys.push(key);
@@ -290,10 +244,7 @@ fn collect_value<'a>(v: &'a Value, path: &mut Path, keys: &mut Vec<&'a str>, out
 
 /// The `k:` component and map of every element, when the list at `keys` has a merge
 /// key that every element carries; otherwise the list is treated as atomic.
-fn keyed_elements<'a>(
-    items: &'a [Value],
-    keys: &[&str],
-) -> Option<Vec<(String, &'a Map<String, Value>)>> {
+fn keyed_elements<'a>(items: &'a [Value], keys: &[&str]) -> Option<Vec<(String, &'a Map<String, Value>)>> {
     let key = merge_key(keys)?;
     items
         .iter()
@@ -354,9 +305,7 @@ fn step_mut<'a>(v: &'a mut Value, component: &str) -> Option<&'a mut Value> {
         return v.get_mut(name);
     }
     let key = parse_key(component)?;
-    v.as_array_mut()?
-        .iter_mut()
-        .find(|e| element_matches(e, &key))
+    v.as_array_mut()?.iter_mut().find(|e| element_matches(e, &key))
 }
 
 fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
@@ -376,9 +325,7 @@ fn remove_at(obj: &mut Value, path: &[String]) -> bool {
         return false;
     };
     if let Some(name) = last.strip_prefix("f:") {
-        return parent
-            .as_object_mut()
-            .is_some_and(|m| m.remove(name).is_some());
+        return parent.as_object_mut().is_some_and(|m| m.remove(name).is_some());
     }
     match (parse_key(last), parent.as_array_mut()) {
         (Some(key), Some(items)) => {
@@ -439,9 +386,7 @@ fn remove_dropped_fields(obj: &mut Value, previous: &FieldSet, owned: &[&FieldSe
 
 /// Whether `set` holds `path` or any path below it (they sort right after it).
 fn owns_within(set: &FieldSet, path: &[String]) -> bool {
-    set.range(path.to_vec()..)
-        .next()
-        .is_some_and(|p| p.starts_with(path))
+    set.range(path.to_vec()..).next().is_some_and(|p| p.starts_with(path))
 }
 
 /// The merge-key member of a list element identifies it; it goes only with the element.
@@ -518,13 +463,7 @@ impl Diff {
         }
     }
 
-    fn values<'a>(
-        &mut self,
-        old: &'a Value,
-        new: &'a Value,
-        path: &mut Path,
-        keys: &mut Vec<&'a str>,
-    ) {
+    fn values<'a>(&mut self, old: &'a Value, new: &'a Value, path: &mut Path, keys: &mut Vec<&'a str>) {
         match (old, new) {
             (Value::Object(old), Value::Object(new_map)) => {
                 self.maps(old, new_map, path, keys);
@@ -592,28 +531,21 @@ impl Entry {
     }
 
     fn manager(&self) -> &str {
-        self.raw
-            .get("manager")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        self.raw.get("manager").and_then(Value::as_str).unwrap_or_default()
     }
 
     fn is(&self, manager: &str, operation: &str) -> bool {
-        self.manager() == manager
-            && self.raw.get("operation").and_then(Value::as_str) == Some(operation)
+        self.manager() == manager && self.raw.get("operation").and_then(Value::as_str) == Some(operation)
     }
 
     fn touch(&mut self, api_version: &str, now: &str) {
-        self.raw
-            .insert("apiVersion".to_string(), Value::from(api_version));
+        self.raw.insert("apiVersion".to_string(), Value::from(api_version));
         self.raw.insert("time".to_string(), Value::from(now));
     }
 
     fn into_value(mut self) -> Value {
-        self.raw
-            .insert("fieldsType".to_string(), Value::from("FieldsV1"));
-        self.raw
-            .insert("fieldsV1".to_string(), to_fields_v1(&self.fields));
+        self.raw.insert("fieldsType".to_string(), Value::from("FieldsV1"));
+        self.raw.insert("fieldsV1".to_string(), to_fields_v1(&self.fields));
         Value::Object(self.raw)
     }
 }
@@ -630,27 +562,18 @@ fn read_entries(obj: &Value) -> Vec<Entry> {
             if let Some(Value::Object(tree)) = raw.get("fieldsV1") {
                 parse_fields_v1(tree, &mut Vec::new(), &mut fields);
             }
-            Entry {
-                raw: raw.clone(),
-                fields,
-            }
+            Entry { raw: raw.clone(), fields }
         })
         .collect()
 }
 
 /// Store the entries, dropping managers left owning nothing.
 fn write_entries(obj: &mut Value, entries: Vec<Entry>) {
-    let entries: Vec<Value> = entries
-        .into_iter()
-        .filter(|e| !e.fields.is_empty())
-        .map(Entry::into_value)
-        .collect();
+    let entries: Vec<Value> = entries.into_iter().filter(|e| !e.fields.is_empty()).map(Entry::into_value).collect();
     let Some(root) = obj.as_object_mut() else {
         return;
     };
-    let metadata = root
-        .entry("metadata")
-        .or_insert_with(|| Value::Object(Map::new()));
+    let metadata = root.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
     let Some(metadata) = metadata.as_object_mut() else {
         return;
     };
@@ -699,9 +622,7 @@ fn insert_fields_v1(node: &mut Map<String, Value>, path: &[String]) {
         return;
     };
     let existed = node.contains_key(first);
-    let child = node
-        .entry(first.clone())
-        .or_insert_with(|| Value::Object(Map::new()));
+    let child = node.entry(first.clone()).or_insert_with(|| Value::Object(Map::new()));
     let Value::Object(child) = child else {
         return;
     };
@@ -761,9 +682,7 @@ mod tests {
     }
 
     fn entry<'a>(obj: &'a Value, manager: &str, operation: &str) -> Option<&'a Value> {
-        managed(obj)
-            .iter()
-            .find(|e| e["manager"] == manager && e["operation"] == operation)
+        managed(obj).iter().find(|e| e["manager"] == manager && e["operation"] == operation)
     }
 
     fn fields_of(obj: &Value, manager: &str, operation: &str) -> Value {
@@ -778,10 +697,7 @@ mod tests {
     }
 
     fn conflict(manager: &str, field: &str) -> Conflict {
-        Conflict {
-            manager: manager.to_string(),
-            field: field.to_string(),
-        }
+        Conflict { manager: manager.to_string(), field: field.to_string() }
     }
 
     #[test]
@@ -800,10 +716,7 @@ mod tests {
             })]
         );
         let mut content = out.clone();
-        content["metadata"]
-            .as_object_mut()
-            .unwrap()
-            .remove("managedFields");
+        content["metadata"].as_object_mut().unwrap().remove("managedFields");
         assert_eq!(content, applied);
     }
 
@@ -839,10 +752,7 @@ mod tests {
             }})
         );
         // An empty map is kept in the object, as the real server keeps `resources: {}`.
-        assert_eq!(
-            out["spec"]["template"]["spec"]["containers"][0]["resources"],
-            json!({})
-        );
+        assert_eq!(out["spec"]["template"]["spec"]["containers"][0]["resources"], json!({}));
     }
 
     #[test]
@@ -861,8 +771,7 @@ mod tests {
 
     #[test]
     fn dropping_the_last_key_removes_the_emptied_map() {
-        let live =
-            server_side_apply(None, &config_map(json!({"A": "1"})), "kubectl", false, T0).unwrap();
+        let live = server_side_apply(None, &config_map(json!({"A": "1"})), "kubectl", false, T0).unwrap();
         let mut next = config_map_without_data();
         next["metadata"].as_object_mut().unwrap().remove("labels");
         let out = server_side_apply(Some(&live), &next, "kubectl", false, T1).unwrap();
@@ -874,84 +783,33 @@ mod tests {
 
     #[test]
     fn dropped_field_owned_by_another_manager_is_kept() {
-        let live =
-            server_side_apply(None, &config_map(json!({"A": "1"})), "kubectl", false, T0).unwrap();
-        let live = server_side_apply(
-            Some(&live),
-            &config_map(json!({"A": "1"})),
-            "helm",
-            false,
-            T0,
-        )
-        .unwrap();
-        let out = server_side_apply(
-            Some(&live),
-            &config_map_without_data(),
-            "kubectl",
-            false,
-            T1,
-        )
-        .unwrap();
+        let live = server_side_apply(None, &config_map(json!({"A": "1"})), "kubectl", false, T0).unwrap();
+        let live = server_side_apply(Some(&live), &config_map(json!({"A": "1"})), "helm", false, T0).unwrap();
+        let out = server_side_apply(Some(&live), &config_map_without_data(), "kubectl", false, T1).unwrap();
         assert_eq!(out["data"], json!({"A": "1"}));
-        assert_eq!(
-            fields_of(&out, "kubectl", "Apply"),
-            json!({"f:metadata": {"f:labels": {"f:app": {}}}})
-        );
+        assert_eq!(fields_of(&out, "kubectl", "Apply"), json!({"f:metadata": {"f:labels": {"f:app": {}}}}));
     }
 
     #[test]
     fn changing_a_field_owned_by_another_manager_conflicts() {
-        let live = server_side_apply(
-            None,
-            &config_map(json!({"LOG_LEVEL": "info"})),
-            "kubectl",
-            false,
-            T0,
-        )
-        .unwrap();
-        let err = server_side_apply(
-            Some(&live),
-            &config_map(json!({"LOG_LEVEL": "debug"})),
-            "helm",
-            false,
-            T1,
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Apply failed with 1 conflict: conflict with \"kubectl\": .data.LOG_LEVEL"
-        );
+        let live = server_side_apply(None, &config_map(json!({"LOG_LEVEL": "info"})), "kubectl", false, T0).unwrap();
+        let err =
+            server_side_apply(Some(&live), &config_map(json!({"LOG_LEVEL": "debug"})), "helm", false, T1).unwrap_err();
+        assert_eq!(err.to_string(), "Apply failed with 1 conflict: conflict with \"kubectl\": .data.LOG_LEVEL");
         assert_eq!(conflicts(err), vec![conflict("kubectl", ".data.LOG_LEVEL")]);
     }
 
     #[test]
     fn force_moves_ownership() {
-        let live = server_side_apply(
-            None,
-            &config_map(json!({"LOG_LEVEL": "info"})),
-            "kubectl",
-            false,
-            T0,
-        )
-        .unwrap();
+        let live = server_side_apply(None, &config_map(json!({"LOG_LEVEL": "info"})), "kubectl", false, T0).unwrap();
         let mut applied = config_map(json!({"LOG_LEVEL": "debug"}));
-        applied["metadata"]
-            .as_object_mut()
-            .unwrap()
-            .remove("labels");
+        applied["metadata"].as_object_mut().unwrap().remove("labels");
         let out = server_side_apply(Some(&live), &applied, "helm", true, T1).unwrap();
         assert_eq!(out["data"]["LOG_LEVEL"], "debug");
-        assert_eq!(
-            fields_of(&out, "helm", "Apply"),
-            json!({"f:data": {"f:LOG_LEVEL": {}}})
-        );
-        assert_eq!(
-            fields_of(&out, "kubectl", "Apply"),
-            json!({"f:metadata": {"f:labels": {"f:app": {}}}})
-        );
+        assert_eq!(fields_of(&out, "helm", "Apply"), json!({"f:data": {"f:LOG_LEVEL": {}}}));
+        assert_eq!(fields_of(&out, "kubectl", "Apply"), json!({"f:metadata": {"f:labels": {"f:app": {}}}}));
         // kubectl, having lost LOG_LEVEL, can now drop it from its config without deleting it.
-        let out = server_side_apply(Some(&out), &config_map_without_data(), "kubectl", false, T1)
-            .unwrap();
+        let out = server_side_apply(Some(&out), &config_map_without_data(), "kubectl", false, T1).unwrap();
         assert_eq!(out["data"]["LOG_LEVEL"], "debug");
     }
 
@@ -976,33 +834,19 @@ mod tests {
         let applied = config_map(json!({"LOG_LEVEL": "info"}));
         let live = server_side_apply(None, &applied, "kubectl", false, T0).unwrap();
         let out = server_side_apply(Some(&live), &applied, "helm", false, T1).unwrap();
-        let expected =
-            json!({"f:data": {"f:LOG_LEVEL": {}}, "f:metadata": {"f:labels": {"f:app": {}}}});
+        let expected = json!({"f:data": {"f:LOG_LEVEL": {}}, "f:metadata": {"f:labels": {"f:app": {}}}});
         assert_eq!(fields_of(&out, "kubectl", "Apply"), expected);
         assert_eq!(fields_of(&out, "helm", "Apply"), expected);
         // Shared fields can't be changed by either side without a conflict.
-        let err = server_side_apply(
-            Some(&out),
-            &config_map(json!({"LOG_LEVEL": "warn"})),
-            "kubectl",
-            false,
-            T1,
-        )
-        .unwrap_err();
+        let err =
+            server_side_apply(Some(&out), &config_map(json!({"LOG_LEVEL": "warn"})), "kubectl", false, T1).unwrap_err();
         assert_eq!(conflicts(err), vec![conflict("helm", ".data.LOG_LEVEL")]);
     }
 
     #[test]
     fn scale_then_apply_conflicts_on_replicas() {
         let containers = json!([{"name": "web", "image": "nginx:1"}]);
-        let live = server_side_apply(
-            None,
-            &deployment(Some(1), containers.clone()),
-            "kubectl",
-            false,
-            T0,
-        )
-        .unwrap();
+        let live = server_side_apply(None, &deployment(Some(1), containers.clone()), "kubectl", false, T0).unwrap();
         let mut scaled = live.clone();
         scaled["spec"]["replicas"] = json!(3);
         record_update(Some(&live), &mut scaled, "kubectl-scale", T1);
@@ -1017,33 +861,13 @@ mod tests {
                 "fieldsV1": {"f:spec": {"f:replicas": {}}}
             })
         );
-        assert!(
-            fields_of(&scaled, "kubectl", "Apply")["f:spec"]
-                .get("f:replicas")
-                .is_none()
-        );
+        assert!(fields_of(&scaled, "kubectl", "Apply")["f:spec"].get("f:replicas").is_none());
 
-        let err = server_side_apply(
-            Some(&scaled),
-            &deployment(Some(2), containers.clone()),
-            "kubectl",
-            false,
-            T1,
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Apply failed with 1 conflict: conflict with \"kubectl-scale\": .spec.replicas"
-        );
+        let err = server_side_apply(Some(&scaled), &deployment(Some(2), containers.clone()), "kubectl", false, T1)
+            .unwrap_err();
+        assert_eq!(err.to_string(), "Apply failed with 1 conflict: conflict with \"kubectl-scale\": .spec.replicas");
         // Leaving replicas out of the config keeps the scaled value.
-        let out = server_side_apply(
-            Some(&scaled),
-            &deployment(None, containers),
-            "kubectl",
-            false,
-            T1,
-        )
-        .unwrap();
+        let out = server_side_apply(Some(&scaled), &deployment(None, containers), "kubectl", false, T1).unwrap();
         assert_eq!(out["spec"]["replicas"], 3);
     }
 
@@ -1072,41 +896,17 @@ mod tests {
             T1,
         )
         .unwrap_err();
-        assert_eq!(
-            conflicts(err),
-            vec![conflict(
-                "kubectl",
-                ".spec.template.spec.containers[name=\"web\"].image"
-            )]
-        );
+        assert_eq!(conflicts(err), vec![conflict("kubectl", ".spec.template.spec.containers[name=\"web\"].image")]);
 
         // kubectl dropping its container removes it; mesh's container stays.
-        let out = server_side_apply(
-            Some(&out),
-            &deployment(Some(1), json!([])),
-            "kubectl",
-            false,
-            T1,
-        )
-        .unwrap();
-        assert_eq!(
-            out["spec"]["template"]["spec"]["containers"],
-            json!([{"name": "sidecar", "image": "envoy:1"}])
-        );
+        let out = server_side_apply(Some(&out), &deployment(Some(1), json!([])), "kubectl", false, T1).unwrap();
+        assert_eq!(out["spec"]["template"]["spec"]["containers"], json!([{"name": "sidecar", "image": "envoy:1"}]));
     }
 
     #[test]
     fn reapplying_own_fields_never_conflicts() {
-        let live =
-            server_side_apply(None, &config_map(json!({"A": "1"})), "kubectl", false, T0).unwrap();
-        let out = server_side_apply(
-            Some(&live),
-            &config_map(json!({"A": "2"})),
-            "kubectl",
-            false,
-            T1,
-        )
-        .unwrap();
+        let live = server_side_apply(None, &config_map(json!({"A": "1"})), "kubectl", false, T0).unwrap();
+        let out = server_side_apply(Some(&live), &config_map(json!({"A": "2"})), "kubectl", false, T1).unwrap();
         assert_eq!(out["data"], json!({"A": "2"}));
         assert_eq!(managed(&out).len(), 1);
     }
@@ -1126,10 +926,7 @@ mod tests {
         };
         let live = server_side_apply(None, &service(8080), "kubectl", false, T0).unwrap();
         let err = server_side_apply(Some(&live), &service(9090), "argo", false, T1).unwrap_err();
-        assert_eq!(
-            conflicts(err),
-            vec![conflict("kubectl", ".spec.ports[port=80].targetPort")]
-        );
+        assert_eq!(conflicts(err), vec![conflict("kubectl", ".spec.ports[port=80].targetPort")]);
         let mut bigger = service(9090);
         bigger["spec"]["selector"]["app"] = json!("api");
         let err = server_side_apply(Some(&live), &bigger, "argo", false, T1).unwrap_err();
@@ -1139,10 +936,7 @@ mod tests {
              conflict with \"kubectl\": .spec.selector.app"
         );
         let out = server_side_apply(Some(&live), &bigger, "argo", true, T1).unwrap();
-        assert_eq!(
-            out["spec"]["ports"],
-            json!([{"port": 80, "targetPort": 9090}, {"port": 443, "targetPort": 8443}])
-        );
+        assert_eq!(out["spec"]["ports"], json!([{"port": 80, "targetPort": 9090}, {"port": 443, "targetPort": 8443}]));
         assert_eq!(
             fields_of(&out, "kubectl", "Apply")["f:spec"],
             json!({"f:ports": {
@@ -1168,14 +962,8 @@ mod tests {
     #[test]
     fn invalid_configurations_are_rejected() {
         for (applied, message) in [
-            (
-                json!({"kind": "ConfigMap", "metadata": {"name": "x"}}),
-                "apply configuration must set apiVersion",
-            ),
-            (
-                json!({"apiVersion": "v1", "metadata": {"name": "x"}}),
-                "apply configuration must set kind",
-            ),
+            (json!({"kind": "ConfigMap", "metadata": {"name": "x"}}), "apply configuration must set apiVersion"),
+            (json!({"apiVersion": "v1", "metadata": {"name": "x"}}), "apply configuration must set kind"),
             (
                 json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}),
                 "apply configuration must set metadata.name",
@@ -1213,10 +1001,7 @@ mod tests {
         assert_eq!(out.get("status"), None);
         assert_eq!(out["data"], json!({"A": "1"}));
         assert_eq!(managed(&out).len(), 1);
-        assert_eq!(
-            fields_of(&out, "kubectl", "Apply"),
-            json!({"f:data": {"f:A": {}}})
-        );
+        assert_eq!(fields_of(&out, "kubectl", "Apply"), json!({"f:data": {"f:A": {}}}));
     }
 
     #[test]
@@ -1248,52 +1033,30 @@ mod tests {
 
     #[test]
     fn record_update_takes_changed_and_removed_fields_away() {
-        let live = server_side_apply(
-            None,
-            &config_map(json!({"A": "1", "B": "2"})),
-            "kubectl",
-            false,
-            T0,
-        )
-        .unwrap();
+        let live = server_side_apply(None, &config_map(json!({"A": "1", "B": "2"})), "kubectl", false, T0).unwrap();
         let mut edited = live.clone();
         edited["data"] = json!({"A": "changed", "C": "3"});
         record_update(Some(&live), &mut edited, "kubectl-edit", T1);
-        assert_eq!(
-            fields_of(&edited, "kubectl", "Apply"),
-            json!({"f:metadata": {"f:labels": {"f:app": {}}}})
-        );
-        assert_eq!(
-            fields_of(&edited, "kubectl-edit", "Update"),
-            json!({"f:data": {"f:A": {}, "f:C": {}}})
-        );
+        assert_eq!(fields_of(&edited, "kubectl", "Apply"), json!({"f:metadata": {"f:labels": {"f:app": {}}}}));
+        assert_eq!(fields_of(&edited, "kubectl-edit", "Update"), json!({"f:data": {"f:A": {}, "f:C": {}}}));
         // Content is not touched.
         assert_eq!(edited["data"], json!({"A": "changed", "C": "3"}));
     }
 
     #[test]
     fn record_update_without_changes_keeps_entries_and_adds_none() {
-        let live =
-            server_side_apply(None, &config_map(json!({"A": "1"})), "kubectl", false, T0).unwrap();
+        let live = server_side_apply(None, &config_map(json!({"A": "1"})), "kubectl", false, T0).unwrap();
         let mut same = live.clone();
-        same["metadata"]
-            .as_object_mut()
-            .unwrap()
-            .remove("managedFields");
+        same["metadata"].as_object_mut().unwrap().remove("managedFields");
         same["metadata"]["resourceVersion"] = json!("9");
         record_update(Some(&live), &mut same, "other", T1);
-        assert_eq!(
-            same["metadata"]["managedFields"],
-            live["metadata"]["managedFields"]
-        );
+        assert_eq!(same["metadata"]["managedFields"], live["metadata"]["managedFields"]);
     }
 
     #[test]
     fn record_update_tracks_keyed_list_elements() {
-        let containers =
-            json!([{"name": "web", "image": "nginx:1"}, {"name": "old", "image": "x"}]);
-        let live = server_side_apply(None, &deployment(Some(1), containers), "kubectl", false, T0)
-            .unwrap();
+        let containers = json!([{"name": "web", "image": "nginx:1"}, {"name": "old", "image": "x"}]);
+        let live = server_side_apply(None, &deployment(Some(1), containers), "kubectl", false, T0).unwrap();
         let mut new = live.clone();
         new["spec"]["template"]["spec"]["containers"] = json!([
             {"name": "web", "image": "nginx:2"},
@@ -1324,9 +1087,7 @@ mod tests {
         parse_fields_v1(tree.as_object().unwrap(), &mut Vec::new(), &mut set);
         assert_eq!(set.len(), 4);
         assert_eq!(to_fields_v1(&set), tree);
-        let image: Path = ["f:spec", "f:containers", "k:{\"name\":\"web\"}", "f:image"]
-            .map(String::from)
-            .to_vec();
+        let image: Path = ["f:spec", "f:containers", "k:{\"name\":\"web\"}", "f:image"].map(String::from).to_vec();
         assert!(set.contains(&image));
         assert_eq!(display_path(&image), ".spec.containers[name=\"web\"].image");
     }

@@ -6,8 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::{broadcast, watch};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
+use tokio::sync::broadcast;
+
+use super::clock;
 use super::kubelet::{self, EventSpec};
 use super::object::{self, Stored};
 use super::resources::{self, ResourceId};
@@ -16,7 +20,6 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
-use super::clock;
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
@@ -24,7 +27,8 @@ pub const CHURNED_AT: &str = "sim.gpudeck.io/churned-at";
 /// How long an unschedulable pod waits before the scheduler tries it again.
 const SCHEDULE_RETRY_S: f64 = 10.0;
 
-const WORKLOADS: [ResourceId; 4] = [resources::DEPLOYMENTS, resources::REPLICASETS, resources::STATEFULSETS, resources::JOBS];
+const WORKLOADS: [ResourceId; 4] =
+    [resources::DEPLOYMENTS, resources::REPLICASETS, resources::STATEFULSETS, resources::JOBS];
 
 pub struct Controllers {
     world: Arc<World>,
@@ -65,18 +69,14 @@ impl Controllers {
         }
     }
 
-    /// Runs until `shutdown` flips.
-    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+    /// Runs on its own thread until `stop` is set. The loop is CPU-bound (50k-pod scans), so it must not occupy an
+    /// async worker that serves watches.
+    pub fn run(mut self, stop: Arc<AtomicBool>) {
         let mut rx = self.world.store.subscribe();
         self.resync();
-        let mut ticker = tokio::time::interval(TICK);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut ticks: u64 = 0;
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => {}
-                _ = shutdown.changed() => return,
-            }
+        while !stop.load(Ordering::Relaxed) {
+            let started = Instant::now();
             if !self.drain(&mut rx) {
                 self.resync();
             }
@@ -87,8 +87,9 @@ impl Controllers {
             if ticks % 50 == 0 {
                 self.refresh_churn_pool();
             }
-            self.churn(now);
+            self.churn();
             ticks += 1;
+            std::thread::sleep(TICK.saturating_sub(started.elapsed()));
         }
     }
 
@@ -228,7 +229,11 @@ impl Controllers {
                     if self.world.store.replace(resources::PODS, bound, stored.rv).is_ok() {
                         let ns = object::namespace(&pod);
                         let message = format!("Successfully assigned {ns}/{} to {node}", key.2);
-                        self.record(&pod, &EventSpec { warning: false, reason: "Scheduled", message, component: "default-scheduler" }, now);
+                        self.record(
+                            &pod,
+                            &EventSpec { warning: false, reason: "Scheduled", message, component: "default-scheduler" },
+                            now,
+                        );
                         if let Some(n) = nodes.iter_mut().find(|n| n.name == node) {
                             n.gpu_used += stored.gpus;
                         }
@@ -239,13 +244,23 @@ impl Controllers {
                     self.unscheduled.insert(key.clone(), now + SCHEDULE_RETRY_S);
                     let mut next = pod.clone();
                     let at = clock::rfc3339(now as i64);
-                    let since = pod["status"]["conditions"][0]["lastTransitionTime"].as_str().unwrap_or(&at).to_string();
+                    let since =
+                        pod["status"]["conditions"][0]["lastTransitionTime"].as_str().unwrap_or(&at).to_string();
                     next["status"]["conditions"] = json!([{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                         "message": message, "lastProbeTime": null, "lastTransitionTime": since}]);
                     if next != pod {
                         let _ = self.world.store.replace(resources::PODS, next, stored.rv);
                     }
-                    self.record(&pod, &EventSpec { warning: true, reason: "FailedScheduling", message, component: "default-scheduler" }, now);
+                    self.record(
+                        &pod,
+                        &EventSpec {
+                            warning: true,
+                            reason: "FailedScheduling",
+                            message,
+                            component: "default-scheduler",
+                        },
+                        now,
+                    );
                 }
             }
         }
@@ -297,7 +312,11 @@ impl Controllers {
             let actions = match key.0 {
                 resources::REPLICASETS => workloads::reconcile_replicaset(&obj, stored.rv, &owned, &mut self.rng),
                 resources::DEPLOYMENTS => {
-                    let rses: Vec<(Value, u64)> = owned.iter().filter(|(k, _)| k.0 == resources::REPLICASETS).map(|(_, o)| (o.value(), o.rv)).collect();
+                    let rses: Vec<(Value, u64)> = owned
+                        .iter()
+                        .filter(|(k, _)| k.0 == resources::REPLICASETS)
+                        .map(|(_, o)| (o.value(), o.rv))
+                        .collect();
                     workloads::reconcile_deployment(&obj, stored.rv, &rses, &at)
                 }
                 resources::STATEFULSETS => workloads::reconcile_statefulset(&obj, stored.rv, &owned),
@@ -327,9 +346,16 @@ impl Controllers {
                     if let Some(stored) = self.world.store.get(&key) {
                         let pod = stored.value();
                         if !stored.terminating {
-                            let _ = self.world.store.replace(resources::PODS, workloads::terminating(&pod, now), stored.rv);
-                            let container = pod["spec"]["containers"][0]["name"].as_str().unwrap_or_default().to_string();
-                            let spec = EventSpec { warning: false, reason: "Killing", message: format!("Stopping container {container}"), component: "kubelet" };
+                            let _ =
+                                self.world.store.replace(resources::PODS, workloads::terminating(&pod, now), stored.rv);
+                            let container =
+                                pod["spec"]["containers"][0]["name"].as_str().unwrap_or_default().to_string();
+                            let spec = EventSpec {
+                                warning: false,
+                                reason: "Killing",
+                                message: format!("Stopping container {container}"),
+                                component: "kubelet",
+                            };
                             self.record(&pod, &spec, now);
                         }
                     }
@@ -392,7 +418,7 @@ impl Controllers {
     }
 
     /// `--churn`: that many pod status updates per second, each a container restart of a running pod.
-    fn churn(&mut self, now: f64) {
+    fn churn(&mut self) {
         if self.churn_pool.is_empty() {
             return;
         }
@@ -402,7 +428,11 @@ impl Controllers {
             let key = &self.churn_pool[self.rng.below(self.churn_pool.len() as u64) as usize];
             let Some(stored) = self.world.store.get(key) else { continue };
             let pod = stored.value();
-            let Some(started) = pod["status"]["containerStatuses"][0]["state"]["running"]["startedAt"].as_str().and_then(clock::parse_rfc3339) else {
+            let now = clock::now_f64();
+            let Some(started) = pod["status"]["containerStatuses"][0]["state"]["running"]["startedAt"]
+                .as_str()
+                .and_then(clock::parse_rfc3339)
+            else {
                 continue;
             };
             let restarts = pod["status"]["containerStatuses"][0]["restartCount"].as_i64().unwrap_or(0);

@@ -30,7 +30,9 @@ pub fn proxy(world: &Arc<World>, namespace: &str, service: &str, path: &str) -> 
         return Err(ApiError::not_found(&RESOURCES[resources::SERVICES], name));
     }
     if name != SERVICE || namespace != NAMESPACE || path != "metrics" {
-        return Err(ApiError::unavailable(format!("error trying to reach service: no endpoints serve {namespace}/{name} path /{path}")));
+        return Err(ApiError::unavailable(format!(
+            "error trying to reach service: no endpoints serve {namespace}/{name} path /{path}"
+        )));
     }
     let (_, objects) = world.store.snapshot();
     Ok(http::respond(200, "text/plain; version=0.0.4; charset=utf-8", render(world.seed, &objects, clock::now())))
@@ -60,7 +62,10 @@ fn gpus(objects: &Objects) -> Vec<Gpu<'_>> {
     let mut holders: BTreeMap<&str, Vec<(&store::Key, &Arc<Stored>)>> = BTreeMap::new();
     for (key, pod) in objects.range(store::range(resources::PODS, None)) {
         if pod.gpus > 0 && pod.field(resources::PODS, "status.phase") == Some("Running") {
-            holders.entry(pod.field(resources::PODS, "spec.nodeName").unwrap_or_default()).or_default().push((key, pod));
+            holders
+                .entry(pod.field(resources::PODS, "spec.nodeName").unwrap_or_default())
+                .or_default()
+                .push((key, pod));
         }
     }
     let mut out = Vec::new();

@@ -52,7 +52,9 @@ fn pod_spec(spec: &mut Value) {
     }
     if let Some(containers) = spec["containers"].as_array_mut() {
         for c in containers {
-            let latest = c["image"].as_str().is_some_and(|i| !i.rsplit('/').next().unwrap_or(i).contains(':') || i.ends_with(":latest"));
+            let latest = c["image"]
+                .as_str()
+                .is_some_and(|i| !i.rsplit('/').next().unwrap_or(i).contains(':') || i.ends_with(":latest"));
             set_default(c, "imagePullPolicy", json!(if latest { "Always" } else { "IfNotPresent" }));
             set_default(c, "terminationMessagePath", json!("/dev/termination-log"));
             set_default(c, "terminationMessagePolicy", json!("File"));

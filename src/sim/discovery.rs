@@ -78,7 +78,8 @@ pub fn resource_list(group: &str, version: &str) -> Value {
 }
 
 fn aggregated(core: bool, api_version: &str) -> Value {
-    let gvs: Vec<(&str, &str)> = resources::group_versions().into_iter().filter(|(g, _)| g.is_empty() == core).collect();
+    let gvs: Vec<(&str, &str)> =
+        resources::group_versions().into_iter().filter(|(g, _)| g.is_empty() == core).collect();
     let items: Vec<Value> = gvs
         .into_iter()
         .map(|(g, v)| {
@@ -183,7 +184,12 @@ mod tests {
         let (ct, doc) = root(true, Wanted::DiscoveryV2);
         assert_eq!(ct, V2_CONTENT_TYPE);
         assert_eq!(doc["items"][0]["metadata"], json!({}));
-        let pods = doc["items"][0]["versions"][0]["resources"].as_array().unwrap().iter().find(|r| r["resource"] == "pods").unwrap();
+        let pods = doc["items"][0]["versions"][0]["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["resource"] == "pods")
+            .unwrap();
         assert_eq!(pods["shortNames"], json!(["po"]));
         assert!(pods["subresources"].as_array().unwrap().iter().any(|s| s["subresource"] == "log"));
         let (_, apis) = root(false, Wanted::DiscoveryV2Beta1);
@@ -194,7 +200,13 @@ mod tests {
     #[test]
     fn legacy_lists_subresources_and_openapi_has_field_validation() {
         let apps = resource_list("apps", "v1");
-        assert!(apps["resources"].as_array().unwrap().iter().any(|r| r["name"] == "deployments/scale" && r["kind"] == "Scale"));
+        assert!(
+            apps["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["name"] == "deployments/scale" && r["kind"] == "Scale")
+        );
         let doc = openapi_group_version("apps", "v1").unwrap();
         let patch = &doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"];
         assert!(patch["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "fieldValidation"));

@@ -33,8 +33,16 @@ impl ApiError {
     }
 
     /// `pods "x" is forbidden: User "viewer" cannot patch resource "pods" in API group "" in the namespace "ml"`.
-    pub fn forbidden(user: &str, verb: &str, resource: &ResourceType, subresource: Option<&str>, name: &str, namespace: &str) -> Self {
-        let subject = if name.is_empty() { resource.qualified() } else { format!("{} \"{name}\"", resource.qualified()) };
+    pub fn forbidden(
+        user: &str,
+        verb: &str,
+        resource: &ResourceType,
+        subresource: Option<&str>,
+        name: &str,
+        namespace: &str,
+    ) -> Self {
+        let subject =
+            if name.is_empty() { resource.qualified() } else { format!("{} \"{name}\"", resource.qualified()) };
         let scope = if namespace.is_empty() {
             "at the cluster scope".to_string()
         } else {
@@ -63,7 +71,11 @@ impl ApiError {
     }
 
     pub fn method_not_allowed(method: &str) -> Self {
-        ApiError::new(405, "MethodNotAllowed", format!("the server does not allow this method on the requested resource ({method})"))
+        ApiError::new(
+            405,
+            "MethodNotAllowed",
+            format!("the server does not allow this method on the requested resource ({method})"),
+        )
     }
 
     pub fn already_exists(resource: &ResourceType, name: &str) -> Self {
@@ -103,12 +115,22 @@ impl ApiError {
     }
 
     pub fn unsupported_media_type(content_type: &str) -> Self {
-        ApiError::new(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got \"{content_type}\")"))
+        ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got \"{content_type}\")"
+            ),
+        )
     }
 
     /// 422 with one cause per (field, message): `Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1: ...`.
     pub fn invalid(resource: &ResourceType, name: &str, causes: &[(String, String)]) -> Self {
-        let kind = if resource.group.is_empty() { resource.kind.to_string() } else { format!("{}.{}", resource.kind, resource.group) };
+        let kind = if resource.group.is_empty() {
+            resource.kind.to_string()
+        } else {
+            format!("{}.{}", resource.kind, resource.group)
+        };
         let mut e = ApiError::invalid_kind(&kind, name, causes);
         if let Some(d) = e.details.as_mut().filter(|_| !resource.group.is_empty()) {
             d["group"] = json!(resource.group);
@@ -177,9 +199,16 @@ mod tests {
             f.message,
             "deployments.apps \"web\" is forbidden: User \"viewer\" cannot patch resource \"deployments\" in API group \"apps\" in the namespace \"ml\""
         );
-        let i = ApiError::invalid(&RESOURCES[DEPLOYMENTS], "web", &[("spec.replicas".into(), "Invalid value: -1: must be greater than or equal to 0".into())]);
+        let i = ApiError::invalid(
+            &RESOURCES[DEPLOYMENTS],
+            "web",
+            &[("spec.replicas".into(), "Invalid value: -1: must be greater than or equal to 0".into())],
+        );
         assert_eq!(i.code, 422);
-        assert_eq!(i.message, "Deployment.apps \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0");
+        assert_eq!(
+            i.message,
+            "Deployment.apps \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0"
+        );
         assert_eq!(i.status()["details"]["causes"][0]["field"], "spec.replicas");
     }
 }

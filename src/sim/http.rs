@@ -81,12 +81,9 @@ impl Query {
     pub fn number(&self, key: &str) -> Result<Option<u64>, ApiError> {
         match self.get(key) {
             None | Some("") => Ok(None),
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .map(|n| Some(n as u64))
-                .ok_or_else(|| ApiError::bad_request(format!("invalid value for {key}: \"{v}\": must be a non-negative integer"))),
+            Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).map(|n| Some(n as u64)).ok_or_else(|| {
+                ApiError::bad_request(format!("invalid value for {key}: \"{v}\": must be a non-negative integer"))
+            }),
         }
     }
 }
@@ -98,16 +95,14 @@ pub fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b'+' => out.push(b' '),
             b => out.push(b),
         }
@@ -146,7 +141,10 @@ pub fn negotiate(accept: Option<&str>) -> Wanted {
             }
         }
         let media = params.first().copied().unwrap_or_default();
-        if matches!(media, "application/json" | "*/*" | "application/*" | "application/vnd.kubernetes.protobuf" | "application/yaml") {
+        if matches!(
+            media,
+            "application/json" | "*/*" | "application/*" | "application/vnd.kubernetes.protobuf" | "application/yaml"
+        ) {
             return Wanted::Json;
         }
     }
@@ -176,7 +174,12 @@ mod tests {
         assert_eq!(negotiate(Some(table)), Wanted::Table);
         let disco = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
         assert_eq!(negotiate(Some(disco)), Wanted::DiscoveryV2);
-        assert_eq!(negotiate(Some("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")), Wanted::DiscoveryV2Beta1);
+        assert_eq!(
+            negotiate(Some(
+                "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
+            )),
+            Wanted::DiscoveryV2Beta1
+        );
         assert_eq!(negotiate(Some("application/vnd.kubernetes.protobuf,application/json")), Wanted::Json);
         assert_eq!(negotiate(None), Wanted::Json);
     }

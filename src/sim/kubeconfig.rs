@@ -61,7 +61,13 @@ mod tests {
 
     #[test]
     fn parses_as_yaml_with_both_contexts() {
-        let text = render(&Access { server: "https://127.0.0.1:1", ca_pem: Some("PEM"), admin_token: "a", readonly_token: "r", namespace: "default" });
+        let text = render(&Access {
+            server: "https://127.0.0.1:1",
+            ca_pem: Some("PEM"),
+            admin_token: "a",
+            readonly_token: "r",
+            namespace: "default",
+        });
         let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
         assert_eq!(doc["current-context"], "gpudeck-sim");
         assert_eq!(doc["clusters"][0]["cluster"]["certificate-authority-data"], "UEVN");

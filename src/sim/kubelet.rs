@@ -66,9 +66,9 @@ pub fn run_seconds(pod: &Value, restarts: i64) -> Option<f64> {
     match behavior(pod) {
         Behavior::CrashLoop => Some(3.0 + 5.0 * spread),
         Behavior::Oom => Some(15.0 + 15.0 * spread),
-        Behavior::Normal | Behavior::Fail => pod["metadata"]["annotations"][RUN_SECONDS]
-            .as_str()
-            .and_then(|s| s.parse::<f64>().ok()),
+        Behavior::Normal | Behavior::Fail => {
+            pod["metadata"]["annotations"][RUN_SECONDS].as_str().and_then(|s| s.parse::<f64>().ok())
+        }
     }
 }
 
@@ -89,7 +89,8 @@ fn pod_ip(pod: &Value) -> String {
 }
 
 fn container_id(pod: &Value, container: &str, restarts: i64) -> String {
-    let mut r = Rng::new(rng::hash(&format!("{}/{container}/{restarts}", pod["metadata"]["uid"].as_str().unwrap_or_default())));
+    let mut r =
+        Rng::new(rng::hash(&format!("{}/{container}/{restarts}", pod["metadata"]["uid"].as_str().unwrap_or_default())));
     format!("containerd://{:016x}{:016x}{:016x}{:016x}", r.next_u64(), r.next_u64(), r.next_u64(), r.next_u64())
 }
 
@@ -98,7 +99,12 @@ fn containers(pod: &Value) -> Vec<(String, String)> {
         .as_array()
         .map(|cs| {
             cs.iter()
-                .map(|c| (c["name"].as_str().unwrap_or_default().to_string(), c["image"].as_str().unwrap_or_default().to_string()))
+                .map(|c| {
+                    (
+                        c["name"].as_str().unwrap_or_default().to_string(),
+                        c["image"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -123,7 +129,10 @@ fn qos(pod: &Value) -> &'static str {
     let cs = pod["spec"]["containers"].as_array().map(Vec::as_slice).unwrap_or_default();
     if cs.iter().all(|c| c["resources"].as_object().is_none_or(|r| r.is_empty())) {
         "BestEffort"
-    } else if cs.iter().all(|c| !c["resources"]["limits"].is_null() && (c["resources"]["requests"].is_null() || c["resources"]["requests"] == c["resources"]["limits"])) {
+    } else if cs.iter().all(|c| {
+        !c["resources"]["limits"].is_null()
+            && (c["resources"]["requests"].is_null() || c["resources"]["requests"] == c["resources"]["limits"])
+    }) {
         "Guaranteed"
     } else {
         "Burstable"
@@ -131,7 +140,15 @@ fn qos(pod: &Value) -> &'static str {
 }
 
 /// Writes a pod status where every container is in `state` (with `last` as lastState).
-fn set_status(pod: &mut Value, phase: &str, ready: bool, restarts: i64, state: impl Fn(&str, &str) -> Value, last: &Value, at: &str) {
+fn set_status(
+    pod: &mut Value,
+    phase: &str,
+    ready: bool,
+    restarts: i64,
+    state: impl Fn(&str, &str) -> Value,
+    last: &Value,
+    at: &str,
+) {
     let statuses: Vec<Value> = containers(pod)
         .iter()
         .map(|(name, image)| {
@@ -169,7 +186,15 @@ pub fn set_running(pod: &mut Value, started_at: f64, restarts: i64, last: Value)
 }
 
 /// A terminated-state document.
-pub fn terminated(reason: &str, exit_code: i64, started_at: f64, finished_at: f64, pod: &Value, container: &str, restarts: i64) -> Value {
+pub fn terminated(
+    reason: &str,
+    exit_code: i64,
+    started_at: f64,
+    finished_at: f64,
+    pod: &Value,
+    container: &str,
+    restarts: i64,
+) -> Value {
     json!({"terminated": {
         "exitCode": exit_code, "reason": reason, "startedAt": clock::rfc3339(started_at as i64),
         "finishedAt": clock::rfc3339(finished_at as i64), "containerID": container_id(pod, container, restarts)
@@ -200,7 +225,15 @@ pub fn set_finished(pod: &mut Value, succeeded: bool, started_at: f64, finished_
     let pod_copy = pod.clone();
     let (phase, reason, code) = if succeeded { ("Succeeded", "Completed", 0) } else { ("Failed", "Error", 1) };
     let at = clock::rfc3339(finished_at as i64);
-    set_status(pod, phase, false, restarts, |name, _| terminated(reason, code, started_at, finished_at, &pod_copy, name, restarts), &json!({}), &at);
+    set_status(
+        pod,
+        phase,
+        false,
+        restarts,
+        |name, _| terminated(reason, code, started_at, finished_at, &pod_copy, name, restarts),
+        &json!({}),
+        &at,
+    );
     if let Some(conds) = pod["status"]["conditions"].as_array_mut() {
         for c in conds.iter_mut().filter(|c| c["type"] == "PodReadyToStartContainers") {
             c["status"] = json!("False");
@@ -210,7 +243,9 @@ pub fn set_finished(pod: &mut Value, succeeded: bool, started_at: f64, finished_
 
 /// When a pod in CrashLoopBackOff starts its next instance.
 fn restart_due(pod: &Value, now: f64) -> f64 {
-    let finished = pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["finishedAt"].as_str().and_then(clock::parse_rfc3339);
+    let finished = pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["finishedAt"]
+        .as_str()
+        .and_then(clock::parse_rfc3339);
     finished.unwrap_or(now) + backoff_seconds(restarts_of(pod))
 }
 
@@ -270,14 +305,23 @@ pub fn step(pod: &Value, now: f64) -> Step {
                 b => {
                     let reason = if b == Behavior::Oom { "OOMKilled" } else { "Error" };
                     set_crashloop(&mut next, restarts + 1, reason, start, now);
-                    events.push(warning("BackOff", format!("Back-off restarting failed container {first} in pod {name}_{}", pod["metadata"]["namespace"].as_str().unwrap_or_default())));
+                    events.push(warning(
+                        "BackOff",
+                        format!(
+                            "Back-off restarting failed container {first} in pod {name}_{}",
+                            pod["metadata"]["namespace"].as_str().unwrap_or_default()
+                        ),
+                    ));
                 }
             }
         }
         (_, None, Some("CrashLoopBackOff")) if now < restart_due(pod, now) => {
             let first = containers(pod).first().map(|(n, _)| n.clone()).unwrap_or_default();
             let namespace = pod["metadata"]["namespace"].as_str().unwrap_or_default();
-            events.push(warning("BackOff", format!("Back-off restarting failed container {first} in pod {name}_{namespace}")));
+            events.push(warning(
+                "BackOff",
+                format!("Back-off restarting failed container {first} in pod {name}_{namespace}"),
+            ));
         }
         (_, None, Some("CrashLoopBackOff")) => {
             let last = pod["status"]["containerStatuses"][0]["lastState"].clone();
@@ -312,7 +356,10 @@ pub fn step(pod: &Value, now: f64) -> Step {
                     |c, image| {
                         if fails.iter().any(|f| f == c) {
                             let message = if reason == "ErrImagePull" {
-                                format!("rpc error: code = NotFound desc = {}", images::pull_error(image).unwrap_or_default())
+                                format!(
+                                    "rpc error: code = NotFound desc = {}",
+                                    images::pull_error(image).unwrap_or_default()
+                                )
                             } else {
                                 format!("Back-off pulling image \"{image}\"")
                             };
@@ -327,7 +374,10 @@ pub fn step(pod: &Value, now: f64) -> Step {
                 for (_, image, err) in &failing {
                     if reason == "ErrImagePull" {
                         events.push(normal("Pulling", format!("Pulling image \"{image}\"")));
-                        events.push(warning("Failed", format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = {err}")));
+                        events.push(warning(
+                            "Failed",
+                            format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = {err}"),
+                        ));
                         events.push(warning("Failed", "Error: ErrImagePull".to_string()));
                     } else {
                         events.push(normal("BackOff", format!("Back-off pulling image \"{image}\"")));
@@ -377,7 +427,10 @@ mod tests {
         assert_eq!(running["status"]["phase"], "Running");
         assert_eq!(running["status"]["containerStatuses"][0]["ready"], true);
         assert!(running["status"]["podIP"].is_string());
-        assert_eq!(reasons(&Step { pod: None, events: s.events, next: None }), ["Pulling", "Pulled", "Created", "Started"]);
+        assert_eq!(
+            reasons(&Step { pod: None, events: s.events, next: None }),
+            ["Pulling", "Pulled", "Created", "Started"]
+        );
         assert_eq!(s.next, None);
     }
 

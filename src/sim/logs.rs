@@ -36,10 +36,17 @@ pub fn pod_log(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, 
     let now = clock::now_f64();
     let since = match (ctx.query.number("sinceSeconds")?, ctx.query.get("sinceTime")) {
         (Some(s), _) => Some(now - s as f64),
-        (None, Some(t)) => Some(clock::parse_rfc3339(t).ok_or_else(|| ApiError::bad_request(format!("invalid sinceTime: {t}")))?),
+        (None, Some(t)) => {
+            Some(clock::parse_rfc3339(t).ok_or_else(|| ApiError::bad_request(format!("invalid sinceTime: {t}")))?)
+        }
         (None, None) => None,
     };
-    let opts = Options { timestamps: ctx.query.flag("timestamps"), tail: ctx.query.number("tailLines")?, since, limit_bytes: ctx.query.number("limitBytes")? };
+    let opts = Options {
+        timestamps: ctx.query.flag("timestamps"),
+        tail: ctx.query.number("tailLines")?,
+        since,
+        limit_bytes: ctx.query.number("limitBytes")?,
+    };
     let (mut text, next_index) = render(&instance, &opts, now);
     let follow = ctx.query.flag("follow") && !previous && instance.ended.is_none();
     if !follow {
@@ -59,12 +66,18 @@ pub fn pod_log(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, 
 }
 
 fn pick_container(pod: &Value, pod_name: &str, asked: Option<&str>) -> Result<String, ApiError> {
-    let names: Vec<&str> = pod["spec"]["containers"].as_array().map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect()).unwrap_or_default();
+    let names: Vec<&str> = pod["spec"]["containers"]
+        .as_array()
+        .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
     match asked.filter(|c| !c.is_empty()) {
         Some(c) if names.contains(&c) => Ok(c.to_string()),
         Some(c) => Err(ApiError::bad_request(format!("container {c} is not valid for pod {pod_name}"))),
         None if names.len() == 1 => Ok(names[0].to_string()),
-        None => Err(ApiError::bad_request(format!("a container name must be specified for pod {pod_name}, choose one of: [{}]", names.join(" ")))),
+        None => Err(ApiError::bad_request(format!(
+            "a container name must be specified for pod {pod_name}, choose one of: [{}]",
+            names.join(" ")
+        ))),
     }
 }
 
@@ -79,7 +92,13 @@ fn restart_count(pod: &Value, container: &str) -> i64 {
 fn terminated_instance(pod: &Value, container: &str, restart: i64, t: &Value) -> Option<Instance> {
     let started = clock::parse_rfc3339(t["startedAt"].as_str()?)?;
     let finished = clock::parse_rfc3339(t["finishedAt"].as_str()?)?;
-    Some(Instance::new(pod, container, restart, started, Some((finished, t["reason"].as_str().unwrap_or("Error").to_string()))))
+    Some(Instance::new(
+        pod,
+        container,
+        restart,
+        started,
+        Some((finished, t["reason"].as_str().unwrap_or("Error").to_string())),
+    ))
 }
 
 /// The container instance whose logs are asked for, or the kubelet's reason why there are none.
@@ -88,15 +107,21 @@ fn instance_of(pod: &Value, pod_name: &str, container: &str, previous: bool) -> 
     let restarts = restart_count(pod, container);
     let last = status.map(|s| &s["lastState"]["terminated"]).filter(|t| t.is_object());
     if previous {
-        return last
-            .and_then(|t| terminated_instance(pod, container, restarts - 1, t))
-            .ok_or_else(|| ApiError::bad_request(format!("previous terminated container \"{container}\" in pod \"{pod_name}\" not found")));
+        return last.and_then(|t| terminated_instance(pod, container, restarts - 1, t)).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
+            ))
+        });
     }
     let state = status.map(|s| &s["state"]);
     if let Some(started) = state.and_then(|s| s["running"]["startedAt"].as_str()).and_then(clock::parse_rfc3339) {
         return Ok(Instance::new(pod, container, restarts, started, None));
     }
-    if let Some(i) = state.map(|s| &s["terminated"]).filter(|t| t.is_object()).and_then(|t| terminated_instance(pod, container, restarts, t)) {
+    if let Some(i) = state
+        .map(|s| &s["terminated"])
+        .filter(|t| t.is_object())
+        .and_then(|t| terminated_instance(pod, container, restarts, t))
+    {
         return Ok(i);
     }
     let waiting = state.and_then(|s| s["waiting"]["reason"].as_str()).unwrap_or("ContainerCreating");
@@ -105,7 +130,11 @@ fn instance_of(pod: &Value, pod_name: &str, container: &str, previous: bool) -> 
     {
         return Ok(i);
     }
-    let why = if matches!(waiting, "ErrImagePull" | "ImagePullBackOff") { "trying and failing to pull image" } else { waiting };
+    let why = if matches!(waiting, "ErrImagePull" | "ImagePullBackOff") {
+        "trying and failing to pull image"
+    } else {
+        waiting
+    };
     Err(ApiError::bad_request(format!("container \"{container}\" in pod \"{pod_name}\" is waiting to start: {why}")))
 }
 
@@ -208,7 +237,11 @@ fn ended_as(world: &World, key: &super::store::Key, container: &str, now: f64) -
         .map(|p| p.value())
         .and_then(|pod| {
             let s = status_of(&pod, container)?;
-            let t = if s["state"]["terminated"].is_object() { &s["state"]["terminated"] } else { &s["lastState"]["terminated"] };
+            let t = if s["state"]["terminated"].is_object() {
+                &s["state"]["terminated"]
+            } else {
+                &s["lastState"]["terminated"]
+            };
             let at = t["finishedAt"].as_str().and_then(clock::parse_rfc3339).unwrap_or(now);
             Some((at, t["reason"].as_str()?.to_string()))
         })

@@ -78,7 +78,9 @@ impl Instance {
     pub fn line(&self, i: u64) -> String {
         let n = |k: u64| rng::noise(self.seed, "line", (i * 8 + k) as i64);
         match (self.profile, i) {
-            (Profile::Train, 0) => "INFO  trainer 0.15.0 starting: world_size=32 rank=0 device=cuda:0 (NVIDIA H100 80GB HBM3)".into(),
+            (Profile::Train, 0) => {
+                "INFO  trainer 0.15.0 starting: world_size=32 rank=0 device=cuda:0 (NVIDIA H100 80GB HBM3)".into()
+            }
             (Profile::Train, 1) => "INFO  dataset ready: 1024 shards, 12582912 samples, global batch 2048".into(),
             (Profile::Train, _) => {
                 // One optimizer step a line; 1000 steps an epoch, 30 epochs (about 8 h at the demo's pace).
@@ -106,7 +108,13 @@ impl Instance {
                     (n(6) * 2000.0) as u32
                 )
             }
-            (Profile::System, _) => format!("I1125 {:02}:00:00.000000       1 collector.go:{}] collected {} metrics from {} devices", i % 24, 100 + i % 50, 40 + (n(0) * 20.0) as u32, 8),
+            (Profile::System, _) => format!(
+                "I1125 {:02}:00:00.000000       1 collector.go:{}] collected {} metrics from {} devices",
+                i % 24,
+                100 + i % 50,
+                40 + (n(0) * 20.0) as u32,
+                8
+            ),
         }
     }
 

@@ -74,7 +74,10 @@ fn node_metrics(world: &World, objects: &Objects, now: i64) -> Vec<(String, Valu
 
 fn pod_metrics(world: &World, key: &store::Key, pod: &Stored, now: i64) -> Value {
     let value = pod.value();
-    let containers: Vec<&str> = value["spec"]["containers"].as_array().map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect()).unwrap_or_default();
+    let containers: Vec<&str> = value["spec"]["containers"]
+        .as_array()
+        .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
     let (cpu, mem) = pod_usage(world.seed, pod, now);
     let share = containers.len().max(1) as u64;
     let usage: Vec<Value> = containers
@@ -94,7 +97,11 @@ pub fn list(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Api
     let now = clock::now();
     let resource = &RESOURCES[target.res];
     let items: Vec<Value> = if target.res == resources::NODE_METRICS {
-        node_metrics(world, &objects, now).into_iter().filter(|(_, _, n)| selector.matches(&n.labels)).map(|(_, doc, _)| doc).collect()
+        node_metrics(world, &objects, now)
+            .into_iter()
+            .filter(|(_, _, n)| selector.matches(&n.labels))
+            .map(|(_, doc, _)| doc)
+            .collect()
     } else {
         objects
             .range(store::range(resources::PODS, target.namespace.as_deref()))
@@ -102,7 +109,10 @@ pub fn list(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Api
             .map(|(k, p)| pod_metrics(world, k, p, now))
             .collect()
     };
-    Ok(http::json(200, &json!({"kind": format!("{}List", resource.kind), "apiVersion": resource.api_version(), "metadata": {"resourceVersion": rv.to_string()}, "items": items})))
+    Ok(http::json(
+        200,
+        &json!({"kind": format!("{}List", resource.kind), "apiVersion": resource.api_version(), "metadata": {"resourceVersion": rv.to_string()}, "items": items}),
+    ))
 }
 
 pub fn get(world: &Arc<World>, _ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
@@ -125,7 +135,11 @@ mod tests {
 
     #[test]
     fn gpu_pods_use_more_and_usage_is_stable_within_a_window() {
-        let gpu = Stored::new(resources::PODS, &json!({"metadata": {"uid": "a"}, "spec": {"containers": [{"resources": {"limits": {"nvidia.com/gpu": 2}}}]}}), 1);
+        let gpu = Stored::new(
+            resources::PODS,
+            &json!({"metadata": {"uid": "a"}, "spec": {"containers": [{"resources": {"limits": {"nvidia.com/gpu": 2}}}]}}),
+            1,
+        );
         let cpu = Stored::new(resources::PODS, &json!({"metadata": {"uid": "b"}, "spec": {"containers": [{}]}}), 1);
         let (gc, gm) = pod_usage(7, &gpu, 1000);
         let (cc, cm) = pod_usage(7, &cpu, 1000);

@@ -30,21 +30,17 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 /// (the library undoes the operations already applied).
 pub fn json_patch(target: &mut Value, patch: &Value) -> Result<(), PatchError> {
     if !patch.is_array() {
-        return Err(PatchError(
-            "json patch must be a JSON array of operations".to_string(),
-        ));
+        return Err(PatchError("json patch must be a JSON array of operations".to_string()));
     }
-    let ops: ::json_patch::Patch = serde_json::from_value(patch.clone())
-        .map_err(|e| PatchError(format!("invalid json patch: {e}")))?;
+    let ops: ::json_patch::Patch =
+        serde_json::from_value(patch.clone()).map_err(|e| PatchError(format!("invalid json patch: {e}")))?;
     ::json_patch::patch(target, &ops).map_err(|e| PatchError(e.to_string()))
 }
 
 /// Kubernetes strategic merge patch, as kubectl sends it. On error `target` is unchanged.
 pub fn strategic_merge_patch(target: &mut Value, patch: &Value) -> Result<(), PatchError> {
     let Value::Object(patch) = patch else {
-        return Err(PatchError(
-            "strategic merge patch must be a JSON object".to_string(),
-        ));
+        return Err(PatchError("strategic merge patch must be a JSON object".to_string()));
     };
     // Work on a copy so a failure half-way never leaves a half-patched object behind.
     let merged = merge_map(into_map(target.clone()), patch, &mut Vec::new())?;
@@ -57,12 +53,9 @@ pub fn strategic_merge_patch(target: &mut Value, patch: &Value) -> Result<(), Pa
 pub fn merge_key(path: &[&str]) -> Option<&'static str> {
     let (field, parents) = path.split_last()?;
     match *field {
-        "containers"
-        | "initContainers"
-        | "ephemeralContainers"
-        | "env"
-        | "volumes"
-        | "imagePullSecrets" => Some("name"),
+        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes" | "imagePullSecrets" => {
+            Some("name")
+        }
         "volumeMounts" => Some("mountPath"),
         "volumeDevices" => Some("devicePath"),
         "conditions" => Some("type"),
@@ -210,15 +203,9 @@ fn merge_member<'a>(
     Ok(())
 }
 
-fn merge_list<'a>(
-    target: Value,
-    patch: &'a [Value],
-    path: &mut Vec<&'a str>,
-) -> Result<Value, PatchError> {
+fn merge_list<'a>(target: Value, patch: &'a [Value], path: &mut Vec<&'a str>) -> Result<Value, PatchError> {
     // A `{"$patch": "replace"}` element asks for the list to be replaced wholesale.
-    let replace = patch
-        .iter()
-        .any(|item| item.as_object().and_then(directive) == Some("replace"));
+    let replace = patch.iter().any(|item| item.as_object().and_then(directive) == Some("replace"));
     let items = patch.iter().filter(|item| !is_directive_only(item));
     if replace {
         return Ok(Value::Array(items.map(clean).collect()));
@@ -246,8 +233,7 @@ fn merge_list<'a>(
 
 /// A list element that carries nothing but a `$patch` directive.
 fn is_directive_only(item: &Value) -> bool {
-    item.as_object()
-        .is_some_and(|m| m.len() == 1 && m.contains_key(PATCH_DIRECTIVE))
+    item.as_object().is_some_and(|m| m.len() == 1 && m.contains_key(PATCH_DIRECTIVE))
 }
 
 fn merge_keyed_item<'a>(
@@ -258,14 +244,10 @@ fn merge_keyed_item<'a>(
 ) -> Result<(), PatchError> {
     let field = path.join(".");
     let Value::Object(patch) = item else {
-        return Err(PatchError(format!(
-            "{field}: list elements must be objects with merge key {key:?}"
-        )));
+        return Err(PatchError(format!("{field}: list elements must be objects with merge key {key:?}")));
     };
     let Some(id) = patch.get(key) else {
-        return Err(PatchError(format!(
-            "{field}: list element does not contain the merge key {key:?}"
-        )));
+        return Err(PatchError(format!("{field}: list element does not contain the merge key {key:?}")));
     };
     if directive(patch) == Some("delete") {
         existing.retain(|e| e.get(key) != Some(id));
@@ -292,15 +274,9 @@ fn retain_keys(target: &mut Map<String, Value>, keys: &Value) -> Result<(), Patc
 }
 
 /// `$deleteFromPrimitiveList/<field>`: remove the listed values from that list.
-fn delete_from_list(
-    target: &mut Map<String, Value>,
-    field: &str,
-    values: &Value,
-) -> Result<(), PatchError> {
+fn delete_from_list(target: &mut Map<String, Value>, field: &str, values: &Value) -> Result<(), PatchError> {
     let Value::Array(values) = values else {
-        return Err(PatchError(format!(
-            "$deleteFromPrimitiveList/{field} must be a list"
-        )));
+        return Err(PatchError(format!("$deleteFromPrimitiveList/{field} must be a list")));
     };
     if let Some(Value::Array(list)) = target.get_mut(field) {
         list.retain(|v| !values.contains(v));
@@ -310,16 +286,9 @@ fn delete_from_list(
 
 /// `$setElementOrder/<field>`: elements named in `order` come first, in that order;
 /// elements the patch did not name (added by someone else) keep their relative order after them.
-fn reorder(
-    target: &mut Map<String, Value>,
-    field: &str,
-    order: &Value,
-    path: &[&str],
-) -> Result<(), PatchError> {
+fn reorder(target: &mut Map<String, Value>, field: &str, order: &Value, path: &[&str]) -> Result<(), PatchError> {
     let Value::Array(order) = order else {
-        return Err(PatchError(format!(
-            "$setElementOrder/{field} must be a list"
-        )));
+        return Err(PatchError(format!("$setElementOrder/{field} must be a list")));
     };
     let Some(Value::Array(list)) = target.get_mut(field) else {
         return Ok(());
@@ -333,8 +302,7 @@ fn reorder(
     };
     let wanted: Vec<Value> = order.iter().filter_map(identity).collect();
     let rank = |v: &Value| identity(v).and_then(|id| wanted.iter().position(|w| *w == id));
-    let (mut named, rest): (Vec<Value>, Vec<Value>) =
-        list.drain(..).partition(|v| rank(v).is_some());
+    let (mut named, rest): (Vec<Value>, Vec<Value>) = list.drain(..).partition(|v| rank(v).is_some());
     named.sort_by_key(|v| rank(v));
     named.extend(rest);
     *list = named;
@@ -368,18 +336,13 @@ mod tests {
     }
 
     fn containers(v: &Value) -> &Vec<Value> {
-        v["spec"]["template"]["spec"]["containers"]
-            .as_array()
-            .unwrap()
+        v["spec"]["template"]["spec"]["containers"].as_array().unwrap()
     }
 
     #[test]
     fn merge_patch_merges_and_null_deletes() {
         let mut doc = json!({"a": {"b": 1, "c": 2}, "list": [1, 2], "gone": true});
-        merge_patch(
-            &mut doc,
-            &json!({"a": {"c": null, "d": 3}, "list": [9], "gone": null}),
-        );
+        merge_patch(&mut doc, &json!({"a": {"c": null, "d": 3}, "list": [9], "gone": null}));
         assert_eq!(doc, json!({"a": {"b": 1, "d": 3}, "list": [9]}));
     }
 
@@ -394,10 +357,7 @@ mod tests {
             {"op": "test", "path": "/spec/replicas", "value": 5}
         ]);
         json_patch(&mut doc, &ops).unwrap();
-        assert_eq!(
-            doc,
-            json!({"spec": {"replicas": 5}, "tags": ["a", "b"], "metadata": {"name": "x"}})
-        );
+        assert_eq!(doc, json!({"spec": {"replicas": 5}, "tags": ["a", "b"], "metadata": {"name": "x"}}));
     }
 
     #[test]
@@ -453,10 +413,7 @@ mod tests {
                 {"name": "sidecar", "$patch": "delete"}
             ]}}}}),
         );
-        assert_eq!(
-            containers(&out),
-            &vec![json!({"name": "web", "image": "nginx:1", "args": ["a", "b"]})]
-        );
+        assert_eq!(containers(&out), &vec![json!({"name": "web", "image": "nginx:1", "args": ["a", "b"]})]);
     }
 
     #[test]
@@ -468,10 +425,7 @@ mod tests {
                 "containers": [{"name": "web", "image": "nginx:3"}]
             }}}}),
         );
-        let names: Vec<&str> = containers(&out)
-            .iter()
-            .map(|c| c["name"].as_str().unwrap())
-            .collect();
+        let names: Vec<&str> = containers(&out).iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["sidecar", "web"]);
         assert_eq!(containers(&out)[1]["image"], json!("nginx:3"));
         assert!(out.to_string().find('$').is_none());
@@ -480,24 +434,14 @@ mod tests {
     #[test]
     fn smp_set_element_order_puts_unnamed_elements_last() {
         let mut target = json!({"metadata": {"finalizers": ["a", "b", "c"]}});
-        strategic_merge_patch(
-            &mut target,
-            &json!({"metadata": {"$setElementOrder/finalizers": ["c", "a"]}}),
-        )
-        .unwrap();
+        strategic_merge_patch(&mut target, &json!({"metadata": {"$setElementOrder/finalizers": ["c", "a"]}})).unwrap();
         assert_eq!(target, json!({"metadata": {"finalizers": ["c", "a", "b"]}}));
     }
 
     #[test]
     fn smp_null_deletes_a_label() {
-        let out = smp(
-            deployment(),
-            json!({"metadata": {"labels": {"tier": null, "env": "prod"}}}),
-        );
-        assert_eq!(
-            out["metadata"]["labels"],
-            json!({"app": "web", "env": "prod"})
-        );
+        let out = smp(deployment(), json!({"metadata": {"labels": {"tier": null, "env": "prod"}}}));
+        assert_eq!(out["metadata"]["labels"], json!({"app": "web", "env": "prod"}));
     }
 
     #[test]
@@ -506,28 +450,19 @@ mod tests {
             "type": "RollingUpdate",
             "rollingUpdate": {"maxSurge": 1}
         }}});
-        let out = smp(
-            target,
-            json!({"spec": {"strategy": {"$retainKeys": ["type"], "type": "Recreate"}}}),
-        );
+        let out = smp(target, json!({"spec": {"strategy": {"$retainKeys": ["type"], "type": "Recreate"}}}));
         assert_eq!(out, json!({"spec": {"strategy": {"type": "Recreate"}}}));
     }
 
     #[test]
     fn smp_patch_replace_replaces_a_map() {
-        let out = smp(
-            deployment(),
-            json!({"metadata": {"labels": {"$patch": "replace", "only": "me"}}}),
-        );
+        let out = smp(deployment(), json!({"metadata": {"labels": {"$patch": "replace", "only": "me"}}}));
         assert_eq!(out["metadata"]["labels"], json!({"only": "me"}));
     }
 
     #[test]
     fn smp_patch_delete_on_a_map_removes_it() {
-        let out = smp(
-            deployment(),
-            json!({"metadata": {"labels": {"$patch": "delete"}}}),
-        );
+        let out = smp(deployment(), json!({"metadata": {"labels": {"$patch": "delete"}}}));
         assert_eq!(out["metadata"], json!({"name": "web"}));
     }
 
@@ -540,10 +475,7 @@ mod tests {
                 {"name": "solo", "image": "x"}
             ]}}}}),
         );
-        assert_eq!(
-            containers(&out),
-            &vec![json!({"name": "solo", "image": "x"})]
-        );
+        assert_eq!(containers(&out), &vec![json!({"name": "solo", "image": "x"})]);
     }
 
     #[test]
@@ -580,24 +512,14 @@ mod tests {
             {"port": 80, "name": "http"},
             {"port": 443, "name": "https"}
         ]}});
-        let out = smp(
-            service,
-            json!({"spec": {"ports": [{"port": 80, "targetPort": 8080}]}}),
-        );
+        let out = smp(service, json!({"spec": {"ports": [{"port": 80, "targetPort": 8080}]}}));
         assert_eq!(
             out["spec"]["ports"],
             json!([{"port": 80, "name": "http", "targetPort": 8080}, {"port": 443, "name": "https"}])
         );
-        let pod =
-            json!({"spec": {"containers": [{"name": "c", "ports": [{"containerPort": 80}]}]}});
-        let out = smp(
-            pod,
-            json!({"spec": {"containers": [{"name": "c", "ports": [{"containerPort": 9090}]}]}}),
-        );
-        assert_eq!(
-            out["spec"]["containers"][0]["ports"],
-            json!([{"containerPort": 80}, {"containerPort": 9090}])
-        );
+        let pod = json!({"spec": {"containers": [{"name": "c", "ports": [{"containerPort": 80}]}]}});
+        let out = smp(pod, json!({"spec": {"containers": [{"name": "c", "ports": [{"containerPort": 9090}]}]}}));
+        assert_eq!(out["spec"]["containers"][0]["ports"], json!([{"containerPort": 80}, {"containerPort": 9090}]));
     }
 
     #[test]
@@ -649,10 +571,7 @@ mod tests {
             (&["spec", "volumes"], Some("name")),
             (&["spec", "containers", "volumeMounts"], Some("mountPath")),
             (&["spec", "containers", "volumeDevices"], Some("devicePath")),
-            (
-                &["spec", "template", "spec", "containers", "ports"],
-                Some("containerPort"),
-            ),
+            (&["spec", "template", "spec", "containers", "ports"], Some("containerPort")),
             (&["spec", "ports"], Some("port")),
             (&["status", "conditions"], Some("type")),
             (&["spec", "tolerations"], None),

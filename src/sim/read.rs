@@ -26,8 +26,10 @@ pub struct Filter {
 
 impl Filter {
     pub fn from_query(ctx: &Ctx, res: ResourceId) -> Result<Self, ApiError> {
-        let labels = LabelSelector::parse(ctx.query.get("labelSelector").unwrap_or_default()).map_err(ApiError::bad_request)?;
-        let fields = FieldSelector::parse(ctx.query.get("fieldSelector").unwrap_or_default()).map_err(ApiError::bad_request)?;
+        let labels =
+            LabelSelector::parse(ctx.query.get("labelSelector").unwrap_or_default()).map_err(ApiError::bad_request)?;
+        let fields =
+            FieldSelector::parse(ctx.query.get("fieldSelector").unwrap_or_default()).map_err(ApiError::bad_request)?;
         if let Some(term) = fields.0.iter().find(|t| RESOURCES[res].field_path(&t.field).is_none()) {
             return Err(ApiError::bad_request(format!("field label not supported: {}", term.field)));
         }
@@ -119,7 +121,12 @@ pub fn list_bytes(resource: &ResourceType, rv: &str, next: Option<&str>, items: 
     if let Some(token) = next {
         meta["continue"] = json!(token);
     }
-    let head = format!(r#"{{"kind":"{}List","apiVersion":"{}","metadata":{},"items":["#, resource.kind, resource.api_version(), meta);
+    let head = format!(
+        r#"{{"kind":"{}List","apiVersion":"{}","metadata":{},"items":["#,
+        resource.kind,
+        resource.api_version(),
+        meta
+    );
     let size = head.len() + items.iter().map(|o| o.json.len() + 1).sum::<usize>() + 2;
     let mut out = BytesMut::with_capacity(size);
     out.put_slice(head.as_bytes());
@@ -150,7 +157,13 @@ pub fn include_object(ctx: &Ctx) -> IncludeObject {
 
 /// A meta.k8s.io/v1 Table; each row carries the object (as PartialObjectMetadata by default) so kubectl can show
 /// namespaces and labels.
-pub fn table_doc(resource: &ResourceType, items: &[Value], rv: &str, next: Option<&str>, include: IncludeObject) -> Value {
+pub fn table_doc(
+    resource: &ResourceType,
+    items: &[Value],
+    rv: &str,
+    next: Option<&str>,
+    include: IncludeObject,
+) -> Value {
     let printer = if resource.is_metrics() { "" } else { resource.plural };
     let now = clock::now();
     let rows: Vec<Value> = items

@@ -19,7 +19,11 @@ pub enum Route {
     /// `/openapi/v3/api/v1`, `/openapi/v3/apis/{group}/{version}`
     OpenApi(String, String),
     /// `/api/v1/namespaces/{ns}/services/{svc}[:{port}]/proxy/{path}`
-    ServiceProxy { namespace: String, service: String, path: String },
+    ServiceProxy {
+        namespace: String,
+        service: String,
+        path: String,
+    },
     Resource(Target),
     /// `/sim/{what}`: fault switches and restart
     Control(String),
@@ -73,11 +77,9 @@ fn under_group_version(group: &str, version: &str, rest: &[&str]) -> Option<Rout
     };
     match rest {
         [] => Some(Route::GroupVersion(group.to_string(), version.to_string())),
-        ["namespaces", ns, "services", svc, "proxy", path @ ..] if group.is_empty() => Some(Route::ServiceProxy {
-            namespace: ns.to_string(),
-            service: svc.to_string(),
-            path: path.join("/"),
-        }),
+        ["namespaces", ns, "services", svc, "proxy", path @ ..] if group.is_empty() => {
+            Some(Route::ServiceProxy { namespace: ns.to_string(), service: svc.to_string(), path: path.join("/") })
+        }
         // `/api/v1/namespaces/{name}/status` is the namespace's own subresource, not a collection.
         ["namespaces", name, sub @ ("status" | "finalize")] if group.is_empty() => {
             target(resources::NAMESPACES, None, Some(name), Some(sub))
@@ -111,7 +113,7 @@ fn has_subresource(res: ResourceId, sub: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::resources::{DEPLOYMENTS, NAMESPACES, NODES, NODE_METRICS, PODS};
+    use crate::sim::resources::{DEPLOYMENTS, NAMESPACES, NODE_METRICS, NODES, PODS};
 
     fn res(res: ResourceId, ns: Option<&str>, name: Option<&str>, sub: Option<&str>) -> Option<Route> {
         Some(Route::Resource(Target {
@@ -130,14 +132,26 @@ mod tests {
         assert_eq!(parse("/api/v1/namespaces/demo"), res(NAMESPACES, None, Some("demo"), None));
         assert_eq!(parse("/api/v1/namespaces/demo/status"), res(NAMESPACES, None, Some("demo"), Some("status")));
         assert_eq!(parse("/api/v1/nodes/n1"), res(NODES, None, Some("n1"), None));
-        assert_eq!(parse("/apis/apps/v1/namespaces/a/deployments/w/scale"), res(DEPLOYMENTS, Some("a"), Some("w"), Some("scale")));
+        assert_eq!(
+            parse("/apis/apps/v1/namespaces/a/deployments/w/scale"),
+            res(DEPLOYMENTS, Some("a"), Some("w"), Some("scale"))
+        );
         assert_eq!(parse("/apis/metrics.k8s.io/v1beta1/nodes"), res(NODE_METRICS, None, None, None));
         assert_eq!(parse("/apis/apps/v1"), Some(Route::GroupVersion("apps".into(), "v1".into())));
     }
 
     #[test]
     fn rejects_unknown_paths() {
-        for p in ["/", "/api/v2/pods", "/api/v1/widgets", "/api/v1/namespaces/a/nodes", "/api/v1/namespaces/a/pods/p/exec", "/apis/nope", "/api/v1/pods/p", "/apis/apps/v1/namespaces/a/deployments/w/log"] {
+        for p in [
+            "/",
+            "/api/v2/pods",
+            "/api/v1/widgets",
+            "/api/v1/namespaces/a/nodes",
+            "/api/v1/namespaces/a/pods/p/exec",
+            "/apis/nope",
+            "/api/v1/pods/p",
+            "/apis/apps/v1/namespaces/a/deployments/w/log",
+        ] {
             assert_eq!(parse(p), None, "{p}");
         }
     }
@@ -146,7 +160,11 @@ mod tests {
     fn parses_service_proxy() {
         assert_eq!(
             parse("/api/v1/namespaces/gpu-operator/services/nvidia-dcgm-exporter:9400/proxy/metrics"),
-            Some(Route::ServiceProxy { namespace: "gpu-operator".into(), service: "nvidia-dcgm-exporter:9400".into(), path: "metrics".into() })
+            Some(Route::ServiceProxy {
+                namespace: "gpu-operator".into(),
+                service: "nvidia-dcgm-exporter:9400".into(),
+                path: "metrics".into()
+            })
         );
     }
 }

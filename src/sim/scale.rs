@@ -31,10 +31,17 @@ pub fn replicas(resource: &ResourceType, name: &str, scale: &Value) -> Result<i6
     match &scale["spec"]["replicas"] {
         Value::Number(n) => match n.as_i64() {
             Some(r) if r >= 0 => Ok(r),
-            _ => Err(ApiError::invalid(resource, name, &[("spec.replicas".into(), format!("Invalid value: {n}: must be greater than or equal to 0"))])),
+            _ => Err(ApiError::invalid(
+                resource,
+                name,
+                &[("spec.replicas".into(), format!("Invalid value: {n}: must be greater than or equal to 0"))],
+            )),
         },
         Value::Null => Ok(0),
-        other => Err(ApiError::bad_request(format!("json: cannot unmarshal {} into Go struct field ScaleSpec.spec.replicas of type int32", json_type(other)))),
+        other => Err(ApiError::bad_request(format!(
+            "json: cannot unmarshal {} into Go struct field ScaleSpec.spec.replicas of type int32",
+            json_type(other)
+        ))),
     }
 }
 

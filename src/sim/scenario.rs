@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use super::clock;
 use super::dcgm;
 use super::kubelet::{self, Behavior};
 use super::logtext::LOG_PROFILE;
@@ -13,7 +14,6 @@ use super::rng::Rng;
 use super::scheduler::{self, NodeView};
 use super::store::Store;
 use super::workloads::{self, Action};
-use super::clock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -43,7 +43,15 @@ struct Pods {
 
 impl Pods {
     fn new(image: &str) -> Self {
-        Pods { image: image.into(), gpus: 0, pool: None, behavior: None, log: "serve", run_seconds: None, restart: "Always" }
+        Pods {
+            image: image.into(),
+            gpus: 0,
+            pool: None,
+            behavior: None,
+            log: "serve",
+            run_seconds: None,
+            restart: "Always",
+        }
     }
     fn gpus(mut self, n: u32, pool: &'static str) -> Self {
         self.gpus = n;
@@ -119,7 +127,17 @@ impl<'a> Builder<'a> {
 
     /// A node; `gpus` > 0 makes it a tainted GPU node of `product`.
     #[allow(clippy::too_many_arguments)]
-    fn node(&mut self, name: &str, pool: &str, gpus: u32, product: &str, ready: bool, disk_pressure: bool, control_plane: bool, age_days: f64) {
+    fn node(
+        &mut self,
+        name: &str,
+        pool: &str,
+        gpus: u32,
+        product: &str,
+        ready: bool,
+        disk_pressure: bool,
+        control_plane: bool,
+        age_days: f64,
+    ) {
         let mut labels = json!({"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
             "gpudeck.io/pool": pool, "node.kubernetes.io/instance-type": if gpus == 8 { "p5.48xlarge" } else if gpus > 0 { "p4de.24xlarge" } else { "m7i.8xlarge" },
             "topology.kubernetes.io/zone": format!("us-east-1{}", ['a', 'b', 'c'][(crate::sim::rng::hash(name) % 3) as usize])});
@@ -138,9 +156,7 @@ impl<'a> Builder<'a> {
         let since = self.ago(age_days * 86400.0);
         let recent = self.ago(1800.0);
         let heartbeat = self.ago(20.0);
-        let cond = |kind: &str, status: &str, reason: &str, message: &str, at: &str| {
-            json!({"type": kind, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": heartbeat, "lastTransitionTime": at})
-        };
+        let cond = |kind: &str, status: &str, reason: &str, message: &str, at: &str| json!({"type": kind, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": heartbeat, "lastTransitionTime": at});
         let ready_cond = if ready {
             cond("Ready", "True", "KubeletReady", "kubelet is posting ready status", &since)
         } else {
@@ -149,7 +165,8 @@ impl<'a> Builder<'a> {
             cond("Ready", "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.", &recent)
         };
         let pressure = if disk_pressure {
-            taints.push(json!({"key": "node.kubernetes.io/disk-pressure", "effect": "NoSchedule", "timeAdded": recent}));
+            taints
+                .push(json!({"key": "node.kubernetes.io/disk-pressure", "effect": "NoSchedule", "timeAdded": recent}));
             cond("DiskPressure", "True", "KubeletHasDiskPressure", "kubelet has disk pressure", &recent)
         } else {
             cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", &since)
@@ -172,6 +189,16 @@ impl<'a> Builder<'a> {
 
     /// Binds and fast-forwards a new pod created `age` seconds ago, then stores it.
     fn settle_pod(&mut self, mut pod: Value, age: f64) {
+        // Random suffixes collide now and then across 50k pods; pick another, as generateName retries do.
+        while self
+            .store
+            .get(&(resources::PODS, object::namespace(&pod).to_string(), object::name(&pod).to_string()))
+            .is_some()
+        {
+            let name = object::name(&pod).to_string();
+            let stem = name.rsplit_once('-').map_or(name.as_str(), |(stem, _)| stem).to_string();
+            pod["metadata"]["name"] = json!(format!("{stem}-{}", self.rng.suffix(5)));
+        }
         let created = self.now - age;
         pod["metadata"]["creationTimestamp"] = json!(clock::rfc3339(created as i64));
         match scheduler::place(&pod, &self.nodes) {
@@ -277,8 +304,13 @@ impl<'a> Builder<'a> {
             if pods.behavior == Some("fail") {
                 // The first pods fail, and so do the retries up to the back-off limit.
                 for _ in 0..backoff_limit {
-                    let retry = workloads::pod_from_template(&job, resources::JOBS, &format!("{name}-{}", self.rng.suffix(5)), &job["spec"]["template"],
-                        &[("job-name", name.to_string()), ("batch.kubernetes.io/job-name", name.to_string())]);
+                    let retry = workloads::pod_from_template(
+                        &job,
+                        resources::JOBS,
+                        &format!("{name}-{}", self.rng.suffix(5)),
+                        &job["spec"]["template"],
+                        &[("job-name", name.to_string()), ("batch.kubernetes.io/job-name", name.to_string())],
+                    );
                     self.settle_pod(retry, age - run - 10.0);
                 }
                 status = json!({"startTime": status["startTime"], "failed": completions + backoff_limit, "active": 0, "ready": 0, "terminating": 0, "uncountedTerminatedPods": {},
@@ -292,13 +324,15 @@ impl<'a> Builder<'a> {
         }
         let rv = job["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
         job["status"] = status;
-        job["spec"]["selector"] = json!({"matchLabels": {"batch.kubernetes.io/controller-uid": job["metadata"]["uid"]}});
+        job["spec"]["selector"] =
+            json!({"matchLabels": {"batch.kubernetes.io/controller-uid": job["metadata"]["uid"]}});
         let _ = self.store.replace(resources::JOBS, job, rv);
     }
 
     /// A pod per node, as a DaemonSet would run (the sim has no DaemonSet controller).
     fn per_node(&mut self, ns: &str, name: &str, image: &str, gpu_nodes_only: bool, age: f64) {
-        let nodes: Vec<String> = self.nodes.iter().filter(|n| !gpu_nodes_only || n.gpu_allocatable > 0).map(|n| n.name.clone()).collect();
+        let nodes: Vec<String> =
+            self.nodes.iter().filter(|n| !gpu_nodes_only || n.gpu_allocatable > 0).map(|n| n.name.clone()).collect();
         for node in nodes {
             let mut pod = json!({"apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": format!("{name}-{}", self.rng.suffix(5)), "namespace": ns, "labels": {"app": name},
@@ -328,47 +362,177 @@ impl<'a> Builder<'a> {
         self.node("cpu-02", "cpu", 0, "", true, false, false, 41.0);
         self.node("cpu-03", "cpu", 0, "", true, true, false, 12.0);
         for i in 1..=5 {
-            self.node(&format!("gpu-h100-{i:02}"), "h100", 8, "NVIDIA-H100-80GB-HBM3", true, false, false, 30.0 - f64::from(i));
+            self.node(
+                &format!("gpu-h100-{i:02}"),
+                "h100",
+                8,
+                "NVIDIA-H100-80GB-HBM3",
+                true,
+                false,
+                false,
+                30.0 - f64::from(i),
+            );
         }
         for i in 1..=4 {
             self.node(&format!("gpu-a100-{i:02}"), "a100", 4, "NVIDIA-A100-SXM4-80GB", i != 4, false, false, 60.0);
         }
         self.per_node("kube-system", "kube-proxy", "registry.k8s.io/kube-proxy:v1.32.4", false, 41.0 * DAY);
-        self.per_node("gpu-operator", "nvidia-device-plugin-daemonset", "nvcr.io/nvidia/k8s-device-plugin:v0.16.2", true, 30.0 * DAY);
-        self.per_node("gpu-operator", dcgm::SERVICE, "nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04", true, 30.0 * DAY);
+        self.per_node(
+            "gpu-operator",
+            "nvidia-device-plugin-daemonset",
+            "nvcr.io/nvidia/k8s-device-plugin:v0.16.2",
+            true,
+            30.0 * DAY,
+        );
+        self.per_node(
+            "gpu-operator",
+            dcgm::SERVICE,
+            "nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04",
+            true,
+            30.0 * DAY,
+        );
         self.service(dcgm::NAMESPACE, dcgm::SERVICE, 9400, 30.0 * DAY);
-        self.deployment("kube-system", "coredns", 2, &Pods::new("registry.k8s.io/coredns/coredns:v1.11.3").pool("system").log("system"), 41.0 * DAY);
-        self.deployment("kube-system", "metrics-server", 1, &Pods::new("registry.k8s.io/metrics-server/metrics-server:v0.7.2").log("system"), 41.0 * DAY);
-        self.deployment("gpu-operator", "gpu-operator", 1, &Pods::new("nvcr.io/nvidia/gpu-operator:v24.9.0").log("system"), 30.0 * DAY);
+        self.deployment(
+            "kube-system",
+            "coredns",
+            2,
+            &Pods::new("registry.k8s.io/coredns/coredns:v1.11.3").pool("system").log("system"),
+            41.0 * DAY,
+        );
+        self.deployment(
+            "kube-system",
+            "metrics-server",
+            1,
+            &Pods::new("registry.k8s.io/metrics-server/metrics-server:v0.7.2").log("system"),
+            41.0 * DAY,
+        );
+        self.deployment(
+            "gpu-operator",
+            "gpu-operator",
+            1,
+            &Pods::new("nvcr.io/nvidia/gpu-operator:v24.9.0").log("system"),
+            30.0 * DAY,
+        );
 
         // Training first: it holds most H100s, which leaves the 70B eval unschedulable.
-        self.job("ml-train", "llama3-finetune", 4, 4, &Pods::new("nvcr.io/nvidia/pytorch:24.12-py3").gpus(8, "h100").job(8 * 3600), 2.0 * 3600.0);
+        self.job(
+            "ml-train",
+            "llama3-finetune",
+            4,
+            4,
+            &Pods::new("nvcr.io/nvidia/pytorch:24.12-py3").gpus(8, "h100").job(8 * 3600),
+            2.0 * 3600.0,
+        );
         for (i, age_min) in [(1, 95.0), (2, 70.0), (3, 40.0), (4, 18.0), (5, 9.0), (6, 3.0)] {
-            self.job("ml-train", &format!("resnet-sweep-{i:02}"), 1, 2, &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").gpus(1, "a100").job(1500 - i * 120), age_min * 60.0);
+            self.job(
+                "ml-train",
+                &format!("resnet-sweep-{i:02}"),
+                1,
+                2,
+                &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").gpus(1, "a100").job(1500 - i * 120),
+                age_min * 60.0,
+            );
         }
         for day in 1..=10u32 {
-            self.job("ml-train", &format!("data-prep-202611{:02}", 25 - day), 3, 2, &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").pool("cpu").job(1400), f64::from(day) * DAY);
+            self.job(
+                "ml-train",
+                &format!("data-prep-202611{:02}", 25 - day),
+                3,
+                2,
+                &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").pool("cpu").job(1400),
+                f64::from(day) * DAY,
+            );
         }
-        self.job("ml-train", "bert-pretrain-bad-config", 1, 2, &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").gpus(1, "a100").job(90).behavior("fail"), 5.0 * 3600.0);
-        self.job("ml-train", "eval-nightly", 2, 2, &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").pool("cpu").job(240), 30.0);
-        self.statefulset("ml-train", "notebook", 8, &Pods::new("quay.io/jupyter/pytorch-notebook:2024-11-19").pool("cpu").log("system"), 9.0 * DAY);
+        self.job(
+            "ml-train",
+            "bert-pretrain-bad-config",
+            1,
+            2,
+            &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").gpus(1, "a100").job(90).behavior("fail"),
+            5.0 * 3600.0,
+        );
+        self.job(
+            "ml-train",
+            "eval-nightly",
+            2,
+            2,
+            &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").pool("cpu").job(240),
+            30.0,
+        );
+        self.statefulset(
+            "ml-train",
+            "notebook",
+            8,
+            &Pods::new("quay.io/jupyter/pytorch-notebook:2024-11-19").pool("cpu").log("system"),
+            9.0 * DAY,
+        );
 
-        self.deployment("ml-serve", "llm-inference", 6, &Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(1, "h100"), 6.0 * DAY);
-        self.deployment("ml-serve", "embeddings", 4, &Pods::new("nvcr.io/nvidia/tritonserver:24.12-py3").gpus(1, "a100"), 12.0 * DAY);
-        self.deployment("ml-serve", "reranker", 2, &Pods::new("ghcr.io/acme-ml/reranker:2.4.1").gpus(1, "a100"), 25.0 * 60.0);
-        self.deployment("ml-serve", "tokenizer", 2, &Pods::new("ghcr.io/acme-ml/tokenizer:0.9.1").pool("cpu").behavior("crashloop"), 3.0 * 3600.0);
-        self.deployment("ml-serve", "llm-70b-eval", 1, &Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(8, "h100"), 50.0 * 60.0);
-        self.deployment("ml-serve", "feature-api", 12, &Pods::new("ghcr.io/acme-ml/feature-api:3.1.0").pool("cpu"), 20.0 * DAY);
+        self.deployment(
+            "ml-serve",
+            "llm-inference",
+            6,
+            &Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(1, "h100"),
+            6.0 * DAY,
+        );
+        self.deployment(
+            "ml-serve",
+            "embeddings",
+            4,
+            &Pods::new("nvcr.io/nvidia/tritonserver:24.12-py3").gpus(1, "a100"),
+            12.0 * DAY,
+        );
+        self.deployment(
+            "ml-serve",
+            "reranker",
+            2,
+            &Pods::new("ghcr.io/acme-ml/reranker:2.4.1").gpus(1, "a100"),
+            25.0 * 60.0,
+        );
+        self.deployment(
+            "ml-serve",
+            "tokenizer",
+            2,
+            &Pods::new("ghcr.io/acme-ml/tokenizer:0.9.1").pool("cpu").behavior("crashloop"),
+            3.0 * 3600.0,
+        );
+        self.deployment(
+            "ml-serve",
+            "llm-70b-eval",
+            1,
+            &Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(8, "h100"),
+            50.0 * 60.0,
+        );
+        self.deployment(
+            "ml-serve",
+            "feature-api",
+            12,
+            &Pods::new("ghcr.io/acme-ml/feature-api:3.1.0").pool("cpu"),
+            20.0 * DAY,
+        );
         self.deployment("ml-serve", "web", 10, &Pods::new("ghcr.io/acme-ml/web:5.2.1").pool("cpu"), 2.0 * DAY);
-        self.statefulset("ml-serve", "vector-db", 3, &Pods::new("ghcr.io/acme-ml/vector-db:1.4.2").pool("cpu"), 33.0 * DAY);
-        self.statefulset("ml-serve", "feature-cache", 1, &Pods::new("ghcr.io/acme-ml/vector-db:1.4.2").pool("cpu").behavior("oom"), 4.0 * DAY);
+        self.statefulset(
+            "ml-serve",
+            "vector-db",
+            3,
+            &Pods::new("ghcr.io/acme-ml/vector-db:1.4.2").pool("cpu"),
+            33.0 * DAY,
+        );
+        self.statefulset(
+            "ml-serve",
+            "feature-cache",
+            1,
+            &Pods::new("ghcr.io/acme-ml/vector-db:1.4.2").pool("cpu").behavior("oom"),
+            4.0 * DAY,
+        );
     }
 
     /// `nodes` nodes (80 % 8×H100) and about `pods` pods in deployments of up to 100 replicas over 50 namespaces.
     pub fn scale(&mut self, nodes: usize, pods: usize) {
         const DAY: f64 = 86400.0;
         let namespaces: Vec<String> = (0..50).map(|i| format!("team-{i:02}")).collect();
-        for ns in ["default", "kube-system", "gpu-operator"].iter().map(|s| s.to_string()).chain(namespaces.iter().cloned()) {
+        for ns in
+            ["default", "kube-system", "gpu-operator"].iter().map(|s| s.to_string()).chain(namespaces.iter().cloned())
+        {
             self.namespace(&ns, 90.0);
         }
         let gpu_nodes = nodes * 4 / 5;
@@ -390,7 +554,11 @@ impl<'a> Builder<'a> {
             let mut replicas = left.min(100);
             if i % 25 == 24 {
                 replicas = left.min(5);
-                spec = if i % 50 == 49 { Pods::new("ghcr.io/acme-ml/reranker:2.4.1") } else { Pods::new("ghcr.io/acme-ml/tokenizer:0.9.1").behavior("crashloop") };
+                spec = if i % 50 == 49 {
+                    Pods::new("ghcr.io/acme-ml/reranker:2.4.1")
+                } else {
+                    Pods::new("ghcr.io/acme-ml/tokenizer:0.9.1").behavior("crashloop")
+                };
                 spec = spec.pool("cpu");
             } else if gpu_used + replicas <= gpu_budget && i % 3 == 0 {
                 spec = Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(1, "h100");
@@ -438,12 +606,17 @@ mod tests {
         assert!((120..=170).contains(&total), "{total} pods");
         assert!(count_pods(&store, |p| waiting(p) == "CrashLoopBackOff") >= 3);
         assert!(count_pods(&store, |p| waiting(p) == "ImagePullBackOff") >= 2);
-        assert!(count_pods(&store, |p| p["status"]["containerStatuses"][0]["lastState"]["terminated"]["reason"] == "OOMKilled") >= 1);
+        assert!(
+            count_pods(&store, |p| p["status"]["containerStatuses"][0]["lastState"]["terminated"]["reason"]
+                == "OOMKilled")
+                >= 1
+        );
         let pending = count_pods(&store, |p| p["status"]["conditions"][0]["reason"] == "Unschedulable");
         assert!(pending >= 1);
         assert!(count_pods(&store, |p| p["status"]["phase"] == "Succeeded") >= 20);
         assert!(count_pods(&store, |p| p["status"]["phase"] == "Failed") >= 3);
-        let running_gpu = count_pods(&store, |p| p["status"]["phase"] == "Running" && object::gpu_request(&p["spec"]) > 0);
+        let running_gpu =
+            count_pods(&store, |p| p["status"]["phase"] == "Running" && object::gpu_request(&p["spec"]) > 0);
         assert!(running_gpu >= 10, "{running_gpu}");
     }
 

@@ -43,7 +43,10 @@ impl NodeView {
             ready,
             unschedulable: node["spec"]["unschedulable"].as_bool().unwrap_or(false),
             taints,
-            gpu_allocatable: node["status"]["allocatable"][object::GPU].as_str().and_then(|s| s.parse().ok()).unwrap_or(0),
+            gpu_allocatable: node["status"]["allocatable"][object::GPU]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0),
             gpu_used,
         }
     }
@@ -126,7 +129,11 @@ mod tests {
     }
 
     fn gpu_pod(n: u32, tolerate: bool) -> Value {
-        let tol = if tolerate { json!([{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]) } else { json!([]) };
+        let tol = if tolerate {
+            json!([{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}])
+        } else {
+            json!([])
+        };
         json!({"metadata": {"name": "p"}, "spec": {"tolerations": tol, "containers": [{"resources": {"limits": {"nvidia.com/gpu": n.to_string()}}}]}})
     }
 

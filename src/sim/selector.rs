@@ -108,7 +108,10 @@ fn parse_requirement(term: &str) -> Result<Requirement, String> {
 fn valid_key(key: &str) -> Result<String, String> {
     let name = match key.rsplit_once('/') {
         Some((prefix, name)) => {
-            if prefix.is_empty() || prefix.len() > 253 || !prefix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.') {
+            if prefix.is_empty()
+                || prefix.len() > 253
+                || !prefix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+            {
                 return Err(format!("invalid label key \"{key}\": prefix part must be a DNS-1123 subdomain"));
             }
             name
@@ -246,7 +249,18 @@ mod tests {
     #[test]
     fn label_selector_operators() {
         let l = labels(&[("app", "web"), ("tier", "gpu"), ("example.com/team", "ml")]);
-        let yes = ["app=web", "app==web", "app!=db", "tier in (gpu,cpu)", "env notin (prod)", "app", "!env", "example.com/team=ml", "app=web,tier=gpu", ""];
+        let yes = [
+            "app=web",
+            "app==web",
+            "app!=db",
+            "tier in (gpu,cpu)",
+            "env notin (prod)",
+            "app",
+            "!env",
+            "example.com/team=ml",
+            "app=web,tier=gpu",
+            "",
+        ];
         let no = ["app=db", "app!=web", "tier in (cpu)", "tier notin (gpu, cpu)", "!app", "env", "app=web,tier=cpu"];
         for s in yes {
             assert!(LabelSelector::parse(s).unwrap().matches(&l), "{s}");

@@ -213,7 +213,14 @@ impl Store {
         Ok(self.commit(&mut inner, ChangeKind::Deleted, key.clone(), &mut value, Some(previous)))
     }
 
-    fn commit(&self, inner: &mut Inner, kind: ChangeKind, key: Key, value: &mut Value, previous: Option<Arc<Stored>>) -> Arc<Stored> {
+    fn commit(
+        &self,
+        inner: &mut Inner,
+        kind: ChangeKind,
+        key: Key,
+        value: &mut Value,
+        previous: Option<Arc<Stored>>,
+    ) -> Arc<Stored> {
         inner.rv += 1;
         let rv = inner.rv;
         object::obj_mut(value, "metadata").insert("resourceVersion".into(), json!(rv.to_string()));
@@ -278,7 +285,9 @@ mod tests {
             .collect();
         assert_eq!(kinds, [ChangeKind::Added, ChangeKind::Modified, ChangeKind::Deleted]);
         match store.watch_from(Some(1001)).unwrap() {
-            WatchStart::Replay(changes, _) => assert_eq!(changes.iter().map(|c| c.rv()).collect::<Vec<_>>(), [1002, 1003]),
+            WatchStart::Replay(changes, _) => {
+                assert_eq!(changes.iter().map(|c| c.rv()).collect::<Vec<_>>(), [1002, 1003])
+            }
             WatchStart::Snapshot(..) => panic!("expected replay"),
         }
     }

@@ -41,24 +41,12 @@ impl Column {
 
 /// A column shown by plain `kubectl get`.
 const fn column(name: &'static str, kind: &'static str, description: &'static str) -> Column {
-    Column {
-        name,
-        kind,
-        format: "",
-        description,
-        priority: 0,
-    }
+    Column { name, kind, format: "", description, priority: 0 }
 }
 
 /// A column shown only with `-o wide`.
 const fn wide(name: &'static str, kind: &'static str, description: &'static str) -> Column {
-    Column {
-        name,
-        kind,
-        format: "",
-        description,
-        priority: 1,
-    }
+    Column { name, kind, format: "", description, priority: 1 }
 }
 
 // Descriptions are the swagger docs printers.go points at (ObjectMeta, PodSpec, ...).
@@ -69,37 +57,15 @@ const NODE_ADDRESSES_DESC: &str = "List of addresses reachable to the node. Quer
 const NODE_SELECTOR_DESC: &str = "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/";
 const JOB_SELECTOR_DESC: &str = "A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors";
 
-const NAME: Column = Column {
-    name: "Name",
-    kind: "string",
-    format: "name",
-    description: NAME_DESC,
-    priority: 0,
-};
+const NAME: Column = Column { name: "Name", kind: "string", format: "name", description: NAME_DESC, priority: 0 };
 const AGE: Column = column("Age", "string", AGE_DESC);
-const CONTAINERS: Column = wide(
-    "Containers",
-    "string",
-    "Names of each container in the template.",
-);
-const IMAGES: Column = wide(
-    "Images",
-    "string",
-    "Images referenced by each container in the template.",
-);
+const CONTAINERS: Column = wide("Containers", "string", "Names of each container in the template.");
+const IMAGES: Column = wide("Images", "string", "Images referenced by each container in the template.");
 
 const POD_COLUMNS: &[Column] = &[
     NAME,
-    column(
-        "Ready",
-        "string",
-        "The aggregate readiness state of this pod for accepting traffic.",
-    ),
-    column(
-        "Status",
-        "string",
-        "The aggregate status of the containers in this pod.",
-    ),
+    column("Ready", "string", "The aggregate readiness state of this pod for accepting traffic."),
+    column("Status", "string", "The aggregate status of the containers in this pod."),
     column(
         "Restarts",
         "string",
@@ -153,23 +119,11 @@ const NODE_COLUMNS: &[Column] = &[
     ),
 ];
 
-const NAMESPACE_COLUMNS: &[Column] = &[
-    NAME,
-    column("Status", "string", "The status of the namespace"),
-    AGE,
-];
+const NAMESPACE_COLUMNS: &[Column] = &[NAME, column("Status", "string", "The status of the namespace"), AGE];
 
 const EVENT_COLUMNS: &[Column] = &[
-    column(
-        "Last Seen",
-        "string",
-        "The time at which the most recent occurrence of this event was recorded.",
-    ),
-    column(
-        "Type",
-        "string",
-        "Type of this event (Normal, Warning), new types could be added in the future",
-    ),
+    column("Last Seen", "string", "The time at which the most recent occurrence of this event was recorded."),
+    column("Type", "string", "Type of this event (Normal, Warning), new types could be added in the future"),
     column(
         "Reason",
         "string",
@@ -181,30 +135,15 @@ const EVENT_COLUMNS: &[Column] = &[
         "string",
         "If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: \"spec.containers{name}\" (where \"name\" refers to the name of the container that triggered the event) or if no container name is specified \"spec.containers[2]\" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.",
     ),
-    wide(
-        "Source",
-        "string",
-        "The component reporting this event. Should be a short machine understandable string.",
-    ),
-    column(
-        "Message",
-        "string",
-        "A human-readable description of the status of this operation.",
-    ),
+    wide("Source", "string", "The component reporting this event. Should be a short machine understandable string."),
+    column("Message", "string", "A human-readable description of the status of this operation."),
     wide(
         "First Seen",
         "string",
         "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)",
     ),
-    wide(
-        "Count",
-        "string",
-        "The number of times this event has occurred.",
-    ),
-    Column {
-        priority: 1,
-        ..NAME
-    },
+    wide("Count", "string", "The number of times this event has occurred."),
+    Column { priority: 1, ..NAME },
 ];
 
 const SERVICE_COLUMNS: &[Column] = &[
@@ -297,11 +236,7 @@ const REPLICA_SET_COLUMNS: &[Column] = &[
         "integer",
         "Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller/#what-is-a-replicationcontroller",
     ),
-    column(
-        "Ready",
-        "integer",
-        "The number of ready replicas for this replica set.",
-    ),
+    column("Ready", "integer", "The number of ready replicas for this replica set."),
     AGE,
     CONTAINERS,
     IMAGES,
@@ -312,13 +247,7 @@ const REPLICA_SET_COLUMNS: &[Column] = &[
     ),
 ];
 
-const STATEFUL_SET_COLUMNS: &[Column] = &[
-    NAME,
-    column("Ready", "string", READY_PODS_DESC),
-    AGE,
-    CONTAINERS,
-    IMAGES,
-];
+const STATEFUL_SET_COLUMNS: &[Column] = &[NAME, column("Ready", "string", READY_PODS_DESC), AGE, CONTAINERS, IMAGES];
 
 const DAEMON_SET_COLUMNS: &[Column] = &[
     NAME,
@@ -337,11 +266,7 @@ const DAEMON_SET_COLUMNS: &[Column] = &[
         "integer",
         "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.",
     ),
-    column(
-        "Up-to-date",
-        "integer",
-        "The total number of nodes that are running updated daemon pod",
-    ),
+    column("Up-to-date", "integer", "The total number of nodes that are running updated daemon pod"),
     column(
         "Available",
         "integer",
@@ -375,11 +300,7 @@ const JOB_COLUMNS: &[Column] = &[
 
 const CRON_JOB_COLUMNS: &[Column] = &[
     NAME,
-    column(
-        "Schedule",
-        "string",
-        "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.",
-    ),
+    column("Schedule", "string", "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron."),
     column(
         "Timezone",
         "string",
@@ -390,16 +311,8 @@ const CRON_JOB_COLUMNS: &[Column] = &[
         "boolean",
         "This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.",
     ),
-    column(
-        "Active",
-        "integer",
-        "A list of pointers to currently running jobs.",
-    ),
-    column(
-        "Last Schedule",
-        "string",
-        "Information when was the last time the job was successfully scheduled.",
-    ),
+    column("Active", "integer", "A list of pointers to currently running jobs."),
+    column("Last Schedule", "string", "Information when was the last time the job was successfully scheduled."),
     AGE,
     CONTAINERS,
     IMAGES,
@@ -480,11 +393,7 @@ pub fn human_duration(seconds: i64) -> String {
 /// Two minutes up to three hours: seconds are kept only while under ten minutes.
 fn minutes_span(seconds: i64) -> String {
     let minutes = seconds / 60;
-    if minutes < 10 {
-        two_units(minutes, "m", seconds % 60, "s")
-    } else {
-        format!("{minutes}m")
-    }
+    if minutes < 10 { two_units(minutes, "m", seconds % 60, "s") } else { format!("{minutes}m") }
 }
 
 /// Three hours and up, precision shrinking as the span grows (~2-3 significant figures).
@@ -504,11 +413,7 @@ fn hours_span(seconds: i64) -> String {
 
 /// "3h5m", or just "3h" when the minor unit is zero.
 fn two_units(major: i64, major_unit: &str, minor: i64, minor_unit: &str) -> String {
-    if minor == 0 {
-        format!("{major}{major_unit}")
-    } else {
-        format!("{major}{major_unit}{minor}{minor_unit}")
-    }
+    if minor == 0 { format!("{major}{major_unit}") } else { format!("{major}{major_unit}{minor}{minor_unit}") }
 }
 
 /// Parse an RFC3339 timestamp "2026-11-25T08:55:00Z" (optionally with fractional seconds) to unix seconds; None if malformed.
@@ -522,21 +427,11 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 
 /// `YYYY-MM-DDTHH:MM:SS` as seconds since the epoch, read as UTC.
 fn civil_seconds(b: &[u8]) -> Option<i64> {
-    if b.len() != 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
         return None;
     }
     let (year, month, day) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
-    let (hour, minute, second) = (
-        digits(&b[11..13])?,
-        digits(&b[14..16])?,
-        digits(&b[17..19])?,
-    );
+    let (hour, minute, second) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
     let valid = (1..=12).contains(&month)
         && (1..=days_in_month(year, month)).contains(&day)
         && hour < 24
@@ -547,9 +442,7 @@ fn civil_seconds(b: &[u8]) -> Option<i64> {
 
 /// The value of an all-digit field; None if any byte is not a digit.
 fn digits(b: &[u8]) -> Option<i64> {
-    b.iter().try_fold(0, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-    })
+    b.iter().try_fold(0, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -651,18 +544,12 @@ fn since(timestamp: &str, now: i64) -> String {
 }
 
 fn ago(time: Option<i64>, now: i64) -> String {
-    time.map_or_else(
-        || "<unknown>".to_string(),
-        |t| human_duration(now.saturating_sub(t)),
-    )
+    time.map_or_else(|| "<unknown>".to_string(), |t| human_duration(now.saturating_sub(t)))
 }
 
 /// The status of the first condition of `kind`, as the printers' condition helpers look it up.
 fn condition<'a>(conditions: &'a [Value], kind: &str) -> Option<&'a str> {
-    conditions
-        .iter()
-        .find(|c| text(c, "/type") == kind)
-        .map(|c| text(c, "/status"))
+    conditions.iter().find(|c| text(c, "/type") == kind).map(|c| text(c, "/status"))
 }
 
 // ---- pods ----
@@ -701,11 +588,7 @@ impl Restarts {
     fn describe(self, now: i64) -> String {
         match self.last {
             Some(last) if self.count != 0 => {
-                format!(
-                    "{} ({} ago)",
-                    self.count,
-                    human_duration(now.saturating_sub(last))
-                )
+                format!("{} ({} ago)", self.count, human_duration(now.saturating_sub(last)))
             }
             _ => self.count.to_string(),
         }
@@ -725,8 +608,8 @@ impl PodSummary {
         let phase = pod_phase(pod);
         let sidecars = sidecar_names(pod);
         let init = InitScan::of(pod, &sidecars);
-        let initialized = init.blocked.is_none()
-            || condition(list(pod, "/status/conditions"), "Initialized") == Some("True");
+        let initialized =
+            init.blocked.is_none() || condition(list(pod, "/status/conditions"), "Initialized") == Some("True");
         let mut summary = PodSummary {
             ready: init.ready,
             total: list(pod, "/spec/containers").len() + sidecars.len(),
@@ -752,21 +635,14 @@ impl PodSummary {
             self.restarts.record(status);
             if let Some(reason) = container_reason(status) {
                 self.reason = reason;
-            } else if at(status, "/ready").as_bool() == Some(true)
-                && is_set(status, "/state/running")
-            {
+            } else if at(status, "/ready").as_bool() == Some(true) && is_set(status, "/state/running") {
                 has_running = true;
                 self.ready += 1;
             }
         }
         // A finished container beside a still-running one is not a completed pod.
         if self.reason == "Completed" && has_running {
-            self.reason = if pod_ready(pod) {
-                "Running"
-            } else {
-                "NotReady"
-            }
-            .to_string();
+            self.reason = if pod_ready(pod) { "Running" } else { "NotReady" }.to_string();
         }
     }
 }
@@ -820,9 +696,7 @@ fn terminated_reason(terminated: &Value) -> String {
 
 /// hasPodReadyCondition: any Ready condition that is True.
 fn pod_ready(pod: &Value) -> bool {
-    list(pod, "/status/conditions")
-        .iter()
-        .any(|c| text(c, "/type") == "Ready" && text(c, "/status") == "True")
+    list(pod, "/status/conditions").iter().any(|c| text(c, "/type") == "Ready" && text(c, "/status") == "True")
 }
 
 /// "Unknown" for pods on a lost node, "Terminating" for deleted pods still running.
@@ -849,10 +723,7 @@ impl InitScan {
     fn of(pod: &Value, sidecars: &[&str]) -> Self {
         let declared = list(pod, "/spec/initContainers").len();
         let mut scan = InitScan::default();
-        for (index, status) in list(pod, "/status/initContainerStatuses")
-            .iter()
-            .enumerate()
-        {
+        for (index, status) in list(pod, "/status/initContainerStatuses").iter().enumerate() {
             let is_sidecar = sidecars.contains(&text(status, "/name"));
             scan.all.record(status);
             if is_sidecar {
@@ -860,9 +731,7 @@ impl InitScan {
             }
             match init_step(status, is_sidecar, index, declared) {
                 InitStep::Finished => {}
-                InitStep::SidecarStarted => {
-                    scan.ready += usize::from(at(status, "/ready").as_bool() == Some(true))
-                }
+                InitStep::SidecarStarted => scan.ready += usize::from(at(status, "/ready").as_bool() == Some(true)),
                 InitStep::Blocked(reason) => {
                     scan.blocked = Some(reason);
                     break;
@@ -901,13 +770,7 @@ fn init_step(status: &Value, is_sidecar: bool, index: usize, declared: usize) ->
 /// v1→internal conversion makes `status.podIP` authoritative over `podIPs[0]`.
 fn pod_ip(pod: &Value) -> &str {
     let ip = text(pod, "/status/podIP");
-    if ip.is_empty() {
-        list(pod, "/status/podIPs")
-            .first()
-            .map_or("", |p| text(p, "/ip"))
-    } else {
-        ip
-    }
+    if ip.is_empty() { list(pod, "/status/podIPs").first().map_or("", |p| text(p, "/ip")) } else { ip }
 }
 
 /// "true/total" over spec.readinessGates, "<none>" without any.
@@ -917,10 +780,7 @@ fn readiness_gates(pod: &Value) -> String {
         return "<none>".to_string();
     }
     let conditions = list(pod, "/status/conditions");
-    let passing = gates
-        .iter()
-        .filter(|g| condition(conditions, text(g, "/conditionType")) == Some("True"))
-        .count();
+    let passing = gates.iter().filter(|g| condition(conditions, text(g, "/conditionType")) == Some("True")).count();
     format!("{passing}/{}", gates.len())
 }
 
@@ -937,21 +797,14 @@ fn node_cells(node: &Value, now: i64) -> Vec<Value> {
         node_address(node, "ExternalIP").into(),
         non_empty_or(text(node, "/status/nodeInfo/osImage"), "<unknown>").into(),
         non_empty_or(text(node, "/status/nodeInfo/kernelVersion"), "<unknown>").into(),
-        non_empty_or(
-            text(node, "/status/nodeInfo/containerRuntimeVersion"),
-            "<unknown>",
-        )
-        .into(),
+        non_empty_or(text(node, "/status/nodeInfo/containerRuntimeVersion"), "<unknown>").into(),
     ]
 }
 
 /// Ready / NotReady / Unknown from the Ready condition, plus SchedulingDisabled when cordoned.
 fn node_status(node: &Value) -> String {
     // printNode indexes conditions by type, so a repeated Ready condition's last entry wins.
-    let ready = list(node, "/status/conditions")
-        .iter()
-        .rev()
-        .find(|c| text(c, "/type") == "Ready");
+    let ready = list(node, "/status/conditions").iter().rev().find(|c| text(c, "/type") == "Ready");
     let mut status = match ready {
         Some(c) if text(c, "/status") == "True" => "Ready",
         Some(_) => "NotReady",
@@ -971,13 +824,11 @@ fn node_roles(node: &Value) -> String {
     };
     let mut roles: Vec<&str> = labels
         .iter()
-        .filter_map(
-            |(key, value)| match key.strip_prefix("node-role.kubernetes.io/") {
-                Some(role) => Some(role),
-                None if key == "kubernetes.io/role" => value.as_str(),
-                None => None,
-            },
-        )
+        .filter_map(|(key, value)| match key.strip_prefix("node-role.kubernetes.io/") {
+            Some(role) => Some(role),
+            None if key == "kubernetes.io/role" => value.as_str(),
+            None => None,
+        })
         .filter(|role| !role.is_empty())
         .collect();
     roles.sort_unstable();
@@ -987,34 +838,22 @@ fn node_roles(node: &Value) -> String {
 
 /// The first address of `kind`, "<none>" without one.
 fn node_address<'a>(node: &'a Value, kind: &str) -> &'a str {
-    list(node, "/status/addresses")
-        .iter()
-        .find(|a| text(a, "/type") == kind)
-        .map_or("<none>", |a| text(a, "/address"))
+    list(node, "/status/addresses").iter().find(|a| text(a, "/type") == kind).map_or("<none>", |a| text(a, "/address"))
 }
 
 fn namespace_cells(namespace: &Value, now: i64) -> Vec<Value> {
     // Namespace status defaults to Active.
-    vec![
-        name(namespace),
-        non_empty_or(text(namespace, "/status/phase"), "Active").into(),
-        age(namespace, now),
-    ]
+    vec![name(namespace), non_empty_or(text(namespace, "/status/phase"), "Active").into(), age(namespace, now)]
 }
 
 // ---- events ----
 
 fn event_cells(event: &Value, now: i64) -> Vec<Value> {
     // Events from the events.k8s.io API carry eventTime instead of firstTimestamp.
-    let first = parse_rfc3339(text(event, "/firstTimestamp"))
-        .or_else(|| parse_rfc3339(text(event, "/eventTime")));
+    let first = parse_rfc3339(text(event, "/firstTimestamp")).or_else(|| parse_rfc3339(text(event, "/eventTime")));
     let first_seen = ago(first, now);
     let last = parse_rfc3339(text(event, "/lastTimestamp"));
-    let mut last_seen = if last.is_some() {
-        ago(last, now)
-    } else {
-        first_seen.clone()
-    };
+    let mut last_seen = if last.is_some() { ago(last, now) } else { first_seen.clone() };
     let series = at(event, "/series");
     let mut count = int(event, "/count");
     if !series.is_null() {
@@ -1049,19 +888,9 @@ fn event_object(event: &Value) -> String {
 
 /// "component, host", falling back to the reporting controller and instance.
 fn event_source(event: &Value) -> String {
-    let component = non_empty_or(
-        text(event, "/source/component"),
-        text(event, "/reportingComponent"),
-    );
-    let instance = non_empty_or(
-        text(event, "/source/host"),
-        text(event, "/reportingInstance"),
-    );
-    if instance.is_empty() {
-        component.to_string()
-    } else {
-        format!("{component}, {instance}")
-    }
+    let component = non_empty_or(text(event, "/source/component"), text(event, "/reportingComponent"));
+    let instance = non_empty_or(text(event, "/source/host"), text(event, "/reportingInstance"));
+    if instance.is_empty() { component.to_string() } else { format!("{component}, {instance}") }
 }
 
 // ---- services, config maps, secrets ----
@@ -1083,10 +912,7 @@ fn service_cells(service: &Value, now: i64) -> Vec<Value> {
 fn cluster_ip(service: &Value) -> &str {
     let ip = text(service, "/spec/clusterIP");
     if ip.is_empty() {
-        list(service, "/spec/clusterIPs")
-            .first()
-            .and_then(Value::as_str)
-            .unwrap_or("<none>")
+        list(service, "/spec/clusterIPs").first().and_then(Value::as_str).unwrap_or("<none>")
     } else {
         ip
     }
@@ -1101,11 +927,7 @@ fn external_ip(service: &Value, kind: &str) -> String {
         "LoadBalancer" => {
             let mut addresses = load_balancer_addresses(service);
             addresses.extend(external);
-            if addresses.is_empty() {
-                "<pending>".to_string()
-            } else {
-                addresses.join(",")
-            }
+            if addresses.is_empty() { "<pending>".to_string() } else { addresses.join(",") }
         }
         "ExternalName" => text(service, "/spec/externalName").to_string(),
         _ => "<unknown>".to_string(),
@@ -1173,16 +995,11 @@ const TEMPLATE_CONTAINERS: &str = "/spec/template/spec/containers";
 fn deployment_cells(deployment: &Value, now: i64) -> Vec<Value> {
     let [names, images] = container_cells(deployment, TEMPLATE_CONTAINERS);
     // printDeployment prints the raw selector string: empty rather than "<none>".
-    let selector = label_selector(at(deployment, "/spec/selector"))
-        .unwrap_or_else(|InvalidSelector| "<invalid>".to_string());
+    let selector =
+        label_selector(at(deployment, "/spec/selector")).unwrap_or_else(|InvalidSelector| "<invalid>".to_string());
     vec![
         name(deployment),
-        format!(
-            "{}/{}",
-            int(deployment, "/status/readyReplicas"),
-            desired_replicas(deployment)
-        )
-        .into(),
+        format!("{}/{}", int(deployment, "/status/readyReplicas"), desired_replicas(deployment)).into(),
         int(deployment, "/status/updatedReplicas").into(),
         int(deployment, "/status/availableReplicas").into(),
         age(deployment, now),
@@ -1210,12 +1027,7 @@ fn stateful_set_cells(stateful_set: &Value, now: i64) -> Vec<Value> {
     let [names, images] = container_cells(stateful_set, TEMPLATE_CONTAINERS);
     vec![
         name(stateful_set),
-        format!(
-            "{}/{}",
-            int(stateful_set, "/status/readyReplicas"),
-            desired_replicas(stateful_set)
-        )
-        .into(),
+        format!("{}/{}", int(stateful_set, "/status/readyReplicas"), desired_replicas(stateful_set)).into(),
         age(stateful_set, now),
         names,
         images,
@@ -1294,26 +1106,18 @@ fn job_duration(job: &Value, now: i64) -> String {
 }
 
 fn cron_job_cells(cron_job: &Value, now: i64) -> Vec<Value> {
-    let [names, images] =
-        container_cells(cron_job, "/spec/jobTemplate/spec/template/spec/containers");
+    let [names, images] = container_cells(cron_job, "/spec/jobTemplate/spec/template/spec/containers");
     let last_schedule = if is_set(cron_job, "/status/lastScheduleTime") {
         since(text(cron_job, "/status/lastScheduleTime"), now)
     } else {
         "<none>".to_string()
     };
     // suspend defaults to false, so printBoolPtr's "<unset>" never shows on a real cluster.
-    let suspend = if at(cron_job, "/spec/suspend").as_bool() == Some(true) {
-        "True"
-    } else {
-        "False"
-    };
+    let suspend = if at(cron_job, "/spec/suspend").as_bool() == Some(true) { "True" } else { "False" };
     vec![
         name(cron_job),
         text(cron_job, "/spec/schedule").into(),
-        at(cron_job, "/spec/timeZone")
-            .as_str()
-            .unwrap_or("<none>")
-            .into(),
+        at(cron_job, "/spec/timeZone").as_str().unwrap_or("<none>").into(),
         suspend.into(),
         list(cron_job, "/status/active").len().into(),
         last_schedule.into(),
@@ -1325,11 +1129,7 @@ fn cron_job_cells(cron_job: &Value, now: i64) -> Vec<Value> {
 }
 
 fn lease_cells(lease: &Value, now: i64) -> Vec<Value> {
-    vec![
-        name(lease),
-        text(lease, "/spec/holderIdentity").into(),
-        age(lease, now),
-    ]
+    vec![name(lease), text(lease, "/spec/holderIdentity").into(), age(lease, now)]
 }
 
 // ---- label formatting ----
@@ -1338,11 +1138,7 @@ fn lease_cells(lease: &Value, now: i64) -> Vec<Value> {
 fn format_labels(labels: &Value) -> String {
     let mut pairs: Vec<String> = labels
         .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                .collect()
-        })
+        .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect())
         .unwrap_or_default();
     pairs.sort_unstable();
     non_empty_or(&pairs.join(","), "<none>").to_string()
@@ -1363,21 +1159,13 @@ struct InvalidSelector;
 fn label_selector(selector: &Value) -> Result<String, InvalidSelector> {
     let mut requirements: Vec<(&str, String)> = at(selector, "/matchLabels")
         .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.as_str(), format!("{k}={}", v.as_str().unwrap_or(""))))
-                .collect()
-        })
+        .map(|m| m.iter().map(|(k, v)| (k.as_str(), format!("{k}={}", v.as_str().unwrap_or("")))).collect())
         .unwrap_or_default();
     for expression in list(selector, "/matchExpressions") {
         requirements.push((text(expression, "/key"), requirement(expression)?));
     }
     requirements.sort_by(|a, b| a.0.cmp(b.0));
-    Ok(requirements
-        .into_iter()
-        .map(|(_, rendered)| rendered)
-        .collect::<Vec<_>>()
-        .join(","))
+    Ok(requirements.into_iter().map(|(_, rendered)| rendered).collect::<Vec<_>>().join(","))
 }
 
 /// One matchExpressions entry as a selector term ("tier in (a,b)", "!gpu", ...), values sorted.
@@ -1429,10 +1217,7 @@ mod tests {
     }
 
     fn column_names(resource: &str) -> Vec<String> {
-        column_definitions(resource)
-            .iter()
-            .map(|c| text(c, "/name").to_string())
-            .collect()
+        column_definitions(resource).iter().map(|c| text(c, "/name").to_string()).collect()
     }
 
     /// Cells of a pod built from `status`, with a fixed name, spec and creation time.
@@ -1458,16 +1243,8 @@ mod tests {
     fn every_resource_has_as_many_cells_as_columns() {
         for resource in RESOURCES {
             let columns = column_definitions(resource).len();
-            assert_eq!(
-                row_cells(resource, &json!({}), NOW).len(),
-                columns,
-                "{resource} with {{}}"
-            );
-            assert_eq!(
-                row_cells(resource, &Value::Null, NOW).len(),
-                columns,
-                "{resource} with null"
-            );
+            assert_eq!(row_cells(resource, &json!({}), NOW).len(), columns, "{resource} with {{}}");
+            assert_eq!(row_cells(resource, &Value::Null, NOW).len(), columns, "{resource} with null");
         }
     }
 
@@ -1490,28 +1267,13 @@ mod tests {
     fn column_names_and_priorities_match_the_apiserver() {
         let expect = |resource: &str, names: &[&str], wide_from: usize| {
             assert_eq!(column_names(resource), names, "{resource}");
-            let priorities: Vec<i64> = column_definitions(resource)
-                .iter()
-                .map(|c| int(c, "/priority"))
-                .collect();
-            let expected: Vec<i64> = (0..names.len())
-                .map(|i| i64::from(i >= wide_from))
-                .collect();
+            let priorities: Vec<i64> = column_definitions(resource).iter().map(|c| int(c, "/priority")).collect();
+            let expected: Vec<i64> = (0..names.len()).map(|i| i64::from(i >= wide_from)).collect();
             assert_eq!(priorities, expected, "{resource} priorities");
         };
         expect(
             "pods",
-            &[
-                "Name",
-                "Ready",
-                "Status",
-                "Restarts",
-                "Age",
-                "IP",
-                "Node",
-                "Nominated Node",
-                "Readiness Gates",
-            ],
+            &["Name", "Ready", "Status", "Restarts", "Age", "IP", "Node", "Nominated Node", "Readiness Gates"],
             5,
         );
         expect(
@@ -1531,54 +1293,16 @@ mod tests {
             5,
         );
         expect("namespaces", &["Name", "Status", "Age"], 3);
-        expect(
-            "services",
-            &[
-                "Name",
-                "Type",
-                "Cluster-IP",
-                "External-IP",
-                "Port(s)",
-                "Age",
-                "Selector",
-            ],
-            6,
-        );
+        expect("services", &["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age", "Selector"], 6);
         expect("configmaps", &["Name", "Data", "Age"], 3);
         expect("secrets", &["Name", "Type", "Data", "Age"], 4);
         expect(
             "deployments",
-            &[
-                "Name",
-                "Ready",
-                "Up-to-date",
-                "Available",
-                "Age",
-                "Containers",
-                "Images",
-                "Selector",
-            ],
+            &["Name", "Ready", "Up-to-date", "Available", "Age", "Containers", "Images", "Selector"],
             5,
         );
-        expect(
-            "replicasets",
-            &[
-                "Name",
-                "Desired",
-                "Current",
-                "Ready",
-                "Age",
-                "Containers",
-                "Images",
-                "Selector",
-            ],
-            5,
-        );
-        expect(
-            "statefulsets",
-            &["Name", "Ready", "Age", "Containers", "Images"],
-            3,
-        );
+        expect("replicasets", &["Name", "Desired", "Current", "Ready", "Age", "Containers", "Images", "Selector"], 5);
+        expect("statefulsets", &["Name", "Ready", "Age", "Containers", "Images"], 3);
         expect(
             "daemonsets",
             &[
@@ -1596,20 +1320,7 @@ mod tests {
             ],
             8,
         );
-        expect(
-            "jobs",
-            &[
-                "Name",
-                "Status",
-                "Completions",
-                "Duration",
-                "Age",
-                "Containers",
-                "Images",
-                "Selector",
-            ],
-            5,
-        );
+        expect("jobs", &["Name", "Status", "Completions", "Duration", "Age", "Containers", "Images", "Selector"], 5);
         expect(
             "cronjobs",
             &[
@@ -1631,38 +1342,18 @@ mod tests {
         // Events interleave wide columns, so check them one by one.
         assert_eq!(
             column_names("events"),
-            [
-                "Last Seen",
-                "Type",
-                "Reason",
-                "Object",
-                "Subobject",
-                "Source",
-                "Message",
-                "First Seen",
-                "Count",
-                "Name"
-            ]
+            ["Last Seen", "Type", "Reason", "Object", "Subobject", "Source", "Message", "First Seen", "Count", "Name"]
         );
-        let priorities: Vec<i64> = column_definitions("events")
-            .iter()
-            .map(|c| int(c, "/priority"))
-            .collect();
+        let priorities: Vec<i64> = column_definitions("events").iter().map(|c| int(c, "/priority")).collect();
         assert_eq!(priorities, [0, 0, 0, 0, 1, 1, 0, 1, 1, 1]);
     }
 
     #[test]
     fn integer_columns_are_typed_integer() {
         let types = |resource: &str| -> Vec<String> {
-            column_definitions(resource)
-                .iter()
-                .map(|c| text(c, "/type").to_string())
-                .collect()
+            column_definitions(resource).iter().map(|c| text(c, "/type").to_string()).collect()
         };
-        assert_eq!(
-            types("replicasets")[1..4],
-            ["integer", "integer", "integer"]
-        );
+        assert_eq!(types("replicasets")[1..4], ["integer", "integer", "integer"]);
         assert_eq!(types("daemonsets")[1..6], ["integer"; 5]);
         assert_eq!(types("cronjobs")[3..5], ["boolean", "integer"]);
         // 1.32 prints restarts as "6 (179m ago)", so the column is a string.
@@ -1690,17 +1381,7 @@ mod tests {
         });
         assert_eq!(
             cells("pods", pod),
-            json!([
-                "web-0",
-                "2/2",
-                "Running",
-                "0",
-                "3h",
-                "10.244.1.5",
-                "gpu-node-1",
-                "<none>",
-                "<none>"
-            ])
+            json!(["web-0", "2/2", "Running", "0", "3h", "10.244.1.5", "gpu-node-1", "<none>", "<none>"])
         );
     }
 
@@ -1716,10 +1397,7 @@ mod tests {
                 "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-11-25T09:01:00Z"}},
             }],
         });
-        assert_eq!(
-            pod_status(pod(one_container(), status)),
-            json!(["0/1", "CrashLoopBackOff", "6 (179m ago)"])
-        );
+        assert_eq!(pod_status(pod(one_container(), status)), json!(["0/1", "CrashLoopBackOff", "6 (179m ago)"]));
     }
 
     #[test]
@@ -1734,10 +1412,7 @@ mod tests {
                  "lastState": {"terminated": {"exitCode": 1, "finishedAt": "2026-11-24T12:00:00Z"}}},
             ],
         });
-        assert_eq!(
-            pod_status(pod(spec, status)),
-            json!(["2/2", "Running", "3 (5m ago)"])
-        );
+        assert_eq!(pod_status(pod(spec, status)), json!(["2/2", "Running", "3 (5m ago)"]));
     }
 
     #[test]
@@ -1746,41 +1421,24 @@ mod tests {
             "phase": "Running",
             "containerStatuses": [{"name": "trainer", "ready": true, "restartCount": 4, "state": {"running": {}}}],
         });
-        assert_eq!(
-            pod_status(pod(one_container(), status)),
-            json!(["1/1", "Running", "4"])
-        );
+        assert_eq!(pod_status(pod(one_container(), status)), json!(["1/1", "Running", "4"]));
     }
 
     #[test]
     fn waiting_reasons_win_the_status_column() {
-        for reason in [
-            "ImagePullBackOff",
-            "ErrImagePull",
-            "ContainerCreating",
-            "CreateContainerConfigError",
-        ] {
+        for reason in ["ImagePullBackOff", "ErrImagePull", "ContainerCreating", "CreateContainerConfigError"] {
             let status = json!({
                 "phase": "Pending",
                 "containerStatuses": [{"name": "trainer", "ready": false, "restartCount": 0, "state": {"waiting": {"reason": reason}}}],
             });
-            assert_eq!(
-                pod_status(pod(one_container(), status)),
-                json!(["0/1", reason, "0"])
-            );
+            assert_eq!(pod_status(pod(one_container(), status)), json!(["0/1", reason, "0"]));
         }
     }
 
     #[test]
     fn pending_pod_without_statuses_shows_its_phase() {
-        assert_eq!(
-            pod_status(pod(one_container(), json!({"phase": "Pending"}))),
-            json!(["0/1", "Pending", "0"])
-        );
-        assert_eq!(
-            pod_status(pod(one_container(), json!({}))),
-            json!(["0/1", "Pending", "0"])
-        );
+        assert_eq!(pod_status(pod(one_container(), json!({"phase": "Pending"}))), json!(["0/1", "Pending", "0"]));
+        assert_eq!(pod_status(pod(one_container(), json!({}))), json!(["0/1", "Pending", "0"]));
     }
 
     #[test]
@@ -1792,22 +1450,10 @@ mod tests {
             });
             pod_status(pod(one_container(), status))[1].clone()
         };
-        assert_eq!(
-            with(json!({"exitCode": 137, "reason": "OOMKilled"}), "Running"),
-            "OOMKilled"
-        );
-        assert_eq!(
-            with(json!({"exitCode": 0, "reason": "Completed"}), "Succeeded"),
-            "Completed"
-        );
-        assert_eq!(
-            with(json!({"exitCode": 1, "reason": "Error"}), "Failed"),
-            "Error"
-        );
-        assert_eq!(
-            with(json!({"exitCode": 137, "signal": 9}), "Failed"),
-            "Signal:9"
-        );
+        assert_eq!(with(json!({"exitCode": 137, "reason": "OOMKilled"}), "Running"), "OOMKilled");
+        assert_eq!(with(json!({"exitCode": 0, "reason": "Completed"}), "Succeeded"), "Completed");
+        assert_eq!(with(json!({"exitCode": 1, "reason": "Error"}), "Failed"), "Error");
+        assert_eq!(with(json!({"exitCode": 137, "signal": 9}), "Failed"), "Signal:9");
         assert_eq!(with(json!({"exitCode": 2}), "Failed"), "ExitCode:2");
     }
 
@@ -1824,14 +1470,8 @@ mod tests {
                 ],
             })
         };
-        assert_eq!(
-            pod_status(pod(spec.clone(), status("True"))),
-            json!(["1/2", "Running", "0"])
-        );
-        assert_eq!(
-            pod_status(pod(spec, status("False"))),
-            json!(["1/2", "NotReady", "0"])
-        );
+        assert_eq!(pod_status(pod(spec.clone(), status("True"))), json!(["1/2", "Running", "0"]));
+        assert_eq!(pod_status(pod(spec, status("False"))), json!(["1/2", "NotReady", "0"]));
     }
 
     #[test]
@@ -1867,22 +1507,13 @@ mod tests {
         let crashing = json!({"waiting": {"reason": "CrashLoopBackOff"}});
         let failed = json!({"terminated": {"exitCode": 3}});
         let initializing = json!({"waiting": {"reason": "PodInitializing"}});
-        assert_eq!(
-            pod_status(pod(spec.clone(), pending(running, 0))),
-            json!(["0/1", "Init:0/1", "0"])
-        );
+        assert_eq!(pod_status(pod(spec.clone(), pending(running, 0))), json!(["0/1", "Init:0/1", "0"]));
         assert_eq!(
             pod_status(pod(spec.clone(), pending(crashing, 3))),
             json!(["0/1", "Init:CrashLoopBackOff", "3 (5m ago)"])
         );
-        assert_eq!(
-            pod_status(pod(spec.clone(), pending(failed, 1))),
-            json!(["0/1", "Init:ExitCode:3", "1 (5m ago)"])
-        );
-        assert_eq!(
-            pod_status(pod(spec, pending(initializing, 0))),
-            json!(["0/1", "Init:0/1", "0"])
-        );
+        assert_eq!(pod_status(pod(spec.clone(), pending(failed, 1))), json!(["0/1", "Init:ExitCode:3", "1 (5m ago)"]));
+        assert_eq!(pod_status(pod(spec, pending(initializing, 0))), json!(["0/1", "Init:0/1", "0"]));
     }
 
     #[test]
@@ -1895,10 +1526,7 @@ mod tests {
                 {"name": "b", "ready": false, "restartCount": 0, "state": {"running": {}}},
             ],
         });
-        assert_eq!(
-            pod_status(pod(spec.clone(), status)),
-            json!(["0/1", "Init:1/2", "2"])
-        );
+        assert_eq!(pod_status(pod(spec.clone(), status)), json!(["0/1", "Init:1/2", "2"]));
 
         let done = json!({
             "phase": "Running",
@@ -1928,20 +1556,15 @@ mod tests {
             }],
             "containerStatuses": [{"name": "trainer", "ready": true, "restartCount": 0, "state": {"running": {}}}],
         });
-        assert_eq!(
-            pod_status(pod(spec, status)),
-            json!(["2/2", "Running", "1 (60m ago)"])
-        );
+        assert_eq!(pod_status(pod(spec, status)), json!(["2/2", "Running", "1 (60m ago)"]));
     }
 
     #[test]
     fn scheduling_gated_and_evicted_pods() {
         let gated = json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]});
-        assert_eq!(
-            pod_status(pod(one_container(), gated))[1],
-            "SchedulingGated"
-        );
-        let evicted = json!({"phase": "Failed", "reason": "Evicted", "message": "The node was low on resource: memory."});
+        assert_eq!(pod_status(pod(one_container(), gated))[1], "SchedulingGated");
+        let evicted =
+            json!({"phase": "Failed", "reason": "Evicted", "message": "The node was low on resource: memory."});
         assert_eq!(pod_status(pod(one_container(), evicted))[1], "Evicted");
     }
 
@@ -1959,17 +1582,7 @@ mod tests {
         });
         assert_eq!(
             cells("pods", p),
-            json!([
-                "p",
-                "0/1",
-                "Pending",
-                "0",
-                "45s",
-                "fd00::5",
-                "<none>",
-                "gpu-node-2",
-                "1/2"
-            ])
+            json!(["p", "0/1", "Pending", "0", "45s", "fd00::5", "<none>", "gpu-node-2", "1/2"])
         );
     }
 
@@ -1977,17 +1590,7 @@ mod tests {
     fn empty_pod_gets_defaults() {
         assert_eq!(
             cells("pods", json!({})),
-            json!([
-                "",
-                "0/0",
-                "Pending",
-                "0",
-                "<unknown>",
-                "<none>",
-                "<none>",
-                "<none>",
-                "<none>"
-            ])
+            json!(["", "0/0", "Pending", "0", "<unknown>", "<none>", "<none>", "<none>", "<none>"])
         );
     }
 
@@ -2066,10 +1669,7 @@ mod tests {
     #[test]
     fn node_without_conditions_or_roles() {
         let node = json!({"metadata": {"name": "n", "labels": {"node-role.kubernetes.io/": ""}}, "status": {"conditions": [{"type": "DiskPressure", "status": "False"}]}});
-        assert_eq!(
-            cell_list("nodes", node)[1..3],
-            [json!("Unknown"), json!("<none>")]
-        );
+        assert_eq!(cell_list("nodes", node)[1..3], [json!("Unknown"), json!("<none>")]);
         let cordoned = json!({"metadata": {"name": "n"}, "spec": {"unschedulable": true}});
         assert_eq!(cells("nodes", cordoned)[1], "Unknown,SchedulingDisabled");
     }
@@ -2079,14 +1679,8 @@ mod tests {
         let ns = json!({"metadata": {"name": "ml", "creationTimestamp": "2026-11-25T11:50:00Z"}, "status": {"phase": "Active"}});
         assert_eq!(cells("namespaces", ns), json!(["ml", "Active", "10m"]));
         let deleting = json!({"metadata": {"name": "old", "creationTimestamp": "2026-11-25T11:57:00Z"}, "status": {"phase": "Terminating"}});
-        assert_eq!(
-            cells("namespaces", deleting),
-            json!(["old", "Terminating", "3m"])
-        );
-        assert_eq!(
-            cells("namespaces", json!({"metadata": {"name": "new"}})),
-            json!(["new", "Active", "<unknown>"])
-        );
+        assert_eq!(cells("namespaces", deleting), json!(["old", "Terminating", "3m"]));
+        assert_eq!(cells("namespaces", json!({"metadata": {"name": "new"}})), json!(["new", "Active", "<unknown>"]));
     }
 
     #[test]
@@ -2154,18 +1748,7 @@ mod tests {
         let event = json!({"metadata": {"name": "e"}, "involvedObject": {"kind": "ClusterRole"}, "source": {"component": "rbac"}});
         assert_eq!(
             cells("events", event),
-            json!([
-                "<unknown>",
-                "",
-                "",
-                "clusterrole",
-                "",
-                "rbac",
-                "",
-                "<unknown>",
-                1,
-                "e"
-            ])
+            json!(["<unknown>", "", "", "clusterrole", "", "rbac", "", "<unknown>", 1, "e"])
         );
     }
 
@@ -2204,63 +1787,32 @@ mod tests {
         );
         assert_eq!(
             cell_list("services", node_port)[1..5],
-            [
-                json!("NodePort"),
-                json!("10.96.0.20"),
-                json!("192.0.2.10"),
-                json!("443:30443/TCP")
-            ]
+            [json!("NodePort"), json!("10.96.0.20"), json!("192.0.2.10"), json!("443:30443/TCP")]
         );
 
         let pending = service(
             json!({"type": "LoadBalancer", "clusterIP": "10.96.0.21", "ports": [{"port": 80, "nodePort": 31000}]}),
             json!({}),
         );
-        assert_eq!(
-            cell_list("services", pending)[3..5],
-            [json!("<pending>"), json!("80:31000/TCP")]
-        );
+        assert_eq!(cell_list("services", pending)[3..5], [json!("<pending>"), json!("80:31000/TCP")]);
 
         let lb = service(
             json!({"type": "LoadBalancer", "clusterIP": "10.96.0.22", "externalIPs": ["192.0.2.9"]}),
             json!({"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}, {"hostname": "a.example.com"}, {"ip": "203.0.113.7"}]}}),
         );
-        assert_eq!(
-            cell_list("services", lb)[3..5],
-            [
-                json!("203.0.113.7,a.example.com,192.0.2.9"),
-                json!("<none>")
-            ]
-        );
+        assert_eq!(cell_list("services", lb)[3..5], [json!("203.0.113.7,a.example.com,192.0.2.9"), json!("<none>")]);
 
-        let external = service(
-            json!({"type": "ExternalName", "externalName": "db.example.com"}),
-            json!({}),
-        );
+        let external = service(json!({"type": "ExternalName", "externalName": "db.example.com"}), json!({}));
         assert_eq!(
             cell_list("services", external)[1..4],
-            [
-                json!("ExternalName"),
-                json!("<none>"),
-                json!("db.example.com")
-            ]
+            [json!("ExternalName"), json!("<none>"), json!("db.example.com")]
         );
 
-        let headless = service(
-            json!({"clusterIP": "None", "selector": {"app": "db"}, "ports": [{"port": 5432}]}),
-            json!({}),
-        );
+        let headless =
+            service(json!({"clusterIP": "None", "selector": {"app": "db"}, "ports": [{"port": 5432}]}), json!({}));
         assert_eq!(
             cells("services", headless),
-            json!([
-                "s",
-                "ClusterIP",
-                "None",
-                "<none>",
-                "5432/TCP",
-                "60m",
-                "app=db"
-            ])
+            json!(["s", "ClusterIP", "None", "<none>", "5432/TCP", "60m", "app=db"])
         );
     }
 
@@ -2271,29 +1823,17 @@ mod tests {
             "data": {"ca.crt": "-----BEGIN CERTIFICATE-----"},
             "binaryData": {"blob": "AAEC"},
         });
-        assert_eq!(
-            cells("configmaps", cm),
-            json!(["kube-root-ca.crt", 2, "30s"])
-        );
-        assert_eq!(
-            cells("configmaps", json!({"metadata": {"name": "empty"}})),
-            json!(["empty", 0, "<unknown>"])
-        );
+        assert_eq!(cells("configmaps", cm), json!(["kube-root-ca.crt", 2, "30s"]));
+        assert_eq!(cells("configmaps", json!({"metadata": {"name": "empty"}})), json!(["empty", 0, "<unknown>"]));
 
         let secret = json!({
             "metadata": {"name": "regcred", "creationTimestamp": "2026-11-20T12:00:00Z"},
             "type": "kubernetes.io/dockerconfigjson",
             "data": {".dockerconfigjson": "e30="},
         });
-        assert_eq!(
-            cells("secrets", secret),
-            json!(["regcred", "kubernetes.io/dockerconfigjson", 1, "5d"])
-        );
+        assert_eq!(cells("secrets", secret), json!(["regcred", "kubernetes.io/dockerconfigjson", 1, "5d"]));
         let opaque = json!({"metadata": {"name": "token", "creationTimestamp": "2026-11-25T11:58:00Z"}, "data": {"a": "", "b": ""}});
-        assert_eq!(
-            cells("secrets", opaque),
-            json!(["token", "Opaque", 2, "2m"])
-        );
+        assert_eq!(cells("secrets", opaque), json!(["token", "Opaque", 2, "2m"]));
     }
 
     #[test]
@@ -2362,16 +1902,7 @@ mod tests {
             "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "etcd", "image": "registry.k8s.io/etcd:3.5.16-0"}]}}},
             "status": {"replicas": 3, "readyReplicas": 3},
         });
-        assert_eq!(
-            cells("statefulsets", sts),
-            json!([
-                "etcd",
-                "3/3",
-                "85d",
-                "etcd",
-                "registry.k8s.io/etcd:3.5.16-0"
-            ])
-        );
+        assert_eq!(cells("statefulsets", sts), json!(["etcd", "3/3", "85d", "etcd", "registry.k8s.io/etcd:3.5.16-0"]));
     }
 
     #[test]
@@ -2409,10 +1940,8 @@ mod tests {
     fn jobs() {
         let job = |spec: Value, status: Value| {
             let mut spec = spec;
-            spec["selector"] =
-                json!({"matchLabels": {"batch.kubernetes.io/controller-uid": "0f6c"}});
-            spec["template"] =
-                json!({"spec": {"containers": [{"name": "train", "image": "trainer:1"}]}});
+            spec["selector"] = json!({"matchLabels": {"batch.kubernetes.io/controller-uid": "0f6c"}});
+            spec["template"] = json!({"spec": {"containers": [{"name": "train", "image": "trainer:1"}]}});
             json!({"metadata": {"name": "finetune", "creationTimestamp": "2026-11-25T10:00:00Z"}, "spec": spec, "status": status})
         };
         let complete = job(
@@ -2442,33 +1971,18 @@ mod tests {
             json!({"completions": 8, "parallelism": 2}),
             json!({"succeeded": 3, "active": 2, "startTime": "2026-11-25T11:57:10Z"}),
         );
-        assert_eq!(
-            cell_list("jobs", running)[1..4],
-            [json!("Running"), json!("3/8"), json!("2m50s")]
-        );
+        assert_eq!(cell_list("jobs", running)[1..4], [json!("Running"), json!("3/8"), json!("2m50s")]);
 
         let queue = job(
             json!({"parallelism": 4}),
             json!({"conditions": [{"type": "Failed", "status": "True"}], "startTime": "2026-11-25T10:00:00Z", "completionTime": "2026-11-25T10:00:40Z"}),
         );
-        assert_eq!(
-            cell_list("jobs", queue)[1..4],
-            [json!("Failed"), json!("0/1 of 4"), json!("40s")]
-        );
+        assert_eq!(cell_list("jobs", queue)[1..4], [json!("Failed"), json!("0/1 of 4"), json!("40s")]);
 
-        let suspended = job(
-            json!({"suspend": true}),
-            json!({"conditions": [{"type": "Suspended", "status": "True"}]}),
-        );
-        assert_eq!(
-            cell_list("jobs", suspended)[1..4],
-            [json!("Suspended"), json!("0/1"), json!("")]
-        );
+        let suspended = job(json!({"suspend": true}), json!({"conditions": [{"type": "Suspended", "status": "True"}]}));
+        assert_eq!(cell_list("jobs", suspended)[1..4], [json!("Suspended"), json!("0/1"), json!("")]);
 
-        let mut deleting = job(
-            json!({}),
-            json!({"conditions": [{"type": "FailureTarget", "status": "True"}]}),
-        );
+        let mut deleting = job(json!({}), json!({"conditions": [{"type": "FailureTarget", "status": "True"}]}));
         assert_eq!(cells("jobs", deleting.clone())[1], "FailureTarget");
         deleting["metadata"]["deletionTimestamp"] = json!("2026-11-25T11:59:00Z");
         assert_eq!(cells("jobs", deleting)[1], "Terminating");
@@ -2488,34 +2002,12 @@ mod tests {
         });
         assert_eq!(
             cells("cronjobs", cron),
-            json!([
-                "nightly-eval",
-                "0 2 * * *",
-                "Europe/Berlin",
-                "False",
-                1,
-                "11h",
-                "24d",
-                "eval",
-                "eval:3",
-                "<none>"
-            ])
+            json!(["nightly-eval", "0 2 * * *", "Europe/Berlin", "False", 1, "11h", "24d", "eval", "eval:3", "<none>"])
         );
         let idle = json!({"metadata": {"name": "c"}, "spec": {"schedule": "*/5 * * * *", "suspend": true}});
         assert_eq!(
             cells("cronjobs", idle),
-            json!([
-                "c",
-                "*/5 * * * *",
-                "<none>",
-                "True",
-                0,
-                "<none>",
-                "<unknown>",
-                "",
-                "",
-                "<none>"
-            ])
+            json!(["c", "*/5 * * * *", "<none>", "True", 0, "<none>", "<unknown>", "", "", "<none>"])
         );
     }
 
@@ -2525,12 +2017,8 @@ mod tests {
             "metadata": {"name": "gpu-node-1", "namespace": "kube-node-lease", "creationTimestamp": "2026-11-25T08:00:00Z"},
             "spec": {"holderIdentity": "gpu-node-1", "leaseDurationSeconds": 40},
         });
-        assert_eq!(
-            cells("leases", lease),
-            json!(["gpu-node-1", "gpu-node-1", "4h"])
-        );
-        let widget =
-            json!({"metadata": {"name": "w", "creationTimestamp": "2026-11-25T11:59:58Z"}});
+        assert_eq!(cells("leases", lease), json!(["gpu-node-1", "gpu-node-1", "4h"]));
+        let widget = json!({"metadata": {"name": "w", "creationTimestamp": "2026-11-25T11:59:58Z"}});
         assert_eq!(cells("widgets", widget), json!(["w", "2s"]));
         assert_eq!(cells("widgets", json!({})), json!(["", "<unknown>"]));
     }
@@ -2546,10 +2034,7 @@ mod tests {
                 {"key": "spot", "operator": "DoesNotExist"},
             ],
         });
-        assert_eq!(
-            format_label_selector(&selector),
-            "app=trainer,gpu,!spot,tier notin (cpu),zone in (a,b)"
-        );
+        assert_eq!(format_label_selector(&selector), "app=trainer,gpu,!spot,tier notin (cpu),zone in (a,b)");
         assert_eq!(format_label_selector(&json!({})), "<none>");
         assert_eq!(format_label_selector(&Value::Null), "<none>");
         let bad = json!({"matchExpressions": [{"key": "k", "operator": "Gt", "values": ["1"]}]});

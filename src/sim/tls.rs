@@ -18,7 +18,8 @@ pub fn generate(hosts: &[String]) -> anyhow::Result<ServerTls> {
     let ca_key = KeyPair::generate().context("generating the CA key")?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    ca_params.key_usages =
+        vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
     ca_params.distinguished_name = name("gpudeck-sim-ca");
     let ca_cert = ca_params.self_signed(&ca_key).context("self-signing the CA")?;
     let issuer = Issuer::new(ca_params, ca_key);

@@ -23,7 +23,7 @@ pub fn check(res: ResourceId, obj: &Value) -> Result<(), ApiError> {
     }
     for (k, v) in object::string_map(&obj["metadata"]["labels"]) {
         if LabelSelector::parse(&format!("{k}={v}")).is_err() || (!v.is_empty() && !is_qualified_name(&v)) {
-            causes.push((format!("metadata.labels"), format!("Invalid value: \"{v}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character")));
+            causes.push(("metadata.labels".to_string(), format!("Invalid value: \"{v}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character")));
         }
     }
     match res {
@@ -37,7 +37,10 @@ pub fn check(res: ResourceId, obj: &Value) -> Result<(), ApiError> {
 
 /// The Go decoder's message for a field of the wrong type.
 fn type_error(go_type: &str, field: &str, want: &str, got: &Value) -> ApiError {
-    ApiError::bad_request(format!("json: cannot unmarshal {} into Go struct field {go_type}.{field} of type {want}", json_type(got)))
+    ApiError::bad_request(format!(
+        "json: cannot unmarshal {} into Go struct field {go_type}.{field} of type {want}",
+        json_type(got)
+    ))
 }
 
 fn check_types(res: ResourceId, obj: &Value) -> Result<(), ApiError> {
@@ -47,7 +50,7 @@ fn check_types(res: ResourceId, obj: &Value) -> Result<(), ApiError> {
     }
     for field in ["labels", "annotations"] {
         let v = &meta[field];
-        if !v.is_null() && !(v.is_object() && v.as_object().is_some_and(|m| m.values().all(Value::is_string))) {
+        if !v.is_null() && !v.as_object().is_some_and(|m| m.values().all(Value::is_string)) {
             return Err(type_error("ObjectMeta", &format!("metadata.{field}"), "map[string]string", v));
         }
     }
@@ -95,7 +98,10 @@ fn workload(obj: &Value, causes: &mut Vec<(String, String)>) {
     } else {
         let labels = object::string_map(&spec["template"]["metadata"]["labels"]);
         if !LabelSelector::from_map(&selector).matches(&labels) {
-            causes.push(("spec.template.metadata.labels".into(), "Invalid value: `selector` does not match template `labels`".into()));
+            causes.push((
+                "spec.template.metadata.labels".into(),
+                "Invalid value: `selector` does not match template `labels`".into(),
+            ));
         }
     }
     pod_spec(&spec["template"]["spec"], "spec.template.spec", causes);
@@ -150,10 +156,18 @@ mod tests {
         assert!(check(resources::DEPLOYMENTS, &deploy(json!(2), json!({"app": "web"}))).is_ok());
         let e = check(resources::DEPLOYMENTS, &deploy(json!(-1), json!({"app": "db"}))).unwrap_err();
         assert_eq!(e.code, 422);
-        let fields: Vec<&str> = e.details.as_ref().unwrap()["causes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+        let fields: Vec<&str> = e.details.as_ref().unwrap()["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["field"].as_str().unwrap())
+            .collect();
         assert_eq!(fields, ["spec.replicas", "spec.template.metadata.labels"]);
         let t = check(resources::DEPLOYMENTS, &deploy(json!("three"), json!({"app": "web"}))).unwrap_err();
-        assert_eq!((t.code, t.message.as_str()), (400, "json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"));
+        assert_eq!(
+            (t.code, t.message.as_str()),
+            (400, "json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32")
+        );
     }
 
     #[test]
@@ -164,7 +178,10 @@ mod tests {
         assert_eq!(causes, 2);
         assert!(check(resources::CONFIGMAPS, &json!({"metadata": {"name": "a.b-c"}})).is_ok());
         assert!(check(resources::NAMESPACES, &json!({"metadata": {"name": "a.b"}})).is_err());
-        assert_eq!(check(resources::CONFIGMAPS, &json!({"metadata": {"name": "x"}, "data": {"n": 1}})).unwrap_err().code, 400);
+        assert_eq!(
+            check(resources::CONFIGMAPS, &json!({"metadata": {"name": "x"}, "data": {"n": 1}})).unwrap_err().code,
+            400
+        );
         let job = json!({"metadata": {"name": "j"}, "spec": {"template": {"spec": {"restartPolicy": "Always", "containers": [{"name": "c", "image": "i"}]}}}});
         assert_eq!(check(resources::JOBS, &job).unwrap_err().code, 422);
     }

@@ -38,7 +38,11 @@ pub fn watch(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Ap
     let mut filter = Filter::from_query(ctx, target.res)?;
     if let Some(name) = &target.name {
         // `GET .../pods/NAME?watch=true` watches that one object.
-        filter.fields.0.push(super::selector::FieldTerm { field: "metadata.name".into(), value: name.clone(), negated: false });
+        filter.fields.0.push(super::selector::FieldTerm {
+            field: "metadata.name".into(),
+            value: name.clone(),
+            negated: false,
+        });
     }
     let rv = match ctx.query.get("resourceVersion").unwrap_or_default() {
         "" | "0" => None,
@@ -153,7 +157,13 @@ impl Watch {
 
     async fn send(&self, kind: &str, obj: &Value) -> Result<(), ()> {
         let object = match self.table {
-            Some(include) => read::table_doc(&RESOURCES[self.filter.res], std::slice::from_ref(obj), obj["metadata"]["resourceVersion"].as_str().unwrap_or_default(), None, include),
+            Some(include) => read::table_doc(
+                &RESOURCES[self.filter.res],
+                std::slice::from_ref(obj),
+                obj["metadata"]["resourceVersion"].as_str().unwrap_or_default(),
+                None,
+                include,
+            ),
             None => obj.clone(),
         };
         self.tx.send(event_line(kind, &object)).await.map_err(|_| ())

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::clock;
 use super::kubelet::EventSpec;
 use super::object::{self, Stored};
 use super::resources::{self, RESOURCES, ResourceId};
 use super::rng::{self, Rng};
 use super::store::Key;
-use super::clock;
 
 #[derive(Debug)]
 pub enum Action {
@@ -28,7 +28,13 @@ fn event(owner: &Value, warning: bool, reason: &'static str, message: String, co
 }
 
 /// A pod owned by `owner`, stamped from `template`.
-pub fn pod_from_template(owner: &Value, res: ResourceId, name: &str, template: &Value, extra_labels: &[(&str, String)]) -> Value {
+pub fn pod_from_template(
+    owner: &Value,
+    res: ResourceId,
+    name: &str,
+    template: &Value,
+    extra_labels: &[(&str, String)],
+) -> Value {
     let mut labels = template["metadata"]["labels"].clone();
     if !labels.is_object() {
         labels = json!({});
@@ -86,7 +92,9 @@ fn status_update(res: ResourceId, obj: &Value, rv: u64, status: Value) -> Option
 /// Keeps a condition's lastTransitionTime when its status did not change, so unchanged objects stay unchanged.
 fn condition(existing: &Value, kind: &str, status: bool, reason: &str, message: &str, now: &str) -> Value {
     let s = if status { "True" } else { "False" };
-    let prior = existing.as_array().and_then(|cs| cs.iter().find(|c| c["type"] == kind && c["status"] == s && c["reason"] == reason));
+    let prior = existing
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["type"] == kind && c["status"] == s && c["reason"] == reason));
     let since = prior.and_then(|c| c["lastTransitionTime"].as_str()).unwrap_or(now);
     json!({"type": kind, "status": s, "reason": reason, "message": message, "lastTransitionTime": since, "lastUpdateTime": since})
 }
@@ -105,15 +113,30 @@ pub fn reconcile_replicaset(rs: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rn
             if !hash.is_empty() {
                 extra.push(("pod-template-hash", hash.clone()));
             }
-            actions.push(event(rs, false, "SuccessfulCreate", format!("Created pod: {pod_name}"), "replicaset-controller"));
-            actions.push(Action::Create(resources::PODS, pod_from_template(rs, resources::REPLICASETS, &pod_name, &rs["spec"]["template"], &extra)));
+            actions.push(event(
+                rs,
+                false,
+                "SuccessfulCreate",
+                format!("Created pod: {pod_name}"),
+                "replicaset-controller",
+            ));
+            actions.push(Action::Create(
+                resources::PODS,
+                pod_from_template(rs, resources::REPLICASETS, &pod_name, &rs["spec"]["template"], &extra),
+            ));
         }
     } else if live.len() > want {
         // Not-ready pods go first, then the newest.
         let mut doomed: Vec<&&(Key, Arc<Stored>)> = live.iter().collect();
         doomed.sort_by_key(|(_, p)| (p.ready, std::cmp::Reverse(p.rv)));
         for (key, _) in doomed.into_iter().take(live.len() - want) {
-            actions.push(event(rs, false, "SuccessfulDelete", format!("Deleted pod: {}", key.2), "replicaset-controller"));
+            actions.push(event(
+                rs,
+                false,
+                "SuccessfulDelete",
+                format!("Deleted pod: {}", key.2),
+                "replicaset-controller",
+            ));
             actions.push(Action::Terminate(key.clone()));
         }
     }
@@ -144,7 +167,13 @@ pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str
             let mut next = rs.clone();
             next["spec"]["replicas"] = json!(to);
             let dir = if to > from { "up" } else { "down" };
-            actions.push(event(d, false, "ScalingReplicaSet", format!("Scaled {dir} replica set {} from {from} to {to}", object::name(rs)), "deployment-controller"));
+            actions.push(event(
+                d,
+                false,
+                "ScalingReplicaSet",
+                format!("Scaled {dir} replica set {} from {from} to {to}", object::name(rs)),
+                "deployment-controller",
+            ));
             actions.push(Action::Update(resources::REPLICASETS, next, rv));
         }
     };
@@ -153,7 +182,9 @@ pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str
         None => {
             let revision = rses
                 .iter()
-                .filter_map(|(rs, _)| rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str()?.parse::<i64>().ok())
+                .filter_map(|(rs, _)| {
+                    rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str()?.parse::<i64>().ok()
+                })
                 .max()
                 .unwrap_or(0)
                 + 1;
@@ -169,7 +200,13 @@ pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str
                     "ownerReferences": [owner_ref(d, resources::DEPLOYMENTS)]},
                 "spec": {"replicas": want, "selector": selector, "template": template},
             });
-            actions.push(event(d, false, "ScalingReplicaSet", format!("Scaled up replica set {rs_name} from 0 to {want}"), "deployment-controller"));
+            actions.push(event(
+                d,
+                false,
+                "ScalingReplicaSet",
+                format!("Scaled up replica set {rs_name} from 0 to {want}"),
+                "deployment-controller",
+            ));
             actions.push(Action::Create(resources::REPLICASETS, rs));
         }
     }
@@ -177,19 +214,41 @@ pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str
         scale(rs, *rs_rv, 0, &mut actions);
     }
     let sum = |field: &str| rses.iter().map(|(rs, _)| rs["status"][field].as_i64().unwrap_or(0)).sum::<i64>();
-    let updated = rses.iter().find(|(rs, _)| is_current(rs)).map_or(0, |(rs, _)| rs["status"]["replicas"].as_i64().unwrap_or(0));
+    let updated =
+        rses.iter().find(|(rs, _)| is_current(rs)).map_or(0, |(rs, _)| rs["status"]["replicas"].as_i64().unwrap_or(0));
     let available = sum("availableReplicas");
     let conds = &d["status"]["conditions"];
     let available_cond = if available >= want {
         condition(conds, "Available", true, "MinimumReplicasAvailable", "Deployment has minimum availability.", now)
     } else {
-        condition(conds, "Available", false, "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", now)
+        condition(
+            conds,
+            "Available",
+            false,
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+            now,
+        )
     };
     let rs_name = format!("{name}-{hash}");
     let progressing = if updated == want && available >= want {
-        condition(conds, "Progressing", true, "NewReplicaSetAvailable", &format!("ReplicaSet \"{rs_name}\" has successfully progressed."), now)
+        condition(
+            conds,
+            "Progressing",
+            true,
+            "NewReplicaSetAvailable",
+            &format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+            now,
+        )
     } else {
-        condition(conds, "Progressing", true, "ReplicaSetUpdated", &format!("ReplicaSet \"{rs_name}\" is progressing."), now)
+        condition(
+            conds,
+            "Progressing",
+            true,
+            "ReplicaSetUpdated",
+            &format!("ReplicaSet \"{rs_name}\" is progressing."),
+            now,
+        )
     };
     let status = json!({
         "observedGeneration": generation(d), "replicas": sum("replicas"), "updatedReplicas": updated,
@@ -211,13 +270,32 @@ pub fn reconcile_statefulset(sts: &Value, rv: u64, pods: &[(Key, Arc<Stored>)]) 
     for i in 0..want {
         let pod_name = format!("{name}-{i}");
         if !pods.iter().any(|(k, _)| k.2 == pod_name) {
-            let extra = [("statefulset.kubernetes.io/pod-name", pod_name.clone()), ("controller-revision-hash", revision.clone()), ("apps.kubernetes.io/pod-index", i.to_string())];
-            actions.push(event(sts, false, "SuccessfulCreate", format!("create Pod {pod_name} in StatefulSet {name} successful"), "statefulset-controller"));
-            actions.push(Action::Create(resources::PODS, pod_from_template(sts, resources::STATEFULSETS, &pod_name, &sts["spec"]["template"], &extra)));
+            let extra = [
+                ("statefulset.kubernetes.io/pod-name", pod_name.clone()),
+                ("controller-revision-hash", revision.clone()),
+                ("apps.kubernetes.io/pod-index", i.to_string()),
+            ];
+            actions.push(event(
+                sts,
+                false,
+                "SuccessfulCreate",
+                format!("create Pod {pod_name} in StatefulSet {name} successful"),
+                "statefulset-controller",
+            ));
+            actions.push(Action::Create(
+                resources::PODS,
+                pod_from_template(sts, resources::STATEFULSETS, &pod_name, &sts["spec"]["template"], &extra),
+            ));
         }
     }
     for (key, _) in live.iter().filter(|(k, _)| ordinal(&k.2).is_none_or(|o| o >= want)) {
-        actions.push(event(sts, false, "SuccessfulDelete", format!("delete Pod {} in StatefulSet {name} successful", key.2), "statefulset-controller"));
+        actions.push(event(
+            sts,
+            false,
+            "SuccessfulDelete",
+            format!("delete Pod {} in StatefulSet {name} successful", key.2),
+            "statefulset-controller",
+        ));
         actions.push(Action::Terminate(key.clone()));
     }
     let ready = live.iter().filter(|(_, p)| p.ready).count();
@@ -236,9 +314,9 @@ pub fn reconcile_job(job: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rng: &mu
     let name = object::name(job);
     let uid = job["metadata"]["uid"].as_str().unwrap_or_default().to_string();
     let spec = &job["spec"];
-    let finished = job["status"]["conditions"]
-        .as_array()
-        .is_some_and(|cs| cs.iter().any(|c| matches!(c["type"].as_str(), Some("Complete" | "Failed")) && c["status"] == "True"));
+    let finished = job["status"]["conditions"].as_array().is_some_and(|cs| {
+        cs.iter().any(|c| matches!(c["type"].as_str(), Some("Complete" | "Failed")) && c["status"] == "True")
+    });
     let completions = spec["completions"].as_i64().unwrap_or(1);
     let parallelism = spec["parallelism"].as_i64().unwrap_or(1);
     let backoff_limit = spec["backoffLimit"].as_i64().unwrap_or(6);
@@ -263,7 +341,13 @@ pub fn reconcile_job(job: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rng: &mu
         } else if failed > backoff_limit {
             conditions.push(json!({"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": now, "lastTransitionTime": now}));
             conditions.push(json!({"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": now, "lastTransitionTime": now}));
-            actions.push(event(job, true, "BackoffLimitExceeded", "Job has reached the specified backoff limit".into(), "job-controller"));
+            actions.push(event(
+                job,
+                true,
+                "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit".into(),
+                "job-controller",
+            ));
             for (key, _) in &live {
                 actions.push(Action::Terminate(key.clone()));
             }
@@ -278,8 +362,17 @@ pub fn reconcile_job(job: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rng: &mu
                     ("controller-uid", uid.clone()),
                     ("job-name", name.to_string()),
                 ];
-                actions.push(event(job, false, "SuccessfulCreate", format!("Created pod: {pod_name}"), "job-controller"));
-                actions.push(Action::Create(resources::PODS, pod_from_template(job, resources::JOBS, &pod_name, &spec["template"], &extra)));
+                actions.push(event(
+                    job,
+                    false,
+                    "SuccessfulCreate",
+                    format!("Created pod: {pod_name}"),
+                    "job-controller",
+                ));
+                actions.push(Action::Create(
+                    resources::PODS,
+                    pod_from_template(job, resources::JOBS, &pod_name, &spec["template"], &extra),
+                ));
                 active_count += 1;
             }
         }
@@ -313,7 +406,9 @@ pub fn terminating(pod: &Value, now: f64) -> Value {
 }
 
 /// Groups owned objects by owner uid (the controllers' ownership index, rebuilt from a snapshot).
-pub fn by_owner<'a>(objects: impl Iterator<Item = (&'a Key, &'a Arc<Stored>)>) -> BTreeMap<String, Vec<(Key, Arc<Stored>)>> {
+pub fn by_owner<'a>(
+    objects: impl Iterator<Item = (&'a Key, &'a Arc<Stored>)>,
+) -> BTreeMap<String, Vec<(Key, Arc<Stored>)>> {
     let mut out: BTreeMap<String, Vec<(Key, Arc<Stored>)>> = BTreeMap::new();
     for (k, o) in objects {
         if let Some(owner) = &o.owner_uid {
@@ -343,15 +438,24 @@ mod tests {
         let mut rng = Rng::new(1);
         let pods = vec![stored_pod("web-abc-1", true, "Running")];
         let up = reconcile_replicaset(&rs(3), 5, &pods, &mut rng);
-        let created: Vec<&Value> = up.iter().filter_map(|a| if let Action::Create(_, v) = a { Some(v) } else { None }).collect();
+        let created: Vec<&Value> =
+            up.iter().filter_map(|a| if let Action::Create(_, v) = a { Some(v) } else { None }).collect();
         assert_eq!(created.len(), 2);
         assert_eq!(created[0]["metadata"]["ownerReferences"][0]["uid"], "rs1");
         assert_eq!(created[0]["metadata"]["labels"]["pod-template-hash"], "abc");
-        let pods = vec![stored_pod("a1", true, "Running"), stored_pod("a2", false, "Running"), stored_pod("a3", true, "Succeeded")];
+        let pods = vec![
+            stored_pod("a1", true, "Running"),
+            stored_pod("a2", false, "Running"),
+            stored_pod("a3", true, "Succeeded"),
+        ];
         let down = reconcile_replicaset(&rs(1), 5, &pods, &mut rng);
-        let doomed: Vec<&str> = down.iter().filter_map(|a| if let Action::Terminate(k) = a { Some(k.2.as_str()) } else { None }).collect();
+        let doomed: Vec<&str> =
+            down.iter().filter_map(|a| if let Action::Terminate(k) = a { Some(k.2.as_str()) } else { None }).collect();
         assert_eq!(doomed, ["a2"]);
-        let status = down.iter().find_map(|a| if let Action::Update(_, v, _) = a { Some(v["status"].clone()) } else { None }).unwrap();
+        let status = down
+            .iter()
+            .find_map(|a| if let Action::Update(_, v, _) = a { Some(v["status"].clone()) } else { None })
+            .unwrap();
         assert_eq!(status["replicas"], 2);
         assert_eq!(status["readyReplicas"], 1);
     }
@@ -364,7 +468,10 @@ mod tests {
         let rs = first.iter().find_map(|a| if let Action::Create(_, v) = a { Some(v.clone()) } else { None }).unwrap();
         assert_eq!(rs["spec"]["replicas"], 2);
         assert!(rs["metadata"]["name"].as_str().unwrap().starts_with("web-"));
-        assert_eq!(rs["spec"]["selector"]["matchLabels"]["pod-template-hash"], rs["metadata"]["labels"]["pod-template-hash"]);
+        assert_eq!(
+            rs["spec"]["selector"]["matchLabels"]["pod-template-hash"],
+            rs["metadata"]["labels"]["pod-template-hash"]
+        );
         let mut d5 = d.clone();
         d5["spec"]["replicas"] = json!(5);
         let second = reconcile_deployment(&d5, 2, &[(rs, 7)], "now");
@@ -378,11 +485,26 @@ mod tests {
             "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "i"}]}}}});
         let start = reconcile_job(&job, 1, &[], &mut rng, "t0");
         assert_eq!(start.iter().filter(|a| matches!(a, Action::Create(..))).count(), 2);
-        let done = reconcile_job(&job, 1, &[stored_pod("j-1", false, "Succeeded"), stored_pod("j-2", false, "Succeeded")], &mut rng, "t1");
-        let status = done.iter().find_map(|a| if let Action::Update(_, v, _) = a { Some(v["status"].clone()) } else { None }).unwrap();
+        let done = reconcile_job(
+            &job,
+            1,
+            &[stored_pod("j-1", false, "Succeeded"), stored_pod("j-2", false, "Succeeded")],
+            &mut rng,
+            "t1",
+        );
+        let status = done
+            .iter()
+            .find_map(|a| if let Action::Update(_, v, _) = a { Some(v["status"].clone()) } else { None })
+            .unwrap();
         assert_eq!(status["succeeded"], 2);
         assert!(status["conditions"].as_array().unwrap().iter().any(|c| c["type"] == "Complete"));
-        let failed = reconcile_job(&job, 1, &[stored_pod("j-1", false, "Failed"), stored_pod("j-2", false, "Failed")], &mut rng, "t1");
+        let failed = reconcile_job(
+            &job,
+            1,
+            &[stored_pod("j-1", false, "Failed"), stored_pod("j-2", false, "Failed")],
+            &mut rng,
+            "t1",
+        );
         assert!(failed.iter().any(|a| matches!(a, Action::Event(_, e) if e.reason == "BackoffLimitExceeded")));
     }
 }

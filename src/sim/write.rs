@@ -21,9 +21,14 @@ const MAX_RETRIES: usize = 8;
 /// Parses a request body as JSON, or YAML when the content type says so.
 fn decode(ctx: &Ctx, yaml_ok: bool) -> Result<Value, ApiError> {
     let media = ctx.content_type.split(';').next().unwrap_or_default().trim();
-    let text = std::str::from_utf8(&ctx.body).map_err(|_| ApiError::bad_request("the request body is not valid UTF-8"))?;
+    let text =
+        std::str::from_utf8(&ctx.body).map_err(|_| ApiError::bad_request("the request body is not valid UTF-8"))?;
     let value: Value = match media {
-        "" | "application/json" | "application/merge-patch+json" | "application/strategic-merge-patch+json" | "application/json-patch+json" => {
+        ""
+        | "application/json"
+        | "application/merge-patch+json"
+        | "application/strategic-merge-patch+json"
+        | "application/json-patch+json" => {
             serde_json::from_str(text).map_err(|e| ApiError::bad_request(format!("error decoding JSON body: {e}")))?
         }
         "application/yaml" | "application/apply-patch+yaml" if yaml_ok || media == "application/yaml" => {
@@ -43,26 +48,36 @@ fn check_identity(resource: &ResourceType, target: &Target, obj: &mut Value) -> 
     match obj["apiVersion"].as_str() {
         None => obj["apiVersion"] = json!(want),
         Some(v) if v != want => {
-            return Err(ApiError::bad_request(format!("the API version in the data ({v}) does not match the expected API version ({want})")));
+            return Err(ApiError::bad_request(format!(
+                "the API version in the data ({v}) does not match the expected API version ({want})"
+            )));
         }
         Some(_) => {}
     }
     match obj["kind"].as_str() {
         None => obj["kind"] = json!(resource.kind),
         Some(k) if k != resource.kind => {
-            return Err(ApiError::bad_request(format!("the kind in the data ({k}) does not match the expected kind ({})", resource.kind)));
+            return Err(ApiError::bad_request(format!(
+                "the kind in the data ({k}) does not match the expected kind ({})",
+                resource.kind
+            )));
         }
         Some(_) => {}
     }
     if !obj["metadata"].is_object() && !obj["metadata"].is_null() {
-        return Err(ApiError::bad_request(format!("json: cannot unmarshal {} into Go struct field .metadata of type v1.ObjectMeta", scale::json_type(&obj["metadata"]))));
+        return Err(ApiError::bad_request(format!(
+            "json: cannot unmarshal {} into Go struct field .metadata of type v1.ObjectMeta",
+            scale::json_type(&obj["metadata"])
+        )));
     }
     let meta = object::obj_mut(obj, "metadata");
     if resource.namespaced {
         let url_ns = target.namespace.clone().unwrap_or_default();
         match meta.get("namespace").and_then(Value::as_str) {
             Some(ns) if !ns.is_empty() && ns != url_ns => {
-                return Err(ApiError::bad_request("the namespace of the provided object does not match the namespace sent on the request"));
+                return Err(ApiError::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ));
             }
             _ => {
                 meta.insert("namespace".into(), json!(url_ns));
@@ -74,7 +89,9 @@ fn check_identity(resource: &ResourceType, target: &Target, obj: &mut Value) -> 
     if let (Some(url_name), Some(body_name)) = (&target.name, meta.get("name").and_then(Value::as_str))
         && url_name != body_name
     {
-        return Err(ApiError::bad_request(format!("the name of the object ({body_name}) does not match the name on the URL ({url_name})")));
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({url_name})"
+        )));
     }
     Ok(())
 }
@@ -142,7 +159,9 @@ pub fn update(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, A
     let current = read::fetch(world, target)?;
     let old = current.value();
     let mut new = match target.subresource.as_deref() {
-        Some("scale") => with_replicas(&old, scale::replicas(resource, target.name.as_deref().unwrap_or_default(), &body)?),
+        Some("scale") => {
+            with_replicas(&old, scale::replicas(resource, target.name.as_deref().unwrap_or_default(), &body)?)
+        }
         Some("status") => {
             let mut body = body;
             check_identity(resource, target, &mut body)?;
@@ -215,10 +234,18 @@ fn keep_server_metadata(old: &Value, new: &mut Value) {
 /// Shared tail of update and patch: identity must not change, generation follows spec, validation, managedFields.
 fn finish_write(target: &Target, old: &Value, new: &mut Value) -> Result<(), ApiError> {
     let resource = &RESOURCES[target.res];
-    for (field, path) in [("metadata.name", "/metadata/name"), ("metadata.namespace", "/metadata/namespace"), ("metadata.uid", "/metadata/uid")] {
+    for (field, path) in [
+        ("metadata.name", "/metadata/name"),
+        ("metadata.namespace", "/metadata/namespace"),
+        ("metadata.uid", "/metadata/uid"),
+    ] {
         if new.pointer(path) != old.pointer(path) {
             let shown = new.pointer(path).cloned().unwrap_or(Value::Null);
-            return Err(ApiError::invalid(resource, &current_name(target), &[(field.into(), format!("Invalid value: {shown}: field is immutable"))]));
+            return Err(ApiError::invalid(
+                resource,
+                &current_name(target),
+                &[(field.into(), format!("Invalid value: {shown}: field is immutable"))],
+            ));
         }
     }
     if new["spec"] != old["spec"] {
@@ -258,7 +285,9 @@ pub fn patch(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Ap
         ));
     }
     for _ in 0..MAX_RETRIES {
-        let Some(current) = world.store.get(&(target.res, target.namespace.clone().unwrap_or_default(), current_name(target))) else {
+        let Some(current) =
+            world.store.get(&(target.res, target.namespace.clone().unwrap_or_default(), current_name(target)))
+        else {
             if kind == PatchKind::Apply && target.subresource.is_none() {
                 return apply_create(world, ctx, target, body, &now);
             }
@@ -303,9 +332,19 @@ pub fn patch(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Ap
 }
 
 #[allow(clippy::too_many_arguments)]
-fn patch_value(kind: PatchKind, target_value: &mut Value, body: &Value, ctx: &Ctx, manager: &str, now: &str, resource: &ResourceType, target: &Target) -> Result<(), ApiError> {
+fn patch_value(
+    kind: PatchKind,
+    target_value: &mut Value,
+    body: &Value,
+    ctx: &Ctx,
+    manager: &str,
+    now: &str,
+    resource: &ResourceType,
+    target: &Target,
+) -> Result<(), ApiError> {
     match kind {
-        PatchKind::Json => patch::json_patch(target_value, body).map_err(|e| ApiError::invalid(resource, &current_name(target), &[(String::new(), e.to_string())])),
+        PatchKind::Json => patch::json_patch(target_value, body)
+            .map_err(|e| ApiError::invalid(resource, &current_name(target), &[(String::new(), e.to_string())])),
         PatchKind::Merge => {
             if !body.is_object() {
                 return Err(ApiError::bad_request("a merge patch must be a JSON object"));
@@ -313,12 +352,15 @@ fn patch_value(kind: PatchKind, target_value: &mut Value, body: &Value, ctx: &Ct
             patch::merge_patch(target_value, body);
             Ok(())
         }
-        PatchKind::Strategic => patch::strategic_merge_patch(target_value, body).map_err(|e| ApiError::bad_request(e.to_string())),
+        PatchKind::Strategic => {
+            patch::strategic_merge_patch(target_value, body).map_err(|e| ApiError::bad_request(e.to_string()))
+        }
         PatchKind::Apply => {
             let mut applied = body.clone();
             check_identity(resource, target, &mut applied)?;
-            *target_value = apply::server_side_apply(Some(target_value), &applied, manager, ctx.query.flag("force"), now)
-                .map_err(|e| apply_error(resource, &current_name(target), e))?;
+            *target_value =
+                apply::server_side_apply(Some(target_value), &applied, manager, ctx.query.flag("force"), now)
+                    .map_err(|e| apply_error(resource, &current_name(target), e))?;
             Ok(())
         }
     }
@@ -370,7 +412,8 @@ pub fn delete(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, A
     if ctx.query.dry_run() {
         return Ok(http::json(200, &old));
     }
-    let orphan = options["propagationPolicy"].as_str() == Some("Orphan") || ctx.query.get("propagationPolicy") == Some("Orphan");
+    let orphan =
+        options["propagationPolicy"].as_str() == Some("Orphan") || ctx.query.get("propagationPolicy") == Some("Orphan");
     let key = (target.res, target.namespace.clone().unwrap_or_default(), current_name(target));
     let gone = delete_cascading(world, &key, !orphan)?;
     Ok(http::respond(200, http::JSON, gone.json.clone()))
@@ -385,7 +428,9 @@ pub fn delete_cascading(world: &World, key: &Key, cascade: bool) -> Result<Arc<S
     let (_, objects) = world.store.snapshot();
     let dependents: Vec<Key> = objects
         .iter()
-        .filter(|(k, o)| o.owner_uid.as_deref() == Some(gone.uid.as_str()) || (key.0 == resources::NAMESPACES && k.1 == key.2))
+        .filter(|(k, o)| {
+            o.owner_uid.as_deref() == Some(gone.uid.as_str()) || (key.0 == resources::NAMESPACES && k.1 == key.2)
+        })
         .map(|(k, _)| k.clone())
         .collect();
     for dep in dependents {

@@ -26,7 +26,8 @@ impl TestSim {
         std::fs::create_dir_all(dir.path().join("home")).expect("home");
         std::fs::create_dir_all(dir.path().join("tmp")).expect("tmp");
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-        let config = SimConfig { kubeconfig_out: Some(kubeconfig.clone()), request_log: Some(request_log.clone()), ..config };
+        let config =
+            SimConfig { kubeconfig_out: Some(kubeconfig.clone()), request_log: Some(request_log.clone()), ..config };
         let sim = rt.block_on(Sim::start(config)).expect("sim starts");
         TestSim {
             server: sim.server.clone(),
@@ -99,7 +100,12 @@ impl Drop for TestSim {
 
 /// kubectl is a real part these tests need; when a machine lacks it they say so and pass.
 pub fn kubectl_available() -> bool {
-    Command::new("kubectl").args(["version", "--client"]).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+    Command::new("kubectl")
+        .args(["version", "--client"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 #[macro_export]
