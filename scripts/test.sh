@@ -13,7 +13,7 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # --lib --bins --tests: every unit and integration test; benches are run by `cargo bench`, not here.
-cargo test --lib --bins --tests 2>&1 | tee "$log"
+cargo test --no-fail-fast --lib --bins --tests 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
                END { printf "%d passed, %d failed, %d skipped", p, f, s }' "$log")

@@ -89,6 +89,15 @@ fn malformed_unknown_unsupported_and_invalid() {
     let (code, status) =
         raw(&sim, &c, "PATCH", &format!("{CM_PATH}/x"), "application/apply-patch+yaml", b"kind: ConfigMap");
     assert_eq!(code, 422, "apply needs a field manager: {status}");
+    let (code, status) = raw(
+        &sim,
+        &c,
+        "PATCH",
+        &format!("{CM_PATH}/x?fieldManager=t"),
+        "application/apply-patch+yaml",
+        b"data: [unclosed\n  - x: :",
+    );
+    assert_eq!((code, status["reason"].as_str()), (400, Some("BadRequest")), "malformed YAML: {status}");
     let (code, status) = raw(&sim, &c, "GET", "/api/v1/pods?labelSelector=app%3D%3D%3D", "", b"");
     assert_eq!((code, status["reason"].as_str()), (400, Some("BadRequest")));
     let (code, _) = raw(&sim, &c, "GET", "/api/v1/pods?limit=-4", "", b"");

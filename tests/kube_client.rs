@@ -41,6 +41,19 @@ fn api_error(e: kube::Error) -> kube::core::Status {
     }
 }
 
+/// Polls the number of pods matching `selector` until it is `want` (or 15 s pass); returns the last count.
+async fn pod_count_reaches(pods: &Api<Pod>, selector: &str, want: usize) -> usize {
+    let mut count = usize::MAX;
+    for _ in 0..60 {
+        count = pods.list(&ListParams::default().labels(selector)).await.expect("pods").items.len();
+        if count == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    count
+}
+
 #[test]
 fn typed_reads_patches_apply_and_scale() {
     let sim = TestSim::demo();
@@ -115,28 +128,12 @@ fn typed_reads_patches_apply_and_scale() {
         let scale = deploys.get_scale("llm-inference").await.expect("scale");
         assert_eq!(scale.spec.and_then(|s| s.replicas), Some(6));
         deploys.patch_scale("llm-inference", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 3}}))).await.expect("patch scale");
-        let mut remaining = 0;
-        for _ in 0..60 {
-            remaining = pods.list(&ListParams::default().labels("app=llm-inference")).await.expect("pods").items.len();
-            if remaining == 3 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        assert_eq!(remaining, 3, "scale-down terminated three pods");
+        assert_eq!(pod_count_reaches(&pods, "app=llm-inference", 3).await, 3, "scale-down terminated three pods");
         let negative = api_error(deploys.patch_scale("llm-inference", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": -1}}))).await.expect_err("negative"));
         assert_eq!(negative.code, 422);
 
         deploys.delete("web", &DeleteParams::default()).await.expect("delete");
-        let mut left = usize::MAX;
-        for _ in 0..40 {
-            left = pods.list(&ListParams::default().labels("app=web")).await.expect("pods").items.len();
-            if left == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        assert_eq!(left, 0, "deleting a deployment deletes its replicasets and pods");
+        assert_eq!(pod_count_reaches(&pods, "app=web", 0).await, 0, "deleting a deployment deletes its replicasets and pods");
     });
 }
 

@@ -104,25 +104,24 @@ fn watch_sees_pods_created_by_a_scale() {
     assert!(lines.iter().any(|l| l.starts_with("MODIFIED") && l.contains("Running")), "{}", lines.join("\n"));
 }
 
+/// `kubectl describe pod` output once it contains `needle` (events are recorded as the cluster moves).
+fn describe_until(sim: &TestSim, pod: &str, needle: &str, seconds: u64) -> String {
+    sim.eventually(Duration::from_secs(seconds), || {
+        let out = sim.kubectl_ok(&["describe", "pod", "-n", "ml-serve", pod]);
+        out.contains(needle).then_some(out)
+    })
+    .unwrap_or_else(|| panic!("{needle} never showed in describe pod {pod}"))
+}
+
 #[test]
 fn describe_lists_events() {
     require_kubectl!();
     let sim = TestSim::demo();
     let pending = first_pod(&sim, "ml-serve", "app=llm-70b-eval");
-    let text = sim
-        .eventually(Duration::from_secs(15), || {
-            let out = sim.kubectl_ok(&["describe", "pod", "-n", "ml-serve", &pending]);
-            out.contains("FailedScheduling").then_some(out)
-        })
-        .expect("FailedScheduling event shows in describe");
+    let text = describe_until(&sim, &pending, "FailedScheduling", 15);
     assert!(text.contains("Insufficient nvidia.com/gpu"), "{text}");
     let crashing = first_pod(&sim, "ml-serve", "app=tokenizer");
-    let text = sim
-        .eventually(Duration::from_secs(20), || {
-            let out = sim.kubectl_ok(&["describe", "pod", "-n", "ml-serve", &crashing]);
-            out.contains("Back-off restarting failed container").then_some(out)
-        })
-        .expect("BackOff event shows in describe");
+    let text = describe_until(&sim, &crashing, "Back-off restarting failed container", 20);
     assert!(text.contains("CrashLoopBackOff"), "{text}");
     assert!(text.contains("Last State:     Terminated"), "{text}");
     let node = sim.kubectl_ok(&["describe", "node", "gpu-h100-01"]);

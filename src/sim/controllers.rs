@@ -48,6 +48,7 @@ pub struct Controllers {
     churn_pool: Vec<Key>,
     churn_per_s: f64,
     churn_debt: f64,
+    last_churn: Instant,
 }
 
 impl Controllers {
@@ -66,6 +67,7 @@ impl Controllers {
             churn_pool: Vec::new(),
             churn_per_s,
             churn_debt: 0.0,
+            last_churn: Instant::now(),
         }
     }
 
@@ -74,6 +76,7 @@ impl Controllers {
     pub fn run(mut self, stop: Arc<AtomicBool>) {
         let mut rx = self.world.store.subscribe();
         self.resync();
+        self.last_churn = Instant::now();
         let mut ticks: u64 = 0;
         while !stop.load(Ordering::Relaxed) {
             let started = Instant::now();
@@ -422,7 +425,9 @@ impl Controllers {
         if self.churn_pool.is_empty() {
             return;
         }
-        self.churn_debt += self.churn_per_s * TICK.as_secs_f64();
+        // Owed by elapsed time, not ticks, so a slow tick does not lower the rate.
+        self.churn_debt += self.churn_per_s * self.last_churn.elapsed().as_secs_f64();
+        self.last_churn = Instant::now();
         while self.churn_debt >= 1.0 {
             self.churn_debt -= 1.0;
             let key = &self.churn_pool[self.rng.below(self.churn_pool.len() as u64) as usize];

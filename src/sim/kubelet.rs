@@ -460,7 +460,8 @@ mod tests {
         let waiting = step(&crashed, due + 1.0);
         assert_eq!(waiting.pod.as_ref(), Some(&crashed));
         assert_eq!(waiting.events[0].reason, "BackOff");
-        assert_eq!(waiting.next, Some(due + backoff_seconds(1)));
+        // Kubernetes timestamps have whole seconds, so the restart is due from the truncated finish time.
+        assert_eq!(waiting.next, Some(due.floor() + backoff_seconds(1)));
         let again = step(&crashed, due + backoff_seconds(1)).pod.unwrap();
         assert!(again["status"]["containerStatuses"][0]["state"]["running"].is_object());
         assert_eq!(again["status"]["containerStatuses"][0]["lastState"]["terminated"]["reason"], "Error");

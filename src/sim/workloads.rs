@@ -58,6 +58,24 @@ pub fn pod_from_template(
     pod
 }
 
+/// A pod stamped from the owner's `spec.template`, and the SuccessfulCreate event the controller records for it.
+fn create_pod(
+    owner: &Value,
+    res: ResourceId,
+    pod_name: &str,
+    extra_labels: &[(&str, String)],
+    message: String,
+    component: &'static str,
+) -> [Action; 2] {
+    [
+        event(owner, false, "SuccessfulCreate", message, component),
+        Action::Create(
+            resources::PODS,
+            pod_from_template(owner, res, pod_name, &owner["spec"]["template"], extra_labels),
+        ),
+    ]
+}
+
 fn owner_ref(owner: &Value, res: ResourceId) -> Value {
     json!({"apiVersion": RESOURCES[res].api_version(), "kind": RESOURCES[res].kind, "name": object::name(owner),
            "uid": owner["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true})
@@ -113,17 +131,8 @@ pub fn reconcile_replicaset(rs: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rn
             if !hash.is_empty() {
                 extra.push(("pod-template-hash", hash.clone()));
             }
-            actions.push(event(
-                rs,
-                false,
-                "SuccessfulCreate",
-                format!("Created pod: {pod_name}"),
-                "replicaset-controller",
-            ));
-            actions.push(Action::Create(
-                resources::PODS,
-                pod_from_template(rs, resources::REPLICASETS, &pod_name, &rs["spec"]["template"], &extra),
-            ));
+            let message = format!("Created pod: {pod_name}");
+            actions.extend(create_pod(rs, resources::REPLICASETS, &pod_name, &extra, message, "replicaset-controller"));
         }
     } else if live.len() > want {
         // Not-ready pods go first, then the newest.
@@ -275,16 +284,14 @@ pub fn reconcile_statefulset(sts: &Value, rv: u64, pods: &[(Key, Arc<Stored>)]) 
                 ("controller-revision-hash", revision.clone()),
                 ("apps.kubernetes.io/pod-index", i.to_string()),
             ];
-            actions.push(event(
+            let message = format!("create Pod {pod_name} in StatefulSet {name} successful");
+            actions.extend(create_pod(
                 sts,
-                false,
-                "SuccessfulCreate",
-                format!("create Pod {pod_name} in StatefulSet {name} successful"),
+                resources::STATEFULSETS,
+                &pod_name,
+                &extra,
+                message,
                 "statefulset-controller",
-            ));
-            actions.push(Action::Create(
-                resources::PODS,
-                pod_from_template(sts, resources::STATEFULSETS, &pod_name, &sts["spec"]["template"], &extra),
             ));
         }
     }
@@ -362,17 +369,8 @@ pub fn reconcile_job(job: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rng: &mu
                     ("controller-uid", uid.clone()),
                     ("job-name", name.to_string()),
                 ];
-                actions.push(event(
-                    job,
-                    false,
-                    "SuccessfulCreate",
-                    format!("Created pod: {pod_name}"),
-                    "job-controller",
-                ));
-                actions.push(Action::Create(
-                    resources::PODS,
-                    pod_from_template(job, resources::JOBS, &pod_name, &spec["template"], &extra),
-                ));
+                let message = format!("Created pod: {pod_name}");
+                actions.extend(create_pod(job, resources::JOBS, &pod_name, &extra, message, "job-controller"));
                 active_count += 1;
             }
         }
