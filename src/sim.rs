@@ -168,10 +168,12 @@ impl Sim {
         let stop_controllers = Arc::new(AtomicBool::new(false));
         let controllers = controllers::Controllers::new(world.clone(), config.churn);
         let stop = stop_controllers.clone();
+        let (ready_tx, ready) = tokio::sync::oneshot::channel();
         let tasks = vec![
-            tokio::task::spawn_blocking(move || controllers.run(stop)),
+            tokio::task::spawn_blocking(move || controllers.run(stop, ready_tx)),
             tokio::spawn(listen(world, listener, tls.map(|t| t.acceptor), restart_rx, shutdown_rx)),
         ];
+        ready.await.context("the controller loop stopped while starting")?;
         Ok(Sim { addr, server, kubeconfig, admin_token, readonly_token, ca_pem, shutdown, stop_controllers, tasks })
     }
 

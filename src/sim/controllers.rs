@@ -73,10 +73,12 @@ impl Controllers {
 
     /// Runs on its own thread until `stop` is set. The loop is CPU-bound (50k-pod scans), so it must not occupy an
     /// async worker that serves watches.
-    pub fn run(mut self, stop: Arc<AtomicBool>) {
+    /// `ready` fires once the indexes are built (seconds for 50k pods), so a started sim is a running cluster.
+    pub fn run(mut self, stop: Arc<AtomicBool>, ready: tokio::sync::oneshot::Sender<()>) {
         let mut rx = self.world.store.subscribe();
         self.resync();
         self.last_churn = Instant::now();
+        let _ = ready.send(());
         let mut ticks: u64 = 0;
         while !stop.load(Ordering::Relaxed) {
             let started = Instant::now();

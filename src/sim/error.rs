@@ -150,10 +150,6 @@ impl ApiError {
         ApiError::new(422, "Invalid", message).with_details(json!({"name": name, "kind": short_kind, "causes": causes}))
     }
 
-    pub fn internal(message: impl Into<String>) -> Self {
-        ApiError::new(500, "InternalError", message)
-    }
-
     pub fn unavailable(message: impl Into<String>) -> Self {
         ApiError::new(503, "ServiceUnavailable", message)
     }

@@ -1,7 +1,6 @@
 //! Reconcilers for deployments, replicasets, statefulsets and jobs: from an owner and the pods it owns to the
 //! creates, updates, deletions and events that converge them; pure (the controller loop applies the actions).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -401,19 +400,6 @@ pub fn terminating(pod: &Value, now: f64) -> Value {
     next["metadata"]["deletionTimestamp"] = json!(clock::rfc3339(now as i64));
     next["metadata"]["deletionGracePeriodSeconds"] = json!(super::kubelet::GRACE_SECONDS as i64);
     next
-}
-
-/// Groups owned objects by owner uid (the controllers' ownership index, rebuilt from a snapshot).
-pub fn by_owner<'a>(
-    objects: impl Iterator<Item = (&'a Key, &'a Arc<Stored>)>,
-) -> BTreeMap<String, Vec<(Key, Arc<Stored>)>> {
-    let mut out: BTreeMap<String, Vec<(Key, Arc<Stored>)>> = BTreeMap::new();
-    for (k, o) in objects {
-        if let Some(owner) = &o.owner_uid {
-            out.entry(owner.clone()).or_default().push((k.clone(), o.clone()));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
