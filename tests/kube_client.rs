@@ -177,6 +177,21 @@ fn log_stream_follows_a_training_pod() {
         assert!(got.iter().all(|l| l.starts_with("epoch ")), "{got:?}");
         let tail = pods.logs(&name, &LogParams { tail_lines: Some(5), ..Default::default() }).await.expect("logs");
         assert_eq!(tail.lines().count(), 5);
+        let recent = pods.logs(&name, &LogParams { since_seconds: Some(3), ..Default::default() }).await.expect("since");
+        assert!((2..=4).contains(&recent.lines().count()), "one line a second: {recent}");
+        let capped = pods.logs(&name, &LogParams { limit_bytes: Some(100), ..Default::default() }).await.expect("limit");
+        assert_eq!(capped.len(), 100);
+
+        // A two-container pod: the container must be named, and a wrong name is refused.
+        let two: Pod = serde_json::from_value(json!({"metadata": {"name": "pair"}, "spec": {"containers": [
+            {"name": "app", "image": "ghcr.io/acme-ml/web:5.2.1"}, {"name": "sidecar", "image": "ghcr.io/acme-ml/web:5.2.1"}]}}))
+        .expect("pod");
+        pods.create(&PostParams::default(), &two).await.expect("create pod");
+        let which = api_error(pods.logs("pair", &LogParams::default()).await.expect_err("ambiguous"));
+        assert_eq!(which.code, 400);
+        assert_eq!(which.message, "a container name must be specified for pod pair, choose one of: [app sidecar]");
+        let wrong = api_error(pods.logs("pair", &LogParams { container: Some("nope".into()), ..Default::default() }).await.expect_err("bad container"));
+        assert_eq!(wrong.message, "container nope is not valid for pod pair");
     });
 }
 
