@@ -195,6 +195,47 @@ fn log_stream_follows_a_training_pod() {
     });
 }
 
+#[test]
+fn streaming_list_watcher_sees_initial_events_then_changes() {
+    let sim = TestSim::demo();
+    sim.rt.block_on(async {
+        let client = client(&sim, None).await;
+        let nodes: Api<Node> = Api::all(client.clone());
+        let (reader, writer) = reflector::store();
+        let stream =
+            reflector(writer, watcher(nodes.clone(), watcher::Config::default().streaming_lists())).applied_objects();
+        let watching = tokio::spawn(stream.for_each(|_| async {}));
+        tokio::time::timeout(Duration::from_secs(10), reader.wait_until_ready())
+            .await
+            .expect("initial events end")
+            .expect("ready");
+        assert_eq!(reader.state().len(), 12);
+        nodes
+            .patch("cpu-02", &PatchParams::default(), &Patch::Merge(json!({"spec": {"unschedulable": true}})))
+            .await
+            .expect("cordon");
+        let mut cordoned = false;
+        for _ in 0..40 {
+            cordoned = reader.state().iter().any(|n| {
+                n.metadata.name.as_deref() == Some("cpu-02")
+                    && n.spec.as_ref().and_then(|s| s.unschedulable) == Some(true)
+            });
+            if cordoned {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        watching.abort();
+        assert!(cordoned, "the change arrived after the initial events");
+        let log = sim.request_log_lines();
+        assert!(
+            log.iter().any(|e| e["query"].as_str().is_some_and(|q| q.contains("sendInitialEvents=true"))),
+            "watch used streaming lists"
+        );
+        assert!(!log.iter().any(|e| e["verb"] == "list" && e["path"] == "/api/v1/nodes"), "no list call");
+    });
+}
+
 /// Creates configmaps `cm-0..n` one by one, flipping a fault halfway.
 async fn create_configmaps(
     cms: &Api<ConfigMap>,

@@ -331,3 +331,20 @@ fn read_only_token_is_forbidden_to_write() {
     );
     assert!(log.iter().all(|e| e["time"].is_string() && e["method"].is_string() && e["path"].is_string()));
 }
+
+#[test]
+fn older_kubectl_negotiates_v2beta1_discovery() {
+    require_kubectl!();
+    // The Cloud SDK ships older clients beside the dispatcher; 1.29 asks only for aggregated discovery v2beta1.
+    let old = "/usr/lib/google-cloud-sdk/bin/kubectl.1.29";
+    if !std::path::Path::new(old).exists() {
+        eprintln!("SKIPPED: {old} not installed");
+        return;
+    }
+    let sim = TestSim::demo();
+    let out = sim.client_cmd(old, &["get", "ns"]).output().expect("kubectl 1.29 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.lines().any(|l| l.starts_with("ml-train") && l.contains("Active")), "{text}");
+    assert!(sim.request_log_lines().iter().any(|e| e["path"] == "/apis" && e["status"] == 200));
+}

@@ -32,13 +32,13 @@ pub fn parse_rfc3339(text: &str) -> Option<f64> {
     if bytes.len() < 20 || bytes[4] != b'-' || bytes[7] != b'-' || bytes[13] != b':' || bytes[16] != b':' {
         return None;
     }
-    if !matches!(bytes[10], b'T' | b't' | b' ') {
+    if bytes[10] != b'T' {
         return None;
     }
     let num = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+    if !(1..=12).contains(&mo) || !(1..=days_in_month(y, mo)).contains(&d) || h > 23 || mi > 59 || s > 59 {
         return None;
     }
     let mut rest = &text[19..];
@@ -64,11 +64,24 @@ pub fn parse_rfc3339(text: &str) -> Option<f64> {
             }
             let oh: i64 = rest.get(1..3)?.parse().ok()?;
             let om: i64 = rest.get(4..6)?.parse().ok()?;
+            if !(0..24).contains(&oh) || !(0..60).contains(&om) {
+                return None;
+            }
             sign * (oh * 3600 + om * 60)
         }
     };
     let days = days_from_civil(y, mo, d);
     Some((days * 86_400 + h * 3600 + mi * 60 + s - offset) as f64 + fraction)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 fn civil(unix: i64) -> (i64, i64, i64, i64, i64, i64) {
@@ -113,7 +126,20 @@ mod tests {
 
     #[test]
     fn rejects_malformed_times() {
-        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-24T07:35:00", "2026-11-24T07:35:00.Z"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2026-11-31T00:00:00Z",
+            "2026-11-25T12:00:60Z",
+            "2026-11-25 12:00:00Z",
+            "2026-11-25T12:00:00+0100",
+            "2026-11-25T12:00:00Zjunk",
+            "2026-11-24T07:35:00",
+            "2026-11-24T07:35:00.Z",
+            "2026-11-25T12:00:0é",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }

@@ -416,80 +416,9 @@ fn two_units(major: i64, major_unit: &str, minor: i64, minor_unit: &str) -> Stri
     if minor == 0 { format!("{major}{major_unit}") } else { format!("{major}{major_unit}{minor}{minor_unit}") }
 }
 
-/// Parse an RFC3339 timestamp "2026-11-25T08:55:00Z" (optionally with fractional seconds) to unix seconds; None if malformed.
-pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let (civil, rest) = s.split_at_checked(19)?;
-    let local = civil_seconds(civil.as_bytes())?;
-    // Fractions are dropped: every printed age has whole-second precision.
-    let offset = zone_offset(skip_fraction(rest)?)?;
-    Some(local - offset)
-}
-
-/// `YYYY-MM-DDTHH:MM:SS` as seconds since the epoch, read as UTC.
-fn civil_seconds(b: &[u8]) -> Option<i64> {
-    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (year, month, day) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
-    let (hour, minute, second) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
-    let valid = (1..=12).contains(&month)
-        && (1..=days_in_month(year, month)).contains(&day)
-        && hour < 24
-        && minute < 60
-        && second < 60;
-    valid.then(|| days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
-}
-
-/// The value of an all-digit field; None if any byte is not a digit.
-fn digits(b: &[u8]) -> Option<i64> {
-    b.iter().try_fold(0, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// What follows an optional `.fraction`; None when the dot has no digits after it.
-fn skip_fraction(rest: &str) -> Option<&str> {
-    let Some(fraction) = rest.strip_prefix('.') else {
-        return Some(rest);
-    };
-    let count = fraction.bytes().take_while(u8::is_ascii_digit).count();
-    (count > 0).then(|| &fraction[count..])
-}
-
-/// Seconds east of UTC for `Z` or `±HH:MM`.
-fn zone_offset(zone: &str) -> Option<i64> {
-    if zone == "Z" {
-        return Some(0);
-    }
-    let b = zone.as_bytes();
-    let sign = match b.first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    if b.len() != 6 || b[3] != b':' {
-        return None;
-    }
-    let (hours, minutes) = (digits(&b[1..3])?, digits(&b[4..6])?);
-    (hours < 24 && minutes < 60).then_some(sign * (hours * 3600 + minutes * 60))
+/// An RFC 3339 time as whole unix seconds (every printed age has whole-second precision).
+fn parse_rfc3339(s: &str) -> Option<i64> {
+    super::clock::parse_rfc3339(s).map(|t| t.floor() as i64)
 }
 
 // ---- JSON access: missing or mistyped fields read as empty, never panic ----

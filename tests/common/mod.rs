@@ -47,7 +47,12 @@ impl TestSim {
 
     /// A kubectl command with this test's HOME (discovery cache), TMPDIR (diff) and KUBECONFIG.
     pub fn kubectl_cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("kubectl");
+        self.client_cmd("kubectl", args)
+    }
+
+    /// Any client binary run with this test's HOME, TMPDIR and KUBECONFIG.
+    pub fn client_cmd(&self, program: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
         cmd.args(args)
             .env("HOME", self.dir.path().join("home"))
             .env("TMPDIR", self.dir.path().join("tmp"))
