@@ -23,6 +23,12 @@ pub struct Cli {
     /// Use the embedded demo cluster even when a kubeconfig exists.
     #[arg(long)]
     pub demo: bool,
+    /// Theme: default, light, mono, or a TOML file (NO_COLOR forces mono).
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Keymap file listing changes to the default keys (default: $XDG_CONFIG_HOME/gpudeck/keymap.toml).
+    #[arg(long)]
+    pub keymap: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

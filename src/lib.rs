@@ -1,4 +1,15 @@
 //! gpudeck library root: the module list only (tests and benches reach everything through it).
 
+pub mod action;
+pub mod app;
 pub mod cli;
+pub mod event;
+pub mod keymap;
+pub mod model;
+pub mod sanitize;
+pub mod selector;
 pub mod sim;
+pub mod sources;
+pub mod state;
+pub mod theme;
+pub mod ui;

@@ -1,29 +1,44 @@
-//! The gpudeck binary: parse the command line, set up logging, and run the console or the sim.
+//! The gpudeck binary: parse the command line, set up logging, pick the cluster, and run the console or the sim.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
+use gpudeck::app::{App, TerminalGuard};
 use gpudeck::cli::{Cli, Command, ScenarioArg, SimArgs};
+use gpudeck::keymap::Keymap;
 use gpudeck::sim::{FaultSettings, Scenario, Sim, SimConfig};
+use gpudeck::sources;
+use gpudeck::state::State;
+use gpudeck::theme::Theme;
+use kube::config::{KubeConfigOptions, Kubeconfig};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(async {
+            match cli.command {
+                Some(Command::Sim(args)) => run_sim(args).await,
+                None => run_console(&cli).await,
+            }
+        })
+    }));
+    // Blocking threads (the demo cluster's controllers) must not hold the exit, least of all after a panic.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match outcome {
+        Ok(result) => result,
+        // The panic hook has restored the terminal and printed the message.
+        Err(_) => std::process::exit(101),
+    }
+}
+
+async fn run_sim(args: SimArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("GPUDECK_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
-    runtime.block_on(async {
-        match cli.command {
-            Some(Command::Sim(args)) => run_sim(args).await,
-            None => run_console(&cli).await,
-        }
-    })
-}
-
-async fn run_sim(args: SimArgs) -> anyhow::Result<()> {
     let config = SimConfig {
         listen: args.listen,
         scenario: match args.scenario {
@@ -56,7 +71,7 @@ async fn run_sim(args: SimArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves the kubeconfig the way kubectl does: --kubeconfig, then $KUBECONFIG, then ~/.kube/config.
+/// Whether a kubeconfig exists where kubectl would look: --kubeconfig, then $KUBECONFIG, then ~/.kube/config.
 fn kubeconfig_present(cli: &Cli) -> bool {
     if let Some(path) = &cli.kubeconfig {
         return path.exists();
@@ -64,32 +79,87 @@ fn kubeconfig_present(cli: &Cli) -> bool {
     if let Some(list) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
         return std::env::split_paths(&list).any(|p| p.exists());
     }
-    std::env::var_os("HOME").is_some_and(|home| PathBuf::from(home).join(".kube/config").exists())
+    home().is_some_and(|h| h.join(".kube/config").exists())
 }
 
-/// The console's panes are not part of this build yet; what runs today is the embedded demo cluster.
-async fn run_console(cli: &Cli) -> anyhow::Result<()> {
-    if kubeconfig_present(cli) && !cli.demo {
-        anyhow::bail!(
-            "the gpudeck console panes are not in this build yet; `gpudeck --demo` runs the embedded demo cluster and `gpudeck sim --help` lists its options"
-        );
-    }
-    let state_dir = std::env::var_os("XDG_STATE_HOME")
+fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(PathBuf::from)
+}
+
+/// `$XDG_<kind>_HOME/gpudeck`, else `~/<fallback>/gpudeck`.
+fn xdg_dir(kind: &str, fallback: &str) -> PathBuf {
+    std::env::var_os(format!("XDG_{kind}_HOME"))
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .or_else(|| home().map(|h| h.join(fallback)))
         .unwrap_or_else(std::env::temp_dir)
-        .join("gpudeck");
-    std::fs::create_dir_all(&state_dir).with_context(|| format!("creating {}", state_dir.display()))?;
-    let kubeconfig = state_dir.join("demo-kubeconfig");
-    let sim = Sim::start(SimConfig { kubeconfig_out: Some(kubeconfig.clone()), ..SimConfig::default() }).await?;
-    println!("gpudeck — demo cluster (no kubeconfig found): the embedded Kubernetes-compatible cluster is running.");
-    println!("  API server: {}", sim.server);
-    println!("  kubeconfig: {}", kubeconfig.display());
-    println!("  try:        kubectl --kubeconfig {} get pods -A", kubeconfig.display());
-    println!("The console panes are not in this build yet. Ctrl-C stops the demo cluster.");
-    wait_for_signal().await?;
-    sim.shutdown().await;
-    Ok(())
+        .join("gpudeck")
+}
+
+/// The cluster the console talks to: the kubeconfig's, or the embedded demo cluster started here.
+async fn connect(cli: &Cli) -> anyhow::Result<(kube::Client, String, Option<Sim>)> {
+    if cli.demo || !kubeconfig_present(cli) {
+        let sim = Sim::start(SimConfig::default()).await?;
+        let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig)?;
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
+        return Ok((kube::Client::try_from(config)?, "demo cluster".into(), Some(sim)));
+    }
+    let kubeconfig = match &cli.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path)?,
+        None => Kubeconfig::read()?,
+    };
+    let context = cli.context.clone().or_else(|| kubeconfig.current_context.clone()).unwrap_or_default();
+    let options = KubeConfigOptions { context: cli.context.clone(), ..KubeConfigOptions::default() };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .with_context(|| format!("kubeconfig context \"{context}\""))?;
+    Ok((kube::Client::try_from(config)?, context, None))
+}
+
+/// Logs go to a file: nothing may print to the terminal while the UI owns it.
+fn log_to_file() -> anyhow::Result<PathBuf> {
+    let dir = xdg_dir("STATE", ".local/state");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("gpudeck.log");
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("GPUDECK_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .init();
+    Ok(path)
+}
+
+async fn run_console(cli: &Cli) -> anyhow::Result<()> {
+    log_to_file()?;
+    let (client, title, sim) = connect(cli).await?;
+    let keymap_path = cli.keymap.clone().unwrap_or_else(|| xdg_dir("CONFIG", ".config").join("keymap.toml"));
+    let user_keymap = std::fs::read_to_string(&keymap_path).ok();
+    let (keymap, mut warnings) = Keymap::load(user_keymap.as_deref());
+    let (theme, theme_warnings) =
+        Theme::load(cli.theme.as_deref(), std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
+    warnings.extend(theme_warnings);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (width, height) = crossterm::terminal::size().unwrap_or((80, 24));
+    let mut state = State::new(title, cli.readonly, sources::terminal::unix_now(), (width, height));
+    state.namespace = cli.namespace.clone();
+    state.warnings = warnings;
+    let app = App {
+        state,
+        theme,
+        keymap,
+        panic_key: std::env::var("GPUDECK_TEST_PANIC_KEY").ok().and_then(|k| k.chars().next()),
+    };
+    sources::kube::spawn_all(&client, &tx);
+    sources::terminal::spawn_clock(tx.clone());
+    sources::terminal::spawn_signals(tx.clone())?;
+    let (guard, mut terminal) = TerminalGuard::enter()?;
+    sources::terminal::spawn_input(tx);
+    let result = app.run(&mut terminal, rx).await;
+    drop(guard);
+    if let Some(sim) = sim {
+        sim.shutdown().await;
+    }
+    result
 }
 
 async fn wait_for_signal() -> anyhow::Result<()> {

@@ -28,7 +28,6 @@ pub mod routes;
 pub mod scale;
 pub mod scenario;
 pub mod scheduler;
-pub mod selector;
 pub mod store;
 pub mod table;
 pub mod tls;

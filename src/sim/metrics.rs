@@ -13,9 +13,9 @@ use super::object::Stored;
 use super::resources::{self, RESOURCES};
 use super::rng;
 use super::routes::Target;
-use super::selector::LabelSelector;
 use super::store::{self, Objects};
 use super::world::World;
+use crate::selector::LabelSelector;
 
 /// Usage moves every window.
 const WINDOW_S: i64 = 15;

@@ -12,10 +12,10 @@ use super::http::{self, Reply, Wanted};
 use super::object::Stored;
 use super::resources::{RESOURCES, ResourceId, ResourceType};
 use super::routes::Target;
-use super::selector::{FieldSelector, LabelSelector};
 use super::store::{self, Key};
 use super::world::World;
 use super::{clock, metrics, scale, table};
+use crate::selector::{FieldSelector, LabelSelector};
 
 /// The selectors of a list or watch, validated against what the resource supports.
 pub struct Filter {

@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::object;
 use super::resources::{self, RESOURCES, ResourceId};
 use super::scale::json_type;
-use super::selector::{LabelSelector, is_qualified_name};
+use crate::selector::{LabelSelector, is_qualified_name};
 
 /// Checks an object about to be stored: 400 for values of the wrong JSON type (what Go's decoder rejects),
 /// 422 with one cause per problem otherwise.

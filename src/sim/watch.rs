@@ -38,7 +38,7 @@ pub fn watch(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Ap
     let mut filter = Filter::from_query(ctx, target.res)?;
     if let Some(name) = &target.name {
         // `GET .../pods/NAME?watch=true` watches that one object.
-        filter.fields.0.push(super::selector::FieldTerm {
+        filter.fields.0.push(crate::selector::FieldTerm {
             field: "metadata.name".into(),
             value: name.clone(),
             negated: false,

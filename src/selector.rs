@@ -1,4 +1,4 @@
-//! Label and field selectors: parsing the query syntax kubectl sends and matching objects; no IO.
+//! Label and field selectors: the query syntax kubectl sends, parsed and matched; shared by the sim and the console; no IO.
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,54 @@
+//! Actions: the vocabulary keymaps name (kebab-case), and the scopes a binding lives in.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Quit,
+    Help,
+    NextPane,
+    PrevPane,
+    PaneTriage,
+    PaneNodes,
+    PanePods,
+    PaneWorkloads,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Filter,
+    Back,
+    DrillIn,
+    Zoom,
+    SortNext,
+    SortPrev,
+    SortReverse,
+    /// In filter mode: keep the filter and leave the prompt.
+    Accept,
+    /// In filter mode: delete the last character.
+    DeleteChar,
+}
+
+/// Where a binding applies; the first scope that binds a key wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    Global,
+    Table,
+    Filter,
+    Help,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Table => "table",
+            Scope::Filter => "filter",
+            Scope::Help => "help",
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The app loop, the only owner of state: draw → wait for one event → drain the burst → keymap → act/absorb.
+
+use std::io::Stdout;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, CrosstermBackend};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::action::Scope;
+use crate::event::Event;
+use crate::keymap::{Chord, Keymap};
+use crate::state::{Mode, State};
+use crate::theme::Theme;
+use crate::ui;
+
+pub struct App {
+    pub state: State,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    /// Test-only: pressing this key panics, so tests can prove the panic hook restores the terminal.
+    pub panic_key: Option<char>,
+}
+
+impl App {
+    pub async fn run<B: Backend>(
+        mut self,
+        terminal: &mut Terminal<B>,
+        mut events: UnboundedReceiver<Event>,
+    ) -> anyhow::Result<()>
+    where
+        B::Error: Send + Sync + 'static,
+    {
+        loop {
+            terminal.draw(|frame| ui::render(frame, &self.state, &self.theme, &self.keymap))?;
+            let Some(first) = events.recv().await else { return Ok(()) };
+            self.handle(first);
+            while let Ok(next) = events.try_recv() {
+                self.handle(next);
+            }
+            self.state.settle();
+            if self.state.quit {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Applies one event to the state.
+    pub fn handle(&mut self, event: Event) {
+        match event {
+            Event::Key(key) => self.key(key),
+            Event::Resize(w, h) => self.state.resize(w, h),
+            Event::Tick(now) => self.state.tick(now),
+            Event::Data(data) => self.state.absorb(data),
+            Event::Terminate => self.state.quit = true,
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent) {
+        if let (Some(p), KeyCode::Char(c)) = (self.panic_key, key.code)
+            && p == c
+            && self.state.mode == Mode::Normal
+        {
+            panic!("test-only panic key pressed");
+        }
+        let scopes: &[Scope] = match self.state.mode {
+            Mode::Normal => &[Scope::Table, Scope::Global],
+            Mode::Filter { .. } => &[Scope::Filter, Scope::Global],
+            Mode::Help => &[Scope::Help, Scope::Global],
+        };
+        if let Some(action) = Chord::from_event(&key).and_then(|chord| self.keymap.resolve(scopes, chord)) {
+            self.state.act(action);
+        } else if let (Mode::Filter { .. }, KeyCode::Char(c)) = (&self.state.mode, key.code)
+            && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            self.state.type_char(c);
+        }
+    }
+}
+
+/// Raw mode and the alternate screen, undone on drop, on panic and on signals.
+pub struct TerminalGuard;
+
+impl TerminalGuard {
+    pub fn enter() -> anyhow::Result<(TerminalGuard, Terminal<CrosstermBackend<Stdout>>)> {
+        crossterm::terminal::enable_raw_mode()?;
+        crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen, crossterm::cursor::Hide)?;
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            tracing::error!("panic: {info}");
+            restore();
+            previous(info);
+        }));
+        Ok((TerminalGuard, Terminal::new(CrosstermBackend::new(std::io::stdout()))?))
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Leaves raw mode and the alternate screen and shows the cursor; safe to call twice.
+pub fn restore() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::LeaveAlternateScreen, crossterm::cursor::Show);
+}

@@ -1,0 +1,83 @@
+//! Kubernetes objects → the console's own rows, at the edge; every string is sanitized here. No IO.
+
+pub mod nodes;
+pub mod pods;
+pub mod workloads;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+
+use crate::sanitize::clean;
+
+/// How a row looks to an operator: drives colour and the triage ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Health {
+    Ok,
+    Done,
+    Pending,
+    Warn,
+    Error,
+}
+
+/// Namespace, name and uid of an object (selection follows the uid through reorders).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct ObjectId {
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+}
+
+impl ObjectId {
+    pub fn of(meta: &ObjectMeta) -> Self {
+        ObjectId {
+            namespace: clean(meta.namespace.as_deref().unwrap_or_default()),
+            name: clean(meta.name.as_deref().unwrap_or_default()),
+            uid: meta.uid.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Unix seconds of a Kubernetes timestamp.
+pub fn unix(t: &Time) -> i64 {
+    t.0.as_second()
+}
+
+pub fn created(meta: &ObjectMeta) -> i64 {
+    meta.creation_timestamp.as_ref().map(unix).unwrap_or(0)
+}
+
+pub fn labels(meta: &ObjectMeta) -> BTreeMap<String, String> {
+    meta.labels.as_ref().map(|l| l.iter().map(|(k, v)| (clean(k), clean(v))).collect()).unwrap_or_default()
+}
+
+/// kubectl's compact age: 45s, 12m, 5h, 3d, 2y.
+pub fn age(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        0..120 => format!("{s}s"),
+        120..7200 => format!("{}m", s / 60),
+        7200..172_800 => format!("{}h", s / 3600),
+        172_800..63_072_000 => format!("{}d", s / 86_400),
+        _ => format!("{}y", s / 31_536_000),
+    }
+}
+
+/// `nvidia.com/gpu`, the resource every GPU count reads.
+pub const GPU: &str = "nvidia.com/gpu";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_like_kubectl() {
+        assert_eq!(age(5), "5s");
+        assert_eq!(age(119), "119s");
+        assert_eq!(age(600), "10m");
+        assert_eq!(age(3 * 3600), "3h");
+        assert_eq!(age(5 * 86400), "5d");
+        assert_eq!(age(800 * 86400), "2y");
+        assert_eq!(age(-3), "0s");
+    }
+}

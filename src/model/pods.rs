@@ -1,0 +1,169 @@
+//! Pod → PodRow: ready count, kubectl's status reason, restarts, node, GPU requests, the owner to drill into.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+
+use super::{GPU, Health, ObjectId, created, labels, unix};
+use crate::sanitize::clean;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodRow {
+    pub id: ObjectId,
+    pub ready: (usize, usize),
+    /// kubectl's STATUS column: Running, CrashLoopBackOff, ImagePullBackOff, Completed, OOMKilled…
+    pub status: String,
+    pub health: Health,
+    pub restarts: i32,
+    pub last_restart: Option<i64>,
+    pub created: i64,
+    pub node: String,
+    pub gpus: u32,
+    /// Scheduler or container message explaining a bad status (FailedScheduling text, pull error).
+    pub why: String,
+    pub labels: BTreeMap<String, String>,
+    /// (kind, name) of the controlling owner.
+    pub owner: Option<(String, String)>,
+}
+
+impl PodRow {
+    pub fn from_pod(pod: &Pod) -> Self {
+        let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.clone()).unwrap_or_default();
+        let declared = pod.spec.as_ref().map(|s| s.containers.len()).unwrap_or(0);
+        let ready = statuses.iter().filter(|c| c.ready).count();
+        let restarts = statuses.iter().map(|c| c.restart_count).sum();
+        let last_restart = statuses
+            .iter()
+            .filter_map(|c| c.last_state.as_ref()?.terminated.as_ref()?.finished_at.as_ref().map(unix))
+            .max();
+        let (status, why) = status_and_why(pod, &statuses);
+        let gpus = pod
+            .spec
+            .as_ref()
+            .map(|s| {
+                s.containers
+                    .iter()
+                    .filter_map(|c| {
+                        let r = c.resources.as_ref()?;
+                        let q = r.limits.as_ref().and_then(|l| l.get(GPU)).or_else(|| r.requests.as_ref()?.get(GPU))?;
+                        q.0.parse::<u32>().ok()
+                    })
+                    .sum()
+            })
+            .unwrap_or(0);
+        let owner = pod
+            .metadata
+            .owner_references
+            .as_ref()
+            .and_then(|refs| refs.iter().find(|r| r.controller == Some(true)))
+            .map(|r| (clean(&r.kind), clean(&r.name)));
+        PodRow {
+            id: ObjectId::of(&pod.metadata),
+            ready: (ready, declared.max(statuses.len())),
+            health: health_of(&status),
+            status,
+            restarts,
+            last_restart,
+            created: created(&pod.metadata),
+            node: clean(pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).unwrap_or_default()),
+            gpus,
+            why,
+            labels: labels(&pod.metadata),
+            owner,
+        }
+    }
+}
+
+/// The status text kubectl prints, and the message behind it when something is wrong.
+fn status_and_why(pod: &Pod, statuses: &[ContainerStatus]) -> (String, String) {
+    let status = pod.status.as_ref();
+    let phase = status.and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into());
+    if pod.metadata.deletion_timestamp.is_some() {
+        return ("Terminating".into(), String::new());
+    }
+    let mut reason = status.and_then(|s| s.reason.clone()).unwrap_or_else(|| phase.clone());
+    let mut why = String::new();
+    // The last container with a waiting or terminated reason wins, as in kubectl's printPod.
+    for c in statuses.iter().rev() {
+        let Some(state) = &c.state else { continue };
+        if let Some(w) = state.waiting.as_ref().and_then(|w| w.reason.as_ref().map(|r| (r, &w.message))) {
+            reason = w.0.clone();
+            why = w.1.clone().unwrap_or_default();
+        } else if let Some(t) = &state.terminated {
+            reason = t.reason.clone().unwrap_or_else(|| format!("ExitCode:{}", t.exit_code));
+        }
+    }
+    if reason == "CrashLoopBackOff" {
+        // What killed the last instance is what an operator needs (OOMKilled, Error, exit code).
+        if let Some(t) = statuses.iter().find_map(|c| c.last_state.as_ref()?.terminated.as_ref()) {
+            why = format!("last exit: {} (code {})", t.reason.as_deref().unwrap_or("Error"), t.exit_code);
+        }
+    }
+    if phase == "Pending" && statuses.is_empty() {
+        let unschedulable = status
+            .and_then(|s| s.conditions.as_ref())
+            .and_then(|cs| cs.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False"));
+        if let Some(c) = unschedulable {
+            why = c.message.clone().unwrap_or_default();
+        }
+    }
+    (clean(&reason), clean(&why))
+}
+
+fn health_of(status: &str) -> Health {
+    match status {
+        "Running" => Health::Ok,
+        "Completed" | "Succeeded" => Health::Done,
+        "Pending" | "ContainerCreating" | "PodInitializing" | "Terminating" => Health::Pending,
+        s if s.starts_with("Init:") && !s.contains("Err") && !s.contains("BackOff") => Health::Pending,
+        "NotReady" => Health::Warn,
+        _ => Health::Error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(status: serde_json::Value) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": "p\u{1b}[2J", "namespace": "ml", "uid": "u1", "creationTimestamp": "2026-11-25T08:00:00Z",
+                "labels": {"app": "web"}, "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-abc", "uid": "r", "controller": true}]},
+            "spec": {"nodeName": "gpu-1", "containers": [{"name": "c", "image": "i", "resources": {"limits": {"nvidia.com/gpu": "2"}}}]},
+            "status": status,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn running_pod_row() {
+        let row = PodRow::from_pod(&pod(json!({"phase": "Running", "containerStatuses": [
+            {"name": "c", "image": "i", "imageID": "", "ready": true, "restartCount": 0, "state": {"running": {"startedAt": "2026-11-25T08:00:05Z"}}}]})));
+        assert_eq!(row.id.name, "p", "escape sequences stripped");
+        assert_eq!((row.ready, row.status.as_str(), row.health), ((1, 1), "Running", Health::Ok));
+        assert_eq!(row.gpus, 2);
+        assert_eq!(row.owner, Some(("ReplicaSet".into(), "web-abc".into())));
+    }
+
+    #[test]
+    fn crashloop_names_the_last_exit() {
+        let row = PodRow::from_pod(&pod(json!({"phase": "Running", "containerStatuses": [
+            {"name": "c", "image": "i", "imageID": "", "ready": false, "restartCount": 7,
+             "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s"}},
+             "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled", "finishedAt": "2026-11-25T09:00:00Z"}}}]})));
+        assert_eq!((row.status.as_str(), row.health, row.restarts), ("CrashLoopBackOff", Health::Error, 7));
+        assert_eq!(row.why, "last exit: OOMKilled (code 137)");
+        assert!(row.last_restart.is_some());
+    }
+
+    #[test]
+    fn pending_pod_explains_scheduling() {
+        let row = PodRow::from_pod(&pod(
+            json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+            "reason": "Unschedulable", "message": "0/12 nodes are available: 5 Insufficient nvidia.com/gpu."}]}),
+        ));
+        assert_eq!((row.status.as_str(), row.health), ("Pending", Health::Pending));
+        assert!(row.why.contains("Insufficient nvidia.com/gpu"));
+    }
+}

@@ -1,0 +1,164 @@
+//! Deployments, statefulsets and jobs → WorkloadRow: ready/desired, completions, duration, GPUs per pod.
+
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+
+use super::{GPU, Health, ObjectId, created, unix};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    Job,
+}
+
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::Job => "Job",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadRow {
+    pub id: ObjectId,
+    pub kind: WorkloadKind,
+    pub ready: i32,
+    pub desired: i32,
+    /// Jobs: "succeeded/completions"; empty for the others.
+    pub completions: String,
+    /// Jobs: start → completion (or now); None for the others.
+    pub started: Option<i64>,
+    pub finished: Option<i64>,
+    pub status: String,
+    pub health: Health,
+    pub gpus_per_pod: u32,
+    pub created: i64,
+    /// The pod selector, to drill into the workload's pods.
+    pub selector: std::collections::BTreeMap<String, String>,
+}
+
+fn gpus(template: &PodTemplateSpec) -> u32 {
+    template
+        .spec
+        .as_ref()
+        .map(|s| {
+            s.containers
+                .iter()
+                .filter_map(|c| c.resources.as_ref()?.limits.as_ref()?.get(GPU)?.0.parse::<u32>().ok())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn replica_health(ready: i32, desired: i32) -> (String, Health) {
+    match (ready, desired) {
+        (r, d) if r >= d => ("Ready".into(), Health::Ok),
+        (0, _) => ("Unavailable".into(), Health::Error),
+        _ => ("Degraded".into(), Health::Warn),
+    }
+}
+
+impl WorkloadRow {
+    pub fn from_deployment(d: &Deployment) -> Self {
+        let desired = d.spec.replicas.unwrap_or(1);
+        let ready = d.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
+        let (status, health) = replica_health(ready, desired);
+        WorkloadRow {
+            id: ObjectId::of(&d.metadata),
+            kind: WorkloadKind::Deployment,
+            ready,
+            desired,
+            completions: String::new(),
+            started: None,
+            finished: None,
+            status,
+            health,
+            gpus_per_pod: gpus(&d.spec.template),
+            created: created(&d.metadata),
+            selector: d.spec.selector.match_labels.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn from_statefulset(s: &StatefulSet) -> Self {
+        let desired = s.spec.replicas.unwrap_or(1);
+        let ready = s.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
+        let (status, health) = replica_health(ready, desired);
+        WorkloadRow {
+            id: ObjectId::of(&s.metadata),
+            kind: WorkloadKind::StatefulSet,
+            ready,
+            desired,
+            completions: String::new(),
+            started: None,
+            finished: None,
+            status,
+            health,
+            gpus_per_pod: gpus(&s.spec.template),
+            created: created(&s.metadata),
+            selector: s.spec.selector.match_labels.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn from_job(j: &Job) -> Self {
+        let spec = j.spec.as_ref();
+        let status = j.status.as_ref();
+        let completions = spec.and_then(|s| s.completions).unwrap_or(1);
+        let succeeded = status.and_then(|s| s.succeeded).unwrap_or(0);
+        let active = status.and_then(|s| s.active).unwrap_or(0);
+        let condition = |kind: &str| {
+            status
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|cs| cs.iter().any(|c| c.type_ == kind && c.status == "True"))
+        };
+        let (text, health) = if condition("Failed") {
+            ("Failed", Health::Error)
+        } else if condition("Complete") {
+            ("Complete", Health::Done)
+        } else if spec.and_then(|s| s.suspend).unwrap_or(false) {
+            ("Suspended", Health::Pending)
+        } else {
+            ("Running", Health::Ok)
+        };
+        WorkloadRow {
+            id: ObjectId::of(&j.metadata),
+            kind: WorkloadKind::Job,
+            ready: status.and_then(|s| s.ready).unwrap_or(0),
+            desired: active,
+            completions: format!("{succeeded}/{completions}"),
+            started: status.and_then(|s| s.start_time.as_ref()).map(unix),
+            finished: status.and_then(|s| s.completion_time.as_ref()).map(unix),
+            status: text.into(),
+            health,
+            gpus_per_pod: spec.map(|s| gpus(&s.template)).unwrap_or(0),
+            created: created(&j.metadata),
+            selector: spec.and_then(|s| s.selector.as_ref()?.match_labels.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn job_and_deployment_rows() {
+        let job: Job = serde_json::from_value(json!({"metadata": {"name": "ft", "namespace": "ml", "uid": "j"},
+            "spec": {"completions": 4, "template": {"spec": {"containers": [{"name": "c", "resources": {"limits": {"nvidia.com/gpu": "8"}}}]}}},
+            "status": {"succeeded": 1, "active": 3, "startTime": "2026-11-25T08:00:00Z", "conditions": []}}))
+        .unwrap();
+        let row = WorkloadRow::from_job(&job);
+        assert_eq!((row.completions.as_str(), row.status.as_str(), row.gpus_per_pod), ("1/4", "Running", 8));
+        let d: Deployment = serde_json::from_value(json!({"metadata": {"name": "web", "uid": "d"},
+            "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}}, "template": {"spec": {"containers": []}}},
+            "status": {"readyReplicas": 1}})).unwrap();
+        let row = WorkloadRow::from_deployment(&d);
+        assert_eq!((row.ready, row.desired, row.health), (1, 3, Health::Warn));
+        assert_eq!(row.selector.get("app").map(String::as_str), Some("web"));
+    }
+}

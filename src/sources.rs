@@ -1,0 +1,4 @@
+//! Long-lived IO feeding the app loop: terminal input, the clock, and Kubernetes watches.
+
+pub mod kube;
+pub mod terminal;

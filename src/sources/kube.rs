@@ -1,0 +1,119 @@
+//! Kubernetes watches → row deltas. Each resource has one watcher task that converts objects to rows at the edge
+//! and sends what changed at most four times a second, so a churning cluster never floods the UI.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Node, Pod};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client, Resource};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::event::{Data, Event};
+use crate::model::nodes::NodeRow;
+use crate::model::pods::PodRow;
+use crate::model::workloads::{WorkloadKind, WorkloadRow};
+use crate::state::table::Delta;
+
+/// The most often a resource's changes reach the UI.
+const FLUSH_EVERY: Duration = Duration::from_millis(250);
+
+/// Starts watches for every resource the console shows.
+pub fn spawn_all(client: &Client, tx: &UnboundedSender<Event>) {
+    spawn(Api::<Pod>::all(client.clone()), "pods", tx.clone(), PodRow::from_pod, Data::Pods);
+    spawn(Api::<Node>::all(client.clone()), "nodes", tx.clone(), NodeRow::from_node, Data::Nodes);
+    spawn(Api::<Deployment>::all(client.clone()), "deployments", tx.clone(), WorkloadRow::from_deployment, |d| {
+        Data::Workloads(WorkloadKind::Deployment, d)
+    });
+    spawn(Api::<StatefulSet>::all(client.clone()), "statefulsets", tx.clone(), WorkloadRow::from_statefulset, |d| {
+        Data::Workloads(WorkloadKind::StatefulSet, d)
+    });
+    spawn(Api::<Job>::all(client.clone()), "jobs", tx.clone(), WorkloadRow::from_job, |d| {
+        Data::Workloads(WorkloadKind::Job, d)
+    });
+}
+
+/// Changes collected between flushes; a later change of the same object replaces an earlier one.
+struct Pending<R> {
+    reset: Option<Vec<R>>,
+    upserts: HashMap<String, R>,
+    deletes: Vec<String>,
+}
+
+impl<R> Default for Pending<R> {
+    fn default() -> Self {
+        Pending { reset: None, upserts: HashMap::new(), deletes: Vec::new() }
+    }
+}
+
+impl<R> Pending<R> {
+    fn is_empty(&self) -> bool {
+        self.reset.is_none() && self.upserts.is_empty() && self.deletes.is_empty()
+    }
+
+    fn take(&mut self) -> Delta<R> {
+        let pending = std::mem::take(self);
+        match pending.reset {
+            Some(mut all) => {
+                all.extend(pending.upserts.into_values());
+                Delta { reset: true, upserts: all, deletes: pending.deletes }
+            }
+            None => Delta { reset: false, upserts: pending.upserts.into_values().collect(), deletes: pending.deletes },
+        }
+    }
+}
+
+fn spawn<K, R>(
+    api: Api<K>,
+    resource: &'static str,
+    tx: UnboundedSender<Event>,
+    to_row: fn(&K) -> R,
+    wrap: fn(Delta<R>) -> Data,
+) where
+    K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
+    R: Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut events = watcher(api, watcher::Config::default()).default_backoff().boxed();
+        let mut pending: Pending<R> = Pending::default();
+        let mut listing: Option<Vec<R>> = None;
+        let mut flush = tokio::time::interval(FLUSH_EVERY);
+        flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                event = events.next() => match event {
+                    None => return,
+                    Some(Ok(watcher::Event::Init)) => listing = Some(Vec::new()),
+                    Some(Ok(watcher::Event::InitApply(obj))) => listing.get_or_insert_with(Vec::new).push(to_row(&obj)),
+                    Some(Ok(watcher::Event::InitDone)) => {
+                        pending = Pending { reset: Some(listing.take().unwrap_or_default()), ..Pending::default() };
+                    }
+                    Some(Ok(watcher::Event::Apply(obj))) => {
+                        let uid = obj.meta().uid.clone().unwrap_or_default();
+                        pending.upserts.insert(uid, to_row(&obj));
+                    }
+                    Some(Ok(watcher::Event::Delete(obj))) => {
+                        let uid = obj.meta().uid.clone().unwrap_or_default();
+                        pending.upserts.remove(&uid);
+                        pending.deletes.push(uid);
+                    }
+                    Some(Err(e)) => {
+                        let data = Data::SourceError { resource, message: e.to_string() };
+                        if tx.send(Event::Data(data)).is_err() {
+                            return;
+                        }
+                    }
+                },
+                _ = flush.tick() => {
+                    if !pending.is_empty() && tx.send(Event::Data(wrap(pending.take()))).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+}

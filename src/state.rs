@@ -1,0 +1,541 @@
+//! The console's state and its pure reducers: `act` for actions, `absorb` for data, `settle` once per burst.
+//! No IO, no clock reads, no async: everything arrives as an argument.
+
+pub mod nodes;
+pub mod pods;
+pub mod table;
+pub mod triage;
+pub mod workloads;
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::action::Action;
+use crate::event::Data;
+use crate::model::nodes::NodeRow;
+use crate::model::pods::PodRow;
+use crate::model::workloads::WorkloadRow;
+use nodes::NodeLine;
+use table::{Delta, Row, Scope, Table};
+use triage::{Target, TriageRow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Triage,
+    Nodes,
+    Pods,
+    Workloads,
+}
+
+pub const PANES: [Pane; 4] = [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads];
+
+impl Pane {
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Triage => "triage",
+            Pane::Nodes => "nodes",
+            Pane::Pods => "pods",
+            Pane::Workloads => "workloads",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing a filter; `before` is restored on cancel.
+    Filter {
+        input: String,
+        before: String,
+    },
+    Help,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub error: bool,
+    pub text: String,
+}
+
+#[derive(Debug)]
+pub struct State {
+    /// Context name, or "demo cluster".
+    pub title: String,
+    pub read_only: bool,
+    pub pane: Pane,
+    pub zoom: bool,
+    pub mode: Mode,
+    pub triage: Table<TriageRow>,
+    pub nodes: Table<NodeLine>,
+    pub pods: Table<PodRow>,
+    pub workloads: Table<WorkloadRow>,
+    node_rows: HashMap<String, NodeRow>,
+    derived_stale: bool,
+    pub namespace: Option<String>,
+    pub notice: Option<Notice>,
+    /// Warnings from loading keymaps and themes, shown until dismissed.
+    pub warnings: Vec<String>,
+    pub now: i64,
+    pub size: (u16, u16),
+    /// Resources whose first list has arrived.
+    pub synced: BTreeSet<&'static str>,
+    pub quit: bool,
+}
+
+/// The operations every table pane supports, so reducers can act on whichever pane has focus.
+trait TablePane {
+    fn move_by(&mut self, step: isize);
+    fn first(&mut self);
+    fn last(&mut self);
+    fn filter(&mut self, text: &str) -> Option<String>;
+    fn filter_text(&self) -> String;
+    fn sort(&mut self, step: isize);
+    fn clear_scope(&mut self) -> bool;
+}
+
+impl<R: Row> TablePane for Table<R> {
+    fn move_by(&mut self, step: isize) {
+        Table::move_by(self, step);
+    }
+    fn first(&mut self) {
+        self.select_first();
+    }
+    fn last(&mut self) {
+        self.select_last();
+    }
+    fn filter(&mut self, text: &str) -> Option<String> {
+        self.set_filter(text)
+    }
+    fn filter_text(&self) -> String {
+        self.filter_text.clone()
+    }
+    fn sort(&mut self, step: isize) {
+        self.cycle_sort(step);
+    }
+    fn clear_scope(&mut self) -> bool {
+        let had = self.scope.is_some();
+        self.set_scope(None);
+        had
+    }
+}
+
+impl State {
+    pub fn new(title: impl Into<String>, read_only: bool, now: i64, size: (u16, u16)) -> Self {
+        State {
+            title: title.into(),
+            read_only,
+            pane: Pane::Triage,
+            zoom: false,
+            mode: Mode::Normal,
+            triage: Table::sorted_by(0, false),
+            nodes: Table::default(),
+            pods: Table::sorted_by(0, false),
+            workloads: Table::default(),
+            node_rows: HashMap::new(),
+            derived_stale: false,
+            namespace: None,
+            notice: None,
+            warnings: Vec::new(),
+            now,
+            size,
+            synced: BTreeSet::new(),
+            quit: false,
+        }
+    }
+
+    fn focused(&mut self) -> &mut dyn TablePane {
+        match self.pane {
+            Pane::Triage => &mut self.triage,
+            Pane::Nodes => &mut self.nodes,
+            Pane::Pods => &mut self.pods,
+            Pane::Workloads => &mut self.workloads,
+        }
+    }
+
+    /// Rows of table body the focused pane shows (title, tab bar, header and status line take four).
+    pub fn body_rows(&self) -> usize {
+        let chrome = if self.zoom { 2 } else { 4 };
+        usize::from(self.size.1).saturating_sub(chrome)
+    }
+
+    pub fn act(&mut self, action: Action) {
+        let page = self.body_rows().max(1) as isize;
+        match (&self.mode, action) {
+            (_, Action::Quit) => self.quit = true,
+            (Mode::Help, Action::Help | Action::Back) => self.mode = Mode::Normal,
+            (Mode::Help, _) => {}
+            (Mode::Filter { .. }, Action::Accept) => self.mode = Mode::Normal,
+            (Mode::Filter { before, .. }, Action::Back) => {
+                let before = before.clone();
+                self.notice = self.focused().filter(&before).map(warning);
+                self.mode = Mode::Normal;
+            }
+            (Mode::Filter { .. }, Action::DeleteChar) => {
+                if let Mode::Filter { input, .. } = &mut self.mode {
+                    input.pop();
+                }
+                self.apply_filter_input();
+            }
+            (Mode::Filter { .. }, _) => {}
+            (Mode::Normal, Action::Help) => self.mode = Mode::Help,
+            (Mode::Normal, Action::NextPane) => self.pane = PANES[(self.pane_index() + 1) % PANES.len()],
+            (Mode::Normal, Action::PrevPane) => self.pane = PANES[(self.pane_index() + PANES.len() - 1) % PANES.len()],
+            (Mode::Normal, Action::PaneTriage) => self.pane = Pane::Triage,
+            (Mode::Normal, Action::PaneNodes) => self.pane = Pane::Nodes,
+            (Mode::Normal, Action::PanePods) => self.pane = Pane::Pods,
+            (Mode::Normal, Action::PaneWorkloads) => self.pane = Pane::Workloads,
+            (Mode::Normal, Action::Up) => self.focused().move_by(-1),
+            (Mode::Normal, Action::Down) => self.focused().move_by(1),
+            (Mode::Normal, Action::PageUp) => self.focused().move_by(-page),
+            (Mode::Normal, Action::PageDown) => self.focused().move_by(page),
+            (Mode::Normal, Action::Top) => self.focused().first(),
+            (Mode::Normal, Action::Bottom) => self.focused().last(),
+            (Mode::Normal, Action::SortNext) => self.focused().sort(1),
+            (Mode::Normal, Action::SortPrev) => self.focused().sort(-1),
+            (Mode::Normal, Action::SortReverse) => self.focused().sort(0),
+            (Mode::Normal, Action::Zoom) => self.zoom = !self.zoom,
+            (Mode::Normal, Action::Filter) => {
+                let before = self.focused().filter_text();
+                self.mode = Mode::Filter { input: before.clone(), before };
+            }
+            (Mode::Normal, Action::Back) => self.back(),
+            (Mode::Normal, Action::DrillIn) => self.drill_in(),
+            (Mode::Normal, Action::Accept | Action::DeleteChar) => {}
+        }
+        self.settle();
+    }
+
+    /// A character typed at the filter prompt; the view narrows as you type.
+    pub fn type_char(&mut self, c: char) {
+        if let Mode::Filter { input, .. } = &mut self.mode {
+            input.push(c);
+            self.apply_filter_input();
+            self.settle();
+        }
+    }
+
+    fn apply_filter_input(&mut self) {
+        let input = match &self.mode {
+            Mode::Filter { input, .. } => input.clone(),
+            _ => return,
+        };
+        self.notice = self.focused().filter(&input).map(warning);
+    }
+
+    fn pane_index(&self) -> usize {
+        PANES.iter().position(|p| *p == self.pane).unwrap_or(0)
+    }
+
+    /// esc: clear the filter, then the drill-down, then the zoom, then any notice.
+    fn back(&mut self) {
+        if !self.focused().filter_text().is_empty() {
+            self.focused().filter("");
+        } else if self.focused().clear_scope() {
+            // The drill-down was the thing to undo.
+        } else if self.zoom {
+            self.zoom = false;
+        } else {
+            self.notice = None;
+            self.warnings.clear();
+        }
+    }
+
+    fn drill_in(&mut self) {
+        match self.pane {
+            Pane::Triage => {
+                let Some(row) = self.triage.selected_row().cloned() else { return };
+                let uid = row.id.uid.clone();
+                match row.target {
+                    Target::Pod => self.jump(Pane::Pods, uid),
+                    Target::Node => self.jump(Pane::Nodes, uid),
+                    Target::Workload => self.jump(Pane::Workloads, uid),
+                }
+            }
+            Pane::Nodes => {
+                let Some(node) = self.nodes.selected_row().map(|n| n.node.id.name.clone()) else { return };
+                self.pods.set_scope(Some(Scope::Node(node)));
+                self.pods.set_filter("");
+                self.pane = Pane::Pods;
+            }
+            Pane::Workloads => {
+                let Some(w) = self.workloads.selected_row() else { return };
+                let scope = Scope::Selector {
+                    namespace: w.id.namespace.clone(),
+                    labels: w.selector.clone(),
+                    owner: format!("{} {}/{}", w.kind.as_str().to_lowercase(), w.id.namespace, w.id.name),
+                };
+                self.pods.set_scope(Some(scope));
+                self.pods.set_filter("");
+                self.pane = Pane::Pods;
+            }
+            Pane::Pods => {
+                self.notice = Some(Notice { error: false, text: "pod logs are not in this build yet".into() });
+            }
+        }
+    }
+
+    /// Focuses `pane` with the object `uid` selected, clearing whatever would hide it.
+    fn jump(&mut self, pane: Pane, uid: String) {
+        self.pane = pane;
+        let table: &mut dyn TablePane = self.focused();
+        table.filter("");
+        table.clear_scope();
+        match pane {
+            Pane::Pods => self.pods.selected = Some(uid),
+            Pane::Nodes => self.nodes.selected = Some(uid),
+            Pane::Workloads => self.workloads.selected = Some(uid),
+            Pane::Triage => self.triage.selected = Some(uid),
+        }
+        if self.namespace.is_some() {
+            self.namespace = None;
+            self.invalidate_views();
+        }
+    }
+
+    fn invalidate_views(&mut self) {
+        self.triage.invalidate();
+        self.nodes.invalidate();
+        self.pods.invalidate();
+        self.workloads.invalidate();
+    }
+
+    pub fn absorb(&mut self, data: Data) {
+        match data {
+            Data::Pods(delta) => {
+                self.synced.insert("pods");
+                self.pods.apply(delta);
+            }
+            Data::Nodes(delta) => {
+                self.synced.insert("nodes");
+                if delta.reset {
+                    self.node_rows.clear();
+                }
+                for uid in &delta.deletes {
+                    self.node_rows.remove(uid);
+                }
+                for row in delta.upserts {
+                    self.node_rows.insert(row.id.uid.clone(), row);
+                }
+            }
+            Data::Workloads(kind, delta) => {
+                self.synced.insert(kind.as_str());
+                // Three sources share the table: a reset replaces only its own kind.
+                let mut deletes = delta.deletes;
+                if delta.reset {
+                    deletes.extend(self.workloads.all().filter(|w| w.kind == kind).map(|w| w.id.uid.clone()));
+                }
+                self.workloads.apply(Delta { reset: false, upserts: delta.upserts, deletes });
+            }
+            Data::SourceError { resource, message } => {
+                self.notice = Some(Notice { error: true, text: format!("watching {resource}: {message} (retrying)") });
+            }
+        }
+        self.derived_stale = true;
+    }
+
+    pub fn tick(&mut self, now: i64) {
+        self.now = now;
+    }
+
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+        self.settle();
+    }
+
+    /// Recomputes derived panes and views once per burst of events.
+    pub fn settle(&mut self) {
+        if self.derived_stale {
+            let mut gpus: HashMap<&str, u32> = HashMap::new();
+            for p in
+                self.pods.all().filter(|p| !matches!(p.status.as_str(), "Completed" | "Error" | "Failed" | "Succeeded"))
+            {
+                *gpus.entry(p.node.as_str()).or_default() += p.gpus;
+            }
+            let lines: Vec<NodeLine> = self
+                .node_rows
+                .values()
+                .map(|n| NodeLine {
+                    node: n.clone(),
+                    gpus_allocated: gpus.get(n.id.name.as_str()).copied().unwrap_or(0),
+                })
+                .collect();
+            self.nodes.apply(Delta { reset: true, upserts: lines, deletes: vec![] });
+            let triage = triage::derive(self.pods.all(), self.node_rows.values(), self.workloads.all());
+            self.triage.apply(Delta { reset: true, upserts: triage, deletes: vec![] });
+            self.derived_stale = false;
+        }
+        let ns = self.namespace.clone();
+        let (now, height) = (self.now, self.body_rows());
+        self.triage.refresh(ns.as_deref(), now);
+        self.nodes.refresh(ns.as_deref(), now);
+        self.pods.refresh(ns.as_deref(), now);
+        self.workloads.refresh(ns.as_deref(), now);
+        self.triage.scroll_to_selection(height);
+        self.nodes.scroll_to_selection(height);
+        self.pods.scroll_to_selection(height);
+        self.workloads.scroll_to_selection(height);
+    }
+}
+
+fn warning(text: String) -> Notice {
+    Notice { error: true, text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::workloads::WorkloadKind;
+    use crate::model::{Health, ObjectId};
+    use std::collections::BTreeMap;
+
+    fn pod(ns: &str, name: &str, status: &str, node: &str, restarts: i32) -> PodRow {
+        let health = match status {
+            "Running" => Health::Ok,
+            "Pending" => Health::Pending,
+            _ => Health::Error,
+        };
+        PodRow {
+            id: ObjectId { namespace: ns.into(), name: name.into(), uid: format!("uid-{name}") },
+            ready: (usize::from(status == "Running"), 1),
+            status: status.into(),
+            health,
+            restarts,
+            last_restart: None,
+            created: 1000,
+            node: node.into(),
+            gpus: 0,
+            why: String::new(),
+            labels: BTreeMap::from([("app".to_string(), name.split('-').next().unwrap_or(name).to_string())]),
+            owner: None,
+        }
+    }
+
+    fn state_with(pods: Vec<PodRow>) -> State {
+        let mut s = State::new("demo cluster", false, 2000, (120, 30));
+        s.absorb(Data::Pods(Delta { reset: true, upserts: pods, deletes: vec![] }));
+        s.settle();
+        s.pane = Pane::Pods;
+        s
+    }
+
+    fn names(s: &State) -> Vec<String> {
+        s.pods.window(0, 100).map(|p| p.id.name.clone()).collect()
+    }
+
+    fn typed(s: &mut State, text: &str) {
+        s.act(Action::Filter);
+        for c in text.chars() {
+            s.type_char(c);
+        }
+    }
+
+    #[test]
+    fn selection_follows_identity_through_reorders() {
+        let mut s = state_with(vec![
+            pod("a", "web-1", "Running", "n1", 0),
+            pod("a", "web-2", "Running", "n1", 0),
+            pod("a", "web-3", "Running", "n1", 0),
+        ]);
+        s.act(Action::Down);
+        assert_eq!(s.pods.selected_row().map(|p| p.id.name.as_str()), Some("web-2"));
+        // A new pod sorts in front: the selection stays on web-2, not on row index 1.
+        s.absorb(Data::Pods(Delta {
+            reset: false,
+            upserts: vec![pod("a", "web-0", "Running", "n1", 0)],
+            deletes: vec![],
+        }));
+        s.settle();
+        assert_eq!(names(&s), ["web-0", "web-1", "web-2", "web-3"]);
+        assert_eq!(s.pods.selected_row().map(|p| p.id.name.as_str()), Some("web-2"));
+        // When the selected pod goes away, the row now at its place is selected.
+        s.absorb(Data::Pods(Delta { reset: false, upserts: vec![], deletes: vec!["uid-web-2".into()] }));
+        s.settle();
+        assert_eq!(s.pods.selected_row().map(|p| p.id.name.as_str()), Some("web-3"));
+    }
+
+    #[test]
+    fn filters_regex_inverse_labels_and_cancel() {
+        let mut s = state_with(vec![
+            pod("a", "web-1", "Running", "n1", 0),
+            pod("a", "db-1", "CrashLoopBackOff", "n2", 4),
+            pod("b", "web-2", "Pending", "", 0),
+        ]);
+        typed(&mut s, "crash");
+        assert_eq!(names(&s), ["db-1"], "case-insensitive regex over name and status");
+        s.act(Action::Accept);
+        assert_eq!(s.mode, Mode::Normal);
+        typed(&mut s, "");
+        for _ in 0..5 {
+            s.act(Action::DeleteChar);
+        }
+        for c in "!web".chars() {
+            s.type_char(c);
+        }
+        assert_eq!(names(&s), ["db-1"]);
+        s.act(Action::Back);
+        assert_eq!(names(&s), ["db-1"], "esc restores the filter from before the prompt");
+        s.act(Action::Back);
+        assert_eq!(names(&s).len(), 3, "esc in normal mode clears the filter");
+        typed(&mut s, "-l app=web");
+        assert_eq!(names(&s), ["web-1", "web-2"]);
+        s.act(Action::Back);
+        typed(&mut s, "web-(");
+        assert!(s.notice.as_ref().is_some_and(|n| n.text.contains("not a valid regex")));
+        assert!(names(&s).is_empty(), "matched literally");
+    }
+
+    #[test]
+    fn drill_down_from_nodes_and_back() {
+        let mut s = state_with(vec![pod("a", "web-1", "Running", "n1", 0), pod("a", "db-1", "Running", "n2", 0)]);
+        let node: crate::model::nodes::NodeRow = serde_json::from_value::<k8s_openapi::api::core::v1::Node>(serde_json::json!({
+            "metadata": {"name": "n2", "uid": "node-n2"}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}))
+        .map(|n| crate::model::nodes::NodeRow::from_node(&n))
+        .unwrap();
+        s.absorb(Data::Nodes(Delta { reset: true, upserts: vec![node], deletes: vec![] }));
+        s.act(Action::PaneNodes);
+        s.act(Action::DrillIn);
+        assert_eq!(s.pane, Pane::Pods);
+        assert_eq!(names(&s), ["db-1"]);
+        s.act(Action::Back);
+        assert_eq!(names(&s).len(), 2);
+    }
+
+    #[test]
+    fn triage_ranks_and_jumps_to_the_object() {
+        let mut s = state_with(vec![
+            pod("a", "web-1", "Running", "n1", 0),
+            pod("a", "db-1", "CrashLoopBackOff", "n2", 9),
+            pod("b", "gpu-1", "Pending", "", 0),
+        ]);
+        s.pods.apply(Delta {
+            reset: false,
+            upserts: vec![PodRow { why: "0/3 nodes are available".into(), ..pod("b", "gpu-1", "Pending", "", 0) }],
+            deletes: vec![],
+        });
+        s.absorb(Data::Workloads(WorkloadKind::Job, Delta { reset: true, upserts: vec![], deletes: vec![] }));
+        s.settle();
+        s.act(Action::PaneTriage);
+        let triage: Vec<String> = s.triage.window(0, 10).map(|t| format!("{}:{}", t.id.name, t.problem)).collect();
+        assert_eq!(triage, ["db-1:CrashLoopBackOff", "gpu-1:Pending"]);
+        s.act(Action::DrillIn);
+        assert_eq!(s.pane, Pane::Pods);
+        assert_eq!(s.pods.selected_row().map(|p| p.id.name.as_str()), Some("db-1"));
+    }
+
+    #[test]
+    fn panes_cycle_and_help_swallows_keys() {
+        let mut s = state_with(vec![]);
+        s.act(Action::NextPane);
+        assert_eq!(s.pane, Pane::Workloads);
+        s.act(Action::NextPane);
+        assert_eq!(s.pane, Pane::Triage);
+        s.act(Action::PrevPane);
+        assert_eq!(s.pane, Pane::Workloads);
+        s.act(Action::Help);
+        s.act(Action::NextPane);
+        assert_eq!((s.pane, &s.mode), (Pane::Workloads, &Mode::Help));
+        s.act(Action::Back);
+        assert_eq!(s.mode, Mode::Normal);
+        s.act(Action::Quit);
+        assert!(s.quit);
+    }
+}

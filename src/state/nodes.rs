@@ -1,0 +1,83 @@
+//! Nodes as a table: status with pressure, roles, pool and GPU product, GPUs allocated of allocatable, versions.
+
+use super::table::{Column, Row, SortKey};
+use crate::model::nodes::NodeRow;
+use crate::model::{Health, ObjectId, age};
+
+/// A node row with the GPUs its pods request (counted from the pods table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeLine {
+    pub node: NodeRow,
+    pub gpus_allocated: u32,
+}
+
+const COLUMNS: &[Column] = &[
+    Column::new("NAME", 14, 0),
+    Column::new("STATUS", 20, 0),
+    Column::new("ROLES", 13, 6),
+    Column::new("POOL", 8, 2),
+    Column::new("GPU", 21, 1),
+    Column::new("GPUS", 5, 0),
+    Column::new("AGE", 4, 0),
+    Column::new("VERSION", 8, 4),
+    Column::new("RUNTIME", 18, 5),
+    Column::new("TAINTS", 0, 3),
+];
+
+impl Row for NodeLine {
+    fn columns() -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn id(&self) -> &ObjectId {
+        &self.node.id
+    }
+
+    fn cells(&self, now: i64) -> Vec<String> {
+        let n = &self.node;
+        let mut status = n.status.clone();
+        for p in &n.pressure {
+            status.push(',');
+            status.push_str(p);
+        }
+        let gpus = if n.gpu_allocatable > 0 {
+            format!("{}/{}", self.gpus_allocated, n.gpu_allocatable)
+        } else {
+            String::new()
+        };
+        vec![
+            n.id.name.clone(),
+            status,
+            n.roles.clone(),
+            n.pool.clone(),
+            n.gpu_product.clone(),
+            gpus,
+            age(now - n.created),
+            n.kubelet.clone(),
+            n.runtime.clone(),
+            n.taints.join(" "),
+        ]
+    }
+
+    fn sort_key(&self, column: usize, now: i64) -> SortKey {
+        let n = &self.node;
+        match column {
+            1 => SortKey::Num(n.health as i64),
+            2 => SortKey::Text(n.roles.clone()),
+            3 => SortKey::Text(n.pool.clone()),
+            4 => SortKey::Text(n.gpu_product.clone()),
+            5 => SortKey::Num(i64::from(n.gpu_allocatable) - i64::from(self.gpus_allocated)),
+            6 => SortKey::Num(now - n.created),
+            _ => SortKey::Text(n.id.name.clone()),
+        }
+    }
+
+    fn health(&self) -> Health {
+        self.node.health
+    }
+
+    fn search_text(&self) -> String {
+        let n = &self.node;
+        format!("{} {} {} {} {}", n.id.name, n.status, n.pressure.join(","), n.pool, n.gpu_product)
+    }
+}

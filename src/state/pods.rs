@@ -1,0 +1,74 @@
+//! Pods as a table: columns, cells, sort keys and what filters and drill-downs match.
+
+use std::collections::BTreeMap;
+
+use super::table::{Column, Row, SortKey};
+use crate::model::pods::PodRow;
+use crate::model::{Health, ObjectId, age};
+
+const COLUMNS: &[Column] = &[
+    Column::new("NAMESPACE", 12, 0),
+    Column::new("NAME", 0, 0),
+    Column::new("READY", 5, 0),
+    Column::new("STATUS", 17, 0),
+    Column::new("RESTARTS", 13, 1),
+    Column::new("AGE", 5, 0),
+    Column::new("NODE", 12, 2),
+    Column::new("GPU", 3, 3),
+];
+
+impl Row for PodRow {
+    fn columns() -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn id(&self) -> &ObjectId {
+        &self.id
+    }
+
+    fn cells(&self, now: i64) -> Vec<String> {
+        let restarts = match self.last_restart {
+            Some(t) if self.restarts > 0 => format!("{} ({} ago)", self.restarts, age(now - t)),
+            _ => self.restarts.to_string(),
+        };
+        vec![
+            self.id.namespace.clone(),
+            self.id.name.clone(),
+            format!("{}/{}", self.ready.0, self.ready.1),
+            self.status.clone(),
+            restarts,
+            age(now - self.created),
+            if self.node.is_empty() { "<none>".into() } else { self.node.clone() },
+            if self.gpus > 0 { self.gpus.to_string() } else { String::new() },
+        ]
+    }
+
+    fn sort_key(&self, column: usize, now: i64) -> SortKey {
+        match column {
+            0 => SortKey::Text(self.id.namespace.clone()),
+            2 => SortKey::Num(self.ready.0 as i64 - self.ready.1 as i64),
+            3 => SortKey::Text(self.status.clone()),
+            4 => SortKey::Num(i64::from(self.restarts)),
+            5 => SortKey::Num(now - self.created),
+            6 => SortKey::Text(self.node.clone()),
+            7 => SortKey::Num(i64::from(self.gpus)),
+            _ => SortKey::Text(self.id.name.clone()),
+        }
+    }
+
+    fn health(&self) -> Health {
+        self.health
+    }
+
+    fn search_text(&self) -> String {
+        format!("{}/{} {} {}", self.id.namespace, self.id.name, self.status, self.node)
+    }
+
+    fn labels(&self) -> Option<&BTreeMap<String, String>> {
+        Some(&self.labels)
+    }
+
+    fn node(&self) -> Option<&str> {
+        Some(&self.node)
+    }
+}

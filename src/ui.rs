@@ -1,0 +1,166 @@
+//! Rendering: a pure function of state, theme and keymap into a frame. No IO, no colours named here.
+
+mod table;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::action::{Action, Scope};
+use crate::keymap::Keymap;
+use crate::state::{Mode, PANES, Pane, State};
+use crate::theme::{Slot, Theme};
+
+pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
+    let area = frame.area();
+    let [top, body, status] = if state.zoom {
+        let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        [Rect::default(), body, status]
+    } else {
+        let [top, body, status] =
+            Layout::vertical([Constraint::Length(2), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        [top, body, status]
+    };
+    if !state.zoom {
+        let [title, tabs] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(top);
+        frame.render_widget(title_bar(state, theme, title.width), title);
+        frame.render_widget(tab_bar(state, theme), tabs);
+    }
+    match state.pane {
+        Pane::Triage => table::render(frame, body, &state.triage, state, theme, "nothing is broken"),
+        Pane::Nodes => table::render(frame, body, &state.nodes, state, theme, "no nodes"),
+        Pane::Pods => table::render(frame, body, &state.pods, state, theme, "no pods"),
+        Pane::Workloads => table::render(frame, body, &state.workloads, state, theme, "no workloads"),
+    }
+    frame.render_widget(status_line(state, theme, keymap), status);
+    if state.mode == Mode::Help {
+        help(frame, area, theme, keymap);
+    }
+}
+
+fn title_bar(state: &State, theme: &Theme, width: u16) -> Paragraph<'static> {
+    let demo = state.title == "demo cluster";
+    let style = theme.style(if demo { Slot::TitleDemo } else { Slot::Title });
+    let ns = state.namespace.clone().unwrap_or_else(|| "all namespaces".into());
+    let mut left = format!(" gpudeck │ {} │ {ns}", state.title);
+    if state.read_only {
+        left.push_str(" │ read-only");
+    }
+    let waiting: Vec<&str> = ["nodes", "pods"].into_iter().filter(|r| !state.synced.contains(r)).collect();
+    let right = if waiting.is_empty() { String::new() } else { format!("syncing {}… ", waiting.join(", ")) };
+    let pad = usize::from(width).saturating_sub(left.chars().count() + right.chars().count());
+    Paragraph::new(Line::from(format!("{left}{}{right}", " ".repeat(pad)))).style(style)
+}
+
+fn tab_bar(state: &State, theme: &Theme) -> Paragraph<'static> {
+    let mut spans = Vec::new();
+    for (i, pane) in PANES.iter().enumerate() {
+        let count = match pane {
+            Pane::Triage => state.triage.len(),
+            Pane::Nodes => state.nodes.len(),
+            Pane::Pods => state.pods.len(),
+            Pane::Workloads => state.workloads.len(),
+        };
+        let slot = if *pane == state.pane { Slot::TabActive } else { Slot::Tab };
+        spans.push(Span::styled(format!(" {} {} ({count}) ", i + 1, pane.title()), theme.style(slot)));
+    }
+    let narrowing = match state.pane {
+        Pane::Pods => state.pods.scope.as_ref().map(|s| s.describe()),
+        _ => None,
+    };
+    let filter = match state.pane {
+        Pane::Triage => &state.triage.filter_text,
+        Pane::Nodes => &state.nodes.filter_text,
+        Pane::Pods => &state.pods.filter_text,
+        Pane::Workloads => &state.workloads.filter_text,
+    };
+    if let Some(scope) = narrowing {
+        spans.push(Span::styled(format!(" ▸ {scope}"), theme.style(Slot::Prompt)));
+    }
+    if !filter.is_empty() {
+        spans.push(Span::styled(format!(" /{filter}"), theme.style(Slot::Prompt)));
+    }
+    Paragraph::new(Line::from(spans))
+}
+
+fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'static> {
+    if let Mode::Filter { input, .. } = &state.mode {
+        let hint = "  (regex, !inverse, -l key=value; enter keeps, esc cancels)";
+        return Paragraph::new(Line::from(vec![
+            Span::styled(format!("/{input}█"), theme.style(Slot::Prompt)),
+            Span::styled(hint, theme.style(Slot::Muted)),
+        ]));
+    }
+    if let Some(n) = &state.notice {
+        return Paragraph::new(format!(" {}", n.text)).style(theme.style(if n.error {
+            Slot::NoticeError
+        } else {
+            Slot::Notice
+        }));
+    }
+    if let Some(w) = state.warnings.first() {
+        let more =
+            if state.warnings.len() > 1 { format!(" (+{} more)", state.warnings.len() - 1) } else { String::new() };
+        return Paragraph::new(format!(" {w}{more}")).style(theme.style(Slot::NoticeError));
+    }
+    let hint = |action: Action, what: &str| keymap.key_for(Scope::Table, action).map(|k| format!("{k} {what}"));
+    let hints: Vec<String> = [
+        hint(Action::Help, "help"),
+        hint(Action::Filter, "filter"),
+        hint(Action::DrillIn, "drill in"),
+        hint(Action::NextPane, "next pane"),
+        hint(Action::SortNext, "sort"),
+        keymap.key_for(Scope::Global, Action::Quit).map(|k| format!("{k} quit")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Paragraph::new(format!(" {}", hints.join("  "))).style(theme.style(Slot::Muted))
+}
+
+/// The live keymap, one line per action with all its keys; two columns when one would not fit.
+fn help(frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
+    let mut grouped: Vec<(Scope, Action, Vec<String>)> = Vec::new();
+    for (scope, key, action) in keymap.listing() {
+        match grouped.last_mut() {
+            Some((s, a, keys)) if *s == scope && *a == action => keys.push(key),
+            _ => grouped.push((scope, action, vec![key])),
+        }
+    }
+    let line = |(scope, action, keys): &(Scope, Action, Vec<String>)| {
+        Line::from(vec![
+            Span::styled(format!("{:<7}", scope.as_str()), theme.style(Slot::Muted)),
+            Span::styled(format!("{:<15}", serde_kebab(*action)), theme.style(Slot::Header)),
+            Span::raw(keys.join(" ")),
+        ])
+    };
+    let rows = usize::from(area.height.saturating_sub(2)).max(1);
+    let columns = if grouped.len() > rows && area.width >= 80 { 2 } else { 1 };
+    let per_column = grouped.len().div_ceil(columns);
+    let width = (38 * columns as u16 + 2).min(area.width);
+    let height = (per_column as u16 + 2).min(area.height);
+    let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    frame.render_widget(Clear, rect);
+    let block = Block::default().borders(Borders::ALL).title(" keys (esc closes) ");
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let halves = Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
+    for (c, chunk) in grouped.chunks(per_column).enumerate() {
+        let lines: Vec<Line> = chunk.iter().map(line).collect();
+        frame.render_widget(Paragraph::new(lines), halves[c]);
+    }
+}
+
+/// The kebab-case name keymaps use for an action.
+fn serde_kebab(action: Action) -> String {
+    let debug = format!("{action:?}");
+    let mut out = String::new();
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}

@@ -1,0 +1,156 @@
+//! The real binary in tmux on the embedded demo cluster: move between panes, filter, drill down, quit; a user keymap
+//! that remaps keys; a panic that still leaves the terminal restored.
+
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// One tmux server of its own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+    home: tempfile::TempDir,
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+}
+
+impl Tmux {
+    /// Starts `gpudeck --demo` in a 120×32 pane with an empty HOME; `env` adds variables.
+    fn start(name: &str, env: &[(&str, &str)], keymap: Option<&str>) -> Tmux {
+        let home = tempfile::tempdir().unwrap();
+        if let Some(text) = keymap {
+            let dir = home.path().join(".config/gpudeck");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("keymap.toml"), text).unwrap();
+        }
+        let socket = format!("gpudeck-e2e-{}-{name}", std::process::id());
+        let mut vars = format!("HOME={} TERM=xterm-256color NO_COLOR= RUST_BACKTRACE=0", home.path().display());
+        for (k, v) in env {
+            vars.push_str(&format!(" {k}={v}"));
+        }
+        let command = format!("env {vars} {} --demo; echo EXITED:$?; sleep 30", env!("CARGO_BIN_EXE_gpudeck"));
+        let status = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "32", &command])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Tmux { socket, home }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let status = Command::new("tmux").args(["-L", &self.socket, "send-keys", "-t", "0", k]).status().unwrap();
+            assert!(status.success());
+            std::thread::sleep(Duration::from_millis(120));
+        }
+    }
+
+    /// Waits until the screen satisfies `check`; fails with the last screen.
+    fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn alternate_screen_on(&self) -> bool {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "display-message", "-p", "-t", "0", "#{alternate_on}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+        let _ = &self.home;
+    }
+}
+
+macro_rules! require_tmux {
+    () => {
+        if !tmux_available() {
+            eprintln!("SKIPPED: tmux not found on PATH");
+            return;
+        }
+    };
+}
+
+#[test]
+fn navigate_filter_drill_down_and_quit() {
+    require_tmux!();
+    let t = Tmux::start("nav", &[], None);
+    let triage = t.wait_for("the triage pane with problems", |s| {
+        s.contains("demo cluster") && s.contains("CrashLoopBackOff") && s.contains("ImagePullBackOff")
+    });
+    assert!(triage.contains("0/12 nodes are available"), "the scheduler's reason is the why: {triage}");
+    assert!(t.alternate_screen_on());
+    t.keys(&["3"]);
+    t.wait_for("the pods pane", |s| s.contains("READY") && s.contains("nvidia-dcgm-exporter"));
+    t.keys(&["/", "t", "o", "k", "e", "n", "i", "z", "e", "r", "Enter"]);
+    let filtered = t.wait_for("the filtered pods", |s| s.contains("3 pods (2)"));
+    assert!(!filtered.contains("nvidia-dcgm-exporter"), "{filtered}");
+    t.keys(&["Escape"]);
+    t.wait_for("the filter cleared", |s| s.contains("3 pods (128)") || s.contains("nvidia-dcgm-exporter"));
+    t.keys(&["2"]);
+    t.wait_for("the nodes pane", |s| s.contains("gpu-h100-05") && s.contains("NVIDIA-H100"));
+    t.keys(&["G", "Enter"]);
+    let drilled = t.wait_for("pods of the last node", |s| s.contains("▸ node gpu-h100-05"));
+    assert!(drilled.lines().filter(|l| l.contains("gpu-h100-05")).count() >= 3, "{drilled}");
+    t.keys(&["Tab", "Enter"]);
+    t.wait_for("pods of a workload", |s| {
+        s.contains("▸ deployment") || s.contains("▸ job") || s.contains("▸ statefulset")
+    });
+    t.keys(&["C-c"]);
+    let after = t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
+    assert!(!t.alternate_screen_on(), "terminal restored:\n{after}");
+}
+
+#[test]
+fn user_keymap_remaps_keys() {
+    require_tmux!();
+    let t = Tmux::start(
+        "keymap",
+        &[],
+        Some("[table]\n\"x\" = \"pane-pods\"\n\"3\" = \"none\"\n\"Q\" = \"quit\"\n\"y\" = \"no-such-action\"\n"),
+    );
+    let first = t.wait_for("the console", |s| s.contains("CrashLoopBackOff"));
+    assert!(
+        first.contains("unknown action \"no-such-action\""),
+        "bad entries are a warning, not a failed start:\n{first}"
+    );
+    t.keys(&["3"]);
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(!t.screen().contains("READY"), "3 was unbound");
+    t.keys(&["x"]);
+    t.wait_for("the pods pane via x", |s| s.contains("READY"));
+    t.keys(&["Q"]);
+    t.wait_for("quit via Q", |s| s.contains("EXITED:0"));
+}
+
+#[test]
+fn a_panic_leaves_the_terminal_restored() {
+    require_tmux!();
+    let t = Tmux::start("panic", &[("GPUDECK_TEST_PANIC_KEY", "P")], None);
+    t.wait_for("the console", |s| s.contains("demo cluster"));
+    assert!(t.alternate_screen_on());
+    t.keys(&["P"]);
+    let after = t.wait_for("the process to die", |s| s.contains("EXITED:101"));
+    assert!(!t.alternate_screen_on(), "{after}");
+    assert!(after.contains("test-only panic key pressed"), "the panic message is readable:\n{after}");
+}

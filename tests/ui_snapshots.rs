@@ -1,0 +1,188 @@
+//! Every pane rendered at 80×24 and 200×50 from a fixed state (ratatui TestBackend + insta), plus the help overlay
+//! generated from the live keymap and an escape-injection fixture that must render inert.
+
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use gpudeck::action::Action;
+use gpudeck::event::Data;
+use gpudeck::keymap::Keymap;
+use gpudeck::model::nodes::NodeRow;
+use gpudeck::model::pods::PodRow;
+use gpudeck::model::workloads::{WorkloadKind, WorkloadRow};
+use gpudeck::state::table::Delta;
+use gpudeck::state::{Pane, State};
+use gpudeck::theme::Theme;
+use gpudeck::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Value, json};
+
+const NOW: i64 = 1_795_600_000;
+
+fn time(ago: i64) -> String {
+    k8s_openapi::jiff::Timestamp::from_second(NOW - ago).unwrap().to_string()
+}
+
+fn pod(ns: &str, name: &str, node: &str, gpus: u32, status: Value, age: i64) -> PodRow {
+    let mut spec = json!({"containers": [{"name": "main", "image": "img"}]});
+    if !node.is_empty() {
+        spec["nodeName"] = json!(node);
+    }
+    if gpus > 0 {
+        spec["containers"][0]["resources"] = json!({"limits": {"nvidia.com/gpu": gpus.to_string()}});
+    }
+    let p = json!({"metadata": {"name": name, "namespace": ns, "uid": format!("u-{name}"), "creationTimestamp": time(age), "labels": {"app": name.split('-').next()}},
+        "spec": spec, "status": status});
+    PodRow::from_pod(&serde_json::from_value(p).unwrap())
+}
+
+fn running(restarts: i32) -> Value {
+    json!({"phase": "Running", "containerStatuses": [{"name": "main", "image": "img", "imageID": "", "ready": true, "restartCount": restarts,
+        "state": {"running": {"startedAt": time(3600)}}}]})
+}
+
+fn waiting(reason: &str, message: &str, restarts: i32, last: Option<&str>) -> Value {
+    let mut cs = json!({"name": "main", "image": "img", "imageID": "", "ready": false, "restartCount": restarts,
+        "state": {"waiting": {"reason": reason, "message": message}}});
+    if let Some(r) = last {
+        cs["lastState"] = json!({"terminated": {"reason": r, "exitCode": 137, "finishedAt": time(95)}});
+    }
+    json!({"phase": "Running", "containerStatuses": [cs]})
+}
+
+fn node(name: &str, ready: &str, pressure: bool, gpus: u32) -> NodeRow {
+    let mut conditions = vec![json!({"type": "Ready", "status": ready})];
+    if pressure {
+        conditions.push(json!({"type": "DiskPressure", "status": "True"}));
+    }
+    let mut labels = json!({"gpudeck.io/pool": if gpus > 0 { "h100" } else { "cpu" }});
+    let mut n = json!({"metadata": {"name": name, "uid": format!("n-{name}"), "creationTimestamp": time(40 * 86400), "labels": labels},
+        "status": {"conditions": conditions, "nodeInfo": {"kubeletVersion": "v1.32.4", "containerRuntimeVersion": "containerd://1.7.27",
+            "machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": "", "osImage": "", "kubeProxyVersion": "", "operatingSystem": "linux", "architecture": "amd64"}}});
+    if gpus > 0 {
+        labels["nvidia.com/gpu.product"] = json!("NVIDIA-H100-80GB-HBM3");
+        n["metadata"]["labels"] = labels;
+        n["status"]["allocatable"] = json!({"nvidia.com/gpu": gpus.to_string()});
+        n["spec"] = json!({"taints": [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]});
+    }
+    NodeRow::from_node(&serde_json::from_value(n).unwrap())
+}
+
+fn fixture(size: (u16, u16)) -> State {
+    let mut s = State::new("demo cluster", false, NOW, size);
+    let pods = vec![
+        pod("ml-train", "llama3-finetune-x7k2p", "gpu-h100-01", 8, running(0), 7200),
+        pod("ml-serve", "llm-inference-6d9f-abcde", "gpu-h100-02", 1, running(0), 6 * 86400),
+        pod(
+            "ml-serve",
+            "tokenizer-5c8d-qwert",
+            "cpu-02",
+            0,
+            waiting("CrashLoopBackOff", "back-off 2m30s", 63, Some("Error")),
+            3 * 3600,
+        ),
+        pod(
+            "ml-serve",
+            "feature-cache-0",
+            "cpu-02",
+            0,
+            waiting("CrashLoopBackOff", "back-off 5m", 400, Some("OOMKilled")),
+            4 * 86400,
+        ),
+        pod(
+            "ml-serve",
+            "reranker-77f-zzz9q",
+            "gpu-h100-02",
+            1,
+            waiting("ImagePullBackOff", "Back-off pulling image \"ghcr.io/acme-ml/reranker:2.4.1\"", 0, None),
+            1500,
+        ),
+        pod(
+            "ml-serve",
+            "llm-70b-eval-8h2-pl4ks",
+            "",
+            8,
+            json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/4 nodes are available: 2 Insufficient nvidia.com/gpu."}]}),
+            3000,
+        ),
+        pod("kube-system", "coredns-7b9-mn4k2", "cpu-01", 0, running(0), 41 * 86400),
+    ];
+    s.absorb(Data::Pods(Delta { reset: true, upserts: pods, deletes: vec![] }));
+    let nodes = vec![
+        node("cpu-01", "True", false, 0),
+        node("cpu-02", "True", true, 0),
+        node("gpu-h100-01", "True", false, 8),
+        node("gpu-h100-02", "Unknown", false, 8),
+    ];
+    s.absorb(Data::Nodes(Delta { reset: true, upserts: nodes, deletes: vec![] }));
+    let job: k8s_openapi::api::batch::v1::Job = serde_json::from_value(json!({"metadata": {"name": "llama3-finetune", "namespace": "ml-train", "uid": "j1", "creationTimestamp": time(7200)},
+        "spec": {"completions": 4, "template": {"spec": {"containers": [{"name": "c", "resources": {"limits": {"nvidia.com/gpu": "8"}}}]}}},
+        "status": {"active": 4, "ready": 4, "succeeded": 0, "startTime": time(7190)}})).unwrap();
+    let deploy: k8s_openapi::api::apps::v1::Deployment = serde_json::from_value(json!({"metadata": {"name": "tokenizer", "namespace": "ml-serve", "uid": "d1", "creationTimestamp": time(3 * 3600)},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "tokenizer"}}, "template": {"spec": {"containers": []}}}, "status": {"readyReplicas": 0}})).unwrap();
+    s.absorb(Data::Workloads(
+        WorkloadKind::Job,
+        Delta { reset: true, upserts: vec![WorkloadRow::from_job(&job)], deletes: vec![] },
+    ));
+    s.absorb(Data::Workloads(
+        WorkloadKind::Deployment,
+        Delta { reset: true, upserts: vec![WorkloadRow::from_deployment(&deploy)], deletes: vec![] },
+    ));
+    s.settle();
+    s
+}
+
+fn render(state: &State) -> String {
+    let (theme, _) = Theme::load(Some("mono"), false);
+    let (keymap, _) = Keymap::load(None);
+    let mut terminal = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
+    terminal.draw(|f| ui::render(f, state, &theme, &keymap)).unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn every_pane_at_both_sizes() {
+    for size in [(80, 24), (200, 50)] {
+        for pane in [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads] {
+            let mut s = fixture(size);
+            s.pane = pane;
+            insta::assert_snapshot!(format!("{}_{}x{}", pane.title(), size.0, size.1), render(&s));
+        }
+    }
+}
+
+#[test]
+fn filter_prompt_zoom_and_help() {
+    let mut s = fixture((80, 24));
+    s.act(Action::PanePods);
+    s.act(Action::Filter);
+    for c in "crash".chars() {
+        s.type_char(c);
+    }
+    insta::assert_snapshot!("pods_filtering_80x24", render(&s));
+    s.act(Action::Accept);
+    s.act(Action::Zoom);
+    insta::assert_snapshot!("pods_zoomed_80x24", render(&s));
+    s.act(Action::Zoom);
+    s.act(Action::Help);
+    insta::assert_snapshot!("help_80x24", render(&s));
+}
+
+#[test]
+fn escape_sequences_in_cluster_text_render_inert() {
+    let mut s = State::new("demo cluster", false, NOW, (120, 12));
+    let evil = pod(
+        "ml",
+        "evil",
+        "cpu-01",
+        0,
+        waiting("ErrImagePull", "\u{1b}]0;PWNED\u{7}\u{1b}[2Jpull \u{1b}[31mfailed", 0, None),
+        60,
+    );
+    s.absorb(Data::Pods(Delta { reset: true, upserts: vec![evil], deletes: vec![] }));
+    s.settle();
+    let text = render(&s);
+    assert!(!text.contains('\u{1b}') && !text.contains("PWNED"), "{text}");
+    assert!(text.contains("pull failed"), "{text}");
+}
