@@ -28,8 +28,16 @@ pub enum Action {
     SortReverse,
     /// In filter mode: keep the filter and leave the prompt.
     Accept,
-    /// In filter mode: delete the last character.
+    /// In filter and command mode: delete the last character.
     DeleteChar,
+    /// `:` command mode.
+    Command,
+    /// In command mode: complete the word being typed.
+    Complete,
+    /// Describe the selected object (with its events).
+    Describe,
+    /// Show the selected object's YAML.
+    Yaml,
 }
 
 /// Where a binding applies; the first scope that binds a key wins.
@@ -39,7 +47,10 @@ pub enum Scope {
     Global,
     Table,
     Filter,
+    Command,
     Help,
+    /// A document view (describe, YAML).
+    View,
 }
 
 impl Scope {
@@ -48,7 +59,9 @@ impl Scope {
             Scope::Global => "global",
             Scope::Table => "table",
             Scope::Filter => "filter",
+            Scope::Command => "command",
             Scope::Help => "help",
+            Scope::View => "view",
         }
     }
 }

@@ -6,8 +6,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend};
 use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::AbortHandle;
 
 use crate::action::Scope;
+use crate::effects::Effects;
 use crate::event::Event;
 use crate::keymap::{Chord, Keymap};
 use crate::state::{Mode, State};
@@ -18,6 +20,9 @@ pub struct App {
     pub state: State,
     pub theme: Theme,
     pub keymap: Keymap,
+    pub effects: Effects,
+    /// The running watches; replaced on a context switch.
+    pub watches: Vec<AbortHandle>,
     /// Test-only: pressing this key panics, so tests can prove the panic hook restores the terminal.
     pub panic_key: Option<char>,
 }
@@ -39,6 +44,9 @@ impl App {
                 self.handle(next);
             }
             self.state.settle();
+            for effect in std::mem::take(&mut self.state.effects) {
+                self.effects.spawn(effect);
+            }
             if self.state.quit {
                 return Ok(());
             }
@@ -53,6 +61,14 @@ impl App {
             Event::Tick(now) => self.state.tick(now),
             Event::Data(data) => self.state.absorb(data),
             Event::Terminate => self.state.quit = true,
+            Event::Connected(context, client) => {
+                for watch in self.watches.drain(..) {
+                    watch.abort();
+                }
+                self.watches = crate::sources::kube::spawn_all(&client, &self.effects.tx);
+                self.effects.client = client;
+                self.state.absorb(crate::event::Data::Connected { context });
+            }
         }
     }
 
@@ -66,11 +82,13 @@ impl App {
         let scopes: &[Scope] = match self.state.mode {
             Mode::Normal => &[Scope::Table, Scope::Global],
             Mode::Filter { .. } => &[Scope::Filter, Scope::Global],
+            Mode::Command { .. } => &[Scope::Command, Scope::Global],
+            Mode::Document { .. } => &[Scope::View, Scope::Global],
             Mode::Help => &[Scope::Help, Scope::Global],
         };
         if let Some(action) = Chord::from_event(&key).and_then(|chord| self.keymap.resolve(scopes, chord)) {
             self.state.act(action);
-        } else if let (Mode::Filter { .. }, KeyCode::Char(c)) = (&self.state.mode, key.code)
+        } else if let (Mode::Filter { .. } | Mode::Command { .. }, KeyCode::Char(c)) = (&self.state.mode, key.code)
             && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
         {
             self.state.type_char(c);

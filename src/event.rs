@@ -7,7 +7,6 @@ use crate::model::pods::PodRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
 use crate::state::table::Delta;
 
-#[derive(Debug)]
 pub enum Event {
     Key(KeyEvent),
     Resize(u16, u16),
@@ -16,6 +15,53 @@ pub enum Event {
     Data(Data),
     /// SIGTERM/SIGHUP (an SSH drop): leave cleanly.
     Terminate,
+    /// A context switch produced a client: the loop restarts the watches with it.
+    Connected(String, kube::Client),
+}
+
+/// An object the console can fetch, describe or show as YAML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub kind: ObjectKind,
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Pod,
+    Node,
+    Deployment,
+    StatefulSet,
+    Job,
+}
+
+impl ObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Pod => "pod",
+            ObjectKind::Node => "node",
+            ObjectKind::Deployment => "deployment",
+            ObjectKind::StatefulSet => "statefulset",
+            ObjectKind::Job => "job",
+        }
+    }
+}
+
+/// One-shot IO a reducer asks for; the app loop runs it and its outcome comes back as `Data`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    SwitchContext(String),
+    /// `generation` lets the state drop a late answer to a request it has since replaced.
+    Describe {
+        target: ObjectRef,
+        generation: u64,
+    },
+    Yaml {
+        target: ObjectRef,
+        generation: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -26,6 +72,21 @@ pub enum Data {
     /// A watch failed (it retries with back-off); the message says why.
     SourceError {
         resource: &'static str,
+        message: String,
+    },
+    Namespaces(Vec<String>),
+    /// A describe or YAML text fetched for request `generation` (Err: why it could not be).
+    Document {
+        title: String,
+        text: Result<String, String>,
+        generation: u64,
+    },
+    /// Connected to another context: every table starts over.
+    Connected {
+        context: String,
+    },
+    ConnectFailed {
+        context: String,
         message: String,
     },
 }

@@ -3,6 +3,7 @@
 pub mod action;
 pub mod app;
 pub mod cli;
+pub mod effects;
 pub mod event;
 pub mod keymap;
 pub mod model;

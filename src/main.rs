@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::Parser;
 use gpudeck::app::{App, TerminalGuard};
 use gpudeck::cli::{Cli, Command, ScenarioArg, SimArgs};
+use gpudeck::effects::Effects;
 use gpudeck::keymap::Keymap;
 use gpudeck::sim::{FaultSettings, Scenario, Sim, SimConfig};
 use gpudeck::sources;
@@ -96,12 +97,25 @@ fn xdg_dir(kind: &str, fallback: &str) -> PathBuf {
 }
 
 /// The cluster the console talks to: the kubeconfig's, or the embedded demo cluster started here.
-async fn connect(cli: &Cli) -> anyhow::Result<(kube::Client, String, Option<Sim>)> {
+/// The connection: client, title, the kubeconfig for `:ctx` (None for the demo), and the demo sim to stop at exit.
+struct Connection {
+    client: kube::Client,
+    title: String,
+    kubeconfig: Option<Kubeconfig>,
+    sim: Option<Sim>,
+}
+
+async fn connect(cli: &Cli) -> anyhow::Result<Connection> {
     if cli.demo || !kubeconfig_present(cli) {
         let sim = Sim::start(SimConfig::default()).await?;
         let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig)?;
         let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
-        return Ok((kube::Client::try_from(config)?, "demo cluster".into(), Some(sim)));
+        return Ok(Connection {
+            client: kube::Client::try_from(config)?,
+            title: "demo cluster".into(),
+            kubeconfig: None,
+            sim: Some(sim),
+        });
     }
     let kubeconfig = match &cli.kubeconfig {
         Some(path) => Kubeconfig::read_from(path)?,
@@ -109,10 +123,10 @@ async fn connect(cli: &Cli) -> anyhow::Result<(kube::Client, String, Option<Sim>
     };
     let context = cli.context.clone().or_else(|| kubeconfig.current_context.clone()).unwrap_or_default();
     let options = KubeConfigOptions { context: cli.context.clone(), ..KubeConfigOptions::default() };
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
         .await
         .with_context(|| format!("kubeconfig context \"{context}\""))?;
-    Ok((kube::Client::try_from(config)?, context, None))
+    Ok(Connection { client: kube::Client::try_from(config)?, title: context, kubeconfig: Some(kubeconfig), sim: None })
 }
 
 /// Logs go to a file: nothing may print to the terminal while the UI owns it.
@@ -131,7 +145,7 @@ fn log_to_file() -> anyhow::Result<PathBuf> {
 
 async fn run_console(cli: &Cli) -> anyhow::Result<()> {
     log_to_file()?;
-    let (client, title, sim) = connect(cli).await?;
+    let Connection { client, title, kubeconfig, sim } = connect(cli).await?;
     let keymap_path = cli.keymap.clone().unwrap_or_else(|| xdg_dir("CONFIG", ".config").join("keymap.toml"));
     let user_keymap = std::fs::read_to_string(&keymap_path).ok();
     let (keymap, mut warnings) = Keymap::load(user_keymap.as_deref());
@@ -143,13 +157,17 @@ async fn run_console(cli: &Cli) -> anyhow::Result<()> {
     let mut state = State::new(title, cli.readonly, sources::terminal::unix_now(), (width, height));
     state.namespace = cli.namespace.clone();
     state.warnings = warnings;
+    state.contexts =
+        kubeconfig.as_ref().map(|k| k.contexts.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
+    let watches = sources::kube::spawn_all(&client, &tx);
     let app = App {
         state,
         theme,
         keymap,
+        effects: Effects { client, kubeconfig, tx: tx.clone() },
+        watches,
         panic_key: std::env::var("GPUDECK_TEST_PANIC_KEY").ok().and_then(|k| k.chars().next()),
     };
-    sources::kube::spawn_all(&client, &tx);
     sources::terminal::spawn_clock(tx.clone());
     sources::terminal::spawn_signals(tx.clone())?;
     let (guard, mut terminal) = TerminalGuard::enter()?;

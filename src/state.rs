@@ -10,9 +10,10 @@ pub mod workloads;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::action::Action;
-use crate::event::Data;
+use crate::event::{Data, Effect, ObjectKind, ObjectRef};
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
+use crate::model::workloads::WorkloadKind;
 use crate::model::workloads::WorkloadRow;
 use nodes::NodeLine;
 use table::{Delta, Row, Scope, Table};
@@ -47,8 +48,21 @@ pub enum Mode {
         input: String,
         before: String,
     },
+    /// Typing a `:` command.
+    Command {
+        input: String,
+    },
+    /// A describe or YAML text, scrolled to `scroll`.
+    Document {
+        title: String,
+        lines: Vec<String>,
+        scroll: usize,
+    },
     Help,
 }
+
+/// The `:` commands, for completion and the unknown-command hint.
+pub const COMMANDS: &[&str] = &["triage", "nodes", "pods", "workloads", "deploy", "sts", "jobs", "ns", "ctx", "q"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -78,6 +92,13 @@ pub struct State {
     pub size: (u16, u16),
     /// Resources whose first list has arrived.
     pub synced: BTreeSet<&'static str>,
+    pub namespaces: BTreeSet<String>,
+    /// Context names from the kubeconfig (empty for the demo cluster).
+    pub contexts: Vec<String>,
+    /// IO the loop must run for the last actions.
+    pub effects: Vec<Effect>,
+    /// The describe/YAML request whose answer is awaited; older answers are dropped.
+    pub document_generation: u64,
     pub quit: bool,
 }
 
@@ -138,6 +159,10 @@ impl State {
             now,
             size,
             synced: BTreeSet::new(),
+            namespaces: BTreeSet::new(),
+            contexts: Vec::new(),
+            effects: Vec::new(),
+            document_generation: 0,
             quit: false,
         }
     }
@@ -163,6 +188,23 @@ impl State {
             (_, Action::Quit) => self.quit = true,
             (Mode::Help, Action::Help | Action::Back) => self.mode = Mode::Normal,
             (Mode::Help, _) => {}
+            (Mode::Document { .. }, action) => self.scroll_document(action, page),
+            (Mode::Command { .. }, Action::Back) => self.mode = Mode::Normal,
+            (Mode::Command { input }, Action::Accept) => {
+                let input = input.clone();
+                self.mode = Mode::Normal;
+                self.run_command(&input);
+            }
+            (Mode::Command { .. }, Action::DeleteChar) => {
+                if let Mode::Command { input } = &mut self.mode {
+                    input.pop();
+                }
+            }
+            (Mode::Command { input }, Action::Complete) => {
+                let completed = self.complete(input);
+                self.mode = Mode::Command { input: completed };
+            }
+            (Mode::Command { .. }, _) => {}
             (Mode::Filter { .. }, Action::Accept) => self.mode = Mode::Normal,
             (Mode::Filter { before, .. }, Action::Back) => {
                 let before = before.clone();
@@ -177,6 +219,7 @@ impl State {
             }
             (Mode::Filter { .. }, _) => {}
             (Mode::Normal, Action::Help) => self.mode = Mode::Help,
+            (Mode::Normal, Action::Command) => self.mode = Mode::Command { input: String::new() },
             (Mode::Normal, Action::NextPane) => self.pane = PANES[(self.pane_index() + 1) % PANES.len()],
             (Mode::Normal, Action::PrevPane) => self.pane = PANES[(self.pane_index() + PANES.len() - 1) % PANES.len()],
             (Mode::Normal, Action::PaneTriage) => self.pane = Pane::Triage,
@@ -199,18 +242,156 @@ impl State {
             }
             (Mode::Normal, Action::Back) => self.back(),
             (Mode::Normal, Action::DrillIn) => self.drill_in(),
-            (Mode::Normal, Action::Accept | Action::DeleteChar) => {}
+            (Mode::Normal, Action::Describe) => self.request_document(false),
+            (Mode::Normal, Action::Yaml) => self.request_document(true),
+            (Mode::Normal, Action::Accept | Action::DeleteChar | Action::Complete) => {}
         }
         self.settle();
     }
 
-    /// A character typed at the filter prompt; the view narrows as you type.
+    /// A character typed at the filter prompt (the view narrows as you type) or the command prompt.
     pub fn type_char(&mut self, c: char) {
-        if let Mode::Filter { input, .. } = &mut self.mode {
-            input.push(c);
-            self.apply_filter_input();
-            self.settle();
+        match &mut self.mode {
+            Mode::Filter { input, .. } => {
+                input.push(c);
+                self.apply_filter_input();
+                self.settle();
+            }
+            Mode::Command { input } => input.push(c),
+            _ => {}
         }
+    }
+
+    /// Candidates for the word being typed at the command prompt: commands, then namespaces or contexts.
+    pub fn candidates(&self, input: &str) -> Vec<String> {
+        match input.split_once(' ') {
+            None => COMMANDS.iter().filter(|c| c.starts_with(input)).map(|c| c.to_string()).collect(),
+            Some(("ns", word)) => std::iter::once("all".to_string())
+                .chain(self.namespaces.iter().cloned())
+                .filter(|n| n.starts_with(word))
+                .collect(),
+            Some(("ctx", word)) => self.contexts.iter().filter(|c| c.starts_with(word)).cloned().collect(),
+            Some(_) => Vec::new(),
+        }
+    }
+
+    /// Completes the last word to the longest prefix shared by its candidates (a space follows a unique command).
+    fn complete(&self, input: &str) -> String {
+        let candidates = self.candidates(input);
+        let Some(first) = candidates.first() else { return input.to_string() };
+        let common = candidates.iter().fold(first.clone(), |acc, c| {
+            acc.chars().zip(c.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect()
+        });
+        match input.split_once(' ') {
+            None if candidates.len() == 1 && matches!(common.as_str(), "ns" | "ctx") => format!("{common} "),
+            None => common,
+            Some((cmd, _)) => format!("{cmd} {common}"),
+        }
+    }
+
+    fn run_command(&mut self, input: &str) {
+        let mut words = input.split_whitespace();
+        let (command, arg) = (words.next().unwrap_or_default(), words.next());
+        match (command, arg) {
+            ("q" | "quit", _) => self.quit = true,
+            ("triage", _) => self.pane = Pane::Triage,
+            ("nodes" | "no" | "node", _) => self.pane = Pane::Nodes,
+            ("pods" | "po" | "pod", _) => self.pane = Pane::Pods,
+            ("workloads" | "deploy" | "deployments" | "sts" | "statefulsets" | "jobs" | "job", _) => {
+                self.pane = Pane::Workloads;
+                let kind = match command {
+                    "deploy" | "deployments" => "^deployment ",
+                    "sts" | "statefulsets" => "^statefulset ",
+                    "jobs" | "job" => "^job ",
+                    _ => "",
+                };
+                self.notice = self.workloads.set_filter(kind).map(warning);
+            }
+            ("ns", None | Some("all" | "-A")) => self.switch_namespace(None),
+            ("ns", Some(ns)) if self.namespaces.is_empty() || self.namespaces.contains(ns) => {
+                self.switch_namespace(Some(ns.to_string()))
+            }
+            ("ns", Some(ns)) => self.notice = Some(warning(format!("no namespace \"{ns}\""))),
+            ("ctx", Some(ctx)) if self.contexts.iter().any(|c| c == ctx) => {
+                self.effects.push(Effect::SwitchContext(ctx.to_string()));
+                self.notice = Some(Notice { error: false, text: format!("connecting to {ctx}…") });
+            }
+            ("ctx", Some(ctx)) => self.notice = Some(warning(format!("no context \"{ctx}\" in the kubeconfig"))),
+            ("ctx", None) => {
+                let list =
+                    if self.contexts.is_empty() { "none (demo cluster)".to_string() } else { self.contexts.join(", ") };
+                self.notice = Some(Notice { error: false, text: format!("contexts: {list}") });
+            }
+            ("", _) => {}
+            (other, _) => {
+                self.notice = Some(warning(format!("unknown command \":{other}\" (try :{})", COMMANDS.join(" :"))))
+            }
+        }
+    }
+
+    fn switch_namespace(&mut self, namespace: Option<String>) {
+        self.namespace = namespace;
+        self.invalidate_views();
+    }
+
+    /// Asks for the selected object's describe text or YAML; the answer arrives as `Data::Document`.
+    fn request_document(&mut self, yaml: bool) {
+        let Some(target) = self.selected_object() else { return };
+        self.document_generation += 1;
+        let generation = self.document_generation;
+        self.effects.push(if yaml {
+            Effect::Yaml { target, generation }
+        } else {
+            Effect::Describe { target, generation }
+        });
+        self.notice = Some(Notice { error: false, text: "loading…".into() });
+    }
+
+    fn selected_object(&self) -> Option<ObjectRef> {
+        let (kind, id) = match self.pane {
+            Pane::Pods => (ObjectKind::Pod, self.pods.selected_row()?.id.clone()),
+            Pane::Nodes => (ObjectKind::Node, self.nodes.selected_row()?.node.id.clone()),
+            Pane::Workloads => {
+                let w = self.workloads.selected_row()?;
+                let kind = match w.kind {
+                    WorkloadKind::Deployment => ObjectKind::Deployment,
+                    WorkloadKind::StatefulSet => ObjectKind::StatefulSet,
+                    WorkloadKind::Job => ObjectKind::Job,
+                };
+                (kind, w.id.clone())
+            }
+            Pane::Triage => {
+                let t = self.triage.selected_row()?;
+                let kind = match t.target {
+                    Target::Pod => ObjectKind::Pod,
+                    Target::Node => ObjectKind::Node,
+                    Target::Workload => ObjectKind::Job,
+                };
+                (kind, t.id.clone())
+            }
+        };
+        Some(ObjectRef { kind, namespace: id.namespace, name: id.name, uid: id.uid })
+    }
+
+    fn scroll_document(&mut self, action: Action, page: isize) {
+        let height = self.body_rows().saturating_sub(1);
+        let Mode::Document { lines, scroll, .. } = &mut self.mode else { return };
+        // The furthest scroll still fills the screen.
+        let last = lines.len().saturating_sub(height) as isize;
+        let to = match action {
+            Action::Back | Action::Quit => {
+                self.mode = Mode::Normal;
+                return;
+            }
+            Action::Down => *scroll as isize + 1,
+            Action::Up => *scroll as isize - 1,
+            Action::PageDown => *scroll as isize + page,
+            Action::PageUp => *scroll as isize - page,
+            Action::Top => 0,
+            Action::Bottom => last,
+            _ => return,
+        };
+        *scroll = to.clamp(0, last.max(0)) as usize;
     }
 
     fn apply_filter_input(&mut self) {
@@ -327,6 +508,31 @@ impl State {
             }
             Data::SourceError { resource, message } => {
                 self.notice = Some(Notice { error: true, text: format!("watching {resource}: {message} (retrying)") });
+            }
+            Data::Namespaces(names) => self.namespaces = names.into_iter().collect(),
+            Data::Document { generation, .. } if generation != self.document_generation => {}
+            Data::Document { title, text, .. } => match text {
+                Ok(text) => {
+                    self.notice = None;
+                    self.mode =
+                        Mode::Document { title, lines: text.lines().map(crate::sanitize::clean).collect(), scroll: 0 };
+                }
+                Err(why) => self.notice = Some(warning(format!("{title}: {why}"))),
+            },
+            Data::Connected { context } => {
+                self.title = context.clone();
+                self.triage = Table::sorted_by(0, false);
+                self.nodes = Table::default();
+                self.pods = Table::sorted_by(0, false);
+                self.workloads = Table::default();
+                self.node_rows.clear();
+                self.synced.clear();
+                self.namespaces.clear();
+                self.namespace = None;
+                self.notice = Some(Notice { error: false, text: format!("connected to {context}") });
+            }
+            Data::ConnectFailed { context, message } => {
+                self.notice = Some(warning(format!("cannot use context {context}: {message}")))
             }
         }
         self.derived_stale = true;
@@ -537,5 +743,73 @@ mod tests {
         assert_eq!(s.mode, Mode::Normal);
         s.act(Action::Quit);
         assert!(s.quit);
+    }
+
+    fn command(s: &mut State, text: &str) {
+        s.act(Action::Command);
+        for c in text.chars() {
+            s.type_char(c);
+        }
+    }
+
+    #[test]
+    fn command_mode_completes_and_switches_namespace() {
+        let mut s = state_with(vec![
+            pod("ml-serve", "web-1", "Running", "n1", 0),
+            pod("ml-train", "job-1", "Running", "n1", 0),
+        ]);
+        s.absorb(Data::Namespaces(vec!["kube-system".into(), "ml-serve".into(), "ml-train".into()]));
+        command(&mut s, "n");
+        s.act(Action::Complete);
+        assert_eq!(s.mode, Mode::Command { input: "n".into() }, "nodes and ns share only the n");
+        s.type_char('s');
+        s.act(Action::Complete);
+        assert_eq!(s.mode, Mode::Command { input: "ns ".into() }, "a unique command completes with a space");
+        for c in "ml".chars() {
+            s.type_char(c);
+        }
+        s.act(Action::Complete);
+        assert_eq!(s.mode, Mode::Command { input: "ns ml-".into() });
+        assert_eq!(s.candidates("ns ml-"), ["ml-serve", "ml-train"]);
+        for c in "serve".chars() {
+            s.type_char(c);
+        }
+        s.act(Action::Accept);
+        assert_eq!(s.namespace.as_deref(), Some("ml-serve"));
+        assert_eq!(names(&s), ["web-1"]);
+        command(&mut s, "ns nowhere");
+        s.act(Action::Accept);
+        assert_eq!(s.namespace.as_deref(), Some("ml-serve"), "an unknown namespace changes nothing");
+        assert!(s.notice.as_ref().is_some_and(|n| n.error && n.text.contains("nowhere")));
+        command(&mut s, "ns all");
+        s.act(Action::Accept);
+        assert_eq!(s.namespace, None);
+        command(&mut s, "frobnicate");
+        s.act(Action::Accept);
+        assert!(s.notice.as_ref().is_some_and(|n| n.text.starts_with("unknown command")));
+        command(&mut s, "ctx prod");
+        s.act(Action::Accept);
+        assert!(s.effects.is_empty(), "no such context: nothing to run");
+    }
+
+    #[test]
+    fn describe_requests_an_effect_and_drops_late_answers() {
+        let mut s = state_with(vec![pod("a", "web-1", "Running", "n1", 0)]);
+        s.act(Action::Describe);
+        s.act(Action::Yaml);
+        assert_eq!(s.effects.len(), 2);
+        assert!(
+            matches!(&s.effects[1], Effect::Yaml { target, generation: 2 } if target.name == "web-1" && target.kind == ObjectKind::Pod)
+        );
+        s.absorb(Data::Document { title: "old".into(), text: Ok("stale".into()), generation: 1 });
+        assert_eq!(s.mode, Mode::Normal, "the superseded describe is dropped");
+        s.absorb(Data::Document {
+            title: "pod a/web-1 (YAML)".into(),
+            text: Ok("kind: Pod\nmetadata: {}".into()),
+            generation: 2,
+        });
+        assert!(matches!(&s.mode, Mode::Document { lines, .. } if lines.len() == 2));
+        s.act(Action::Back);
+        assert_eq!(s.mode, Mode::Normal);
     }
 }

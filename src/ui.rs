@@ -27,16 +27,39 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
         frame.render_widget(title_bar(state, theme, title.width), title);
         frame.render_widget(tab_bar(state, theme), tabs);
     }
+    if let Mode::Document { title, lines, scroll } = &state.mode {
+        document(frame, body, title, lines, *scroll, theme);
+    } else {
+        panes(frame, body, state, theme);
+    }
+    frame.render_widget(status_line(state, theme, keymap), status);
+    if state.mode == Mode::Help {
+        help(frame, area, theme, keymap);
+    }
+}
+
+fn panes(frame: &mut Frame, body: Rect, state: &State, theme: &Theme) {
     match state.pane {
         Pane::Triage => table::render(frame, body, &state.triage, state, theme, "nothing is broken"),
         Pane::Nodes => table::render(frame, body, &state.nodes, state, theme, "no nodes"),
         Pane::Pods => table::render(frame, body, &state.pods, state, theme, "no pods"),
         Pane::Workloads => table::render(frame, body, &state.workloads, state, theme, "no workloads"),
     }
-    frame.render_widget(status_line(state, theme, keymap), status);
-    if state.mode == Mode::Help {
-        help(frame, area, theme, keymap);
-    }
+}
+
+/// A describe or YAML text, from line `scroll`.
+fn document(frame: &mut Frame, area: Rect, title: &str, lines: &[String], scroll: usize, theme: &Theme) {
+    let [head, text] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let shown = format!(
+        " {title}  (lines {}-{} of {}; esc closes)",
+        scroll + 1,
+        (scroll + usize::from(text.height)).min(lines.len()),
+        lines.len()
+    );
+    frame.render_widget(Paragraph::new(shown).style(theme.style(Slot::Header)), head);
+    let visible: Vec<Line> =
+        lines.iter().skip(scroll).take(usize::from(text.height)).map(|l| Line::from(l.as_str())).collect();
+    frame.render_widget(Paragraph::new(visible), text);
 }
 
 fn title_bar(state: &State, theme: &Theme, width: u16) -> Paragraph<'static> {
@@ -92,6 +115,15 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
             Span::styled(hint, theme.style(Slot::Muted)),
         ]));
     }
+    if let Mode::Command { input } = &state.mode {
+        let candidates = state.candidates(input);
+        let shown: Vec<&str> = candidates.iter().take(8).map(String::as_str).collect();
+        let more = if candidates.len() > shown.len() { " …" } else { "" };
+        return Paragraph::new(Line::from(vec![
+            Span::styled(format!(":{input}█"), theme.style(Slot::Prompt)),
+            Span::styled(format!("  {}{more}  (tab completes)", shown.join(" ")), theme.style(Slot::Muted)),
+        ]));
+    }
     if let Some(n) = &state.notice {
         return Paragraph::new(format!(" {}", n.text)).style(theme.style(if n.error {
             Slot::NoticeError
@@ -107,6 +139,7 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
     let hint = |action: Action, what: &str| keymap.key_for(Scope::Table, action).map(|k| format!("{k} {what}"));
     let hints: Vec<String> = [
         hint(Action::Help, "help"),
+        hint(Action::Command, "command"),
         hint(Action::Filter, "filter"),
         hint(Action::DrillIn, "drill in"),
         hint(Action::NextPane, "next pane"),

@@ -122,6 +122,36 @@ fn navigate_filter_drill_down_and_quit() {
 }
 
 #[test]
+fn command_mode_namespace_describe_and_yaml() {
+    require_tmux!();
+    let t = Tmux::start("cmd", &[], None);
+    t.wait_for("the console", |s| s.contains("CrashLoopBackOff"));
+    t.keys(&[":", "n", "s", " ", "m", "l", "Tab"]);
+    t.wait_for("namespace completion", |s| s.contains(":ns ml-") && s.contains("ml-serve ml-train"));
+    t.keys(&["s", "Tab", "Enter"]);
+    t.wait_for("the namespace switch", |s| s.contains("│ ml-serve"));
+    t.keys(&[":", "p", "o", "Enter"]);
+    let pods = t.wait_for("ml-serve pods only", |s| s.contains("READY") && s.contains("llm-inference"));
+    assert!(!pods.contains("kube-system"), "{pods}");
+    t.keys(&[":", "b", "o", "g", "u", "s", "Enter"]);
+    t.wait_for("the unknown-command hint", |s| s.contains("unknown command \":bogus\""));
+    t.keys(&["/", "7", "0", "b", "Enter", "d"]);
+    let described = t.wait_for("describe", |s| s.contains("lines 1-"));
+    assert!(described.contains("Name:") && described.contains("llm-70b-eval-"), "{described}");
+    t.keys(&["G"]);
+    t.wait_for("the scheduler's event at the end", |s| s.contains("Events:") && s.contains("FailedScheduling"));
+    t.keys(&["Escape"]);
+    t.wait_for("back to the table", |s| s.contains("RESTARTS"));
+    t.keys(&["y"]);
+    let yaml = t.wait_for("the YAML view", |s| s.contains("(YAML)"));
+    assert!(yaml.contains("apiVersion: v1") && yaml.contains("kind: Pod"), "{yaml}");
+    t.keys(&["q"]);
+    t.wait_for("back to the table", |s| s.contains("RESTARTS"));
+    t.keys(&["C-c"]);
+    t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
+}
+
+#[test]
 fn user_keymap_remaps_keys() {
     require_tmux!();
     let t = Tmux::start(

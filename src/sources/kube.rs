@@ -7,11 +7,12 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
 
 use crate::event::{Data, Event};
 use crate::model::nodes::NodeRow;
@@ -22,19 +23,50 @@ use crate::state::table::Delta;
 /// The most often a resource's changes reach the UI.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
-/// Starts watches for every resource the console shows.
-pub fn spawn_all(client: &Client, tx: &UnboundedSender<Event>) {
-    spawn(Api::<Pod>::all(client.clone()), "pods", tx.clone(), PodRow::from_pod, Data::Pods);
-    spawn(Api::<Node>::all(client.clone()), "nodes", tx.clone(), NodeRow::from_node, Data::Nodes);
-    spawn(Api::<Deployment>::all(client.clone()), "deployments", tx.clone(), WorkloadRow::from_deployment, |d| {
-        Data::Workloads(WorkloadKind::Deployment, d)
-    });
-    spawn(Api::<StatefulSet>::all(client.clone()), "statefulsets", tx.clone(), WorkloadRow::from_statefulset, |d| {
-        Data::Workloads(WorkloadKind::StatefulSet, d)
-    });
-    spawn(Api::<Job>::all(client.clone()), "jobs", tx.clone(), WorkloadRow::from_job, |d| {
-        Data::Workloads(WorkloadKind::Job, d)
-    });
+/// Starts watches for every resource the console shows; aborting the handles stops them (context switch).
+pub fn spawn_all(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandle> {
+    vec![
+        spawn(Api::<Pod>::all(client.clone()), "pods", tx.clone(), PodRow::from_pod, Data::Pods),
+        spawn(Api::<Node>::all(client.clone()), "nodes", tx.clone(), NodeRow::from_node, Data::Nodes),
+        spawn(Api::<Deployment>::all(client.clone()), "deployments", tx.clone(), WorkloadRow::from_deployment, |d| {
+            Data::Workloads(WorkloadKind::Deployment, d)
+        }),
+        spawn(
+            Api::<StatefulSet>::all(client.clone()),
+            "statefulsets",
+            tx.clone(),
+            WorkloadRow::from_statefulset,
+            |d| Data::Workloads(WorkloadKind::StatefulSet, d),
+        ),
+        spawn(Api::<Job>::all(client.clone()), "jobs", tx.clone(), WorkloadRow::from_job, |d| {
+            Data::Workloads(WorkloadKind::Job, d)
+        }),
+        spawn_namespaces(Api::<Namespace>::all(client.clone()), tx.clone()),
+    ]
+}
+
+/// Namespace names for `:ns` completion; the whole (short) list is sent on every change.
+fn spawn_namespaces(api: Api<Namespace>, tx: UnboundedSender<Event>) -> AbortHandle {
+    tokio::spawn(async move {
+        let mut names = std::collections::BTreeSet::new();
+        let mut events = watcher(api, watcher::Config::default()).default_backoff().boxed();
+        while let Some(event) = events.next().await {
+            match event {
+                Ok(watcher::Event::Init) => names.clear(),
+                Ok(watcher::Event::InitApply(ns) | watcher::Event::Apply(ns)) => {
+                    names.insert(crate::sanitize::clean(ns.meta().name.as_deref().unwrap_or_default()));
+                }
+                Ok(watcher::Event::Delete(ns)) => {
+                    names.remove(&crate::sanitize::clean(ns.meta().name.as_deref().unwrap_or_default()));
+                }
+                Ok(watcher::Event::InitDone) | Err(_) => {}
+            }
+            if tx.send(Event::Data(Data::Namespaces(names.iter().cloned().collect()))).is_err() {
+                return;
+            }
+        }
+    })
+    .abort_handle()
 }
 
 /// Changes collected between flushes; a later change of the same object replaces an earlier one.
@@ -73,7 +105,8 @@ fn spawn<K, R>(
     tx: UnboundedSender<Event>,
     to_row: fn(&K) -> R,
     wrap: fn(Delta<R>) -> Data,
-) where
+) -> AbortHandle
+where
     K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
     R: Send + 'static,
 {
@@ -115,5 +148,6 @@ fn spawn<K, R>(
                 }
             }
         }
-    });
+    })
+    .abort_handle()
 }

@@ -1,0 +1,155 @@
+//! One-shot IO the reducers ask for: describe and YAML fetches, context switches. Each ends in exactly one event.
+
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Event as KubeEvent, Node, Pod};
+use kube::api::ListParams;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Api, Client};
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::event::{Data, Effect, Event, ObjectKind, ObjectRef};
+
+/// Runs effects against the current client.
+pub struct Effects {
+    pub client: Client,
+    /// None for the demo cluster (one context only).
+    pub kubeconfig: Option<Kubeconfig>,
+    pub tx: UnboundedSender<Event>,
+}
+
+impl Effects {
+    pub fn spawn(&self, effect: Effect) {
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Describe { target, generation } | Effect::Yaml { target, generation }
+                if self.client_for(&target).is_none() =>
+            {
+                let _ = tx.send(document(&target, Err("unsupported object".into()), generation));
+            }
+            Effect::Describe { target, generation } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let text = describe(&client, &target).await.map_err(|e| e.to_string());
+                    let _ = tx.send(document(&target, text, generation));
+                });
+            }
+            Effect::Yaml { target, generation } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let text = fetch(&client, &target).await.map_err(|e| e.to_string()).and_then(|mut v| {
+                        if let Some(meta) = v["metadata"].as_object_mut() {
+                            meta.remove("managedFields");
+                        }
+                        serde_saphyr::to_string(&v).map_err(|e| e.to_string())
+                    });
+                    let _ = tx.send(Event::Data(Data::Document {
+                        title: format!("{} {} (YAML)", target.kind.as_str(), name_of(&target)),
+                        text,
+                        generation,
+                    }));
+                });
+            }
+            Effect::SwitchContext(context) => {
+                let Some(kubeconfig) = self.kubeconfig.clone() else { return };
+                tokio::spawn(async move {
+                    let options = KubeConfigOptions { context: Some(context.clone()), ..KubeConfigOptions::default() };
+                    let client = match kube::Config::from_custom_kubeconfig(kubeconfig, &options).await {
+                        Ok(config) => Client::try_from(config).map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    let _ = tx.send(match client {
+                        Ok(client) => Event::Connected(context, client),
+                        Err(message) => Event::Data(Data::ConnectFailed { context, message }),
+                    });
+                });
+            }
+        }
+    }
+
+    fn client_for(&self, target: &ObjectRef) -> Option<()> {
+        (!target.name.is_empty()).then_some(())
+    }
+}
+
+fn name_of(target: &ObjectRef) -> String {
+    if target.namespace.is_empty() { target.name.clone() } else { format!("{}/{}", target.namespace, target.name) }
+}
+
+fn document(target: &ObjectRef, text: Result<String, String>, generation: u64) -> Event {
+    Event::Data(Data::Document { title: format!("{} {}", target.kind.as_str(), name_of(target)), text, generation })
+}
+
+/// The object as JSON.
+async fn fetch(client: &Client, t: &ObjectRef) -> Result<Value, kube::Error> {
+    let ns = t.namespace.as_str();
+    let value = match t.kind {
+        ObjectKind::Pod => serde_json::to_value(Api::<Pod>::namespaced(client.clone(), ns).get(&t.name).await?),
+        ObjectKind::Node => serde_json::to_value(Api::<Node>::all(client.clone()).get(&t.name).await?),
+        ObjectKind::Deployment => {
+            serde_json::to_value(Api::<Deployment>::namespaced(client.clone(), ns).get(&t.name).await?)
+        }
+        ObjectKind::StatefulSet => {
+            serde_json::to_value(Api::<StatefulSet>::namespaced(client.clone(), ns).get(&t.name).await?)
+        }
+        ObjectKind::Job => serde_json::to_value(Api::<Job>::namespaced(client.clone(), ns).get(&t.name).await?),
+    };
+    Ok(value.unwrap_or_default())
+}
+
+/// kubectl-describe-like text: identity, labels, annotations, status and the object's events.
+async fn describe(client: &Client, t: &ObjectRef) -> Result<String, kube::Error> {
+    let obj = fetch(client, t).await?;
+    let events = Api::<KubeEvent>::all(client.clone())
+        .list(&ListParams::default().fields(&format!("involvedObject.uid={}", t.uid)))
+        .await
+        .map(|l| l.items)
+        .unwrap_or_default();
+    Ok(describe_text(&obj, &events))
+}
+
+fn describe_text(obj: &Value, events: &[KubeEvent]) -> String {
+    let meta = &obj["metadata"];
+    let mut out = String::new();
+    let field = |out: &mut String, k: &str, v: &str| out.push_str(&format!("{:<14}{v}\n", format!("{k}:")));
+    field(&mut out, "Name", meta["name"].as_str().unwrap_or_default());
+    if let Some(ns) = meta["namespace"].as_str() {
+        field(&mut out, "Namespace", ns);
+    }
+    field(&mut out, "Kind", obj["kind"].as_str().unwrap_or_default());
+    field(&mut out, "Created", meta["creationTimestamp"].as_str().unwrap_or_default());
+    for (title, key) in [("Labels", "labels"), ("Annotations", "annotations")] {
+        let pairs: Vec<String> = meta[key]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect())
+            .unwrap_or_default();
+        field(&mut out, title, &if pairs.is_empty() { "<none>".to_string() } else { pairs.join("\n              ") });
+    }
+    if let Some(node) = obj["spec"]["nodeName"].as_str() {
+        field(&mut out, "Node", node);
+    }
+    out.push_str("Status:\n");
+    let status = serde_saphyr::to_string(&obj["status"]).unwrap_or_default();
+    for line in status.lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str("Events:\n");
+    if events.is_empty() {
+        out.push_str("  <none>\n");
+    }
+    for e in events {
+        let count = e.count.unwrap_or(1);
+        let last = e.last_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default();
+        out.push_str(&format!(
+            "  {:<8} {:<18} {:<22} x{count:<4} {}\n",
+            e.type_.as_deref().unwrap_or("Normal"),
+            e.reason.as_deref().unwrap_or_default(),
+            last,
+            e.message.as_deref().unwrap_or_default()
+        ));
+    }
+    out
+}
