@@ -1,5 +1,7 @@
 //! What reaches the app loop: terminal input, the clock, and data from sources (facts from outside).
 
+use std::collections::HashMap;
+
 use crossterm::event::KeyEvent;
 
 use crate::model::nodes::NodeRow;
@@ -75,6 +77,13 @@ pub enum Data {
         message: String,
     },
     Namespaces(Vec<String>),
+    /// metrics.k8s.io usage: (CPU millicores, memory bytes) per pod (namespace, name) and per node.
+    Metrics {
+        pods: HashMap<(String, String), (u64, u64)>,
+        nodes: HashMap<String, (u64, u64)>,
+    },
+    /// The cluster serves no metrics API (or it failed): usage columns stay empty, with this reason.
+    MetricsUnavailable(String),
     /// A describe or YAML text fetched for request `generation` (Err: why it could not be).
     Document {
         title: String,

@@ -63,12 +63,59 @@ pub fn age(seconds: i64) -> String {
     }
 }
 
+/// A CPU quantity ("250m", "2", "123456789n", "1500u") in millicores.
+pub fn cpu_milli(q: &str) -> Option<u64> {
+    let (num, scale) = match q.char_indices().last()? {
+        (i, 'n') => (&q[..i], 1e-6),
+        (i, 'u') => (&q[..i], 1e-3),
+        (i, 'm') => (&q[..i], 1.0),
+        _ => (q, 1000.0),
+    };
+    num.parse::<f64>().ok().map(|n| (n * scale).round() as u64)
+}
+
+/// A memory quantity ("512Mi", "123456Ki", "1G", "1048576") in bytes.
+pub fn bytes(q: &str) -> Option<u64> {
+    const UNITS: &[(&str, f64)] = &[
+        ("Ki", 1024.0),
+        ("Mi", 1048576.0),
+        ("Gi", 1073741824.0),
+        ("Ti", 1099511627776.0),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+    ];
+    let (num, scale) = UNITS.iter().find_map(|(u, s)| q.strip_suffix(u).map(|n| (n, *s))).unwrap_or((q, 1.0));
+    num.parse::<f64>().ok().map(|n| (n * scale).round() as u64)
+}
+
+/// "1.5Gi", "512Mi" — memory the way top prints it.
+pub fn human_bytes(b: u64) -> String {
+    const GI: f64 = 1073741824.0;
+    let b = b as f64;
+    if b >= GI { format!("{:.1}Gi", b / GI) } else { format!("{:.0}Mi", b / 1048576.0) }
+}
+
 /// `nvidia.com/gpu`, the resource every GPU count reads.
 pub const GPU: &str = "nvidia.com/gpu";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities() {
+        assert_eq!(cpu_milli("250m"), Some(250));
+        assert_eq!(cpu_milli("2"), Some(2000));
+        assert_eq!(cpu_milli("1893000000n"), Some(1893));
+        assert_eq!(cpu_milli("x"), None);
+        assert_eq!(bytes("512Mi"), Some(512 * 1048576));
+        assert_eq!(bytes("8092Ki"), Some(8092 * 1024));
+        assert_eq!(bytes("1G"), Some(1_000_000_000));
+        assert_eq!(bytes("1048576"), Some(1048576));
+        assert_eq!(human_bytes(3 * 1073741824 / 2), "1.5Gi");
+    }
 
     #[test]
     fn ages_like_kubectl() {

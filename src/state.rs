@@ -83,6 +83,10 @@ pub struct State {
     pub pods: Table<PodRow>,
     pub workloads: Table<WorkloadRow>,
     node_rows: HashMap<String, NodeRow>,
+    pod_usage: HashMap<(String, String), (u64, u64)>,
+    /// Why usage columns are empty (no metrics.k8s.io), shown in the title bar.
+    pub metrics_unavailable: Option<String>,
+    node_usage: HashMap<String, (u64, u64)>,
     derived_stale: bool,
     pub namespace: Option<String>,
     pub notice: Option<Notice>,
@@ -152,6 +156,9 @@ impl State {
             pods: Table::sorted_by(0, false),
             workloads: Table::default(),
             node_rows: HashMap::new(),
+            pod_usage: HashMap::new(),
+            metrics_unavailable: None,
+            node_usage: HashMap::new(),
             derived_stale: false,
             namespace: None,
             notice: None,
@@ -481,10 +488,29 @@ impl State {
 
     pub fn absorb(&mut self, data: Data) {
         match data {
-            Data::Pods(delta) => {
+            Data::Pods(mut delta) => {
                 self.synced.insert("pods");
+                // Watch updates carry no usage; keep the last metrics sample on them.
+                for row in &mut delta.upserts {
+                    row.usage = self.pod_usage.get(&(row.id.namespace.clone(), row.id.name.clone())).copied();
+                }
                 self.pods.apply(delta);
             }
+            Data::Metrics { pods, nodes } => {
+                self.metrics_unavailable = None;
+                let upserts: Vec<PodRow> = self
+                    .pods
+                    .all()
+                    .filter_map(|p| {
+                        let usage = pods.get(&(p.id.namespace.clone(), p.id.name.clone())).copied();
+                        (usage != p.usage).then(|| PodRow { usage, ..p.clone() })
+                    })
+                    .collect();
+                self.pods.apply(Delta { reset: false, upserts, deletes: vec![] });
+                self.pod_usage = pods;
+                self.node_usage = nodes;
+            }
+            Data::MetricsUnavailable(why) => self.metrics_unavailable = Some(why),
             Data::Nodes(delta) => {
                 self.synced.insert("nodes");
                 if delta.reset {
@@ -562,6 +588,7 @@ impl State {
                 .map(|n| NodeLine {
                     node: n.clone(),
                     gpus_allocated: gpus.get(n.id.name.as_str()).copied().unwrap_or(0),
+                    usage: self.node_usage.get(&n.id.name).copied(),
                 })
                 .collect();
             self.nodes.apply(Delta { reset: true, upserts: lines, deletes: vec![] });
@@ -612,6 +639,7 @@ mod tests {
             why: String::new(),
             labels: BTreeMap::from([("app".to_string(), name.split('-').next().unwrap_or(name).to_string())]),
             owner: None,
+            usage: None,
         }
     }
 
@@ -811,5 +839,26 @@ mod tests {
         assert!(matches!(&s.mode, Mode::Document { lines, .. } if lines.len() == 2));
         s.act(Action::Back);
         assert_eq!(s.mode, Mode::Normal);
+    }
+
+    #[test]
+    fn metrics_fill_usage_and_survive_watch_updates() {
+        let mut s = state_with(vec![pod("a", "web-1", "Running", "n1", 0)]);
+        let pods = HashMap::from([(("a".to_string(), "web-1".to_string()), (250, 1 << 30))]);
+        s.absorb(Data::Metrics { pods, nodes: HashMap::new() });
+        s.settle();
+        assert_eq!(s.pods.selected_row().and_then(|p| p.usage), Some((250, 1 << 30)));
+        s.absorb(Data::Pods(Delta {
+            reset: false,
+            upserts: vec![pod("a", "web-1", "Running", "n1", 1)],
+            deletes: vec![],
+        }));
+        s.settle();
+        let row = s.pods.selected_row().cloned();
+        assert_eq!(row.as_ref().map(|p| (p.restarts, p.usage)), Some((1, Some((250, 1 << 30)))));
+        let cells = row.map(|r| r.cells(s.now)).unwrap_or_default();
+        assert_eq!(&cells[8..], ["250m", "1.0Gi"]);
+        s.absorb(Data::MetricsUnavailable("no metrics API".into()));
+        assert!(s.metrics_unavailable.is_some());
     }
 }

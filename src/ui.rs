@@ -71,7 +71,13 @@ fn title_bar(state: &State, theme: &Theme, width: u16) -> Paragraph<'static> {
         left.push_str(" │ read-only");
     }
     let waiting: Vec<&str> = ["nodes", "pods"].into_iter().filter(|r| !state.synced.contains(r)).collect();
-    let right = if waiting.is_empty() { String::new() } else { format!("syncing {}… ", waiting.join(", ")) };
+    let right = if !waiting.is_empty() {
+        format!("syncing {}… ", waiting.join(", "))
+    } else if state.metrics_unavailable.is_some() {
+        "no metrics API ".to_string()
+    } else {
+        String::new()
+    };
     let pad = usize::from(width).saturating_sub(left.chars().count() + right.chars().count());
     Paragraph::new(Line::from(format!("{left}{}{right}", " ".repeat(pad)))).style(style)
 }

@@ -18,6 +18,9 @@ pub struct NodeRow {
     pub pool: String,
     pub gpu_product: String,
     pub gpu_allocatable: u32,
+    /// Allocatable CPU (millicores) and memory (bytes), the denominators of the use percentages.
+    pub cpu_allocatable: u64,
+    pub mem_allocatable: u64,
     pub created: i64,
     pub kubelet: String,
     pub runtime: String,
@@ -80,6 +83,16 @@ impl NodeRow {
                 .and_then(|s| s.allocatable.as_ref())
                 .and_then(|a| a.get(GPU))
                 .and_then(|q| q.0.parse().ok())
+                .unwrap_or(0),
+            cpu_allocatable: status
+                .and_then(|s| s.allocatable.as_ref())
+                .and_then(|a| a.get("cpu"))
+                .and_then(|q| super::cpu_milli(&q.0))
+                .unwrap_or(0),
+            mem_allocatable: status
+                .and_then(|s| s.allocatable.as_ref())
+                .and_then(|a| a.get("memory"))
+                .and_then(|q| super::bytes(&q.0))
                 .unwrap_or(0),
             created: created(&node.metadata),
             kubelet: clean(info.map(|i| i.kubelet_version.as_str()).unwrap_or_default()),

@@ -24,6 +24,8 @@ pub struct PodRow {
     pub labels: BTreeMap<String, String>,
     /// (kind, name) of the controlling owner.
     pub owner: Option<(String, String)>,
+    /// (CPU millicores, memory bytes) from metrics.k8s.io, when the cluster serves it.
+    pub usage: Option<(u64, u64)>,
 }
 
 impl PodRow {
@@ -70,6 +72,7 @@ impl PodRow {
             why,
             labels: labels(&pod.metadata),
             owner,
+            usage: None,
         }
     }
 }

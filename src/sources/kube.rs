@@ -42,6 +42,7 @@ pub fn spawn_all(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandl
             Data::Workloads(WorkloadKind::Job, d)
         }),
         spawn_namespaces(Api::<Namespace>::all(client.clone()), tx.clone()),
+        super::metrics::spawn(client.clone(), tx.clone()),
     ]
 }
 

@@ -9,6 +9,17 @@ use crate::model::{Health, ObjectId, age};
 pub struct NodeLine {
     pub node: NodeRow,
     pub gpus_allocated: u32,
+    /// (CPU millicores, memory bytes) in use, from metrics.k8s.io.
+    pub usage: Option<(u64, u64)>,
+}
+
+impl NodeLine {
+    /// CPU and memory use in percent of allocatable.
+    fn percent(&self) -> Option<(u64, u64)> {
+        let (cpu, mem) = self.usage?;
+        let pct = |used: u64, total: u64| if total == 0 { 0 } else { used * 100 / total };
+        Some((pct(cpu, self.node.cpu_allocatable), pct(mem, self.node.mem_allocatable)))
+    }
 }
 
 const COLUMNS: &[Column] = &[
@@ -18,6 +29,8 @@ const COLUMNS: &[Column] = &[
     Column::new("POOL", 8, 2),
     Column::new("GPU", 21, 1),
     Column::new("GPUS", 5, 0),
+    Column::new("CPU%", 4, 2),
+    Column::new("MEM%", 4, 2),
     Column::new("AGE", 4, 0),
     Column::new("VERSION", 8, 4),
     Column::new("RUNTIME", 18, 5),
@@ -52,6 +65,8 @@ impl Row for NodeLine {
             n.pool.clone(),
             n.gpu_product.clone(),
             gpus,
+            self.percent().map(|p| format!("{}%", p.0)).unwrap_or_default(),
+            self.percent().map(|p| format!("{}%", p.1)).unwrap_or_default(),
             age(now - n.created),
             n.kubelet.clone(),
             n.runtime.clone(),
@@ -67,7 +82,9 @@ impl Row for NodeLine {
             3 => SortKey::Text(n.pool.clone()),
             4 => SortKey::Text(n.gpu_product.clone()),
             5 => SortKey::Num(i64::from(n.gpu_allocatable) - i64::from(self.gpus_allocated)),
-            6 => SortKey::Num(now - n.created),
+            6 => SortKey::Num(self.percent().map_or(-1, |p| p.0 as i64)),
+            7 => SortKey::Num(self.percent().map_or(-1, |p| p.1 as i64)),
+            8 => SortKey::Num(now - n.created),
             _ => SortKey::Text(n.id.name.clone()),
         }
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::table::{Column, Row, SortKey};
 use crate::model::pods::PodRow;
-use crate::model::{Health, ObjectId, age};
+use crate::model::{Health, ObjectId, age, human_bytes};
 
 const COLUMNS: &[Column] = &[
     Column::new("NAMESPACE", 12, 0),
@@ -15,6 +15,8 @@ const COLUMNS: &[Column] = &[
     Column::new("AGE", 5, 0),
     Column::new("NODE", 12, 2),
     Column::new("GPU", 3, 3),
+    Column::new("CPU", 6, 4),
+    Column::new("MEM", 7, 4),
 ];
 
 impl Row for PodRow {
@@ -40,6 +42,8 @@ impl Row for PodRow {
             age(now - self.created),
             if self.node.is_empty() { "<none>".into() } else { self.node.clone() },
             if self.gpus > 0 { self.gpus.to_string() } else { String::new() },
+            self.usage.map(|u| format!("{}m", u.0)).unwrap_or_default(),
+            self.usage.map(|u| human_bytes(u.1)).unwrap_or_default(),
         ]
     }
 
@@ -52,6 +56,8 @@ impl Row for PodRow {
             5 => SortKey::Num(now - self.created),
             6 => SortKey::Text(self.node.clone()),
             7 => SortKey::Num(i64::from(self.gpus)),
+            8 => SortKey::Num(self.usage.map_or(-1, |u| u.0 as i64)),
+            9 => SortKey::Num(self.usage.map_or(-1, |u| u.1 as i64)),
             _ => SortKey::Text(self.id.name.clone()),
         }
     }
