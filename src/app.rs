@@ -25,6 +25,8 @@ pub struct App {
     pub watches: Vec<AbortHandle>,
     /// Test-only: pressing this key panics, so tests can prove the panic hook restores the terminal.
     pub panic_key: Option<char>,
+    /// When the process started, to log how long the first complete pods table took (the benchmark reads it).
+    pub started: std::time::Instant,
 }
 
 impl App {
@@ -36,8 +38,17 @@ impl App {
     where
         B::Error: Send + Sync + 'static,
     {
+        let mut first_table_logged = false;
         loop {
             terminal.draw(|frame| ui::render(frame, &self.state, &self.theme, &self.keymap))?;
+            if !first_table_logged && self.state.synced.contains("pods") {
+                first_table_logged = true;
+                tracing::info!(
+                    elapsed_ms = self.started.elapsed().as_millis() as u64,
+                    pods = self.state.pods.total(),
+                    "first complete pods table drawn"
+                );
+            }
             let Some(first) = events.recv().await else { return Ok(()) };
             self.handle(first);
             while let Ok(next) = events.try_recv() {

@@ -15,6 +15,7 @@ use gpudeck::theme::Theme;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 fn main() -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
@@ -22,7 +23,7 @@ fn main() -> anyhow::Result<()> {
         runtime.block_on(async {
             match cli.command {
                 Some(Command::Sim(args)) => run_sim(args).await,
-                None => run_console(&cli).await,
+                None => run_console(&cli, started).await,
             }
         })
     }));
@@ -143,7 +144,7 @@ fn log_to_file() -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-async fn run_console(cli: &Cli) -> anyhow::Result<()> {
+async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<()> {
     log_to_file()?;
     let Connection { client, title, kubeconfig, sim } = connect(cli).await?;
     let keymap_path = cli.keymap.clone().unwrap_or_else(|| xdg_dir("CONFIG", ".config").join("keymap.toml"));
@@ -167,6 +168,7 @@ async fn run_console(cli: &Cli) -> anyhow::Result<()> {
         effects: Effects { client, kubeconfig, tx: tx.clone() },
         watches,
         panic_key: std::env::var("GPUDECK_TEST_PANIC_KEY").ok().and_then(|k| k.chars().next()),
+        started,
     };
     sources::terminal::spawn_clock(tx.clone());
     sources::terminal::spawn_signals(tx.clone())?;

@@ -17,7 +17,7 @@ impl NodeLine {
     /// CPU and memory use in percent of allocatable.
     fn percent(&self) -> Option<(u64, u64)> {
         let (cpu, mem) = self.usage?;
-        let pct = |used: u64, total: u64| if total == 0 { 0 } else { used * 100 / total };
+        let pct = |used: u64, total: u64| (used * 100).checked_div(total).unwrap_or(0);
         Some((pct(cpu, self.node.cpu_allocatable), pct(mem, self.node.mem_allocatable)))
     }
 }
