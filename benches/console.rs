@@ -7,10 +7,11 @@
 // A measurement harness, like a test: any failure must abort the run loudly rather than print a number.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gpudeck::action::Action;
@@ -23,6 +24,7 @@ use gpudeck::state::table::Delta;
 use gpudeck::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use support::SimProcess;
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -81,49 +83,6 @@ fn filter_latency(pods: usize) -> (f64, f64, f64) {
     }
     times.sort_by(f64::total_cmp);
     (percentile(&times, 0.5), percentile(&times, 0.99), percentile(&times, 1.0))
-}
-
-struct Sim {
-    child: Child,
-    kubeconfig: PathBuf,
-}
-
-impl Sim {
-    fn start(dir: &Path, nodes: u64, pods: u64, churn: u64) -> Sim {
-        let kubeconfig = dir.join(format!("kubeconfig-{churn}"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gpudeck"))
-            .args([
-                "sim",
-                "--scenario",
-                "scale",
-                "--seed",
-                "1",
-                "--nodes",
-                &nodes.to_string(),
-                "--pods",
-                &pods.to_string(),
-                "--churn",
-                &churn.to_string(),
-                "--kubeconfig-out",
-            ])
-            .arg(&kubeconfig)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok) {
-            if line.contains("kubeconfig written") {
-                break;
-            }
-        }
-        Sim { child, kubeconfig }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// gpudeck in a 200×50 tmux pane of its own server.
@@ -225,7 +184,7 @@ fn main() {
         "p99 ≤ 16 ms".into(),
     ));
 
-    let sim = Sim::start(dir.path(), nodes, pods, 0);
+    let sim = SimProcess::start(nodes, pods, 0);
     let t0 = Instant::now();
     let kubectl = Command::new("kubectl")
         .args(["get", "pods", "-A", "-o", "json"])
@@ -273,7 +232,7 @@ fn main() {
     drop(console);
     drop(sim);
 
-    let sim = Sim::start(dir.path(), nodes, pods, 100);
+    let sim = SimProcess::start(nodes, pods, 100);
     let console = Console::start(dir.path(), &sim.kubeconfig, "churn");
     wait_for_table(&console);
     std::thread::sleep(Duration::from_secs(5));

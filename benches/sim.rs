@@ -5,91 +5,32 @@
 // A measurement harness, like a test: any failure must abort the run loudly rather than print a number.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde::Deserialize;
+use support::SimProcess;
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// A `gpudeck sim` child process; killed on drop.
-struct SimProcess {
-    child: Child,
-    kubeconfig: std::path::PathBuf,
-    started_in: Duration,
-    _dir: tempfile::TempDir,
-}
-
-impl SimProcess {
-    fn start(nodes: usize, pods: usize, churn: u32) -> SimProcess {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let kubeconfig = dir.path().join("kubeconfig");
-        let t0 = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gpudeck"))
-            .args([
-                "sim",
-                "--scenario",
-                "scale",
-                "--seed",
-                "1",
-                "--nodes",
-                &nodes.to_string(),
-                "--pods",
-                &pods.to_string(),
-            ])
-            .args(["--churn", &churn.to_string(), "--kubeconfig-out"])
-            .arg(&kubeconfig)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("gpudeck sim starts");
-        let stdout = child.stdout.take().expect("stdout");
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("kubeconfig written") {
-                break;
-            }
-        }
-        SimProcess { child, kubeconfig, started_in: t0.elapsed(), _dir: dir }
-    }
-
-    /// (current, peak) resident set in MiB.
-    fn rss_mib(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-                .unwrap_or(0.0)
-                / 1024.0
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-
-    async fn client(&self) -> Client {
-        let text = std::fs::read_to_string(&self.kubeconfig).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(
-            Kubeconfig::from_yaml(&text).expect("parse"),
-            &KubeConfigOptions::default(),
-        )
-        .await
-        .expect("config");
-        Client::try_from(config).expect("client")
-    }
-}
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A kube client for a sim from its kubeconfig.
+async fn connect(sim: &SimProcess) -> Client {
+    let text = std::fs::read_to_string(&sim.kubeconfig).expect("kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(
+        Kubeconfig::from_yaml(&text).expect("parse"),
+        &KubeConfigOptions::default(),
+    )
+    .await
+    .expect("config");
+    Client::try_from(config).expect("client")
 }
 
 #[derive(Deserialize)]
@@ -220,13 +161,13 @@ fn main() {
     let home = tempfile::tempdir().expect("home");
     let mut rows: Vec<(String, String, String)> = Vec::new();
 
-    let sim = SimProcess::start(nodes, pods, 0);
+    let sim = SimProcess::start(nodes as u64, pods as u64, 0);
     rows.push((
-        "sim start (build scenario, bind, first byte ready)".into(),
+        "sim start (build the scenario, index it, listen)".into(),
         format!("{:.1} s", sim.started_in.as_secs_f64()),
         "—".into(),
     ));
-    let client = rt.block_on(sim.client());
+    let client = rt.block_on(connect(&sim));
     let runs: Vec<(usize, usize, usize, f64)> = (0..3).map(|_| rt.block_on(paged_list(&client))).collect();
     let (items, pages, bytes, _) = runs[0];
     assert_eq!(items, pods, "every pod listed exactly once");
@@ -252,8 +193,8 @@ fn main() {
     drop(sim);
 
     let churn = 200;
-    let sim = SimProcess::start(nodes, pods, churn);
-    let client = rt.block_on(sim.client());
+    let sim = SimProcess::start(nodes as u64, pods as u64, churn as u64);
+    let client = rt.block_on(connect(&sim));
     let start_rv = rt.block_on(async {
         let body = get_bytes(&client, "/api/v1/pods?limit=1").await;
         serde_json::from_slice::<Page>(&body).expect("page").metadata.resource_version

@@ -3,6 +3,7 @@
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::{GPU, Health, ObjectId, created, unix};
 
@@ -65,32 +66,43 @@ fn replica_health(ready: i32, desired: i32) -> (String, Health) {
 
 impl WorkloadRow {
     pub fn from_deployment(d: &Deployment) -> Self {
-        let desired = d.spec.replicas.unwrap_or(1);
         let ready = d.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
-        let (status, health) = replica_health(ready, desired);
-        WorkloadRow {
-            id: ObjectId::of(&d.metadata),
-            kind: WorkloadKind::Deployment,
+        WorkloadRow::replicated(
+            WorkloadKind::Deployment,
+            &d.metadata,
+            d.spec.replicas,
             ready,
-            desired,
-            completions: String::new(),
-            started: None,
-            finished: None,
-            status,
-            health,
-            gpus_per_pod: gpus(&d.spec.template),
-            created: created(&d.metadata),
-            selector: d.spec.selector.match_labels.clone().unwrap_or_default(),
-        }
+            &d.spec.template,
+            &d.spec.selector,
+        )
     }
 
     pub fn from_statefulset(s: &StatefulSet) -> Self {
-        let desired = s.spec.replicas.unwrap_or(1);
         let ready = s.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
+        WorkloadRow::replicated(
+            WorkloadKind::StatefulSet,
+            &s.metadata,
+            s.spec.replicas,
+            ready,
+            &s.spec.template,
+            &s.spec.selector,
+        )
+    }
+
+    /// Deployments and statefulsets: ready of desired replicas.
+    fn replicated(
+        kind: WorkloadKind,
+        meta: &ObjectMeta,
+        replicas: Option<i32>,
+        ready: i32,
+        template: &PodTemplateSpec,
+        selector: &LabelSelector,
+    ) -> Self {
+        let desired = replicas.unwrap_or(1);
         let (status, health) = replica_health(ready, desired);
         WorkloadRow {
-            id: ObjectId::of(&s.metadata),
-            kind: WorkloadKind::StatefulSet,
+            id: ObjectId::of(meta),
+            kind,
             ready,
             desired,
             completions: String::new(),
@@ -98,9 +110,9 @@ impl WorkloadRow {
             finished: None,
             status,
             health,
-            gpus_per_pod: gpus(&s.spec.template),
-            created: created(&s.metadata),
-            selector: s.spec.selector.match_labels.clone().unwrap_or_default(),
+            gpus_per_pod: gpus(template),
+            created: created(meta),
+            selector: selector.match_labels.clone().unwrap_or_default(),
         }
     }
 

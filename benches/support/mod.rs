@@ -1,0 +1,70 @@
+//! What both benchmarks share: a `gpudeck sim --scenario scale` child process, killed on drop.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct SimProcess {
+    child: Child,
+    pub kubeconfig: PathBuf,
+    /// From spawn to "kubeconfig written" (scenario built, indexed, listening).
+    #[allow(dead_code)] // read by the sim bench only
+    pub started_in: Duration,
+    _dir: tempfile::TempDir,
+}
+
+impl SimProcess {
+    pub fn start(nodes: u64, pods: u64, churn: u64) -> SimProcess {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let kubeconfig = dir.path().join("kubeconfig");
+        let t0 = Instant::now();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gpudeck"))
+            .args([
+                "sim",
+                "--scenario",
+                "scale",
+                "--seed",
+                "1",
+                "--nodes",
+                &nodes.to_string(),
+                "--pods",
+                &pods.to_string(),
+            ])
+            .args(["--churn", &churn.to_string(), "--kubeconfig-out"])
+            .arg(&kubeconfig)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("gpudeck sim starts");
+        let stdout = child.stdout.take().expect("stdout");
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("kubeconfig written") {
+                break;
+            }
+        }
+        SimProcess { child, kubeconfig, started_in: t0.elapsed(), _dir: dir }
+    }
+
+    /// (current, peak) resident set in MiB.
+    #[allow(dead_code)] // used by the sim bench only
+    pub fn rss_mib(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+                .unwrap_or(0.0)
+                / 1024.0
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
