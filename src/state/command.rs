@@ -1,0 +1,81 @@
+//! The `:` command prompt: candidates and completion for commands, namespaces and contexts, and running a command.
+
+use super::{Notice, Pane, State, warning};
+use crate::event::Effect;
+
+/// The `:` commands, for completion and the unknown-command hint.
+pub const COMMANDS: &[&str] = &["triage", "nodes", "pods", "workloads", "deploy", "sts", "jobs", "ns", "ctx", "q"];
+
+impl State {
+    /// Candidates for the word being typed at the command prompt: commands, then namespaces or contexts.
+    pub fn candidates(&self, input: &str) -> Vec<String> {
+        match input.split_once(' ') {
+            None => COMMANDS.iter().filter(|c| c.starts_with(input)).map(|c| c.to_string()).collect(),
+            Some(("ns", word)) => std::iter::once("all".to_string())
+                .chain(self.namespaces.iter().cloned())
+                .filter(|n| n.starts_with(word))
+                .collect(),
+            Some(("ctx", word)) => self.contexts.iter().filter(|c| c.starts_with(word)).cloned().collect(),
+            Some(_) => Vec::new(),
+        }
+    }
+
+    /// Completes the last word to the longest prefix shared by its candidates (a space follows a unique command).
+    pub(super) fn complete(&self, input: &str) -> String {
+        let candidates = self.candidates(input);
+        let Some(first) = candidates.first() else { return input.to_string() };
+        let common = candidates.iter().fold(first.clone(), |acc, c| {
+            acc.chars().zip(c.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect()
+        });
+        match input.split_once(' ') {
+            None if candidates.len() == 1 && matches!(common.as_str(), "ns" | "ctx") => format!("{common} "),
+            None => common,
+            Some((cmd, _)) => format!("{cmd} {common}"),
+        }
+    }
+
+    pub(super) fn run_command(&mut self, input: &str) {
+        let mut words = input.split_whitespace();
+        let (command, arg) = (words.next().unwrap_or_default(), words.next());
+        match (command, arg) {
+            ("q" | "quit", _) => self.quit = true,
+            ("triage", _) => self.pane = Pane::Triage,
+            ("nodes" | "no" | "node", _) => self.pane = Pane::Nodes,
+            ("pods" | "po" | "pod", _) => self.pane = Pane::Pods,
+            ("workloads" | "deploy" | "deployments" | "sts" | "statefulsets" | "jobs" | "job", _) => {
+                self.pane = Pane::Workloads;
+                let kind = match command {
+                    "deploy" | "deployments" => "^deployment ",
+                    "sts" | "statefulsets" => "^statefulset ",
+                    "jobs" | "job" => "^job ",
+                    _ => "",
+                };
+                self.notice = self.workloads.set_filter(kind).map(warning);
+            }
+            ("ns", None | Some("all" | "-A")) => self.switch_namespace(None),
+            ("ns", Some(ns)) if self.namespaces.is_empty() || self.namespaces.contains(ns) => {
+                self.switch_namespace(Some(ns.to_string()))
+            }
+            ("ns", Some(ns)) => self.notice = Some(warning(format!("no namespace \"{ns}\""))),
+            ("ctx", Some(ctx)) if self.contexts.iter().any(|c| c == ctx) => {
+                self.effects.push(Effect::SwitchContext(ctx.to_string()));
+                self.notice = Some(Notice { error: false, text: format!("connecting to {ctx}…") });
+            }
+            ("ctx", Some(ctx)) => self.notice = Some(warning(format!("no context \"{ctx}\" in the kubeconfig"))),
+            ("ctx", None) => {
+                let list =
+                    if self.contexts.is_empty() { "none (demo cluster)".to_string() } else { self.contexts.join(", ") };
+                self.notice = Some(Notice { error: false, text: format!("contexts: {list}") });
+            }
+            ("", _) => {}
+            (other, _) => {
+                self.notice = Some(warning(format!("unknown command \":{other}\" (try :{})", COMMANDS.join(" :"))))
+            }
+        }
+    }
+
+    fn switch_namespace(&mut self, namespace: Option<String>) {
+        self.namespace = namespace;
+        self.invalidate_views();
+    }
+}
