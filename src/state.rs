@@ -394,10 +394,10 @@ impl State {
         table.filter("");
         table.clear_scope();
         match pane {
-            Pane::Pods => self.pods.selected = Some(uid),
-            Pane::Nodes => self.nodes.selected = Some(uid),
-            Pane::Workloads => self.workloads.selected = Some(uid),
-            Pane::Triage => self.triage.selected = Some(uid),
+            Pane::Pods => self.pods.select_uid(uid),
+            Pane::Nodes => self.nodes.select_uid(uid),
+            Pane::Workloads => self.workloads.select_uid(uid),
+            Pane::Triage => self.triage.select_uid(uid),
         }
         if self.namespace.is_some() {
             self.namespace = None;

@@ -134,14 +134,22 @@ impl Scope {
     }
 }
 
+/// Rows live in a slab and every ordering is a list of slot numbers: re-filtering 50k rows per keystroke then needs
+/// no hashing and no string copies.
 #[derive(Debug)]
 pub struct Table<R: Row> {
-    rows: HashMap<String, (R, String)>,
-    /// All uids in sort order.
-    sorted: Vec<String>,
+    /// Each row with its search text; `None` marks a free slot.
+    slots: Vec<Option<(R, String)>>,
+    free: Vec<usize>,
+    /// uid → slot.
+    index: HashMap<String, usize>,
+    /// All slots in sort order.
+    sorted: Vec<usize>,
     /// What is shown: `sorted` narrowed by namespace, scope and filter.
-    view: Vec<String>,
+    view: Vec<usize>,
+    /// The selected row's uid, and its position in `view` (kept in step with it).
     pub selected: Option<String>,
+    selected_at: Option<usize>,
     pub sort: (usize, bool),
     pub filter: Filter,
     pub filter_text: String,
@@ -155,10 +163,13 @@ pub struct Table<R: Row> {
 impl<R: Row> Default for Table<R> {
     fn default() -> Self {
         Table {
-            rows: HashMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            index: HashMap::new(),
             sorted: Vec::new(),
             view: Vec::new(),
             selected: None,
+            selected_at: None,
             sort: (0, false),
             filter: Filter::None,
             filter_text: String::new(),
@@ -177,16 +188,41 @@ impl<R: Row> Table<R> {
 
     pub fn apply(&mut self, delta: Delta<R>) {
         if delta.reset {
-            self.rows.clear();
+            self.slots.clear();
+            self.free.clear();
+            self.index.clear();
         }
         for uid in &delta.deletes {
-            self.rows.remove(uid);
+            if let Some(slot) = self.index.remove(uid) {
+                self.slots[slot] = None;
+                self.free.push(slot);
+            }
         }
         for row in delta.upserts {
             let text = row.search_text();
-            self.rows.insert(row.id().uid.clone(), (row, text));
+            let uid = row.id().uid.clone();
+            match self.index.get(&uid) {
+                Some(&slot) => self.slots[slot] = Some((row, text)),
+                None => {
+                    let slot = match self.free.pop() {
+                        Some(slot) => {
+                            self.slots[slot] = Some((row, text));
+                            slot
+                        }
+                        None => {
+                            self.slots.push(Some((row, text)));
+                            self.slots.len() - 1
+                        }
+                    };
+                    self.index.insert(uid, slot);
+                }
+            }
         }
         self.needs_sort = true;
+    }
+
+    fn row(&self, slot: usize) -> Option<&(R, String)> {
+        self.slots.get(slot).and_then(Option::as_ref)
     }
 
     pub fn set_filter(&mut self, text: &str) -> Option<String> {
@@ -217,32 +253,36 @@ impl<R: Row> Table<R> {
     pub fn refresh(&mut self, namespace: Option<&str>, now: i64) {
         if self.needs_sort {
             let (column, descending) = self.sort;
-            let mut keyed: Vec<(SortKey, &str, &String)> = self
-                .rows
+            let mut keyed: Vec<(SortKey, &str, usize)> = self
+                .slots
                 .iter()
-                .map(|(uid, (row, _))| (row.sort_key(column, now), row.id().name.as_str(), uid))
+                .enumerate()
+                .filter_map(|(slot, r)| {
+                    r.as_ref().map(|(row, _)| (row.sort_key(column, now), row.id().name.as_str(), slot))
+                })
                 .collect();
             keyed.sort_by(|a, b| {
                 let primary = a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1));
                 if descending { primary.reverse() } else { primary }
             });
-            self.sorted = keyed.into_iter().map(|(_, _, uid)| uid.clone()).collect();
+            self.sorted = keyed.into_iter().map(|(_, _, slot)| slot).collect();
             self.needs_sort = false;
             self.needs_view = true;
         }
         if self.needs_view {
-            let previous = self.selected_index();
-            self.view = self
+            let previous = self.selected_at;
+            let view: Vec<usize> = self
                 .sorted
                 .iter()
-                .filter(|uid| {
-                    let Some((row, text)) = self.rows.get(*uid) else { return false };
+                .copied()
+                .filter(|&slot| {
+                    let Some((row, text)) = self.row(slot) else { return false };
                     namespace.is_none_or(|ns| row.id().namespace == ns || row.id().namespace.is_empty())
                         && self.scope.as_ref().is_none_or(|s| s.matches(row))
                         && self.filter.matches(row, text)
                 })
-                .cloned()
                 .collect();
+            self.view = view;
             self.needs_view = false;
             self.keep_selection(previous);
         }
@@ -255,39 +295,52 @@ impl<R: Row> Table<R> {
 
     /// The selected row survives if still shown; otherwise the row now at its old position is selected.
     fn keep_selection(&mut self, previous: Option<usize>) {
-        let still_there = self.selected.as_ref().is_some_and(|s| self.view.iter().any(|u| u == s));
-        if !still_there {
-            self.selected = match previous {
-                Some(i) if !self.view.is_empty() => Some(self.view[i.min(self.view.len() - 1)].clone()),
-                _ => self.view.first().cloned(),
+        let slot = self.selected.as_ref().and_then(|uid| self.index.get(uid)).copied();
+        self.selected_at = slot.and_then(|slot| self.view.iter().position(|&v| v == slot));
+        if self.selected_at.is_none() {
+            let at = match previous {
+                Some(i) if !self.view.is_empty() => Some(i.min(self.view.len() - 1)),
+                _ if !self.view.is_empty() => Some(0),
+                _ => None,
             };
+            self.select_at(at);
         }
     }
 
+    fn select_at(&mut self, at: Option<usize>) {
+        self.selected_at = at;
+        self.selected = at.and_then(|i| self.row(self.view[i])).map(|(r, _)| r.id().uid.clone());
+    }
+
+    /// Points the selection at `uid` (a jump from another pane); it takes effect at the next refresh.
+    pub fn select_uid(&mut self, uid: String) {
+        self.selected = Some(uid);
+        self.needs_view = true;
+    }
+
     pub fn selected_index(&self) -> Option<usize> {
-        let sel = self.selected.as_ref()?;
-        self.view.iter().position(|u| u == sel)
+        self.selected_at
     }
 
     pub fn selected_row(&self) -> Option<&R> {
-        self.rows.get(self.selected.as_ref()?).map(|(r, _)| r)
+        self.index.get(self.selected.as_ref()?).and_then(|&slot| self.row(slot)).map(|(r, _)| r)
     }
 
     pub fn move_by(&mut self, step: isize) {
         if self.view.is_empty() {
             return;
         }
-        let at = self.selected_index().unwrap_or(0) as isize;
+        let at = self.selected_at.unwrap_or(0) as isize;
         let to = (at + step).clamp(0, self.view.len() as isize - 1) as usize;
-        self.selected = Some(self.view[to].clone());
+        self.select_at(Some(to));
     }
 
     pub fn select_first(&mut self) {
-        self.selected = self.view.first().cloned();
+        self.select_at((!self.view.is_empty()).then_some(0));
     }
 
     pub fn select_last(&mut self) {
-        self.selected = self.view.last().cloned();
+        self.select_at(self.view.len().checked_sub(1));
     }
 
     pub fn len(&self) -> usize {
@@ -299,22 +352,22 @@ impl<R: Row> Table<R> {
     }
 
     pub fn total(&self) -> usize {
-        self.rows.len()
+        self.index.len()
     }
 
     /// Rows `from..from+count` of the view (rendering asks only for what fits on screen).
     pub fn window(&self, from: usize, count: usize) -> impl Iterator<Item = &R> {
-        self.view.iter().skip(from).take(count).filter_map(|uid| self.rows.get(uid).map(|(r, _)| r))
+        self.view.iter().skip(from).take(count).filter_map(|&slot| self.row(slot).map(|(r, _)| r))
     }
 
     /// All rows, unordered (for derived panes such as triage).
     pub fn all(&self) -> impl Iterator<Item = &R> {
-        self.rows.values().map(|(r, _)| r)
+        self.slots.iter().flatten().map(|(r, _)| r)
     }
 
     /// Keeps the selection inside a window of `height` rows, moving the offset as little as possible.
     pub fn scroll_to_selection(&mut self, height: usize) {
-        let Some(i) = self.selected_index() else {
+        let Some(i) = self.selected_at else {
             self.offset = 0;
             return;
         };
