@@ -23,9 +23,7 @@ impl Effects {
     pub fn spawn(&self, effect: Effect) {
         let tx = self.tx.clone();
         match effect {
-            Effect::Describe { target, generation } | Effect::Yaml { target, generation }
-                if self.client_for(&target).is_none() =>
-            {
+            Effect::Describe { target, generation } | Effect::Yaml { target, generation } if target.name.is_empty() => {
                 let _ = tx.send(document(&target, Err("unsupported object".into()), generation));
             }
             Effect::Describe { target, generation } => {
@@ -66,10 +64,6 @@ impl Effects {
                 });
             }
         }
-    }
-
-    fn client_for(&self, target: &ObjectRef) -> Option<()> {
-        (!target.name.is_empty()).then_some(())
     }
 }
 

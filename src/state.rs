@@ -581,11 +581,16 @@ mod tests {
         s.pods.window(0, 100).map(|p| p.id.name.clone()).collect()
     }
 
-    fn typed(s: &mut State, text: &str) {
-        s.act(Action::Filter);
+    /// Opens a prompt (filter or command) and types `text` into it.
+    fn prompt(s: &mut State, open: Action, text: &str) {
+        s.act(open);
         for c in text.chars() {
             s.type_char(c);
         }
+    }
+
+    fn typed(s: &mut State, text: &str) {
+        prompt(s, Action::Filter, text);
     }
 
     #[test]
@@ -700,10 +705,7 @@ mod tests {
     }
 
     fn command(s: &mut State, text: &str) {
-        s.act(Action::Command);
-        for c in text.chars() {
-            s.type_char(c);
-        }
+        prompt(s, Action::Command, text);
     }
 
     #[test]

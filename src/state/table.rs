@@ -2,7 +2,6 @@
 //! updates that reorder rows never move it). Sorting happens per data change, filtering per filter change; never
 //! per frame.
 
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
 use regex::{Regex, RegexBuilder};
@@ -378,9 +377,4 @@ impl<R: Row> Table<R> {
         }
         self.offset = self.offset.min(self.view.len().saturating_sub(height.max(1)));
     }
-}
-
-/// Compares health worst-first, for panes that rank problems.
-pub fn worst_first(a: Health, b: Health) -> Ordering {
-    b.cmp(&a)
 }
