@@ -85,7 +85,12 @@ pub struct State {
     /// Why usage columns are empty (no metrics.k8s.io), shown in the title bar.
     pub metrics_unavailable: Option<String>,
     node_usage: HashMap<String, (u64, u64)>,
-    derived_stale: bool,
+    /// GPUs requested by the unfinished pods on each node, kept in step with pod deltas.
+    gpus_by_node: HashMap<String, u32>,
+    /// Triage must be rebuilt from scratch (after a relist); otherwise it follows deltas.
+    triage_stale: bool,
+    /// Node lines must be rebuilt (a node, its GPU count or its usage changed).
+    node_lines_stale: bool,
     pub namespace: Option<String>,
     pub notice: Option<Notice>,
     /// Warnings from loading keymaps and themes, shown until dismissed.
@@ -157,7 +162,9 @@ impl State {
             pod_usage: HashMap::new(),
             metrics_unavailable: None,
             node_usage: HashMap::new(),
-            derived_stale: false,
+            gpus_by_node: HashMap::new(),
+            triage_stale: false,
+            node_lines_stale: false,
             namespace: None,
             notice: None,
             warnings: Vec::new(),
@@ -399,17 +406,7 @@ impl State {
             Pane::Workloads => self.workloads.select_uid(uid),
             Pane::Triage => self.triage.select_uid(uid),
         }
-        if self.namespace.is_some() {
-            self.namespace = None;
-            self.invalidate_views();
-        }
-    }
-
-    fn invalidate_views(&mut self) {
-        self.triage.invalidate();
-        self.nodes.invalidate();
-        self.pods.invalidate();
-        self.workloads.invalidate();
+        self.namespace = None;
     }
 
     pub fn absorb(&mut self, data: Data) {
@@ -420,34 +417,37 @@ impl State {
                 for row in &mut delta.upserts {
                     row.usage = self.pod_usage.get(&(row.id.namespace.clone(), row.id.name.clone())).copied();
                 }
-                self.pods.apply(delta);
+                self.absorb_pods(delta);
             }
             Data::Metrics { pods, nodes } => {
                 self.metrics_unavailable = None;
-                let upserts: Vec<PodRow> = self
-                    .pods
-                    .all()
-                    .filter_map(|p| {
-                        let usage = pods.get(&(p.id.namespace.clone(), p.id.name.clone())).copied();
-                        (usage != p.usage).then(|| PodRow { usage, ..p.clone() })
-                    })
-                    .collect();
-                self.pods.apply(Delta { reset: false, upserts, deletes: vec![] });
+                let resort = pods::USAGE_COLUMNS.contains(&self.pods.sort.0);
+                self.pods.update_each(resort, |p| {
+                    let usage = pods.get(&(p.id.namespace.clone(), p.id.name.clone())).copied();
+                    std::mem::replace(&mut p.usage, usage) != usage
+                });
                 self.pod_usage = pods;
                 self.node_usage = nodes;
+                self.node_lines_stale = true;
             }
             Data::MetricsUnavailable(why) => self.metrics_unavailable = Some(why),
             Data::Nodes(delta) => {
                 self.synced.insert("nodes");
                 if delta.reset {
                     self.node_rows.clear();
+                    self.triage_stale = true;
                 }
+                let mut triage = Delta::<TriageRow>::default();
                 for uid in &delta.deletes {
                     self.node_rows.remove(uid);
+                    triage.deletes.push(uid.clone());
                 }
                 for row in delta.upserts {
+                    triage::track(&mut triage, &row.id.uid, triage::node_line(&row));
                     self.node_rows.insert(row.id.uid.clone(), row);
                 }
+                self.triage.apply(triage);
+                self.node_lines_stale = true;
             }
             Data::Workloads(kind, delta) => {
                 self.synced.insert(kind.as_str());
@@ -456,7 +456,12 @@ impl State {
                 if delta.reset {
                     deletes.extend(self.workloads.all().filter(|w| w.kind == kind).map(|w| w.id.uid.clone()));
                 }
+                let mut triage = Delta { reset: false, upserts: vec![], deletes: deletes.clone() };
+                for row in &delta.upserts {
+                    triage::track(&mut triage, &row.id.uid, triage::workload_line(row));
+                }
                 self.workloads.apply(Delta { reset: false, upserts: delta.upserts, deletes });
+                self.triage.apply(triage);
             }
             Data::SourceError { resource, message } => {
                 self.notice = Some(Notice { error: true, text: format!("watching {resource}: {message} (retrying)") });
@@ -478,6 +483,7 @@ impl State {
                 self.pods = Table::sorted_by(0, false);
                 self.workloads = Table::default();
                 self.node_rows.clear();
+                self.gpus_by_node.clear();
                 self.synced.clear();
                 self.namespaces.clear();
                 self.namespace = None;
@@ -487,7 +493,36 @@ impl State {
                 self.notice = Some(warning(format!("cannot use context {context}: {message}")))
             }
         }
-        self.derived_stale = true;
+    }
+
+    /// Pods change the pods table, the triage lines of the pods that changed and the GPUs counted on their nodes.
+    fn absorb_pods(&mut self, delta: Delta<PodRow>) {
+        if delta.reset {
+            self.pods.apply(delta);
+            self.gpus_by_node.clear();
+            for p in self.pods.all() {
+                count_gpus(&mut self.gpus_by_node, p, 1);
+            }
+            self.triage_stale = true;
+            self.node_lines_stale = true;
+            return;
+        }
+        let mut triage = Delta::<TriageRow>::default();
+        for uid in &delta.deletes {
+            if let Some(old) = self.pods.get(uid) {
+                self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, old, -1);
+            }
+            triage.deletes.push(uid.clone());
+        }
+        for row in &delta.upserts {
+            if let Some(old) = self.pods.get(&row.id.uid) {
+                self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, old, -1);
+            }
+            self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, row, 1);
+            triage::track(&mut triage, &row.id.uid, triage::pod_line(row));
+        }
+        self.pods.apply(delta);
+        self.triage.apply(triage);
     }
 
     pub fn tick(&mut self, now: i64) {
@@ -501,26 +536,24 @@ impl State {
 
     /// Recomputes derived panes and views once per burst of events.
     pub fn settle(&mut self) {
-        if self.derived_stale {
-            let mut gpus: HashMap<&str, u32> = HashMap::new();
-            for p in
-                self.pods.all().filter(|p| !matches!(p.status.as_str(), "Completed" | "Error" | "Failed" | "Succeeded"))
-            {
-                *gpus.entry(p.node.as_str()).or_default() += p.gpus;
-            }
+        if self.triage_stale {
+            let triage = triage::derive(self.pods.all(), self.node_rows.values(), self.workloads.all());
+            self.triage.apply(Delta { reset: true, upserts: triage, deletes: vec![] });
+            self.triage_stale = false;
+        }
+        if self.node_lines_stale {
+            // A few hundred nodes: rebuilding them all is cheaper than tracking which line changed.
             let lines: Vec<NodeLine> = self
                 .node_rows
                 .values()
                 .map(|n| NodeLine {
                     node: n.clone(),
-                    gpus_allocated: gpus.get(n.id.name.as_str()).copied().unwrap_or(0),
+                    gpus_allocated: self.gpus_by_node.get(n.id.name.as_str()).copied().unwrap_or(0),
                     usage: self.node_usage.get(&n.id.name).copied(),
                 })
                 .collect();
             self.nodes.apply(Delta { reset: true, upserts: lines, deletes: vec![] });
-            let triage = triage::derive(self.pods.all(), self.node_rows.values(), self.workloads.all());
-            self.triage.apply(Delta { reset: true, upserts: triage, deletes: vec![] });
-            self.derived_stale = false;
+            self.node_lines_stale = false;
         }
         let ns = self.namespace.clone();
         let (now, height) = (self.now, self.body_rows());
@@ -533,6 +566,16 @@ impl State {
         self.pods.scroll_to_selection(height);
         self.workloads.scroll_to_selection(height);
     }
+}
+
+/// Adds (`sign` 1) or removes (-1) the GPUs a running pod holds on its node; says whether a count changed.
+fn count_gpus(gpus_by_node: &mut HashMap<String, u32>, pod: &PodRow, sign: i32) -> bool {
+    if pod.gpus == 0 || pod.node.is_empty() || pod.finished() {
+        return false;
+    }
+    let count = gpus_by_node.entry(pod.node.clone()).or_default();
+    *count = if sign > 0 { *count + pod.gpus } else { count.saturating_sub(pod.gpus) };
+    true
 }
 
 fn warning(text: String) -> Notice {
@@ -671,11 +714,11 @@ mod tests {
             pod("a", "db-1", "CrashLoopBackOff", "n2", 9),
             pod("b", "gpu-1", "Pending", "", 0),
         ]);
-        s.pods.apply(Delta {
+        s.absorb(Data::Pods(Delta {
             reset: false,
             upserts: vec![PodRow { why: "0/3 nodes are available".into(), ..pod("b", "gpu-1", "Pending", "", 0) }],
             deletes: vec![],
-        });
+        }));
         s.absorb(Data::Workloads(WorkloadKind::Job, Delta { reset: true, upserts: vec![], deletes: vec![] }));
         s.settle();
         s.act(Action::PaneTriage);
@@ -684,6 +727,26 @@ mod tests {
         s.act(Action::DrillIn);
         assert_eq!(s.pane, Pane::Pods);
         assert_eq!(s.pods.selected_row().map(|p| p.id.name.as_str()), Some("db-1"));
+    }
+
+    #[test]
+    fn node_gpu_counts_follow_pod_deltas() {
+        let gpu_pod = |name: &str, status: &str| PodRow { gpus: 2, ..pod("a", name, status, "n1", 0) };
+        let mut s = state_with(vec![gpu_pod("train-1", "Running"), gpu_pod("train-2", "Running")]);
+        let node: crate::model::nodes::NodeRow = serde_json::from_value::<k8s_openapi::api::core::v1::Node>(serde_json::json!({
+            "metadata": {"name": "n1", "uid": "node-n1"}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}))
+        .map(|n| crate::model::nodes::NodeRow::from_node(&n))
+        .unwrap();
+        s.absorb(Data::Nodes(Delta { reset: true, upserts: vec![node], deletes: vec![] }));
+        s.settle();
+        let allocated = |s: &State| s.nodes.window(0, 1).map(|n| n.gpus_allocated).next();
+        assert_eq!(allocated(&s), Some(4));
+        s.absorb(Data::Pods(Delta { reset: false, upserts: vec![gpu_pod("train-1", "Completed")], deletes: vec![] }));
+        s.settle();
+        assert_eq!(allocated(&s), Some(2), "a finished pod holds no GPUs");
+        s.absorb(Data::Pods(Delta { reset: false, upserts: vec![], deletes: vec!["uid-train-2".into()] }));
+        s.settle();
+        assert_eq!(allocated(&s), Some(0));
     }
 
     #[test]

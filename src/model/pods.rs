@@ -29,6 +29,11 @@ pub struct PodRow {
 }
 
 impl PodRow {
+    /// A pod whose containers have all stopped for good: it holds no GPUs any more.
+    pub fn finished(&self) -> bool {
+        matches!(self.status.as_str(), "Completed" | "Error" | "Failed" | "Succeeded")
+    }
+
     pub fn from_pod(pod: &Pod) -> Self {
         let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.clone()).unwrap_or_default();
         let declared = pod.spec.as_ref().map(|s| s.containers.len()).unwrap_or(0);

@@ -52,9 +52,9 @@ impl State {
                 };
                 self.notice = self.workloads.set_filter(kind).map(warning);
             }
-            ("ns", None | Some("all" | "-A")) => self.switch_namespace(None),
+            ("ns", None | Some("all" | "-A")) => self.namespace = None,
             ("ns", Some(ns)) if self.namespaces.is_empty() || self.namespaces.contains(ns) => {
-                self.switch_namespace(Some(ns.to_string()))
+                self.namespace = Some(ns.to_string())
             }
             ("ns", Some(ns)) => self.notice = Some(warning(format!("no namespace \"{ns}\""))),
             ("ctx", Some(ctx)) if self.contexts.iter().any(|c| c == ctx) => {
@@ -74,8 +74,4 @@ impl State {
         }
     }
 
-    fn switch_namespace(&mut self, namespace: Option<String>) {
-        self.namespace = namespace;
-        self.invalidate_views();
-    }
 }

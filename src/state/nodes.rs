@@ -74,18 +74,18 @@ impl Row for NodeLine {
         ]
     }
 
-    fn sort_key(&self, column: usize, now: i64) -> SortKey {
+    fn sort_key(&self, column: usize, now: i64) -> SortKey<'_> {
         let n = &self.node;
         match column {
             1 => SortKey::Num(n.health as i64),
-            2 => SortKey::Text(n.roles.clone()),
-            3 => SortKey::Text(n.pool.clone()),
-            4 => SortKey::Text(n.gpu_product.clone()),
+            2 => SortKey::Text(&n.roles),
+            3 => SortKey::Text(&n.pool),
+            4 => SortKey::Text(&n.gpu_product),
             5 => SortKey::Num(i64::from(n.gpu_allocatable) - i64::from(self.gpus_allocated)),
             6 => SortKey::Num(self.percent().map_or(-1, |p| p.0 as i64)),
             7 => SortKey::Num(self.percent().map_or(-1, |p| p.1 as i64)),
             8 => SortKey::Num(now - n.created),
-            _ => SortKey::Text(n.id.name.clone()),
+            _ => SortKey::Text(&n.id.name),
         }
     }
 

@@ -19,6 +19,9 @@ const COLUMNS: &[Column] = &[
     Column::new("MEM", 7, 4),
 ];
 
+/// The CPU and MEM columns: metrics samples change them in place.
+pub const USAGE_COLUMNS: [usize; 2] = [8, 9];
+
 impl Row for PodRow {
     fn columns() -> &'static [Column] {
         COLUMNS
@@ -47,18 +50,18 @@ impl Row for PodRow {
         ]
     }
 
-    fn sort_key(&self, column: usize, now: i64) -> SortKey {
+    fn sort_key(&self, column: usize, now: i64) -> SortKey<'_> {
         match column {
-            0 => SortKey::Text(self.id.namespace.clone()),
+            0 => SortKey::Text(&self.id.namespace),
             2 => SortKey::Num(self.ready.0 as i64 - self.ready.1 as i64),
-            3 => SortKey::Text(self.status.clone()),
+            3 => SortKey::Text(&self.status),
             4 => SortKey::Num(i64::from(self.restarts)),
             5 => SortKey::Num(now - self.created),
-            6 => SortKey::Text(self.node.clone()),
+            6 => SortKey::Text(&self.node),
             7 => SortKey::Num(i64::from(self.gpus)),
             8 => SortKey::Num(self.usage.map_or(-1, |u| u.0 as i64)),
             9 => SortKey::Num(self.usage.map_or(-1, |u| u.1 as i64)),
-            _ => SortKey::Text(self.id.name.clone()),
+            _ => SortKey::Text(&self.id.name),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The triage pane: everything broken now, ranked worst first, one line of "why" each, derived from the other panes.
 
-use super::table::{Column, Row, SortKey};
+use super::table::{Column, Delta, Row, SortKey};
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
@@ -63,14 +63,14 @@ impl Row for TriageRow {
         ]
     }
 
-    fn sort_key(&self, column: usize, now: i64) -> SortKey {
+    fn sort_key(&self, column: usize, now: i64) -> SortKey<'_> {
         match column {
-            1 => SortKey::Text(self.kind.into()),
-            2 => SortKey::Text(self.id.namespace.clone()),
-            3 => SortKey::Text(self.id.name.clone()),
-            4 => SortKey::Text(self.problem.clone()),
+            1 => SortKey::Text(self.kind),
+            2 => SortKey::Text(&self.id.namespace),
+            3 => SortKey::Text(&self.id.name),
+            4 => SortKey::Text(&self.problem),
             5 => SortKey::Num(now - self.since),
-            6 => SortKey::Text(self.why.clone()),
+            6 => SortKey::Text(&self.why),
             // Worst first: severity, then weight.
             _ => SortKey::Num(-(self.severity as i64) * 1000 - self.weight),
         }
@@ -102,54 +102,67 @@ pub fn derive<'a>(
     nodes: impl Iterator<Item = &'a NodeRow>,
     workloads: impl Iterator<Item = &'a WorkloadRow>,
 ) -> Vec<TriageRow> {
-    let mut out = Vec::new();
-    for p in pods {
-        let pending_long = p.status == "Pending" && !p.why.is_empty();
-        if !(matches!(p.health, Health::Error | Health::Warn) || pending_long) {
-            continue;
-        }
-        let why = if p.why.is_empty() && p.restarts > 0 { format!("{} restarts", p.restarts) } else { p.why.clone() };
-        out.push(TriageRow {
-            id: p.id.clone(),
-            target: Target::Pod,
-            kind: "pod",
-            problem: p.status.clone(),
-            why,
-            severity: if pending_long { Health::Warn } else { p.health },
-            weight: pod_weight(&p.status) + i64::from(p.restarts.min(9)),
-            since: p.last_restart.unwrap_or(p.created),
-        });
+    pods.filter_map(pod_line).chain(nodes.filter_map(node_line)).chain(workloads.filter_map(workload_line)).collect()
+}
+
+/// Records an object's new triage line, or its removal when it is no longer broken.
+pub fn track(delta: &mut Delta<TriageRow>, uid: &str, line: Option<TriageRow>) {
+    match line {
+        Some(line) => delta.upserts.push(line),
+        None => delta.deletes.push(uid.to_string()),
     }
-    for n in nodes.filter(|n| n.health != Health::Ok) {
-        let problem = if n.status.starts_with("Ready") { n.pressure.join(",") } else { n.status.clone() };
-        out.push(TriageRow {
-            id: n.id.clone(),
-            target: Target::Node,
-            kind: "node",
-            problem: if problem.is_empty() { n.status.clone() } else { problem },
-            why: n
-                .taints
-                .iter()
-                .filter(|t| t.starts_with("node.kubernetes.io/"))
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" "),
-            severity: n.health,
-            weight: 95,
-            since: n.created,
-        });
+}
+
+/// A crash-looping, failing, OOMKilled or unschedulable pod.
+pub fn pod_line(p: &PodRow) -> Option<TriageRow> {
+    let pending_long = p.status == "Pending" && !p.why.is_empty();
+    if !(matches!(p.health, Health::Error | Health::Warn) || pending_long) {
+        return None;
     }
-    for w in workloads.filter(|w| w.kind == WorkloadKind::Job && w.health == Health::Error) {
-        out.push(TriageRow {
-            id: w.id.clone(),
-            target: Target::Workload,
-            kind: "job",
-            problem: "Failed".into(),
-            why: format!("{} completions", w.completions),
-            severity: Health::Error,
-            weight: 70,
-            since: w.finished.or(w.started).unwrap_or(w.created),
-        });
+    let why = if p.why.is_empty() && p.restarts > 0 { format!("{} restarts", p.restarts) } else { p.why.clone() };
+    Some(TriageRow {
+        id: p.id.clone(),
+        target: Target::Pod,
+        kind: "pod",
+        problem: p.status.clone(),
+        why,
+        severity: if pending_long { Health::Warn } else { p.health },
+        weight: pod_weight(&p.status) + i64::from(p.restarts.min(9)),
+        since: p.last_restart.unwrap_or(p.created),
+    })
+}
+
+/// A NotReady node or one under pressure.
+pub fn node_line(n: &NodeRow) -> Option<TriageRow> {
+    if n.health == Health::Ok {
+        return None;
     }
-    out
+    let problem = if n.status.starts_with("Ready") { n.pressure.join(",") } else { n.status.clone() };
+    Some(TriageRow {
+        id: n.id.clone(),
+        target: Target::Node,
+        kind: "node",
+        problem: if problem.is_empty() { n.status.clone() } else { problem },
+        why: n.taints.iter().filter(|t| t.starts_with("node.kubernetes.io/")).cloned().collect::<Vec<_>>().join(" "),
+        severity: n.health,
+        weight: 95,
+        since: n.created,
+    })
+}
+
+/// A failed job.
+pub fn workload_line(w: &WorkloadRow) -> Option<TriageRow> {
+    if w.kind != WorkloadKind::Job || w.health != Health::Error {
+        return None;
+    }
+    Some(TriageRow {
+        id: w.id.clone(),
+        target: Target::Workload,
+        kind: "job",
+        problem: "Failed".into(),
+        why: format!("{} completions", w.completions),
+        severity: Health::Error,
+        weight: 70,
+        since: w.finished.or(w.started).unwrap_or(w.created),
+    })
 }

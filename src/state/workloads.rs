@@ -46,16 +46,16 @@ impl Row for WorkloadRow {
         ]
     }
 
-    fn sort_key(&self, column: usize, now: i64) -> SortKey {
+    fn sort_key(&self, column: usize, now: i64) -> SortKey<'_> {
         match column {
-            0 => SortKey::Text(self.kind.as_str().to_string()),
-            1 => SortKey::Text(self.id.namespace.clone()),
+            0 => SortKey::Text(self.kind.as_str()),
+            1 => SortKey::Text(&self.id.namespace),
             3 => SortKey::Num(i64::from(self.ready) - i64::from(self.desired)),
             4 => SortKey::Num(self.health as i64),
             6 => SortKey::Num(self.started.map(|s| self.finished.unwrap_or(now) - s).unwrap_or(0)),
             7 => SortKey::Num(i64::from(self.gpus_per_pod)),
             8 => SortKey::Num(now - self.created),
-            _ => SortKey::Text(self.id.name.clone()),
+            _ => SortKey::Text(&self.id.name),
         }
     }
 
