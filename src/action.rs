@@ -51,6 +51,8 @@ pub enum Scope {
     Help,
     /// A document view (describe, YAML).
     View,
+    /// The `:ns` and `:ctx` pickers.
+    Picker,
 }
 
 impl Scope {
@@ -62,6 +64,7 @@ impl Scope {
             Scope::Command => "command",
             Scope::Help => "help",
             Scope::View => "view",
+            Scope::Picker => "picker",
         }
     }
 }

@@ -96,10 +96,12 @@ impl App {
             Mode::Command { .. } => &[Scope::Command, Scope::Global],
             Mode::Document { .. } => &[Scope::View, Scope::Global],
             Mode::Help => &[Scope::Help, Scope::Global],
+            Mode::Picker(_) => &[Scope::Picker, Scope::Global],
         };
         if let Some(action) = Chord::from_event(&key).and_then(|chord| self.keymap.resolve(scopes, chord)) {
             self.state.act(action);
-        } else if let (Mode::Filter { .. } | Mode::Command { .. }, KeyCode::Char(c)) = (&self.state.mode, key.code)
+        } else if let (Mode::Filter { .. } | Mode::Command { .. } | Mode::Picker(_), KeyCode::Char(c)) =
+            (&self.state.mode, key.code)
             && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
         {
             self.state.type_char(c);

@@ -45,6 +45,7 @@ impl Effects {
                     let _ = tx.send(Event::Data(Data::Document {
                         title: format!("{} {} (YAML)", target.kind.as_str(), name_of(&target)),
                         text,
+                        yaml: true,
                         generation,
                     }));
                 });
@@ -72,7 +73,8 @@ fn name_of(target: &ObjectRef) -> String {
 }
 
 fn document(target: &ObjectRef, text: Result<String, String>, generation: u64) -> Event {
-    Event::Data(Data::Document { title: format!("{} {}", target.kind.as_str(), name_of(target)), text, generation })
+    let title = format!("{} {}", target.kind.as_str(), name_of(target));
+    Event::Data(Data::Document { title, text, yaml: false, generation })
 }
 
 /// The object as JSON.

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use crossterm::event::KeyEvent;
 
+use crate::model::events::WarningEvent;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
@@ -40,6 +41,18 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
+    /// The kinds a pane shows, by their API name.
+    pub fn from_kind(kind: &str) -> Option<ObjectKind> {
+        Some(match kind {
+            "Pod" => ObjectKind::Pod,
+            "Node" => ObjectKind::Node,
+            "Deployment" => ObjectKind::Deployment,
+            "StatefulSet" => ObjectKind::StatefulSet,
+            "Job" => ObjectKind::Job,
+            _ => return None,
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ObjectKind::Pod => "pod",
@@ -77,6 +90,8 @@ pub enum Data {
         message: String,
     },
     Namespaces(Vec<String>),
+    /// Warning events (the watch asks the server for `type=Warning` only).
+    Warnings(Delta<WarningEvent>),
     /// metrics.k8s.io usage: (CPU millicores, memory bytes) per pod (namespace, name) and per node.
     Metrics {
         pods: HashMap<(String, String), (u64, u64)>,
@@ -88,6 +103,8 @@ pub enum Data {
     Document {
         title: String,
         text: Result<String, String>,
+        /// YAML (highlighted) rather than describe text.
+        yaml: bool,
         generation: u64,
     },
     /// Connected to another context: every table starts over.

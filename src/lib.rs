@@ -6,6 +6,7 @@ pub mod cli;
 pub mod effects;
 pub mod event;
 pub mod keymap;
+pub mod layout;
 pub mod model;
 pub mod sanitize;
 pub mod selector;

@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod nodes;
+pub mod picker;
 pub mod pods;
 pub mod table;
 pub mod triage;
@@ -12,13 +13,14 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::action::Action;
 use crate::event::{Data, Effect, ObjectKind, ObjectRef};
+use crate::layout::Screen;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::workloads::WorkloadKind;
 use crate::model::workloads::WorkloadRow;
 use nodes::NodeLine;
 use table::{Delta, Row, Scope, Table};
-use triage::{Target, TriageRow};
+use triage::{TriageRow, Warnings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -57,9 +59,12 @@ pub enum Mode {
     Document {
         title: String,
         lines: Vec<String>,
+        yaml: bool,
         scroll: usize,
     },
     Help,
+    /// Choosing a namespace or context from a list.
+    Picker(picker::Picker),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +90,8 @@ pub struct State {
     /// Why usage columns are empty (no metrics.k8s.io), shown in the title bar.
     pub metrics_unavailable: Option<String>,
     node_usage: HashMap<String, (u64, u64)>,
+    /// Recent Warning events, for triage lines about objects that have none of their own.
+    warning_events: Warnings,
     /// GPUs requested by the unfinished pods on each node, kept in step with pod deltas.
     gpus_by_node: HashMap<String, u32>,
     /// Triage must be rebuilt from scratch (after a relist); otherwise it follows deltas.
@@ -162,6 +169,7 @@ impl State {
             pod_usage: HashMap::new(),
             metrics_unavailable: None,
             node_usage: HashMap::new(),
+            warning_events: Warnings::default(),
             gpus_by_node: HashMap::new(),
             triage_stale: false,
             node_lines_stale: false,
@@ -188,18 +196,18 @@ impl State {
         }
     }
 
-    /// Rows of table body the focused pane shows (title, tab bar, header and status line take four).
-    pub fn body_rows(&self) -> usize {
-        let chrome = if self.zoom { 2 } else { 4 };
-        usize::from(self.size.1).saturating_sub(chrome)
+    /// Where everything goes on the current terminal.
+    pub fn screen(&self) -> Screen {
+        Screen::new(self.size, self.zoom, self.pane)
     }
 
     pub fn act(&mut self, action: Action) {
-        let page = self.body_rows().max(1) as isize;
+        let page = self.screen().rows(self.pane).max(1) as isize;
         match (&self.mode, action) {
             (_, Action::Quit) => self.quit = true,
             (Mode::Help, Action::Help | Action::Back) => self.mode = Mode::Normal,
             (Mode::Help, _) => {}
+            (Mode::Picker(_), action) => self.act_in_picker(action, page),
             (Mode::Document { .. }, action) => self.scroll_document(action, page),
             (Mode::Command { .. }, Action::Back) => self.mode = Mode::Normal,
             (Mode::Command { input }, Action::Accept) => {
@@ -270,6 +278,7 @@ impl State {
                 self.settle();
             }
             Mode::Command { input } => input.push(c),
+            Mode::Picker(_) => self.type_in_picker(c),
             _ => {}
         }
     }
@@ -300,21 +309,14 @@ impl State {
                 };
                 (kind, w.id.clone())
             }
-            Pane::Triage => {
-                let t = self.triage.selected_row()?;
-                let kind = match t.target {
-                    Target::Pod => ObjectKind::Pod,
-                    Target::Node => ObjectKind::Node,
-                    Target::Workload => ObjectKind::Job,
-                };
-                (kind, t.id.clone())
-            }
+            Pane::Triage => return self.triage.selected_row()?.object.clone(),
         };
         Some(ObjectRef { kind, namespace: id.namespace, name: id.name, uid: id.uid })
     }
 
     fn scroll_document(&mut self, action: Action, page: isize) {
-        let height = self.body_rows().saturating_sub(1);
+        // The document's own title line takes one row of the body.
+        let height = usize::from(self.screen().body.height).saturating_sub(1);
         let Mode::Document { lines, scroll, .. } = &mut self.mode else { return };
         // The furthest scroll still fills the screen.
         let last = lines.len().saturating_sub(height) as isize;
@@ -363,13 +365,17 @@ impl State {
     fn drill_in(&mut self) {
         match self.pane {
             Pane::Triage => {
-                let Some(row) = self.triage.selected_row().cloned() else { return };
-                let uid = row.id.uid.clone();
-                match row.target {
-                    Target::Pod => self.jump(Pane::Pods, uid),
-                    Target::Node => self.jump(Pane::Nodes, uid),
-                    Target::Workload => self.jump(Pane::Workloads, uid),
-                }
+                let Some(row) = self.triage.selected_row() else { return };
+                let Some(object) = row.object.clone() else {
+                    self.notice = Some(warning(format!("no pane lists {} objects", row.kind)));
+                    return;
+                };
+                let pane = match object.kind {
+                    ObjectKind::Pod => Pane::Pods,
+                    ObjectKind::Node => Pane::Nodes,
+                    ObjectKind::Deployment | ObjectKind::StatefulSet | ObjectKind::Job => Pane::Workloads,
+                };
+                self.jump(pane, object.uid);
             }
             Pane::Nodes => {
                 let Some(node) = self.nodes.selected_row().map(|n| n.node.id.name.clone()) else { return };
@@ -440,10 +446,10 @@ impl State {
                 let mut triage = Delta::<TriageRow>::default();
                 for uid in &delta.deletes {
                     self.node_rows.remove(uid);
-                    triage.deletes.push(uid.clone());
+                    triage::forget(&mut triage, uid);
                 }
                 for row in delta.upserts {
-                    triage::track(&mut triage, &row.id.uid, triage::node_line(&row));
+                    triage::track(&mut triage, &row.id.uid, triage::node_line(&row), &self.warning_events);
                     self.node_rows.insert(row.id.uid.clone(), row);
                 }
                 self.triage.apply(triage);
@@ -456,23 +462,34 @@ impl State {
                 if delta.reset {
                     deletes.extend(self.workloads.all().filter(|w| w.kind == kind).map(|w| w.id.uid.clone()));
                 }
-                let mut triage = Delta { reset: false, upserts: vec![], deletes: deletes.clone() };
+                let mut triage = Delta::default();
+                for uid in &deletes {
+                    triage::forget(&mut triage, uid);
+                }
                 for row in &delta.upserts {
-                    triage::track(&mut triage, &row.id.uid, triage::workload_line(row));
+                    triage::track(&mut triage, &row.id.uid, triage::workload_line(row), &self.warning_events);
                 }
                 self.workloads.apply(Delta { reset: false, upserts: delta.upserts, deletes });
                 self.triage.apply(triage);
+            }
+            Data::Warnings(delta) => {
+                let touched = self.warning_events.apply(delta, self.now);
+                self.retrack_warnings(touched);
             }
             Data::SourceError { resource, message } => {
                 self.notice = Some(Notice { error: true, text: format!("watching {resource}: {message} (retrying)") });
             }
             Data::Namespaces(names) => self.namespaces = names.into_iter().collect(),
             Data::Document { generation, .. } if generation != self.document_generation => {}
-            Data::Document { title, text, .. } => match text {
+            Data::Document { title, text, yaml, .. } => match text {
                 Ok(text) => {
                     self.notice = None;
-                    self.mode =
-                        Mode::Document { title, lines: text.lines().map(crate::sanitize::clean).collect(), scroll: 0 };
+                    self.mode = Mode::Document {
+                        title,
+                        lines: text.lines().map(crate::sanitize::clean).collect(),
+                        yaml,
+                        scroll: 0,
+                    };
                 }
                 Err(why) => self.notice = Some(warning(format!("{title}: {why}"))),
             },
@@ -484,6 +501,7 @@ impl State {
                 self.workloads = Table::default();
                 self.node_rows.clear();
                 self.gpus_by_node.clear();
+                self.warning_events = Warnings::default();
                 self.synced.clear();
                 self.namespaces.clear();
                 self.namespace = None;
@@ -512,21 +530,34 @@ impl State {
             if let Some(old) = self.pods.get(uid) {
                 self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, old, -1);
             }
-            triage.deletes.push(uid.clone());
+            triage::forget(&mut triage, uid);
         }
         for row in &delta.upserts {
             if let Some(old) = self.pods.get(&row.id.uid) {
                 self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, old, -1);
             }
             self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, row, 1);
-            triage::track(&mut triage, &row.id.uid, triage::pod_line(row));
+            triage::track(&mut triage, &row.id.uid, triage::pod_line(row), &self.warning_events);
         }
         self.pods.apply(delta);
         self.triage.apply(triage);
     }
 
     pub fn tick(&mut self, now: i64) {
+        if now / 60 != self.now / 60 {
+            let aged = self.warning_events.prune(now);
+            self.retrack_warnings(aged);
+        }
         self.now = now;
+    }
+
+    /// Objects whose latest Warning event changed get their event line updated, unless they have a line of their own.
+    fn retrack_warnings(&mut self, objects: Vec<String>) {
+        let mut triage = Delta::<TriageRow>::default();
+        for uid in objects.iter().filter(|uid| self.triage.get(uid).is_none()) {
+            triage::track(&mut triage, uid, None, &self.warning_events);
+        }
+        self.triage.apply(triage);
     }
 
     pub fn resize(&mut self, width: u16, height: u16) {
@@ -537,7 +568,8 @@ impl State {
     /// Recomputes derived panes and views once per burst of events.
     pub fn settle(&mut self) {
         if self.triage_stale {
-            let triage = triage::derive(self.pods.all(), self.node_rows.values(), self.workloads.all());
+            let triage =
+                triage::derive(self.pods.all(), self.node_rows.values(), self.workloads.all(), &self.warning_events);
             self.triage.apply(Delta { reset: true, upserts: triage, deletes: vec![] });
             self.triage_stale = false;
         }
@@ -556,15 +588,15 @@ impl State {
             self.node_lines_stale = false;
         }
         let ns = self.namespace.clone();
-        let (now, height) = (self.now, self.body_rows());
+        let (now, screen) = (self.now, self.screen());
         self.triage.refresh(ns.as_deref(), now);
         self.nodes.refresh(ns.as_deref(), now);
         self.pods.refresh(ns.as_deref(), now);
         self.workloads.refresh(ns.as_deref(), now);
-        self.triage.scroll_to_selection(height);
-        self.nodes.scroll_to_selection(height);
-        self.pods.scroll_to_selection(height);
-        self.workloads.scroll_to_selection(height);
+        self.triage.scroll_to_selection(screen.rows(Pane::Triage));
+        self.nodes.scroll_to_selection(screen.rows(Pane::Nodes));
+        self.pods.scroll_to_selection(screen.rows(Pane::Pods));
+        self.workloads.scroll_to_selection(screen.rows(Pane::Workloads));
     }
 }
 
@@ -585,6 +617,7 @@ fn warning(text: String) -> Notice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::events::WarningEvent;
     use crate::model::workloads::WorkloadKind;
     use crate::model::{Health, ObjectId};
     use std::collections::BTreeMap;
@@ -749,6 +782,68 @@ mod tests {
         assert_eq!(allocated(&s), Some(0));
     }
 
+    fn warning_event(uid: &str, kind: &str, object: &str, reason: &str, last: i64) -> WarningEvent {
+        WarningEvent {
+            uid: uid.into(),
+            kind: kind.into(),
+            object: ObjectId { namespace: "a".into(), name: object.into(), uid: format!("uid-{object}") },
+            reason: reason.into(),
+            message: format!("{reason} happened"),
+            count: 3,
+            last,
+        }
+    }
+
+    fn triage_lines(s: &State) -> Vec<String> {
+        s.triage.window(0, 20).map(|t| format!("{} {}:{}", t.kind, t.id.name, t.problem)).collect()
+    }
+
+    #[test]
+    fn warning_events_stand_in_for_objects_without_a_line_and_age_out() {
+        let mut s = state_with(vec![pod("a", "web-1", "Running", "n1", 0)]);
+        s.absorb(Data::Warnings(Delta {
+            reset: true,
+            upserts: vec![
+                warning_event("e1", "Pod", "web-1", "Unhealthy", 1990),
+                warning_event("e2", "Pod", "web-1", "BackOff", 1995),
+                warning_event("e3", "ReplicaSet", "gpu-5d9f", "FailedCreate", 1980),
+                warning_event("e4", "Pod", "web-1", "Ancient", 2000 - 2 * triage::WARNING_WINDOW),
+            ],
+            deletes: vec![],
+        }));
+        s.settle();
+        assert_eq!(triage_lines(&s), ["pod web-1:BackOff", "replicaset gpu-5d9f:FailedCreate"], "latest per object");
+        assert!(s.triage.window(0, 1).all(|t| t.why == "BackOff happened (×3)"));
+        // The pod breaks: its own line replaces the event line, and comes back when it recovers.
+        s.absorb(Data::Pods(Delta {
+            reset: false,
+            upserts: vec![pod("a", "web-1", "CrashLoopBackOff", "n1", 2)],
+            deletes: vec![],
+        }));
+        s.settle();
+        assert_eq!(triage_lines(&s), ["pod web-1:CrashLoopBackOff", "replicaset gpu-5d9f:FailedCreate"]);
+        s.absorb(Data::Pods(Delta {
+            reset: false,
+            upserts: vec![pod("a", "web-1", "Running", "n1", 2)],
+            deletes: vec![],
+        }));
+        s.settle();
+        assert_eq!(triage_lines(&s), ["pod web-1:BackOff", "replicaset gpu-5d9f:FailedCreate"]);
+        // Enter on a kind no pane lists says so; on the pod it jumps there.
+        s.act(Action::PaneTriage);
+        s.act(Action::Bottom);
+        s.act(Action::DrillIn);
+        assert_eq!(s.pane, Pane::Triage);
+        assert!(s.notice.as_ref().is_some_and(|n| n.text.contains("replicaset")));
+        s.act(Action::Top);
+        s.act(Action::DrillIn);
+        assert_eq!((s.pane, s.pods.selected_row().map(|p| p.id.name.as_str())), (Pane::Pods, Some("web-1")));
+        // An hour later every event has aged out.
+        s.tick(1995 + triage::WARNING_WINDOW + 61);
+        s.settle();
+        assert!(triage_lines(&s).is_empty(), "{:?}", triage_lines(&s));
+    }
+
     #[test]
     fn panes_cycle_and_help_swallows_keys() {
         let mut s = state_with(vec![]);
@@ -812,6 +907,37 @@ mod tests {
     }
 
     #[test]
+    fn namespace_picker_narrows_moves_and_picks() {
+        let mut s = state_with(vec![
+            pod("ml-serve", "web-1", "Running", "n1", 0),
+            pod("ml-train", "job-1", "Running", "n1", 0),
+        ]);
+        s.absorb(Data::Namespaces(vec!["kube-system".into(), "ml-serve".into(), "ml-train".into()]));
+        command(&mut s, "ns");
+        s.act(Action::Accept);
+        let Mode::Picker(p) = &s.mode else { panic!("no picker: {:?}", s.mode) };
+        assert_eq!(s.picks(p), ["all", "kube-system", "ml-serve", "ml-train"]);
+        assert_eq!(p.selected, 0, "the current choice (all namespaces) is selected");
+        for c in "ML".chars() {
+            s.type_char(c);
+        }
+        s.act(Action::Down);
+        s.act(Action::Down);
+        let Mode::Picker(p) = &s.mode else { panic!() };
+        assert_eq!((s.picks(p), p.selected), (vec!["ml-serve".to_string(), "ml-train".to_string()], 1), "clamped");
+        s.act(Action::Accept);
+        assert_eq!((s.namespace.as_deref(), &s.mode), (Some("ml-train"), &Mode::Normal));
+        assert_eq!(names(&s), ["job-1"]);
+        command(&mut s, "ns");
+        s.act(Action::Accept);
+        s.act(Action::Back);
+        assert_eq!((s.namespace.as_deref(), &s.mode), (Some("ml-train"), &Mode::Normal), "esc picks nothing");
+        command(&mut s, "ctx");
+        s.act(Action::Accept);
+        assert_eq!(s.mode, Mode::Normal, "the demo cluster has no contexts to pick from");
+    }
+
+    #[test]
     fn describe_requests_an_effect_and_drops_late_answers() {
         let mut s = state_with(vec![pod("a", "web-1", "Running", "n1", 0)]);
         s.act(Action::Describe);
@@ -820,11 +946,12 @@ mod tests {
         assert!(
             matches!(&s.effects[1], Effect::Yaml { target, generation: 2 } if target.name == "web-1" && target.kind == ObjectKind::Pod)
         );
-        s.absorb(Data::Document { title: "old".into(), text: Ok("stale".into()), generation: 1 });
+        s.absorb(Data::Document { title: "old".into(), text: Ok("stale".into()), yaml: false, generation: 1 });
         assert_eq!(s.mode, Mode::Normal, "the superseded describe is dropped");
         s.absorb(Data::Document {
             title: "pod a/web-1 (YAML)".into(),
             text: Ok("kind: Pod\nmetadata: {}".into()),
+            yaml: true,
             generation: 2,
         });
         assert!(matches!(&s.mode, Mode::Document { lines, .. } if lines.len() == 2));

@@ -30,6 +30,11 @@ pub enum Slot {
     Notice,
     NoticeError,
     Prompt,
+    /// Dashboard pane frames, and the focused pane's.
+    Border,
+    BorderFocused,
+    /// Mapping keys in the YAML view; comments use `muted`.
+    YamlKey,
 }
 
 #[derive(Debug, Default, Deserialize)]

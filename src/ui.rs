@@ -1,54 +1,105 @@
 //! Rendering: a pure function of state, theme and keymap into a frame. No IO, no colours named here.
 
+mod highlight;
 mod table;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::action::{Action, Scope};
 use crate::keymap::Keymap;
+use crate::state::picker::Picker;
 use crate::state::{Mode, PANES, Pane, State};
 use crate::theme::{Slot, Theme};
 
 pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
-    let area = frame.area();
-    let [top, body, status] = if state.zoom {
-        let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-        [Rect::default(), body, status]
-    } else {
-        let [top, body, status] =
-            Layout::vertical([Constraint::Length(2), Constraint::Min(1), Constraint::Length(1)]).areas(area);
-        [top, body, status]
-    };
+    let screen = state.screen();
     if !state.zoom {
-        let [title, tabs] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(top);
-        frame.render_widget(title_bar(state, theme, title.width), title);
-        frame.render_widget(tab_bar(state, theme), tabs);
+        frame.render_widget(title_bar(state, theme, screen.title.width), screen.title);
+        frame.render_widget(tab_bar(state, theme), screen.tabs);
     }
-    if let Mode::Document { title, lines, scroll } = &state.mode {
-        document(frame, body, title, lines, *scroll, theme);
+    if let Mode::Document { title, lines, yaml, scroll } = &state.mode {
+        document(frame, screen.body, title, lines, *yaml, *scroll, theme);
     } else {
-        panes(frame, body, state, theme);
+        for &(pane, area) in &screen.panes {
+            let area = if screen.bordered { pane_border(frame, area, pane, state, theme) } else { area };
+            match pane {
+                Pane::Triage => table::render(frame, area, &state.triage, state, theme, "nothing is broken"),
+                Pane::Nodes => table::render(frame, area, &state.nodes, state, theme, "no nodes"),
+                Pane::Pods => table::render(frame, area, &state.pods, state, theme, "no pods"),
+                Pane::Workloads => table::render(frame, area, &state.workloads, state, theme, "no workloads"),
+            }
+        }
     }
-    frame.render_widget(status_line(state, theme, keymap), status);
-    if state.mode == Mode::Help {
-        help(frame, area, theme, keymap);
+    frame.render_widget(status_line(state, theme, keymap), screen.status);
+    match &state.mode {
+        Mode::Help => help(frame, frame.area(), theme, keymap),
+        Mode::Picker(p) => picker(frame, frame.area(), state, p, theme),
+        _ => {}
     }
 }
 
-fn panes(frame: &mut Frame, body: Rect, state: &State, theme: &Theme) {
-    match state.pane {
-        Pane::Triage => table::render(frame, body, &state.triage, state, theme, "nothing is broken"),
-        Pane::Nodes => table::render(frame, body, &state.nodes, state, theme, "no nodes"),
-        Pane::Pods => table::render(frame, body, &state.pods, state, theme, "no pods"),
-        Pane::Workloads => table::render(frame, body, &state.workloads, state, theme, "no workloads"),
+/// The `:ns`/`:ctx` list as a box in the middle of the screen, scrolled to keep the selection in sight.
+fn picker(frame: &mut Frame, area: Rect, state: &State, picker: &Picker, theme: &Theme) {
+    let items = state.picks(picker);
+    let what = if picker.command == "ns" { "namespace" } else { "context" };
+    let width = 48.min(area.width);
+    let height = (items.len().max(1) as u16 + 3).min(area.height.saturating_sub(2)).max(4).min(area.height);
+    let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    frame.render_widget(Clear, rect);
+    let block = Block::default().borders(Borders::ALL).border_style(theme.style(Slot::BorderFocused)).title(format!(
+        " {what} ({} of {}) ",
+        items.len(),
+        state.picks(&Picker { query: String::new(), ..picker.clone() }).len()
+    ));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [query, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(format!("›{}█", picker.query)).style(theme.style(Slot::Prompt)), query);
+    let rows = usize::from(list.height).max(1);
+    let first = picker.selected.saturating_sub(rows - 1);
+    let lines: Vec<Line> = items
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, item)| {
+            let style = if i == picker.selected { theme.style(Slot::Selected) } else { Style::default() };
+            Line::from(Span::styled(format!(" {item:<width$}", width = usize::from(list.width) - 1), style))
+        })
+        .collect();
+    let empty =
+        if items.is_empty() { vec![Line::from(Span::styled(" no match", theme.style(Slot::Muted)))] } else { lines };
+    frame.render_widget(Paragraph::new(empty), list);
+}
+
+/// A dashboard pane's frame, titled with its number, name and row count; the focused one stands out.
+fn pane_border(frame: &mut Frame, area: Rect, pane: Pane, state: &State, theme: &Theme) -> Rect {
+    let number = PANES.iter().position(|p| *p == pane).unwrap_or(0) + 1;
+    let slot = if pane == state.pane { Slot::BorderFocused } else { Slot::Border };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(slot))
+        .title(Span::styled(format!(" {number} {} ({}) ", pane.title(), shown_rows(state, pane)), theme.style(slot)));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+fn shown_rows(state: &State, pane: Pane) -> usize {
+    match pane {
+        Pane::Triage => state.triage.len(),
+        Pane::Nodes => state.nodes.len(),
+        Pane::Pods => state.pods.len(),
+        Pane::Workloads => state.workloads.len(),
     }
 }
 
 /// A describe or YAML text, from line `scroll`.
-fn document(frame: &mut Frame, area: Rect, title: &str, lines: &[String], scroll: usize, theme: &Theme) {
+fn document(frame: &mut Frame, area: Rect, title: &str, lines: &[String], yaml: bool, scroll: usize, theme: &Theme) {
     let [head, text] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let shown = format!(
         " {title}  (lines {}-{} of {}; esc closes)",
@@ -57,8 +108,12 @@ fn document(frame: &mut Frame, area: Rect, title: &str, lines: &[String], scroll
         lines.len()
     );
     frame.render_widget(Paragraph::new(shown).style(theme.style(Slot::Header)), head);
-    let visible: Vec<Line> =
-        lines.iter().skip(scroll).take(usize::from(text.height)).map(|l| Line::from(l.as_str())).collect();
+    let visible: Vec<Line> = lines
+        .iter()
+        .skip(scroll)
+        .take(usize::from(text.height))
+        .map(|l| if yaml { highlight::yaml(l, theme) } else { Line::from(l.as_str()) })
+        .collect();
     frame.render_widget(Paragraph::new(visible), text);
 }
 
@@ -85,12 +140,7 @@ fn title_bar(state: &State, theme: &Theme, width: u16) -> Paragraph<'static> {
 fn tab_bar(state: &State, theme: &Theme) -> Paragraph<'static> {
     let mut spans = Vec::new();
     for (i, pane) in PANES.iter().enumerate() {
-        let count = match pane {
-            Pane::Triage => state.triage.len(),
-            Pane::Nodes => state.nodes.len(),
-            Pane::Pods => state.pods.len(),
-            Pane::Workloads => state.workloads.len(),
-        };
+        let count = shown_rows(state, *pane);
         let slot = if *pane == state.pane { Slot::TabActive } else { Slot::Tab };
         spans.push(Span::styled(format!(" {} {} ({count}) ", i + 1, pane.title()), theme.style(slot)));
     }

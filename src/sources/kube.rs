@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Event as KubeEvent, Namespace, Node, Pod};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
@@ -15,6 +15,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use crate::event::{Data, Event};
+use crate::model::events::WarningEvent;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
@@ -26,24 +27,38 @@ const FLUSH_EVERY: Duration = Duration::from_millis(250);
 /// Starts watches for every resource the console shows; aborting the handles stops them (context switch).
 pub fn spawn_all(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandle> {
     vec![
-        spawn(Api::<Pod>::all(client.clone()), "pods", tx.clone(), PodRow::from_pod, Data::Pods),
-        spawn(Api::<Node>::all(client.clone()), "nodes", tx.clone(), NodeRow::from_node, Data::Nodes),
-        spawn(Api::<Deployment>::all(client.clone()), "deployments", tx.clone(), WorkloadRow::from_deployment, |d| {
+        spawn(all::<Pod>(client), "pods", tx.clone(), PodRow::from_pod, Data::Pods),
+        spawn(all::<Node>(client), "nodes", tx.clone(), NodeRow::from_node, Data::Nodes),
+        spawn(all::<Deployment>(client), "deployments", tx.clone(), WorkloadRow::from_deployment, |d| {
             Data::Workloads(WorkloadKind::Deployment, d)
         }),
-        spawn(
-            Api::<StatefulSet>::all(client.clone()),
-            "statefulsets",
-            tx.clone(),
-            WorkloadRow::from_statefulset,
-            |d| Data::Workloads(WorkloadKind::StatefulSet, d),
-        ),
-        spawn(Api::<Job>::all(client.clone()), "jobs", tx.clone(), WorkloadRow::from_job, |d| {
-            Data::Workloads(WorkloadKind::Job, d)
+        spawn(all::<StatefulSet>(client), "statefulsets", tx.clone(), WorkloadRow::from_statefulset, |d| {
+            Data::Workloads(WorkloadKind::StatefulSet, d)
         }),
+        spawn(all::<Job>(client), "jobs", tx.clone(), WorkloadRow::from_job, |d| Data::Workloads(WorkloadKind::Job, d)),
+        spawn(
+            Watched {
+                api: Api::<KubeEvent>::all(client.clone()),
+                config: watcher::Config::default().fields("type=Warning"),
+            },
+            "events",
+            tx.clone(),
+            WarningEvent::from_event,
+            Data::Warnings,
+        ),
         spawn_namespaces(Api::<Namespace>::all(client.clone()), tx.clone()),
         super::metrics::spawn(client.clone(), tx.clone()),
     ]
+}
+
+/// What one watcher watches: a resource across namespaces, and which of its objects.
+struct Watched<K> {
+    api: Api<K>,
+    config: watcher::Config,
+}
+
+fn all<K: Resource<DynamicType = ()>>(client: &Client) -> Watched<K> {
+    Watched { api: Api::all(client.clone()), config: watcher::Config::default() }
 }
 
 /// Namespace names for `:ns` completion; the whole (short) list is sent on every change.
@@ -101,7 +116,7 @@ impl<R> Pending<R> {
 }
 
 fn spawn<K, R>(
-    api: Api<K>,
+    Watched { api, config }: Watched<K>,
     resource: &'static str,
     tx: UnboundedSender<Event>,
     to_row: fn(&K) -> R,
@@ -112,7 +127,7 @@ where
     R: Send + 'static,
 {
     tokio::spawn(async move {
-        let mut events = watcher(api, watcher::Config::default()).default_backoff().boxed();
+        let mut events = watcher(api, config).default_backoff().boxed();
         let mut pending: Pending<R> = Pending::default();
         let mut listing: Option<Vec<R>> = None;
         let mut flush = tokio::time::interval(FLUSH_EVERY);

@@ -52,7 +52,8 @@ impl State {
                 };
                 self.notice = self.workloads.set_filter(kind).map(warning);
             }
-            ("ns", None | Some("all" | "-A")) => self.namespace = None,
+            ("ns", None) => self.open_picker("ns"),
+            ("ns", Some("all" | "-A")) => self.namespace = None,
             ("ns", Some(ns)) if self.namespaces.is_empty() || self.namespaces.contains(ns) => {
                 self.namespace = Some(ns.to_string())
             }
@@ -62,16 +63,14 @@ impl State {
                 self.notice = Some(Notice { error: false, text: format!("connecting to {ctx}…") });
             }
             ("ctx", Some(ctx)) => self.notice = Some(warning(format!("no context \"{ctx}\" in the kubeconfig"))),
-            ("ctx", None) => {
-                let list =
-                    if self.contexts.is_empty() { "none (demo cluster)".to_string() } else { self.contexts.join(", ") };
-                self.notice = Some(Notice { error: false, text: format!("contexts: {list}") });
+            ("ctx", None) if self.contexts.is_empty() => {
+                self.notice = Some(Notice { error: false, text: "no contexts: this is the demo cluster".into() })
             }
+            ("ctx", None) => self.open_picker("ctx"),
             ("", _) => {}
             (other, _) => {
                 self.notice = Some(warning(format!("unknown command \":{other}\" (try :{})", COMMANDS.join(" :"))))
             }
         }
     }
-
 }

@@ -471,7 +471,11 @@ mod tests {
 
     fn pod(i: u64, restarts: i32) -> PodRow {
         PodRow {
-            id: ObjectId { namespace: format!("ns-{}", i % 3), name: format!("pod-{:03}", i % 40), uid: format!("u{i}") },
+            id: ObjectId {
+                namespace: format!("ns-{}", i % 3),
+                name: format!("pod-{:03}", i % 40),
+                uid: format!("u{i}"),
+            },
             ready: (1, 1),
             status: if restarts % 2 == 0 { "Running".into() } else { "CrashLoopBackOff".into() },
             health: Health::Ok,

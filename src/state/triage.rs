@@ -1,24 +1,28 @@
 //! The triage pane: everything broken now, ranked worst first, one line of "why" each, derived from the other panes.
 
+use std::collections::{HashMap, HashSet};
+
 use super::table::{Column, Delta, Row, SortKey};
+use crate::event::{ObjectKind, ObjectRef};
+use crate::model::events::WarningEvent;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
 use crate::model::{Health, ObjectId, age};
 
-/// Which pane `enter` jumps to for a triage line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    Pod,
-    Node,
-    Workload,
-}
+/// Lines about Warning events are keyed apart from the object's own line (both may exist while they swap).
+const EVENT_KEY: &str = "event/";
+
+/// How long a Warning event stays a triage line after it last happened.
+pub const WARNING_WINDOW: i64 = 3600;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TriageRow {
+    /// The namespace and name shown; `uid` is the line's own key.
     pub id: ObjectId,
-    pub target: Target,
-    pub kind: &'static str,
+    /// What enter jumps to and describe shows; `None` for kinds no pane lists (a ReplicaSet's FailedCreate).
+    pub object: Option<ObjectRef>,
+    pub kind: String,
     pub problem: String,
     pub why: String,
     pub severity: Health,
@@ -54,7 +58,7 @@ impl Row for TriageRow {
         };
         vec![
             severity.into(),
-            self.kind.into(),
+            self.kind.clone(),
             self.id.namespace.clone(),
             self.id.name.clone(),
             self.problem.clone(),
@@ -65,14 +69,14 @@ impl Row for TriageRow {
 
     fn sort_key(&self, column: usize, now: i64) -> SortKey<'_> {
         match column {
-            1 => SortKey::Text(self.kind),
+            1 => SortKey::Text(&self.kind),
             2 => SortKey::Text(&self.id.namespace),
             3 => SortKey::Text(&self.id.name),
             4 => SortKey::Text(&self.problem),
             5 => SortKey::Num(now - self.since),
             6 => SortKey::Text(&self.why),
-            // Worst first: severity, then weight.
-            _ => SortKey::Num(-(self.severity as i64) * 1000 - self.weight),
+            // Worst first: severity, then weight, then the most recent (unix seconds fit in the low 40 bits).
+            _ => SortKey::Num(-(((self.severity as i64 * 1000 + self.weight) << 40) + self.since)),
         }
     }
 
@@ -96,21 +100,72 @@ fn pod_weight(status: &str) -> i64 {
     }
 }
 
-/// Ranks what is broken across pods, nodes and workloads.
+/// Ranks what is broken across pods, nodes and workloads; recent Warning events add a line for objects that have
+/// none of their own.
 pub fn derive<'a>(
     pods: impl Iterator<Item = &'a PodRow>,
     nodes: impl Iterator<Item = &'a NodeRow>,
     workloads: impl Iterator<Item = &'a WorkloadRow>,
+    warnings: &Warnings,
 ) -> Vec<TriageRow> {
-    pods.filter_map(pod_line).chain(nodes.filter_map(node_line)).chain(workloads.filter_map(workload_line)).collect()
+    let mut lines: Vec<TriageRow> = pods
+        .filter_map(pod_line)
+        .chain(nodes.filter_map(node_line))
+        .chain(workloads.filter_map(workload_line))
+        .collect();
+    let own: HashSet<String> = lines.iter().map(|l| l.id.uid.clone()).collect();
+    lines.extend(warnings.latest_per_object().filter(|e| !own.contains(&e.object.uid)).map(event_line));
+    lines
 }
 
-/// Records an object's new triage line, or its removal when it is no longer broken.
-pub fn track(delta: &mut Delta<TriageRow>, uid: &str, line: Option<TriageRow>) {
-    match line {
-        Some(line) => delta.upserts.push(line),
-        None => delta.deletes.push(uid.to_string()),
+/// Records an object's own triage line, or its removal when it is no longer broken; its latest Warning event stands
+/// in for it while it has none.
+pub fn track(delta: &mut Delta<TriageRow>, uid: &str, own: Option<TriageRow>, warnings: &Warnings) {
+    let event_key = format!("{EVENT_KEY}{uid}");
+    match own {
+        Some(line) => {
+            delta.upserts.push(line);
+            delta.deletes.push(event_key);
+        }
+        None => {
+            delta.deletes.push(uid.to_string());
+            match warnings.latest(uid) {
+                Some(e) => delta.upserts.push(event_line(e)),
+                None => delta.deletes.push(event_key),
+            }
+        }
     }
+}
+
+/// Removes a deleted object's lines, its own and its event line.
+pub fn forget(delta: &mut Delta<TriageRow>, uid: &str) {
+    delta.deletes.push(uid.to_string());
+    delta.deletes.push(format!("{EVENT_KEY}{uid}"));
+}
+
+/// An object's latest Warning event as its line.
+fn event_line(e: &WarningEvent) -> TriageRow {
+    let object = ObjectKind::from_kind(&e.kind).map(|kind| ObjectRef {
+        kind,
+        namespace: e.object.namespace.clone(),
+        name: e.object.name.clone(),
+        uid: e.object.uid.clone(),
+    });
+    let times = if e.count > 1 { format!(" (×{})", e.count) } else { String::new() };
+    TriageRow {
+        id: ObjectId { uid: format!("{EVENT_KEY}{}", e.object.uid), ..e.object.clone() },
+        object,
+        kind: e.kind.to_lowercase(),
+        problem: e.reason.clone(),
+        why: format!("{}{times}", e.message),
+        severity: Health::Warn,
+        weight: 30,
+        since: e.last,
+    }
+}
+
+fn own_object(kind: ObjectKind, id: &ObjectId) -> Option<ObjectRef> {
+    Some(ObjectRef { kind, namespace: id.namespace.clone(), name: id.name.clone(), uid: id.uid.clone() })
 }
 
 /// A crash-looping, failing, OOMKilled or unschedulable pod.
@@ -122,8 +177,8 @@ pub fn pod_line(p: &PodRow) -> Option<TriageRow> {
     let why = if p.why.is_empty() && p.restarts > 0 { format!("{} restarts", p.restarts) } else { p.why.clone() };
     Some(TriageRow {
         id: p.id.clone(),
-        target: Target::Pod,
-        kind: "pod",
+        object: own_object(ObjectKind::Pod, &p.id),
+        kind: "pod".into(),
         problem: p.status.clone(),
         why,
         severity: if pending_long { Health::Warn } else { p.health },
@@ -140,8 +195,8 @@ pub fn node_line(n: &NodeRow) -> Option<TriageRow> {
     let problem = if n.status.starts_with("Ready") { n.pressure.join(",") } else { n.status.clone() };
     Some(TriageRow {
         id: n.id.clone(),
-        target: Target::Node,
-        kind: "node",
+        object: own_object(ObjectKind::Node, &n.id),
+        kind: "node".into(),
         problem: if problem.is_empty() { n.status.clone() } else { problem },
         why: n.taints.iter().filter(|t| t.starts_with("node.kubernetes.io/")).cloned().collect::<Vec<_>>().join(" "),
         severity: n.health,
@@ -157,12 +212,83 @@ pub fn workload_line(w: &WorkloadRow) -> Option<TriageRow> {
     }
     Some(TriageRow {
         id: w.id.clone(),
-        target: Target::Workload,
-        kind: "job",
+        object: own_object(ObjectKind::Job, &w.id),
+        kind: "job".into(),
         problem: "Failed".into(),
         why: format!("{} completions", w.completions),
         severity: Health::Error,
         weight: 70,
         since: w.finished.or(w.started).unwrap_or(w.created),
     })
+}
+
+/// Recent Warning events, indexed by the object they are about.
+#[derive(Debug, Default)]
+pub struct Warnings {
+    /// object uid → event uid → event.
+    by_object: HashMap<String, HashMap<String, WarningEvent>>,
+    /// event uid → object uid, so a deleted event can be found.
+    object_of: HashMap<String, String>,
+}
+
+impl Warnings {
+    /// Takes in changed events; returns the objects whose latest warning may have changed. Events older than
+    /// `WARNING_WINDOW` are not kept.
+    pub fn apply(&mut self, delta: Delta<WarningEvent>, now: i64) -> Vec<String> {
+        let mut touched = Vec::new();
+        if delta.reset {
+            touched.extend(self.by_object.keys().cloned());
+            self.by_object.clear();
+            self.object_of.clear();
+        }
+        for uid in &delta.deletes {
+            touched.extend(self.remove(uid));
+        }
+        for e in delta.upserts {
+            touched.extend(self.remove(&e.uid));
+            if now - e.last > WARNING_WINDOW || e.object.uid.is_empty() {
+                continue;
+            }
+            touched.push(e.object.uid.clone());
+            self.object_of.insert(e.uid.clone(), e.object.uid.clone());
+            self.by_object.entry(e.object.uid.clone()).or_default().insert(e.uid.clone(), e);
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        touched
+    }
+
+    /// Drops events that have aged out of the window; returns the objects that lost one.
+    pub fn prune(&mut self, now: i64) -> Vec<String> {
+        let old: Vec<String> = self
+            .by_object
+            .values()
+            .flat_map(HashMap::values)
+            .filter(|e| now - e.last > WARNING_WINDOW)
+            .map(|e| e.uid.clone())
+            .collect();
+        let mut touched: Vec<String> = old.iter().filter_map(|uid| self.remove(uid)).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        touched
+    }
+
+    fn remove(&mut self, event_uid: &str) -> Option<String> {
+        let object = self.object_of.remove(event_uid)?;
+        if let Some(events) = self.by_object.get_mut(&object) {
+            events.remove(event_uid);
+            if events.is_empty() {
+                self.by_object.remove(&object);
+            }
+        }
+        Some(object)
+    }
+
+    pub fn latest(&self, object_uid: &str) -> Option<&WarningEvent> {
+        self.by_object.get(object_uid)?.values().max_by_key(|e| (e.last, &e.uid))
+    }
+
+    fn latest_per_object(&self) -> impl Iterator<Item = &WarningEvent> {
+        self.by_object.keys().filter_map(|uid| self.latest(uid))
+    }
 }
