@@ -12,9 +12,13 @@ use crate::action::Scope;
 use crate::effects::Effects;
 use crate::event::Event;
 use crate::keymap::{Chord, Keymap};
+use crate::quiet_backend::QuietBackend;
 use crate::state::{Mode, State};
 use crate::theme::Theme;
 use crate::ui;
+
+/// The shortest time between two frames drawn for data changes.
+const FRAME: std::time::Duration = std::time::Duration::from_millis(250);
 
 pub struct App {
     pub state: State,
@@ -41,6 +45,7 @@ impl App {
         let mut first_table_logged = false;
         loop {
             terminal.draw(|frame| ui::render(frame, &self.state, &self.theme, &self.keymap))?;
+            let drawn = tokio::time::Instant::now();
             if !first_table_logged && self.state.synced.contains("pods") {
                 first_table_logged = true;
                 tracing::info!(
@@ -50,8 +55,18 @@ impl App {
                 );
             }
             let Some(first) = events.recv().await else { return Ok(()) };
+            let mut input = first.is_input();
             self.handle(first);
-            while let Ok(next) = events.try_recv() {
+            // Data alone redraws at most every FRAME: watches flushing one after another share a frame. Input
+            // redraws at once.
+            loop {
+                let next = match events.try_recv() {
+                    Ok(next) => Some(next),
+                    Err(_) if input => None,
+                    Err(_) => tokio::time::timeout_at(drawn + FRAME, events.recv()).await.ok().flatten(),
+                };
+                let Some(next) = next else { break };
+                input |= next.is_input();
                 self.handle(next);
             }
             self.state.settle();
@@ -113,7 +128,7 @@ impl App {
 pub struct TerminalGuard;
 
 impl TerminalGuard {
-    pub fn enter() -> anyhow::Result<(TerminalGuard, Terminal<CrosstermBackend<Stdout>>)> {
+    pub fn enter() -> anyhow::Result<(TerminalGuard, Terminal<QuietBackend<CrosstermBackend<Stdout>>>)> {
         crossterm::terminal::enable_raw_mode()?;
         crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen, crossterm::cursor::Hide)?;
         let previous = std::panic::take_hook();
@@ -122,7 +137,7 @@ impl TerminalGuard {
             restore();
             previous(info);
         }));
-        Ok((TerminalGuard, Terminal::new(CrosstermBackend::new(std::io::stdout()))?))
+        Ok((TerminalGuard, Terminal::new(QuietBackend::new(CrosstermBackend::new(std::io::stdout())))?))
     }
 }
 

@@ -10,6 +10,9 @@ use crate::model::pods::PodRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
 use crate::state::table::Delta;
 
+/// Pod usage by namespace, then name: looked up per row by borrowed strings, with no key built per lookup.
+pub type PodUsage = HashMap<String, HashMap<String, (u64, u64)>>;
+
 pub enum Event {
     Key(KeyEvent),
     Resize(u16, u16),
@@ -20,6 +23,13 @@ pub enum Event {
     Terminate,
     /// A context switch produced a client: the loop restarts the watches with it.
     Connected(String, kube::Client),
+}
+
+impl Event {
+    /// What the operator did (a key, a resize): drawn at once, never held back to batch data.
+    pub fn is_input(&self) -> bool {
+        matches!(self, Event::Key(_) | Event::Resize(..) | Event::Terminate)
+    }
 }
 
 /// An object the console can fetch, describe or show as YAML.
@@ -92,9 +102,9 @@ pub enum Data {
     Namespaces(Vec<String>),
     /// Warning events (the watch asks the server for `type=Warning` only).
     Warnings(Delta<WarningEvent>),
-    /// metrics.k8s.io usage: (CPU millicores, memory bytes) per pod (namespace, name) and per node.
+    /// metrics.k8s.io usage: (CPU millicores, memory bytes) per pod and per node.
     Metrics {
-        pods: HashMap<(String, String), (u64, u64)>,
+        pods: PodUsage,
         nodes: HashMap<String, (u64, u64)>,
     },
     /// The cluster serves no metrics API (or it failed): usage columns stay empty, with this reason.

@@ -8,6 +8,7 @@ pub mod event;
 pub mod keymap;
 pub mod layout;
 pub mod model;
+pub mod quiet_backend;
 pub mod sanitize;
 pub mod selector;
 pub mod sim;

@@ -64,6 +64,16 @@ pub fn age(seconds: i64) -> String {
     }
 }
 
+/// An age that changes at most once a minute ("<1m", "12m", "5h"): the triage pane lists problems by how long
+/// they have lasted, and per-second ticking would repaint it every second on an otherwise quiet cluster.
+pub fn age_in_minutes(seconds: i64) -> String {
+    match seconds.max(0) {
+        0..60 => "<1m".to_string(),
+        s @ 60..7200 => format!("{}m", s / 60),
+        s => age(s),
+    }
+}
+
 /// A CPU quantity ("250m", "2", "123456789n", "1500u") in millicores.
 pub fn cpu_milli(q: &str) -> Option<u64> {
     let (num, scale) = match q.char_indices().last()? {
@@ -127,5 +137,6 @@ mod tests {
         assert_eq!(age(5 * 86400), "5d");
         assert_eq!(age(800 * 86400), "2y");
         assert_eq!(age(-3), "0s");
+        assert_eq!([age_in_minutes(59), age_in_minutes(119), age_in_minutes(7300)], ["<1m", "1m", "2h"]);
     }
 }

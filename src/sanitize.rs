@@ -1,5 +1,11 @@
 //! Makes untrusted cluster text safe for the terminal: escape sequences and control characters never reach it.
 
+/// `clean` for a string already owned: kept as it is when it holds nothing to strip (every escape sequence and C1
+/// introducer starts with a control character), so the common case allocates nothing.
+pub fn owned(text: String) -> String {
+    if text.chars().any(char::is_control) { clean(&text) } else { text }
+}
+
 /// Removes ANSI/VT escape sequences (CSI, OSC, DCS and two-byte forms) and control characters; tabs and newlines
 /// become spaces so one value stays on one line.
 pub fn clean(text: &str) -> String {
@@ -66,5 +72,8 @@ mod tests {
         assert_eq!(clean("multi\nline\ttab"), "multi line tab");
         assert_eq!(clean("c1\u{9b}2Jcsi"), "c1csi");
         assert_eq!(clean("ünïcödé ok"), "ünïcödé ok");
+        assert_eq!(owned("c1\u{9b}2Jcsi".into()), "c1csi");
+        assert_eq!(owned("web-\u{1b}[31mred".into()), "web-red");
+        assert_eq!(owned("plain-name".into()), "plain-name");
     }
 }

@@ -12,7 +12,7 @@ pub mod workloads;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::action::Action;
-use crate::event::{Data, Effect, ObjectKind, ObjectRef};
+use crate::event::{Data, Effect, ObjectKind, ObjectRef, PodUsage};
 use crate::layout::Screen;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
@@ -86,7 +86,7 @@ pub struct State {
     pub pods: Table<PodRow>,
     pub workloads: Table<WorkloadRow>,
     node_rows: HashMap<String, NodeRow>,
-    pod_usage: HashMap<(String, String), (u64, u64)>,
+    pod_usage: PodUsage,
     /// Why usage columns are empty (no metrics.k8s.io), shown in the title bar.
     pub metrics_unavailable: Option<String>,
     node_usage: HashMap<String, (u64, u64)>,
@@ -421,7 +421,7 @@ impl State {
                 self.synced.insert("pods");
                 // Watch updates carry no usage; keep the last metrics sample on them.
                 for row in &mut delta.upserts {
-                    row.usage = self.pod_usage.get(&(row.id.namespace.clone(), row.id.name.clone())).copied();
+                    row.usage = usage_of(&self.pod_usage, &row.id);
                 }
                 self.absorb_pods(delta);
             }
@@ -429,7 +429,7 @@ impl State {
                 self.metrics_unavailable = None;
                 let resort = pods::USAGE_COLUMNS.contains(&self.pods.sort.0);
                 self.pods.update_each(resort, |p| {
-                    let usage = pods.get(&(p.id.namespace.clone(), p.id.name.clone())).copied();
+                    let usage = usage_of(&pods, &p.id);
                     std::mem::replace(&mut p.usage, usage) != usage
                 });
                 self.pod_usage = pods;
@@ -598,6 +598,10 @@ impl State {
         self.pods.scroll_to_selection(screen.rows(Pane::Pods));
         self.workloads.scroll_to_selection(screen.rows(Pane::Workloads));
     }
+}
+
+fn usage_of(usage: &PodUsage, id: &crate::model::ObjectId) -> Option<(u64, u64)> {
+    usage.get(&id.namespace)?.get(&id.name).copied()
 }
 
 /// Adds (`sign` 1) or removes (-1) the GPUs a running pod holds on its node; says whether a count changed.
@@ -812,8 +816,8 @@ mod tests {
             deletes: vec![],
         }));
         s.settle();
-        assert_eq!(triage_lines(&s), ["pod web-1:BackOff", "replicaset gpu-5d9f:FailedCreate"], "latest per object");
-        assert!(s.triage.window(0, 1).all(|t| t.why == "BackOff happened (×3)"));
+        assert_eq!(triage_lines(&s), ["replicaset gpu-5d9f:FailedCreate", "pod web-1:BackOff"], "latest per object");
+        assert!(s.triage.window(1, 1).all(|t| t.why == "BackOff happened (×3)"));
         // The pod breaks: its own line replaces the event line, and comes back when it recovers.
         s.absorb(Data::Pods(Delta {
             reset: false,
@@ -828,14 +832,14 @@ mod tests {
             deletes: vec![],
         }));
         s.settle();
-        assert_eq!(triage_lines(&s), ["pod web-1:BackOff", "replicaset gpu-5d9f:FailedCreate"]);
+        assert_eq!(triage_lines(&s), ["replicaset gpu-5d9f:FailedCreate", "pod web-1:BackOff"]);
         // Enter on a kind no pane lists says so; on the pod it jumps there.
         s.act(Action::PaneTriage);
-        s.act(Action::Bottom);
+        s.act(Action::Top);
         s.act(Action::DrillIn);
         assert_eq!(s.pane, Pane::Triage);
         assert!(s.notice.as_ref().is_some_and(|n| n.text.contains("replicaset")));
-        s.act(Action::Top);
+        s.act(Action::Bottom);
         s.act(Action::DrillIn);
         assert_eq!((s.pane, s.pods.selected_row().map(|p| p.id.name.as_str())), (Pane::Pods, Some("web-1")));
         // An hour later every event has aged out.
@@ -962,7 +966,7 @@ mod tests {
     #[test]
     fn metrics_fill_usage_and_survive_watch_updates() {
         let mut s = state_with(vec![pod("a", "web-1", "Running", "n1", 0)]);
-        let pods = HashMap::from([(("a".to_string(), "web-1".to_string()), (250, 1 << 30))]);
+        let pods = HashMap::from([("a".to_string(), HashMap::from([("web-1".to_string(), (250, 1 << 30))]))]);
         s.absorb(Data::Metrics { pods, nodes: HashMap::new() });
         s.settle();
         assert_eq!(s.pods.selected_row().and_then(|p| p.usage), Some((250, 1 << 30)));

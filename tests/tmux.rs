@@ -20,6 +20,10 @@ fn tmux_available() -> bool {
 impl Tmux {
     /// Starts `gpudeck --demo` in a 120×32 pane with an empty HOME; `env` adds variables.
     fn start(name: &str, env: &[(&str, &str)], keymap: Option<&str>) -> Tmux {
+        Tmux::start_sized(name, env, keymap, (120, 32))
+    }
+
+    fn start_sized(name: &str, env: &[(&str, &str)], keymap: Option<&str>, (width, height): (u16, u16)) -> Tmux {
         let home = tempfile::tempdir().unwrap();
         if let Some(text) = keymap {
             let dir = home.path().join(".config/gpudeck");
@@ -33,7 +37,9 @@ impl Tmux {
         }
         let command = format!("env {vars} {} --demo; echo EXITED:$?; sleep 30", env!("CARGO_BIN_EXE_gpudeck"));
         let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "32", &command])
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", &width.to_string(), "-y"])
+            .arg(height.to_string())
+            .arg(&command)
             .status()
             .unwrap();
         assert!(status.success());
@@ -64,6 +70,14 @@ impl Tmux {
             assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{screen}");
             std::thread::sleep(Duration::from_millis(150));
         }
+    }
+
+    fn resize(&self, width: u16, height: u16) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "resize-window", "-t", "0", "-x", &width.to_string(), "-y", &height.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
     }
 
     fn alternate_screen_on(&self) -> bool {
@@ -130,6 +144,12 @@ fn command_mode_namespace_describe_and_yaml() {
     t.wait_for("namespace completion", |s| s.contains(":ns ml-") && s.contains("ml-serve ml-train"));
     t.keys(&["s", "Tab", "Enter"]);
     t.wait_for("the namespace switch", |s| s.contains("│ ml-serve"));
+    t.keys(&[":", "n", "s", "Enter"]);
+    t.wait_for("the namespace picker", |s| s.contains("namespace (") && s.contains("kube-system"));
+    t.keys(&["t", "r", "a", "i", "n", "Enter"]);
+    t.wait_for("the picked namespace", |s| s.contains("│ ml-train"));
+    t.keys(&[":", "n", "s", " ", "m", "l", "-", "s", "e", "r", "v", "e", "Enter"]);
+    t.wait_for("back in ml-serve", |s| s.contains("│ ml-serve"));
     t.keys(&[":", "p", "o", "Enter"]);
     let pods = t.wait_for("ml-serve pods only", |s| s.contains("READY") && s.contains("llm-inference"));
     assert!(!pods.contains("kube-system"), "{pods}");
@@ -147,6 +167,28 @@ fn command_mode_namespace_describe_and_yaml() {
     assert!(yaml.contains("apiVersion: v1") && yaml.contains("kind: Pod"), "{yaml}");
     t.keys(&["q"]);
     t.wait_for("back to the table", |s| s.contains("RESTARTS"));
+    t.keys(&["C-c"]);
+    t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
+}
+
+#[test]
+fn dashboard_on_large_terminals_zoom_and_resize() {
+    require_tmux!();
+    let t = Tmux::start_sized("dash", &[], None, (200, 50));
+    let dash = t.wait_for("four panes at once", |s| {
+        ["1 triage (", "2 nodes (", "3 pods (", "4 workloads ("].iter().all(|p| s.contains(&format!("┌ {p}")))
+    });
+    assert!(dash.contains("CrashLoopBackOff") && dash.contains("nvidia-dcgm-exporter"), "{dash}");
+    t.keys(&["3", "z"]);
+    let zoomed = t.wait_for("the pods pane zoomed", |s| !s.contains("┌ 1 triage (") && s.contains("RESTARTS"));
+    assert!(!zoomed.contains("gpudeck │"), "zoom hides the title bar:\n{zoomed}");
+    t.keys(&["z"]);
+    t.wait_for("the dashboard again", |s| s.contains("┌ 1 triage ("));
+    t.resize(100, 30);
+    let small = t.wait_for("one pane with a tab bar", |s| !s.contains("┌ 1 triage (") && s.contains(" 3 pods ("));
+    assert!(small.contains("RESTARTS"), "the focused pods pane fills the screen:\n{small}");
+    t.resize(200, 50);
+    t.wait_for("the dashboard after growing", |s| s.contains("┌ 4 workloads ("));
     t.keys(&["C-c"]);
     t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
 }

@@ -8,7 +8,7 @@ use crate::model::events::WarningEvent;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
-use crate::model::{Health, ObjectId, age};
+use crate::model::{Health, ObjectId, age_in_minutes};
 
 /// Lines about Warning events are keyed apart from the object's own line (both may exist while they swap).
 const EVENT_KEY: &str = "event/";
@@ -62,7 +62,7 @@ impl Row for TriageRow {
             self.id.namespace.clone(),
             self.id.name.clone(),
             self.problem.clone(),
-            age(now - self.since),
+            age_in_minutes(now - self.since),
             self.why.clone(),
         ]
     }
@@ -75,8 +75,8 @@ impl Row for TriageRow {
             4 => SortKey::Text(&self.problem),
             5 => SortKey::Num(now - self.since),
             6 => SortKey::Text(&self.why),
-            // Worst first: severity, then weight, then the most recent (unix seconds fit in the low 40 bits).
-            _ => SortKey::Num(-(((self.severity as i64 * 1000 + self.weight) << 40) + self.since)),
+            // Worst first: severity, then weight; then by name, so a restart changes its line but moves nothing.
+            _ => SortKey::Num(-(self.severity as i64) * 1000 - self.weight),
         }
     }
 

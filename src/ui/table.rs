@@ -62,8 +62,8 @@ pub fn render<R: Row>(frame: &mut Frame, area: Rect, table: &Table<R>, state: &S
                 Health::Error => Some(Slot::Error),
             }
         };
-        let cells = row.cells(state.now);
-        TableRow::new(shown.iter().map(|&i| Text::from(cells[i].clone())))
+        let mut cells = row.cells(state.now);
+        TableRow::new(shown.iter().map(move |&i| Text::from(std::mem::take(&mut cells[i]))))
             .style(slot.map(|s| theme.style(s)).unwrap_or_default())
     });
     let widths: Vec<Constraint> = columns
