@@ -10,6 +10,16 @@ if ! command -v kubectl >/dev/null 2>&1; then
     echo "note: kubectl not found on PATH; the kubectl fidelity tests will report SKIPPED" >&2
 fi
 
+# The end-to-end console tests drive the real binary in tmux; Debian has it, so it is installed when missing (as root,
+# or through sudo when that needs no password). Where it cannot be, those tests print why they skip.
+if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    as_root=""
+    if [ "$(id -u)" -ne 0 ]; then as_root="sudo -n"; fi
+    $as_root apt-get install -y -qq tmux >/dev/null 2>&1 \
+        || { $as_root apt-get update -qq >/dev/null 2>&1 && $as_root apt-get install -y -qq tmux >/dev/null 2>&1; } \
+        || echo "note: could not install tmux; the tmux end-to-end tests will report SKIPPED" >&2
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # --lib --bins --tests: every unit and integration test; benches are run by `cargo bench`, not here.

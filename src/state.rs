@@ -537,18 +537,34 @@ impl State {
                 self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, old, -1);
             }
             self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, row, 1);
-            triage::track(&mut triage, &row.id.uid, triage::pod_line(row), &self.warning_events);
+            triage::track(&mut triage, &row.id.uid, triage::pod_line(row, self.now), &self.warning_events);
         }
         self.pods.apply(delta);
         self.triage.apply(triage);
     }
 
     pub fn tick(&mut self, now: i64) {
-        if now / 60 != self.now / 60 {
+        let minute_passed = now / 60 != self.now / 60;
+        self.now = now;
+        if minute_passed {
             let aged = self.warning_events.prune(now);
             self.retrack_warnings(aged);
+            self.expire_restarting();
         }
-        self.now = now;
+    }
+
+    /// Pods shown as restarting whose last restart has left the window are looked at again.
+    fn expire_restarting(&mut self) {
+        let mut triage = Delta::<TriageRow>::default();
+        let expired = self
+            .triage
+            .all()
+            .filter(|t| t.problem == triage::RESTARTING && self.now - t.since > triage::RESTART_WINDOW);
+        for uid in expired.map(|t| t.id.uid.clone()).collect::<Vec<_>>() {
+            let own = self.pods.get(&uid).and_then(|p| triage::pod_line(p, self.now));
+            triage::track(&mut triage, &uid, own, &self.warning_events);
+        }
+        self.triage.apply(triage);
     }
 
     /// Objects whose latest Warning event changed get their event line updated, unless they have a line of their own.
@@ -568,8 +584,13 @@ impl State {
     /// Recomputes derived panes and views once per burst of events.
     pub fn settle(&mut self) {
         if self.triage_stale {
-            let triage =
-                triage::derive(self.pods.all(), self.node_rows.values(), self.workloads.all(), &self.warning_events);
+            let triage = triage::derive(
+                self.pods.all(),
+                self.node_rows.values(),
+                self.workloads.all(),
+                &self.warning_events,
+                self.now,
+            );
             self.triage.apply(Delta { reset: true, upserts: triage, deletes: vec![] });
             self.triage_stale = false;
         }
@@ -846,6 +867,19 @@ mod tests {
         s.tick(1995 + triage::WARNING_WINDOW + 61);
         s.settle();
         assert!(triage_lines(&s).is_empty(), "{:?}", triage_lines(&s));
+    }
+
+    #[test]
+    fn a_crash_looping_pod_keeps_its_line_while_briefly_running() {
+        let looping = |status: &str| PodRow { last_restart: Some(1990), ..pod("a", "tok-1", status, "n1", 7) };
+        let mut s = state_with(vec![looping("CrashLoopBackOff"), pod("a", "db-1", "CrashLoopBackOff", "n1", 9)]);
+        assert_eq!(triage_lines(&s), ["pod db-1:CrashLoopBackOff", "pod tok-1:CrashLoopBackOff"]);
+        s.absorb(Data::Pods(Delta { reset: false, upserts: vec![looping("Running")], deletes: vec![] }));
+        s.settle();
+        assert_eq!(triage_lines(&s), ["pod db-1:CrashLoopBackOff", "pod tok-1:Restarting"], "same place, no flicker");
+        s.tick(1990 + triage::RESTART_WINDOW + 60);
+        s.settle();
+        assert_eq!(triage_lines(&s), ["pod db-1:CrashLoopBackOff"], "running quietly for the whole window");
     }
 
     #[test]

@@ -175,10 +175,12 @@ fn command_mode_namespace_describe_and_yaml() {
 fn dashboard_on_large_terminals_zoom_and_resize() {
     require_tmux!();
     let t = Tmux::start_sized("dash", &[], None, (200, 50));
-    let dash = t.wait_for("four panes at once", |s| {
-        ["1 triage (", "2 nodes (", "3 pods (", "4 workloads ("].iter().all(|p| s.contains(&format!("┌ {p}")))
+    let dash = t.wait_for("four panes at once, with data", |s| {
+        s.contains("CrashLoopBackOff") && s.contains("nvidia-dcgm-exporter") && s.contains("Deployment")
     });
-    assert!(dash.contains("CrashLoopBackOff") && dash.contains("nvidia-dcgm-exporter"), "{dash}");
+    for pane in ["1 triage (", "2 nodes (", "3 pods (", "4 workloads ("] {
+        assert!(dash.contains(&format!("┌ {pane}")), "{pane} framed on the dashboard:\n{dash}");
+    }
     t.keys(&["3", "z"]);
     let zoomed = t.wait_for("the pods pane zoomed", |s| !s.contains("┌ 1 triage (") && s.contains("RESTARTS"));
     assert!(!zoomed.contains("gpudeck │"), "zoom hides the title bar:\n{zoomed}");

@@ -5,6 +5,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
+use memchr::memmem;
 use regex::{Regex, RegexBuilder};
 
 use crate::model::{Health, ObjectId};
@@ -66,17 +67,27 @@ impl<R> Default for Delta<R> {
     }
 }
 
-/// The filter typed after `/`.
+/// The filter typed after `/`. Rows are matched against their search text in lower case, so a plain word is a
+/// SIMD substring search and a regex runs case-insensitively.
 #[derive(Debug, Clone, Default)]
 pub enum Filter {
     #[default]
     None,
+    /// A pattern without regex syntax, lower-cased.
+    Literal {
+        needle: String,
+        finder: Box<memmem::Finder<'static>>,
+        inverted: bool,
+    },
     Regex {
         regex: Regex,
         inverted: bool,
     },
     Labels(LabelSelector),
 }
+
+/// Characters that make a pattern a regex rather than a plain substring.
+const REGEX_SYNTAX: &[char] = &['\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$'];
 
 impl Filter {
     /// `regex`, `!regex` (inverted) or `-l key=value,…`; a bad pattern is reported and matched literally.
@@ -95,19 +106,40 @@ impl Filter {
             Some(rest) => (rest, true),
             None => (input, false),
         };
+        if !pattern.contains(REGEX_SYNTAX) {
+            return (Filter::literal(pattern, inverted), None);
+        }
         match RegexBuilder::new(pattern).case_insensitive(true).size_limit(1 << 20).build() {
             Ok(regex) => (Filter::Regex { regex, inverted }, None),
-            Err(_) => {
-                let literal = RegexBuilder::new(&regex::escape(pattern)).case_insensitive(true).build();
-                let filter = literal.map(|regex| Filter::Regex { regex, inverted }).unwrap_or_default();
-                (filter, Some(format!("not a valid regex, matching \"{pattern}\" literally")))
-            }
+            Err(_) => (
+                Filter::literal(pattern, inverted),
+                Some(format!("not a valid regex, matching \"{pattern}\" literally")),
+            ),
+        }
+    }
+
+    fn literal(pattern: &str, inverted: bool) -> Filter {
+        let needle = pattern.to_lowercase();
+        Filter::Literal { finder: Box::new(memmem::Finder::new(needle.as_bytes()).into_owned()), needle, inverted }
+    }
+
+    /// Whether every row this filter keeps was kept by `earlier` too, so it can narrow the earlier view instead of
+    /// scanning every row (typing one more letter of a word).
+    fn narrows(&self, earlier: &Filter) -> bool {
+        match (self, earlier) {
+            (Filter::Literal { inverted: false, .. } | Filter::Regex { inverted: false, .. }, Filter::None) => true,
+            (
+                Filter::Literal { needle, inverted: false, .. },
+                Filter::Literal { needle: before, inverted: false, .. },
+            ) => needle.contains(before.as_str()),
+            _ => false,
         }
     }
 
     fn matches<R: Row>(&self, row: &R, text: &str) -> bool {
         match self {
             Filter::None => true,
+            Filter::Literal { finder, inverted, .. } => finder.find(text.as_bytes()).is_some() != *inverted,
             Filter::Regex { regex, inverted } => regex.is_match(text) != *inverted,
             Filter::Labels(sel) => row.labels().is_some_and(|l| sel.matches(l)),
         }
@@ -154,6 +186,9 @@ pub struct Table<R: Row> {
     sorted: Vec<usize>,
     /// What is shown: `sorted` narrowed by namespace, scope and filter, in the same order.
     view: Vec<usize>,
+    /// Views for the filter texts typed on the way to the current one (while rows, sort and scope stay as they are),
+    /// so backspace restores a view instead of scanning every row again.
+    earlier_views: Vec<(String, Vec<usize>)>,
     /// Slots written since the last refresh and not yet placed in `sorted` and `view`.
     unplaced: Vec<usize>,
     /// The clock the current order was computed with; placing rows later uses it too, so ages compare consistently.
@@ -181,6 +216,7 @@ impl<R: Row> Default for Table<R> {
             index: HashMap::new(),
             sorted: Vec::new(),
             view: Vec::new(),
+            earlier_views: Vec::new(),
             unplaced: Vec::new(),
             sorted_at: 0,
             view_namespace: None,
@@ -231,8 +267,16 @@ impl<R: Row> Table<R> {
                 self.free.push(slot);
             }
         }
+        if delta.reset || !delta.upserts.is_empty() || !delta.deletes.is_empty() {
+            self.earlier_views.clear();
+        }
         for row in delta.upserts {
-            let text = row.search_text();
+            let mut text = row.search_text();
+            if text.is_ascii() {
+                text.make_ascii_lowercase();
+            } else {
+                text = text.to_lowercase();
+            }
             let uid = row.id().uid.clone();
             let slot = match self.index.get(&uid) {
                 Some(&slot) => {
@@ -299,16 +343,44 @@ impl<R: Row> Table<R> {
             && self.filter.matches(row, text)
     }
 
+    /// Typing narrows the current view; backspace brings back the view it narrowed; anything else rebuilds it.
     pub fn set_filter(&mut self, text: &str) -> Option<String> {
         let (filter, warning) = Filter::parse(text);
+        let current = !self.needs_sort && !self.needs_view && self.unplaced.is_empty();
+        let previous = self.selected_at;
+        if current && filter.narrows(&self.filter) {
+            let view: Vec<usize> = self
+                .view
+                .iter()
+                .copied()
+                .filter(|&slot| self.row(slot).is_some_and(|(row, search)| filter.matches(row, search)))
+                .collect();
+            let earlier = std::mem::replace(&mut self.view, view);
+            self.earlier_views.push((std::mem::take(&mut self.filter_text), earlier));
+            self.filter = filter;
+            self.filter_text = text.to_string();
+            self.keep_selection(previous);
+            return warning;
+        }
+        match self.earlier_views.iter().rposition(|(t, _)| t == text) {
+            Some(at) if current => {
+                self.view = self.earlier_views.swap_remove(at).1;
+                self.earlier_views.truncate(at);
+                self.keep_selection(previous);
+            }
+            _ => {
+                self.earlier_views.clear();
+                self.needs_view = true;
+            }
+        }
         self.filter = filter;
         self.filter_text = text.to_string();
-        self.needs_view = true;
         warning
     }
 
     pub fn set_scope(&mut self, scope: Option<Scope>) {
         self.scope = scope;
+        self.earlier_views.clear();
         self.needs_view = true;
     }
 
@@ -320,6 +392,7 @@ impl<R: Row> Table<R> {
         } else {
             self.sort.0 = (self.sort.0 as isize + step).rem_euclid(n) as usize;
         }
+        self.earlier_views.clear();
         self.needs_sort = true;
     }
 
@@ -327,6 +400,7 @@ impl<R: Row> Table<R> {
     pub fn refresh(&mut self, namespace: Option<&str>, now: i64) {
         if self.view_namespace.as_deref() != namespace {
             self.view_namespace = namespace.map(str::to_string);
+            self.earlier_views.clear();
             self.needs_view = true;
         }
         let previous = self.selected_at;
@@ -370,7 +444,10 @@ impl<R: Row> Table<R> {
         for (row, _) in self.slots.iter_mut().flatten() {
             changed |= change(row);
         }
-        self.needs_sort |= changed && resort;
+        if changed && resort {
+            self.earlier_views.clear();
+            self.needs_sort = true;
+        }
     }
 
     pub fn get(&self, uid: &str) -> Option<&R> {
@@ -493,6 +570,40 @@ mod tests {
 
     fn shown(t: &Table<PodRow>) -> Vec<String> {
         t.window(0, usize::MAX).map(|p| format!("{}:{}", p.id.uid, p.restarts)).collect()
+    }
+
+    /// Typing narrows the view and backspace restores it; each step shows what a fresh scan with that filter shows,
+    /// and a data change in between drops the remembered views rather than restoring a stale one.
+    #[test]
+    fn typing_and_backspace_match_a_fresh_scan() {
+        let rows: Vec<PodRow> = (0..300).map(|i| pod(i, (i % 3) as i32)).collect();
+        let fresh = |filter: &str, rows: &[PodRow]| {
+            let mut t: Table<PodRow> = Table::default();
+            t.apply(Delta { reset: true, upserts: rows.to_vec(), deletes: vec![] });
+            t.set_filter(filter);
+            t.refresh(None, 2000);
+            shown(&t)
+        };
+        let mut live: Table<PodRow> = Table::default();
+        live.apply(Delta { reset: true, upserts: rows.clone(), deletes: vec![] });
+        live.refresh(None, 2000);
+        for text in ["P", "Po", "Pod-0", "pod-01", "pod-0", "po", "", "crash", "!crash", "node-[12]", "node-"] {
+            live.set_filter(text);
+            live.refresh(None, 2000);
+            assert_eq!(shown(&live), fresh(text, &rows), "filter {text:?}");
+        }
+        live.set_filter("pod-0");
+        live.refresh(None, 2000);
+        live.set_filter("pod-01");
+        live.refresh(None, 2000);
+        let changed = vec![PodRow { restarts: 5, ..pod(3, 0) }, pod(1001, 1)];
+        live.apply(Delta { reset: false, upserts: changed.clone(), deletes: vec![] });
+        live.refresh(None, 2000);
+        live.set_filter("pod-0");
+        live.refresh(None, 2000);
+        let now: Vec<PodRow> = live.all().cloned().collect();
+        assert_eq!(shown(&live), fresh("pod-0", &now));
+        assert!(shown(&live).contains(&"u3:5".to_string()), "the changed row, not the remembered one");
     }
 
     /// Many small deltas moved into place one row at a time give exactly the order and view a full rebuild gives,

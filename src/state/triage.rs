@@ -107,9 +107,10 @@ pub fn derive<'a>(
     nodes: impl Iterator<Item = &'a NodeRow>,
     workloads: impl Iterator<Item = &'a WorkloadRow>,
     warnings: &Warnings,
+    now: i64,
 ) -> Vec<TriageRow> {
     let mut lines: Vec<TriageRow> = pods
-        .filter_map(pod_line)
+        .filter_map(|p| pod_line(p, now))
         .chain(nodes.filter_map(node_line))
         .chain(workloads.filter_map(workload_line))
         .collect();
@@ -168,21 +169,35 @@ fn own_object(kind: ObjectKind, id: &ObjectId) -> Option<ObjectRef> {
     Some(ObjectRef { kind, namespace: id.namespace.clone(), name: id.name.clone(), uid: id.uid.clone() })
 }
 
-/// A crash-looping, failing, OOMKilled or unschedulable pod.
-pub fn pod_line(p: &PodRow) -> Option<TriageRow> {
+/// How long a restart keeps a pod in triage while it is momentarily Running between crashes.
+pub const RESTART_WINDOW: i64 = 15 * 60;
+
+/// What a crash-looping pod shows in the seconds it runs between crashes.
+pub const RESTARTING: &str = "Restarting";
+
+/// A crash-looping, failing, OOMKilled or unschedulable pod. A pod that restarted within `RESTART_WINDOW` keeps its
+/// line, and its place, through the Running → Error → CrashLoopBackOff cycle, instead of flickering in and out.
+pub fn pod_line(p: &PodRow, now: i64) -> Option<TriageRow> {
     let pending_long = p.status == "Pending" && !p.why.is_empty();
-    if !(matches!(p.health, Health::Error | Health::Warn) || pending_long) {
+    let broken = matches!(p.health, Health::Error | Health::Warn);
+    let restarting = p.restarts > 0 && p.last_restart.is_some_and(|t| now - t <= RESTART_WINDOW);
+    if !(broken || pending_long || restarting) {
         return None;
     }
     let why = if p.why.is_empty() && p.restarts > 0 { format!("{} restarts", p.restarts) } else { p.why.clone() };
+    let (severity, weight) = match () {
+        _ if restarting => (Health::Error, pod_weight("CrashLoopBackOff")),
+        _ if pending_long && !broken => (Health::Warn, pod_weight("Pending")),
+        _ => (p.health, pod_weight(&p.status)),
+    };
     Some(TriageRow {
         id: p.id.clone(),
         object: own_object(ObjectKind::Pod, &p.id),
         kind: "pod".into(),
-        problem: p.status.clone(),
+        problem: if broken || pending_long { p.status.clone() } else { RESTARTING.into() },
         why,
-        severity: if pending_long { Health::Warn } else { p.health },
-        weight: pod_weight(&p.status) + i64::from(p.restarts.min(9)),
+        severity,
+        weight: weight + i64::from(p.restarts.min(9)),
         since: p.last_restart.unwrap_or(p.created),
     })
 }
