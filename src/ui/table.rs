@@ -34,7 +34,7 @@ fn fitting(columns: &[Column], width: u16) -> Vec<usize> {
 }
 
 /// The narrowest a fill column (names) may get.
-const FILL_MIN: u16 = 20;
+const FILL_MIN: u16 = 23;
 
 pub fn render<R: Row>(frame: &mut Frame, area: Rect, table: &Table<R>, state: &State, theme: &Theme, empty: &str) {
     let shown = fitting(R::columns(), area.width);
