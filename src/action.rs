@@ -38,6 +38,16 @@ pub enum Action {
     Describe,
     /// Show the selected object's YAML.
     Yaml,
+    /// Open the selected pod's logs (in the logs view: follow on/off).
+    Logs,
+    ToggleFollow,
+    ToggleWrap,
+    NextMatch,
+    PrevMatch,
+    Left,
+    Right,
+    /// In the logs view: open the search prompt.
+    Search,
 }
 
 /// Where a binding applies; the first scope that binds a key wins.
@@ -53,6 +63,8 @@ pub enum Scope {
     View,
     /// The `:ns` and `:ctx` pickers.
     Picker,
+    /// The logs view.
+    Logs,
 }
 
 impl Scope {
@@ -65,6 +77,7 @@ impl Scope {
             Scope::Help => "help",
             Scope::View => "view",
             Scope::Picker => "picker",
+            Scope::Logs => "logs",
         }
     }
 }

@@ -8,6 +8,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
 
 use crate::event::{Data, Effect, Event, ObjectKind, ObjectRef};
 
@@ -17,10 +18,18 @@ pub struct Effects {
     /// None for the demo cluster (one context only).
     pub kubeconfig: Option<Kubeconfig>,
     pub tx: UnboundedSender<Event>,
+    /// The running log stream, stopped when another replaces it or the view closes.
+    pub logs: Option<AbortHandle>,
 }
 
 impl Effects {
-    pub fn spawn(&self, effect: Effect) {
+    fn stop_logs(&mut self) {
+        if let Some(stream) = self.logs.take() {
+            stream.abort();
+        }
+    }
+
+    pub fn spawn(&mut self, effect: Effect) {
         let tx = self.tx.clone();
         match effect {
             Effect::Describe { target, generation } | Effect::Yaml { target, generation } if target.name.is_empty() => {
@@ -50,6 +59,11 @@ impl Effects {
                     }));
                 });
             }
+            Effect::Logs { target, generation } => {
+                self.stop_logs();
+                self.logs = Some(crate::sources::logs::spawn(self.client.clone(), target, generation, tx));
+            }
+            Effect::StopLogs => self.stop_logs(),
             Effect::SwitchContext(context) => {
                 let Some(kubeconfig) = self.kubeconfig.clone() else { return };
                 tokio::spawn(async move {

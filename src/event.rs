@@ -8,6 +8,7 @@ use crate::model::events::WarningEvent;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
+use crate::state::logs::{LogLine, LogTarget};
 use crate::state::table::Delta;
 
 /// Pod usage by namespace, then name: looked up per row by borrowed strings, with no key built per lookup.
@@ -87,6 +88,13 @@ pub enum Effect {
         target: ObjectRef,
         generation: u64,
     },
+    /// Stream a pod's logs as `generation`, replacing any stream before it.
+    Logs {
+        target: LogTarget,
+        generation: u64,
+    },
+    /// The logs view closed: stop its stream.
+    StopLogs,
 }
 
 #[derive(Debug)]
@@ -116,6 +124,21 @@ pub enum Data {
         /// YAML (highlighted) rather than describe text.
         yaml: bool,
         generation: u64,
+    },
+    /// A log stream started: what it turned out to be (container, previous instance).
+    LogStream {
+        generation: u64,
+        described: String,
+    },
+    /// Lines of log stream `generation`, in order.
+    LogLines {
+        generation: u64,
+        lines: Vec<LogLine>,
+    },
+    /// Log stream `generation` ended, and why.
+    LogEnded {
+        generation: u64,
+        why: String,
     },
     /// Connected to another context: every table starts over.
     Connected {

@@ -1,5 +1,6 @@
-//! Long-lived IO feeding the app loop: terminal input, the clock, and Kubernetes watches.
+//! Long-lived IO feeding the app loop: terminal input, the clock, Kubernetes watches and log streams.
 
 pub mod kube;
+pub mod logs;
 pub mod metrics;
 pub mod terminal;

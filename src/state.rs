@@ -2,6 +2,7 @@
 //! No IO, no clock reads, no async: everything arrives as an argument.
 
 pub mod command;
+pub mod logs;
 pub mod nodes;
 pub mod picker;
 pub mod pods;
@@ -65,6 +66,10 @@ pub enum Mode {
     Help,
     /// Choosing a namespace or context from a list.
     Picker(picker::Picker),
+    /// The logs view (`State::logs`); `search` holds the search being typed.
+    Logs {
+        search: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +116,10 @@ pub struct State {
     pub contexts: Vec<String>,
     /// IO the loop must run for the last actions.
     pub effects: Vec<Effect>,
+    /// The open logs view; it stays while the mode is `Logs`.
+    pub logs: Option<logs::Logs>,
+    /// The log stream the view takes lines from; lines of older streams are dropped.
+    log_generation: u64,
     /// The describe/YAML request whose answer is awaited; older answers are dropped.
     pub document_generation: u64,
     pub quit: bool,
@@ -182,6 +191,8 @@ impl State {
             namespaces: BTreeSet::new(),
             contexts: Vec::new(),
             effects: Vec::new(),
+            logs: None,
+            log_generation: 0,
             document_generation: 0,
             quit: false,
         }
@@ -208,6 +219,7 @@ impl State {
             (Mode::Help, Action::Help | Action::Back) => self.mode = Mode::Normal,
             (Mode::Help, _) => {}
             (Mode::Picker(_), action) => self.act_in_picker(action, page),
+            (Mode::Logs { .. }, action) => self.act_in_logs(action),
             (Mode::Document { .. }, action) => self.scroll_document(action, page),
             (Mode::Command { .. }, Action::Back) => self.mode = Mode::Normal,
             (Mode::Command { input }, Action::Accept) => {
@@ -264,6 +276,17 @@ impl State {
             (Mode::Normal, Action::DrillIn) => self.drill_in(),
             (Mode::Normal, Action::Describe) => self.request_document(false),
             (Mode::Normal, Action::Yaml) => self.request_document(true),
+            (Mode::Normal, Action::Logs) => self.open_logs(),
+            (
+                Mode::Normal,
+                Action::ToggleFollow
+                | Action::ToggleWrap
+                | Action::NextMatch
+                | Action::PrevMatch
+                | Action::Left
+                | Action::Right
+                | Action::Search,
+            ) => {}
             (Mode::Normal, Action::Accept | Action::DeleteChar | Action::Complete) => {}
         }
         self.settle();
@@ -279,6 +302,7 @@ impl State {
             }
             Mode::Command { input } => input.push(c),
             Mode::Picker(_) => self.type_in_picker(c),
+            Mode::Logs { search: Some(input) } => input.push(c),
             _ => {}
         }
     }
@@ -394,9 +418,7 @@ impl State {
                 self.pods.set_filter("");
                 self.pane = Pane::Pods;
             }
-            Pane::Pods => {
-                self.notice = Some(Notice { error: false, text: "pod logs are not in this build yet".into() });
-            }
+            Pane::Pods => self.open_logs(),
         }
     }
 
@@ -493,6 +515,21 @@ impl State {
                 }
                 Err(why) => self.notice = Some(warning(format!("{title}: {why}"))),
             },
+            Data::LogStream { generation, described } => {
+                if let Some(l) = self.logs.as_mut().filter(|l| l.generation == generation) {
+                    l.described = described;
+                }
+            }
+            Data::LogLines { generation, lines } => {
+                if let Some(l) = self.logs.as_mut().filter(|l| l.generation == generation) {
+                    l.push(lines);
+                }
+            }
+            Data::LogEnded { generation, why } => {
+                if let Some(l) = self.logs.as_mut().filter(|l| l.generation == generation) {
+                    l.ended = Some(why);
+                }
+            }
             Data::Connected { context } => {
                 self.title = context.clone();
                 self.triage = Table::sorted_by(0, false);
@@ -880,6 +917,44 @@ mod tests {
         s.tick(1990 + triage::RESTART_WINDOW + 60);
         s.settle();
         assert_eq!(triage_lines(&s), ["pod db-1:CrashLoopBackOff"], "running quietly for the whole window");
+    }
+
+    #[test]
+    fn logs_open_on_a_pod_drop_stale_batches_and_stop_on_close() {
+        use logs::LogLine;
+        let line = |t: &str| LogLine { text: t.into(), marker: false };
+        let mut s = state_with(vec![pod("a", "web-1", "Running", "n1", 0), pod("a", "web-2", "Running", "n1", 0)]);
+        s.act(Action::Logs);
+        assert!(matches!(&s.effects[..], [Effect::Logs { target, generation: 1 }] if target.pod == "web-1"));
+        s.act(Action::Back);
+        s.act(Action::Down);
+        s.act(Action::DrillIn);
+        assert_eq!(s.mode, Mode::Logs { search: None }, "enter on a pod opens its logs");
+        assert!(
+            matches!(&s.effects[..], [_, Effect::StopLogs, Effect::Logs { target, generation: 2 }] if target.pod == "web-2")
+        );
+        s.absorb(Data::LogLines { generation: 1, lines: vec![line("from web-1")] });
+        s.absorb(Data::LogLines { generation: 2, lines: vec![line("GET /healthz 200"), line("GET /predict 500")] });
+        let shown = |s: &State| {
+            s.logs.as_ref().map(|l| (0..l.len()).filter_map(|i| l.line(i)).map(|l| l.text.clone()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            shown(&s),
+            Some(vec!["GET /healthz 200".to_string(), "GET /predict 500".to_string()]),
+            "web-1's late batch is dropped"
+        );
+        s.act(Action::Search);
+        for c in "500".chars() {
+            s.type_char(c);
+        }
+        s.act(Action::Accept);
+        assert_eq!(s.logs.as_ref().and_then(|l| l.matched), Some(1));
+        assert_eq!(s.mode, Mode::Logs { search: None });
+        s.absorb(Data::LogEnded { generation: 2, why: "pod web-2 no longer exists".into() });
+        assert_eq!(s.logs.as_ref().and_then(|l| l.ended.as_deref()), Some("pod web-2 no longer exists"));
+        s.act(Action::Back);
+        assert_eq!((s.mode.clone(), s.logs.is_none()), (Mode::Normal, true));
+        assert_eq!(s.effects.last(), Some(&Effect::StopLogs));
     }
 
     #[test]

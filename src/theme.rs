@@ -35,6 +35,8 @@ pub enum Slot {
     BorderFocused,
     /// Mapping keys in the YAML view; comments use `muted`.
     YamlKey,
+    /// Search matches in the logs view.
+    Match,
 }
 
 #[derive(Debug, Default, Deserialize)]

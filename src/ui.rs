@@ -1,6 +1,7 @@
 //! Rendering: a pure function of state, theme and keymap into a frame. No IO, no colours named here.
 
 mod highlight;
+mod logs;
 mod table;
 
 use ratatui::Frame;
@@ -23,6 +24,8 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
     }
     if let Mode::Document { title, lines, yaml, scroll } = &state.mode {
         document(frame, screen.body, title, lines, *yaml, *scroll, theme);
+    } else if let (Mode::Logs { .. }, Some(l)) = (&state.mode, &state.logs) {
+        logs::render(frame, screen.body, l, theme);
     } else {
         for &(pane, area) in &screen.panes {
             let area = if screen.bordered { pane_border(frame, area, pane, state, theme) } else { area };
@@ -171,6 +174,12 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
             Span::styled(hint, theme.style(Slot::Muted)),
         ]));
     }
+    if let Mode::Logs { search: Some(input) } = &state.mode {
+        return Paragraph::new(Line::from(vec![
+            Span::styled(format!("/{input}█"), theme.style(Slot::Prompt)),
+            Span::styled("  (regex, any case; enter searches, esc cancels)", theme.style(Slot::Muted)),
+        ]));
+    }
     if let Mode::Command { input } = &state.mode {
         let candidates = state.candidates(input);
         let shown: Vec<&str> = candidates.iter().take(8).map(String::as_str).collect();
@@ -192,19 +201,38 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
             if state.warnings.len() > 1 { format!(" (+{} more)", state.warnings.len() - 1) } else { String::new() };
         return Paragraph::new(format!(" {w}{more}")).style(theme.style(Slot::NoticeError));
     }
-    let hint = |action: Action, what: &str| keymap.key_for(Scope::Table, action).map(|k| format!("{k} {what}"));
-    let hints: Vec<String> = [
-        hint(Action::Help, "help"),
-        hint(Action::Command, "command"),
-        hint(Action::Filter, "filter"),
-        hint(Action::DrillIn, "drill in"),
-        hint(Action::NextPane, "next pane"),
-        hint(Action::SortNext, "sort"),
-        keymap.key_for(Scope::Global, Action::Quit).map(|k| format!("{k} quit")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let (scope, wanted): (Scope, &[(Action, &str)]) = match state.mode {
+        Mode::Logs { .. } => (
+            Scope::Logs,
+            &[
+                (Action::ToggleFollow, "follow/pause"),
+                (Action::Search, "search"),
+                (Action::NextMatch, "next"),
+                (Action::PrevMatch, "previous"),
+                (Action::ToggleWrap, "wrap"),
+                (Action::Bottom, "end"),
+                (Action::Back, "close"),
+            ],
+        ),
+        _ => (
+            Scope::Table,
+            &[
+                (Action::Help, "help"),
+                (Action::Command, "command"),
+                (Action::Filter, "filter"),
+                (Action::DrillIn, "drill in"),
+                (Action::Logs, "logs"),
+                (Action::NextPane, "next pane"),
+                (Action::SortNext, "sort"),
+            ],
+        ),
+    };
+    let hints: Vec<String> = wanted
+        .iter()
+        .map(|&(action, what)| keymap.key_for(scope, action).map(|k| format!("{k} {what}")))
+        .chain([keymap.key_for(Scope::Global, Action::Quit).map(|k| format!("{k} quit"))])
+        .flatten()
+        .collect();
     Paragraph::new(format!(" {}", hints.join("  "))).style(theme.style(Slot::Muted))
 }
 

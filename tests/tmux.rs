@@ -196,6 +196,26 @@ fn dashboard_on_large_terminals_zoom_and_resize() {
 }
 
 #[test]
+fn logs_of_a_job_pod_follow_search_and_pause() {
+    require_tmux!();
+    let t = Tmux::start("logs", &[], None);
+    t.wait_for("the console", |s| s.contains("CrashLoopBackOff"));
+    t.keys(&["3", "/", "l", "l", "a", "m", "a", "3", "-", "f", "Enter", "l"]);
+    let logs = t.wait_for("the job pod's log", |s| s.contains("logs ml-train/llama3-finetune") && s.contains("loss "));
+    assert!(logs.contains("following"), "{logs}");
+    t.keys(&["g", "/", "s", "t", "e", "p", " ", "\\", "d", "+", "5", "0", "/", "Enter"]);
+    let found = t.wait_for("the search", |s| s.contains(r"/step \d+50/ (n/N)") && s.contains("paused"));
+    let first = found.lines().nth(3).unwrap_or_default();
+    assert!(first.contains("50/") && first.contains("step "), "the match tops the screen:\n{found}");
+    t.keys(&["f"]);
+    t.wait_for("following again", |s| s.contains("· following ·"));
+    t.keys(&["Escape"]);
+    t.wait_for("back to the pods", |s| s.contains("RESTARTS"));
+    t.keys(&["C-c"]);
+    t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
+}
+
+#[test]
 fn user_keymap_remaps_keys() {
     require_tmux!();
     let t = Tmux::start(

@@ -1,0 +1,199 @@
+//! Log streams of one pod: a follow stream per container (prefixed when there are several), lines batched into the
+//! UI every 50 ms and never dropped (a full channel holds the reader back), reconnection with a marker line when a
+//! container restarts, and a clear reason when the stream ends.
+
+use std::time::Duration;
+
+use futures_util::io::AsyncBufReadExt;
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use kube::api::LogParams;
+use kube::{Api, Client};
+use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::task::{AbortHandle, JoinSet};
+
+use crate::event::{Data, Event};
+use crate::state::logs::{LogLine, LogTarget};
+
+/// How often buffered lines reach the UI, and the most a batch holds.
+const BATCH_EVERY: Duration = Duration::from_millis(50);
+const BATCH_MAX: usize = 8192;
+
+/// How often a stopped container is checked for its restart.
+const RESTART_POLL: Duration = Duration::from_secs(1);
+
+pub fn spawn(client: Client, target: LogTarget, generation: u64, tx: UnboundedSender<Event>) -> AbortHandle {
+    tokio::spawn(async move {
+        let why = stream(client, &target, generation, &tx).await;
+        let _ = tx.send(Event::Data(Data::LogEnded { generation, why }));
+    })
+    .abort_handle()
+}
+
+async fn stream(client: Client, target: &LogTarget, generation: u64, tx: &UnboundedSender<Event>) -> String {
+    let api: Api<Pod> = Api::namespaced(client, &target.namespace);
+    let pod = match api.get(&target.pod).await {
+        Ok(pod) => pod,
+        Err(e) => return gone_or(&e, &target.pod),
+    };
+    let containers: Vec<String> = match &target.container {
+        Some(c) => vec![c.clone()],
+        None => pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| c.name.clone())).collect(),
+    };
+    let crash_looping = containers.len() == 1 && status_of(&pod, &containers[0]).is_some_and(is_crash_looping);
+    let previous = target.previous.unwrap_or(crash_looping);
+    let described = format!(
+        "{}{}",
+        if containers.len() == 1 { containers[0].clone() } else { format!("{} containers", containers.len()) },
+        if previous { " — previous instance (it is crash-looping)" } else { "" }
+    );
+    if tx.send(Event::Data(Data::LogStream { generation, described })).is_err() {
+        return String::new();
+    }
+    let (lines_tx, mut lines_rx) = mpsc::channel::<LogLine>(BATCH_MAX);
+    let mut readers = JoinSet::new();
+    for container in &containers {
+        let follow = Follow {
+            api: api.clone(),
+            pod: target.pod.clone(),
+            container: container.clone(),
+            prefix: if containers.len() > 1 { format!("[{container}] ") } else { String::new() },
+            previous,
+            tail: target.tail,
+            timestamps: target.timestamps,
+        };
+        readers.spawn(follow.run(lines_tx.clone()));
+    }
+    drop(lines_tx);
+    let mut batch = Vec::new();
+    let mut tick = tokio::time::interval(BATCH_EVERY);
+    loop {
+        tokio::select! {
+            line = lines_rx.recv() => match line {
+                Some(line) => {
+                    batch.push(line);
+                    if batch.len() >= BATCH_MAX && !send(tx, generation, &mut batch) {
+                        return String::new();
+                    }
+                }
+                None => break,
+            },
+            _ = tick.tick() => if !batch.is_empty() && !send(tx, generation, &mut batch) {
+                return String::new();
+            },
+        }
+    }
+    send(tx, generation, &mut batch);
+    let mut reasons = Vec::new();
+    while let Some(reason) = readers.join_next().await {
+        reasons.extend(reason.ok());
+    }
+    reasons.sort();
+    reasons.dedup();
+    reasons.join("; ")
+}
+
+fn send(tx: &UnboundedSender<Event>, generation: u64, batch: &mut Vec<LogLine>) -> bool {
+    tx.send(Event::Data(Data::LogLines { generation, lines: std::mem::take(batch) })).is_ok()
+}
+
+/// One container's log, followed across restarts.
+struct Follow {
+    api: Api<Pod>,
+    pod: String,
+    container: String,
+    prefix: String,
+    previous: bool,
+    tail: i64,
+    timestamps: bool,
+}
+
+impl Follow {
+    /// Sends every line; returns why the log ended.
+    async fn run(self, lines: mpsc::Sender<LogLine>) -> String {
+        let mut params = LogParams {
+            container: Some(self.container.clone()),
+            follow: !self.previous,
+            previous: self.previous,
+            tail_lines: Some(self.tail),
+            timestamps: self.timestamps,
+            ..LogParams::default()
+        };
+        let mut restarts = match self.api.get(&self.pod).await {
+            Ok(pod) => status_of(&pod, &self.container).map_or(0, |s| s.restart_count),
+            Err(e) => return gone_or(&e, &self.pod),
+        };
+        loop {
+            let stream = match self.api.log_stream(&self.pod, &params).await {
+                Ok(stream) => stream,
+                Err(e) => return gone_or(&e, &self.pod),
+            };
+            let mut stream = Box::pin(stream);
+            let mut raw = Vec::new();
+            loop {
+                raw.clear();
+                match stream.read_until(b'\n', &mut raw).await {
+                    Ok(0) => break,
+                    Ok(_) => {
+                        let text = crate::sanitize::clean(&String::from_utf8_lossy(&raw));
+                        let line = LogLine { text: format!("{}{}", self.prefix, text.trim_end()), marker: false };
+                        if lines.send(line).await.is_err() {
+                            return String::new();
+                        }
+                    }
+                    Err(e) => return format!("{}: reading the log failed: {e}", self.container),
+                }
+            }
+            if !params.follow {
+                return if self.previous { "end of the previous instance's log".into() } else { "end of log".into() };
+            }
+            let stopped = format!("— {} stopped; waiting for it to restart —", self.container);
+            if lines.send(LogLine { text: stopped, marker: true }).await.is_err() {
+                return String::new();
+            }
+            match self.wait_for_restart(restarts).await {
+                Ok(count) => restarts = count,
+                Err(why) => return why,
+            }
+            let marker = format!("— {} restarted (restart {restarts}); following the new instance —", self.container);
+            if lines.send(LogLine { text: marker, marker: true }).await.is_err() {
+                return String::new();
+            }
+            // The new instance from its first line.
+            params.tail_lines = None;
+        }
+    }
+
+    /// Waits until the container runs again with a higher restart count; Err when it never will.
+    async fn wait_for_restart(&self, restarts: i32) -> Result<i32, String> {
+        loop {
+            tokio::time::sleep(RESTART_POLL).await;
+            let pod = self.api.get(&self.pod).await.map_err(|e| gone_or(&e, &self.pod))?;
+            let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or_default();
+            if matches!(phase, "Succeeded" | "Failed") {
+                return Err(format!("{} exited; the pod is {phase}", self.container));
+            }
+            if let Some(s) = status_of(&pod, &self.container)
+                && s.restart_count > restarts
+                && s.state.as_ref().is_some_and(|st| st.running.is_some())
+            {
+                return Ok(s.restart_count);
+            }
+        }
+    }
+}
+
+fn status_of<'a>(pod: &'a Pod, container: &str) -> Option<&'a ContainerStatus> {
+    pod.status.as_ref()?.container_statuses.as_ref()?.iter().find(|s| s.name == container)
+}
+
+fn is_crash_looping(s: &ContainerStatus) -> bool {
+    s.state.as_ref().and_then(|st| st.waiting.as_ref()).and_then(|w| w.reason.as_deref()) == Some("CrashLoopBackOff")
+}
+
+/// "pod X no longer exists" for a 404, else the API's own message.
+fn gone_or(e: &kube::Error, pod: &str) -> String {
+    match e {
+        kube::Error::Api(s) if s.code == 404 => format!("pod {pod} no longer exists"),
+        other => other.to_string(),
+    }
+}

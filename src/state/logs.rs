@@ -1,0 +1,360 @@
+//! The logs view: a bounded ring of lines that says how many it dropped, following or paused (new lines counted),
+//! wrap and horizontal scroll, and regex search with next/previous. Batches from a replaced stream are dropped.
+
+use std::collections::VecDeque;
+
+use regex::{Regex, RegexBuilder};
+
+use super::{Mode, Notice, Pane, State, warning};
+use crate::action::Action;
+use crate::event::{Effect, ObjectKind};
+
+/// Lines kept before the oldest go (and are counted).
+pub const DEFAULT_CAPACITY: usize = 100_000;
+
+/// What a log stream is of, as the source needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogTarget {
+    pub namespace: String,
+    pub pod: String,
+    /// None: every container of the pod, each line prefixed with its container's name.
+    pub container: Option<String>,
+    /// The previous (crashed) instance; None lets the source choose it for a crash-looping container.
+    pub previous: Option<bool>,
+    pub tail: i64,
+    pub timestamps: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub text: String,
+    /// A line gpudeck wrote (reconnected, stream ended), drawn apart from the container's output.
+    pub marker: bool,
+}
+
+#[derive(Debug)]
+pub struct Logs {
+    pub target: LogTarget,
+    /// What the stream turned out to be ("web (previous)", "3 containers"), from the source.
+    pub described: String,
+    /// The stream whose batches this view takes; batches from an older one are dropped.
+    pub generation: u64,
+    lines: VecDeque<LogLine>,
+    pub capacity: usize,
+    /// Lines that went from the top because the buffer was full.
+    pub dropped: u64,
+    /// The view sticks to the newest line; off = paused, the stream keeps buffering.
+    pub follow: bool,
+    /// First line shown (index into the buffer) while paused.
+    top: usize,
+    /// Lines that arrived while paused.
+    pub unseen: u64,
+    pub wrap: bool,
+    pub hscroll: usize,
+    pub search: Option<Regex>,
+    pub search_text: String,
+    /// The line the last search landed on (drawn as the current match; `n`/`N` continue from it).
+    pub matched: Option<usize>,
+    /// Why the stream stopped, when it has.
+    pub ended: Option<String>,
+}
+
+impl Logs {
+    pub fn new(target: LogTarget, generation: u64, capacity: usize) -> Logs {
+        Logs {
+            target,
+            described: String::new(),
+            generation,
+            lines: VecDeque::new(),
+            capacity: capacity.max(1),
+            dropped: 0,
+            follow: true,
+            top: 0,
+            unseen: 0,
+            wrap: false,
+            hscroll: 0,
+            search: None,
+            search_text: String::new(),
+            matched: None,
+            ended: None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    pub fn line(&self, i: usize) -> Option<&LogLine> {
+        self.lines.get(i)
+    }
+
+    /// Appends a batch; the oldest lines go when the buffer is full, and a paused view keeps showing the same lines.
+    pub fn push(&mut self, batch: Vec<LogLine>) {
+        if !self.follow {
+            self.unseen += batch.len() as u64;
+        }
+        for line in batch {
+            if self.lines.len() == self.capacity {
+                self.lines.pop_front();
+                self.dropped += 1;
+                self.top = self.top.saturating_sub(1);
+                self.matched = self.matched.and_then(|m| m.checked_sub(1));
+            }
+            self.lines.push_back(line);
+        }
+    }
+
+    /// The first line shown in a window of `height` lines.
+    pub fn first_shown(&self, height: usize) -> usize {
+        if self.follow { self.lines.len().saturating_sub(height) } else { self.top.min(self.last_top(height)) }
+    }
+
+    fn last_top(&self, height: usize) -> usize {
+        self.lines.len().saturating_sub(height.max(1))
+    }
+
+    /// Scrolls by `step` lines; scrolling up pauses, reaching the end again resumes following.
+    pub fn scroll(&mut self, step: isize, height: usize) {
+        let from = self.first_shown(height) as isize;
+        let to = (from + step).clamp(0, self.last_top(height) as isize) as usize;
+        self.top = to;
+        self.set_follow(to >= self.last_top(height) && step > 0 || self.follow && step >= 0);
+    }
+
+    pub fn to_top(&mut self) {
+        self.top = 0;
+        self.set_follow(false);
+    }
+
+    pub fn to_end(&mut self) {
+        self.set_follow(true);
+    }
+
+    /// Pause or resume following.
+    pub fn toggle_follow(&mut self, height: usize) {
+        self.top = self.first_shown(height);
+        self.set_follow(!self.follow);
+    }
+
+    fn set_follow(&mut self, follow: bool) {
+        if follow {
+            self.unseen = 0;
+        }
+        self.follow = follow;
+    }
+
+    /// Sets the search (case-insensitive regex; an invalid one is matched literally) and jumps to the first match
+    /// at or after the top of the screen.
+    pub fn set_search(&mut self, text: &str, height: usize) -> Option<String> {
+        self.search_text = text.to_string();
+        self.matched = None;
+        if text.is_empty() {
+            self.search = None;
+            return None;
+        }
+        let (regex, warning) = match RegexBuilder::new(text).case_insensitive(true).size_limit(1 << 20).build() {
+            Ok(r) => (Some(r), None),
+            Err(_) => (
+                RegexBuilder::new(&regex::escape(text)).case_insensitive(true).build().ok(),
+                Some(format!("not a valid regex, searching for \"{text}\" literally")),
+            ),
+        };
+        self.search = regex;
+        let from = self.first_shown(height);
+        let found = self.find(from, true, height);
+        warning.or(found)
+    }
+
+    /// Moves the next (or previous) matching line to the top of the screen; says so when there is none.
+    pub fn next_match(&mut self, forward: bool, height: usize) -> Option<String> {
+        let from = self.matched.unwrap_or_else(|| self.first_shown(height));
+        match (forward, from.checked_sub(1)) {
+            (true, _) => self.find(from + 1, true, height),
+            (false, Some(before)) => self.find(before, false, height),
+            (false, None) => Some(format!("no match for \"{}\" above", self.search_text)),
+        }
+    }
+
+    fn find(&mut self, start: usize, forward: bool, height: usize) -> Option<String> {
+        let regex = self.search.as_ref()?;
+        let hit = if forward {
+            (start..self.lines.len()).find(|&i| regex.is_match(&self.lines[i].text))
+        } else {
+            (0..=start.min(self.lines.len().saturating_sub(1))).rev().find(|&i| regex.is_match(&self.lines[i].text))
+        };
+        match hit {
+            Some(i) => {
+                self.matched = Some(i);
+                self.top = i.min(self.last_top(height));
+                self.set_follow(false);
+                None
+            }
+            None => Some(format!("no match for \"{}\" {}", self.search_text, if forward { "below" } else { "above" })),
+        }
+    }
+}
+
+impl State {
+    /// Opens the logs of the selected pod (pods pane, or a pod's triage line).
+    pub(super) fn open_logs(&mut self) {
+        let pod = match self.pane {
+            Pane::Pods => self.pods.selected_row().map(|p| (p.id.namespace.clone(), p.id.name.clone())),
+            Pane::Triage => self
+                .triage
+                .selected_row()
+                .and_then(|t| t.object.as_ref())
+                .filter(|o| o.kind == ObjectKind::Pod)
+                .map(|o| (o.namespace.clone(), o.name.clone())),
+            Pane::Nodes | Pane::Workloads => None,
+        };
+        let Some((namespace, pod)) = pod else {
+            self.notice =
+                Some(Notice { error: false, text: "logs: select a pod (enter on a workload lists its pods)".into() });
+            return;
+        };
+        self.log_generation += 1;
+        let target = LogTarget { namespace, pod, container: None, previous: None, tail: 1000, timestamps: false };
+        self.effects.push(Effect::Logs { target: target.clone(), generation: self.log_generation });
+        self.logs = Some(Logs::new(target, self.log_generation, DEFAULT_CAPACITY));
+        self.mode = Mode::Logs { search: None };
+    }
+
+    /// Lines of log text on screen (the body less the view's header line).
+    pub fn log_rows(&self) -> usize {
+        usize::from(self.screen().body.height).saturating_sub(1).max(1)
+    }
+
+    pub(super) fn act_in_logs(&mut self, action: Action) {
+        let height = self.log_rows();
+        let Mode::Logs { search } = &mut self.mode else { return };
+        if let Some(input) = search {
+            match action {
+                Action::Accept => {
+                    let input = std::mem::take(input);
+                    self.mode = Mode::Logs { search: None };
+                    self.notice = self.logs.as_mut().and_then(|l| l.set_search(&input, height)).map(warning);
+                }
+                Action::Back => self.mode = Mode::Logs { search: None },
+                Action::DeleteChar => {
+                    input.pop();
+                }
+                _ => {}
+            }
+            return;
+        }
+        let Some(logs) = self.logs.as_mut() else { return };
+        let page = height as isize;
+        match action {
+            Action::Back | Action::Quit => {
+                self.mode = Mode::Normal;
+                self.logs = None;
+                self.effects.push(Effect::StopLogs);
+            }
+            Action::Down => logs.scroll(1, height),
+            Action::Up => logs.scroll(-1, height),
+            Action::PageDown => logs.scroll(page, height),
+            Action::PageUp => logs.scroll(-page, height),
+            Action::Top => logs.to_top(),
+            Action::Bottom => logs.to_end(),
+            Action::ToggleFollow => logs.toggle_follow(height),
+            Action::ToggleWrap => logs.wrap = !logs.wrap,
+            Action::Left => logs.hscroll = logs.hscroll.saturating_sub(HSCROLL_STEP),
+            Action::Right => logs.hscroll += HSCROLL_STEP,
+            Action::NextMatch | Action::PrevMatch => {
+                self.notice = logs.next_match(action == Action::NextMatch, height).map(warning);
+            }
+            Action::Search => {
+                let current = logs.search_text.clone();
+                self.mode = Mode::Logs { search: Some(current) };
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Columns one `left`/`right` moves an unwrapped view.
+const HSCROLL_STEP: usize = 8;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> LogTarget {
+        LogTarget {
+            namespace: "ml".into(),
+            pod: "train-1".into(),
+            container: None,
+            previous: None,
+            tail: 1000,
+            timestamps: false,
+        }
+    }
+
+    fn lines(range: std::ops::Range<usize>) -> Vec<LogLine> {
+        range.map(|i| LogLine { text: format!("step {i} loss 0.{i}"), marker: false }).collect()
+    }
+
+    fn shown(l: &Logs, height: usize) -> Vec<String> {
+        let first = l.first_shown(height);
+        (first..first + height).filter_map(|i| l.line(i)).map(|l| l.text.clone()).collect()
+    }
+
+    #[test]
+    fn a_full_ring_drops_the_oldest_and_counts_them() {
+        let mut l = Logs::new(target(), 1, 5);
+        l.push(lines(0..3));
+        l.push(lines(3..8));
+        assert_eq!((l.len(), l.dropped), (5, 3));
+        assert_eq!(shown(&l, 2), ["step 6 loss 0.6", "step 7 loss 0.7"], "following shows the newest");
+    }
+
+    #[test]
+    fn pausing_keeps_the_view_and_counts_new_lines() {
+        let mut l = Logs::new(target(), 1, 100);
+        l.push(lines(0..10));
+        l.scroll(-3, 4);
+        assert!(!l.follow, "scrolling up pauses");
+        assert_eq!(shown(&l, 4)[0], "step 3 loss 0.3");
+        l.push(lines(10..15));
+        assert_eq!((shown(&l, 4)[0].as_str(), l.unseen), ("step 3 loss 0.3", 5), "the view stays put");
+        l.to_end();
+        assert_eq!((l.follow, l.unseen), (true, 0));
+        assert_eq!(shown(&l, 4)[3], "step 14 loss 0.14");
+        l.toggle_follow(4);
+        l.push(lines(15..17));
+        assert_eq!((shown(&l, 4)[3].as_str(), l.unseen), ("step 14 loss 0.14", 2));
+    }
+
+    #[test]
+    fn a_paused_view_holds_its_lines_while_the_ring_drops() {
+        let mut l = Logs::new(target(), 1, 10);
+        l.push(lines(0..10));
+        l.to_top();
+        l.scroll(4, 3);
+        assert_eq!(shown(&l, 3)[0], "step 4 loss 0.4");
+        l.push(lines(10..12));
+        assert_eq!((shown(&l, 3)[0].as_str(), l.dropped), ("step 4 loss 0.4", 2));
+    }
+
+    #[test]
+    fn search_jumps_forward_and_back_and_says_when_nothing_is_left() {
+        let mut l = Logs::new(target(), 1, 100);
+        l.push(lines(0..50));
+        l.push(vec![LogLine { text: "ERROR: CUDA out of memory".into(), marker: false }]);
+        l.push(lines(51..60));
+        l.push(vec![LogLine { text: "error: NCCL timeout".into(), marker: false }]);
+        l.to_top();
+        assert_eq!(l.set_search("error", 5), None);
+        assert_eq!(shown(&l, 5)[0], "ERROR: CUDA out of memory");
+        assert_eq!(l.next_match(true, 5), None);
+        assert_eq!((l.matched, l.first_shown(5)), (Some(60), 56), "the last match sits as high as a screen allows");
+        assert!(l.next_match(true, 5).is_some_and(|m| m.contains("below")));
+        assert_eq!(l.next_match(false, 5), None);
+        assert_eq!((l.matched, shown(&l, 5)[0].as_str()), (Some(50), "ERROR: CUDA out of memory"));
+        assert!(l.set_search("loss (", 5).is_some_and(|w| w.contains("literally")));
+    }
+}

@@ -1,0 +1,103 @@
+//! The log source against `gpudeck sim`: a followed job pod's lines arrive in batches, a crash-looping pod opens on its
+//! previous instance and says so, a missing pod ends with a clear reason.
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestSim;
+use gpudeck::event::{Data, Event};
+use gpudeck::state::logs::{LogLine, LogTarget};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::ListParams;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Api, Client, Config};
+use tokio::sync::mpsc;
+
+async fn client(sim: &TestSim) -> Client {
+    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig_text).unwrap();
+    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await.unwrap();
+    Client::try_from(config).unwrap()
+}
+
+async fn pod_named(client: &Client, namespace: &str, prefix: &str) -> String {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let list = pods.list(&ListParams::default()).await.unwrap();
+    list.items.into_iter().filter_map(|p| p.metadata.name).find(|n| n.starts_with(prefix)).unwrap()
+}
+
+/// What one stream produced: its description, its lines and why it ended (None: still running at the deadline).
+struct Stream {
+    described: String,
+    lines: Vec<LogLine>,
+    ended: Option<String>,
+}
+
+async fn collect(client: Client, target: LogTarget, want_lines: usize, deadline: Duration) -> Stream {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let task = gpudeck::sources::logs::spawn(client, target, 7, tx);
+    let mut out = Stream { described: String::new(), lines: Vec::new(), ended: None };
+    let until = tokio::time::Instant::now() + deadline;
+    while out.ended.is_none() && out.lines.len() < want_lines {
+        let Ok(Some(Event::Data(data))) = tokio::time::timeout_at(until, rx.recv()).await else { break };
+        match data {
+            Data::LogStream { generation: 7, described } => out.described = described,
+            Data::LogLines { generation: 7, lines } => out.lines.extend(lines),
+            Data::LogEnded { generation: 7, why } => out.ended = Some(why),
+            _ => panic!("a batch of another stream"),
+        }
+    }
+    task.abort();
+    out
+}
+
+fn target(namespace: &str, pod: &str) -> LogTarget {
+    LogTarget {
+        namespace: namespace.into(),
+        pod: pod.into(),
+        container: None,
+        previous: None,
+        tail: 1000,
+        timestamps: false,
+    }
+}
+
+#[test]
+fn follows_a_running_job_pod() {
+    let sim = TestSim::demo();
+    sim.rt.block_on(async {
+        let client = client(&sim).await;
+        let pod = pod_named(&client, "ml-train", "llama3-finetune").await;
+        let stream = collect(client, target("ml-train", &pod), 20, Duration::from_secs(20)).await;
+        assert_eq!(stream.ended, None, "a running pod's log keeps streaming");
+        assert!(!stream.described.contains("previous"), "{}", stream.described);
+        assert!(stream.lines.len() >= 20, "{} lines", stream.lines.len());
+        assert!(stream.lines.iter().all(|l| !l.marker && !l.text.contains('\u{1b}') && !l.text.ends_with('\n')));
+    });
+}
+
+#[test]
+fn a_crash_looping_pod_opens_on_its_previous_instance() {
+    let sim = TestSim::demo();
+    sim.rt.block_on(async {
+        let client = client(&sim).await;
+        let pod = pod_named(&client, "ml-serve", "tokenizer").await;
+        let stream = collect(client, target("ml-serve", &pod), usize::MAX, Duration::from_secs(20)).await;
+        assert!(stream.described.contains("previous instance"), "{}", stream.described);
+        assert_eq!(stream.ended.as_deref(), Some("end of the previous instance's log"));
+        assert!(!stream.lines.is_empty());
+    });
+}
+
+#[test]
+fn a_missing_pod_ends_with_the_reason() {
+    let sim = TestSim::demo();
+    sim.rt.block_on(async {
+        let client = client(&sim).await;
+        let stream = collect(client, target("ml-train", "no-such-pod"), 1, Duration::from_secs(10)).await;
+        assert_eq!(stream.ended.as_deref(), Some("pod no-such-pod no longer exists"));
+        assert!(stream.lines.is_empty());
+    });
+}
