@@ -152,7 +152,7 @@ fn render(instance: &Instance, opts: &Options, now: f64) -> (Vec<u8>, u64) {
     let count = instance.count_at(now);
     let mut first = 0;
     if let Some(since) = opts.since {
-        let lines_before = ((since - instance.time_of(0)) / super::logtext::period(instance.profile)).ceil();
+        let lines_before = ((since - instance.time_of(0)) / instance.period).ceil();
         first = (lines_before.max(0.0) as u64).min(count);
     }
     if let Some(tail) = opts.tail {

@@ -8,6 +8,10 @@ use super::rng;
 
 pub const LOG_PROFILE: &str = "sim.gpudeck.io/log";
 
+/// A firehose pod: this many numbered lines a second (`"250000"`), for log ingest benchmarks; each line carries its
+/// index so a reader can prove it lost none.
+pub const LOG_RATE: &str = "sim.gpudeck.io/log-rate";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
     /// A training loop: epoch/step/loss/throughput.
@@ -16,9 +20,14 @@ pub enum Profile {
     Serve,
     /// A node agent (klog style).
     System,
+    /// Numbered lines at `LOG_RATE` a second.
+    Firehose,
 }
 
 pub fn profile(pod: &Value) -> Profile {
+    if rate(pod).is_some() {
+        return Profile::Firehose;
+    }
     match pod["metadata"]["annotations"][LOG_PROFILE].as_str() {
         Some("train") => Profile::Train,
         Some("system") => Profile::System,
@@ -28,12 +37,17 @@ pub fn profile(pod: &Value) -> Profile {
     }
 }
 
+fn rate(pod: &Value) -> Option<f64> {
+    pod["metadata"]["annotations"][LOG_RATE].as_str()?.parse::<f64>().ok().filter(|r| *r > 0.0)
+}
+
 /// Seconds between lines.
-pub fn period(profile: Profile) -> f64 {
+fn period(pod: &Value, profile: Profile) -> f64 {
     match profile {
         Profile::Train => 1.0,
         Profile::Serve => 2.0,
         Profile::System => 10.0,
+        Profile::Firehose => rate(pod).map_or(1.0, |r| 1.0 / r),
     }
 }
 
@@ -42,6 +56,8 @@ pub fn period(profile: Profile) -> f64 {
 pub struct Instance {
     pub seed: u64,
     pub profile: Profile,
+    /// Seconds between regular lines.
+    pub period: f64,
     pub behavior: Behavior,
     pub started: f64,
     /// When it ended and with which reason (None while running).
@@ -54,6 +70,7 @@ impl Instance {
         Instance {
             seed: rng::hash(&format!("{uid}/{container}/{restart}")),
             profile: profile(pod),
+            period: period(pod, profile(pod)),
             behavior: kubelet::behavior(pod),
             started,
             ended,
@@ -62,7 +79,7 @@ impl Instance {
 
     /// Time of regular line `i`.
     pub fn time_of(&self, i: u64) -> f64 {
-        self.started + 0.25 + i as f64 * period(self.profile)
+        self.started + 0.25 + i as f64 * self.period
     }
 
     /// How many regular lines exist at `now` (all of them, for an ended instance).
@@ -71,7 +88,7 @@ impl Instance {
         if until < self.started + 0.25 {
             return 0;
         }
-        ((until - self.started - 0.25) / period(self.profile)).floor() as u64 + 1
+        ((until - self.started - 0.25) / self.period).floor() as u64 + 1
     }
 
     /// Regular line `i`.
@@ -108,6 +125,14 @@ impl Instance {
                     (n(6) * 2000.0) as u32
                 )
             }
+            // About 200 bytes, like a busy service's access log.
+            (Profile::Firehose, _) => format!(
+                "line {i:012} 10.244.{}.{} POST /v1/completions 200 latency_ms={:04} {}",
+                i % 250,
+                (i / 250) % 250,
+                (n(0) * 4000.0) as u32,
+                "x".repeat(132)
+            ),
             (Profile::System, _) => format!(
                 "I1125 {:02}:00:00.000000       1 collector.go:{}] collected {} metrics from {} devices",
                 i % 24,
@@ -146,6 +171,15 @@ mod tests {
 
     fn train_pod() -> Value {
         json!({"metadata": {"uid": "u", "labels": {"job-name": "j"}, "annotations": {}}})
+    }
+
+    #[test]
+    fn a_firehose_pod_writes_numbered_lines_at_its_rate() {
+        let pod = json!({"metadata": {"uid": "f", "annotations": {LOG_RATE: "1000"}}});
+        let i = Instance::new(&pod, "c", 0, 100.0, None);
+        assert_eq!(i.count_at(100.0 + 0.25 + 1.0), 1001, "a thousand lines a second");
+        assert!(i.line(42).starts_with("line 000000000042 "));
+        assert!((190..=210).contains(&i.line(42).len()), "{}", i.line(42).len());
     }
 
     #[test]

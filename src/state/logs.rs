@@ -219,7 +219,12 @@ impl State {
         self.log_generation += 1;
         let target = LogTarget { namespace, pod, container: None, previous: None, tail: 1000, timestamps: false };
         self.effects.push(Effect::Logs { target: target.clone(), generation: self.log_generation });
-        self.logs = Some(Logs::new(target, self.log_generation, DEFAULT_CAPACITY));
+        self.show_logs(Logs::new(target, self.log_generation, DEFAULT_CAPACITY));
+    }
+
+    /// Shows an already filled logs view (benchmarks and snapshots start from a buffer, not a stream).
+    pub fn show_logs(&mut self, logs: Logs) {
+        self.logs = Some(logs);
         self.mode = Mode::Logs { search: None };
     }
 
