@@ -48,6 +48,14 @@ pub enum Action {
     Right,
     /// In the logs view: open the search prompt.
     Search,
+    /// In the logs view: copy the current line to the clipboard (OSC 52, through SSH and tmux).
+    Copy,
+    /// In the logs view: save the buffer to a file.
+    Save,
+    /// In the logs view: switch between the current and the previous container instance.
+    TogglePrevious,
+    /// In the logs view: show or hide the server's timestamps.
+    ToggleTimestamps,
 }
 
 /// Where a binding applies; the first scope that binds a key wins.

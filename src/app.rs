@@ -112,13 +112,13 @@ impl App {
             Mode::Document { .. } => &[Scope::View, Scope::Global],
             Mode::Help => &[Scope::Help, Scope::Global],
             Mode::Picker(_) => &[Scope::Picker, Scope::Global],
-            Mode::Logs { search: Some(_) } => &[Scope::Filter, Scope::Global],
-            Mode::Logs { search: None } => &[Scope::Logs, Scope::Global],
+            Mode::Logs { prompt: Some(_) } => &[Scope::Filter, Scope::Global],
+            Mode::Logs { prompt: None } => &[Scope::Logs, Scope::Global],
         };
         if let Some(action) = Chord::from_event(&key).and_then(|chord| self.keymap.resolve(scopes, chord)) {
             self.state.act(action);
         } else if let (
-            Mode::Filter { .. } | Mode::Command { .. } | Mode::Picker(_) | Mode::Logs { search: Some(_) },
+            Mode::Filter { .. } | Mode::Command { .. } | Mode::Picker(_) | Mode::Logs { prompt: Some(_) },
             KeyCode::Char(c),
         ) = (&self.state.mode, key.code)
             && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)

@@ -64,6 +64,22 @@ impl Effects {
                 self.logs = Some(crate::sources::logs::spawn(self.client.clone(), target, generation, tx));
             }
             Effect::StopLogs => self.stop_logs(),
+            Effect::SaveLogs { path, lines } => {
+                tokio::spawn(async move {
+                    let mut text = lines.join("\n");
+                    text.push('\n');
+                    let error = tokio::fs::write(&path, text).await.err().map(|e| e.to_string());
+                    let _ = tx.send(Event::Data(Data::LogsSaved { path, lines: lines.len(), error }));
+                });
+            }
+            Effect::Copy(text) => {
+                use base64::Engine;
+                use std::io::Write;
+                // OSC 52: the terminal (or tmux, or the SSH client's terminal) sets its clipboard.
+                let sequence = format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(text));
+                let mut out = std::io::stdout();
+                let _ = out.write_all(sequence.as_bytes()).and_then(|()| out.flush());
+            }
             Effect::SwitchContext(context) => {
                 let Some(kubeconfig) = self.kubeconfig.clone() else { return };
                 tokio::spawn(async move {

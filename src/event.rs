@@ -95,6 +95,13 @@ pub enum Effect {
     },
     /// The logs view closed: stop its stream.
     StopLogs,
+    /// Write log lines to a file.
+    SaveLogs {
+        path: String,
+        lines: Vec<String>,
+    },
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy(String),
 }
 
 #[derive(Debug)]
@@ -139,6 +146,12 @@ pub enum Data {
     LogEnded {
         generation: u64,
         why: String,
+    },
+    /// Log lines were written to `path` (or why not).
+    LogsSaved {
+        path: String,
+        lines: usize,
+        error: Option<String>,
     },
     /// Connected to another context: every table starts over.
     Connected {

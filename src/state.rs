@@ -66,9 +66,9 @@ pub enum Mode {
     Help,
     /// Choosing a namespace or context from a list.
     Picker(picker::Picker),
-    /// The logs view (`State::logs`); `search` holds the search being typed.
+    /// The logs view (`State::logs`), with the search or save prompt being typed.
     Logs {
-        search: Option<String>,
+        prompt: Option<logs::LogPrompt>,
     },
 }
 
@@ -285,7 +285,11 @@ impl State {
                 | Action::PrevMatch
                 | Action::Left
                 | Action::Right
-                | Action::Search,
+                | Action::Search
+                | Action::Copy
+                | Action::Save
+                | Action::TogglePrevious
+                | Action::ToggleTimestamps,
             ) => {}
             (Mode::Normal, Action::Accept | Action::DeleteChar | Action::Complete) => {}
         }
@@ -302,7 +306,7 @@ impl State {
             }
             Mode::Command { input } => input.push(c),
             Mode::Picker(_) => self.type_in_picker(c),
-            Mode::Logs { search: Some(input) } => input.push(c),
+            Mode::Logs { prompt: Some(prompt) } => prompt.input.push(c),
             _ => {}
         }
     }
@@ -524,6 +528,12 @@ impl State {
                 if let Some(l) = self.logs.as_mut().filter(|l| l.generation == generation) {
                     l.push(lines);
                 }
+            }
+            Data::LogsSaved { path, lines, error } => {
+                self.notice = Some(match error {
+                    None => Notice { error: false, text: format!("saved {lines} lines to {path}") },
+                    Some(e) => warning(format!("could not save to {path}: {e}")),
+                });
             }
             Data::LogEnded { generation, why } => {
                 if let Some(l) = self.logs.as_mut().filter(|l| l.generation == generation) {
@@ -929,7 +939,7 @@ mod tests {
         s.act(Action::Back);
         s.act(Action::Down);
         s.act(Action::DrillIn);
-        assert_eq!(s.mode, Mode::Logs { search: None }, "enter on a pod opens its logs");
+        assert_eq!(s.mode, Mode::Logs { prompt: None }, "enter on a pod opens its logs");
         assert!(
             matches!(&s.effects[..], [_, Effect::StopLogs, Effect::Logs { target, generation: 2 }] if target.pod == "web-2")
         );
@@ -949,7 +959,7 @@ mod tests {
         }
         s.act(Action::Accept);
         assert_eq!(s.logs.as_ref().and_then(|l| l.matched), Some(1));
-        assert_eq!(s.mode, Mode::Logs { search: None });
+        assert_eq!(s.mode, Mode::Logs { prompt: None });
         s.absorb(Data::LogEnded { generation: 2, why: "pod web-2 no longer exists".into() });
         assert_eq!(s.logs.as_ref().and_then(|l| l.ended.as_deref()), Some("pod web-2 no longer exists"));
         s.act(Action::Back);

@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::action::{Action, Scope};
 use crate::keymap::Keymap;
+use crate::state::logs::LogPromptKind;
 use crate::state::picker::Picker;
 use crate::state::{Mode, PANES, Pane, State};
 use crate::theme::{Slot, Theme};
@@ -174,10 +175,14 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
             Span::styled(hint, theme.style(Slot::Muted)),
         ]));
     }
-    if let Mode::Logs { search: Some(input) } = &state.mode {
+    if let Mode::Logs { prompt: Some(prompt) } = &state.mode {
+        let (label, hint) = match prompt.kind {
+            LogPromptKind::Search => ("/", "  (regex, any case; enter searches, esc cancels)"),
+            LogPromptKind::Save => ("save to: ", "  (the whole buffer; enter saves, esc cancels)"),
+        };
         return Paragraph::new(Line::from(vec![
-            Span::styled(format!("/{input}█"), theme.style(Slot::Prompt)),
-            Span::styled("  (regex, any case; enter searches, esc cancels)", theme.style(Slot::Muted)),
+            Span::styled(format!("{label}{}█", prompt.input), theme.style(Slot::Prompt)),
+            Span::styled(hint, theme.style(Slot::Muted)),
         ]));
     }
     if let Mode::Command { input } = &state.mode {
@@ -210,6 +215,9 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
                 (Action::NextMatch, "next"),
                 (Action::PrevMatch, "previous"),
                 (Action::ToggleWrap, "wrap"),
+                (Action::Copy, "copy"),
+                (Action::Save, "save"),
+                (Action::TogglePrevious, "previous"),
                 (Action::Bottom, "end"),
                 (Action::Back, "close"),
             ],

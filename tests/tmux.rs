@@ -4,6 +4,8 @@
 // Test helpers abort the test on any failure, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -23,7 +25,18 @@ impl Tmux {
         Tmux::start_sized(name, env, keymap, (120, 32))
     }
 
-    fn start_sized(name: &str, env: &[(&str, &str)], keymap: Option<&str>, (width, height): (u16, u16)) -> Tmux {
+    fn start_sized(name: &str, env: &[(&str, &str)], keymap: Option<&str>, size: (u16, u16)) -> Tmux {
+        Tmux::start_with(name, env, keymap, size, "--demo")
+    }
+
+    /// Starts gpudeck with `args` (the cluster to use) in a pane of `width`×`height`.
+    fn start_with(
+        name: &str,
+        env: &[(&str, &str)],
+        keymap: Option<&str>,
+        (width, height): (u16, u16),
+        args: &str,
+    ) -> Tmux {
         let home = tempfile::tempdir().unwrap();
         if let Some(text) = keymap {
             let dir = home.path().join(".config/gpudeck");
@@ -35,7 +48,7 @@ impl Tmux {
         for (k, v) in env {
             vars.push_str(&format!(" {k}={v}"));
         }
-        let command = format!("env {vars} {} --demo; echo EXITED:$?; sleep 30", env!("CARGO_BIN_EXE_gpudeck"));
+        let command = format!("env {vars} {} {args}; echo EXITED:$?; sleep 30", env!("CARGO_BIN_EXE_gpudeck"));
         let status = Command::new("tmux")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", &width.to_string(), "-y"])
             .arg(height.to_string())
@@ -70,6 +83,16 @@ impl Tmux {
             assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{screen}");
             std::thread::sleep(Duration::from_millis(150));
         }
+    }
+
+    /// Presses `key` `times` times in one go.
+    fn repeat(&self, key: &str, times: usize) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "0", "-N", &times.to_string(), key])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::thread::sleep(Duration::from_millis(120));
     }
 
     fn resize(&self, width: u16, height: u16) {
@@ -212,6 +235,32 @@ fn logs_of_a_job_pod_follow_search_and_pause() {
     t.keys(&["Escape"]);
     t.wait_for("back to the pods", |s| s.contains("RESTARTS"));
     t.keys(&["C-c"]);
+    t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
+}
+
+#[test]
+fn logs_saved_to_a_file_match_kubectl_logs() {
+    require_tmux!();
+    require_kubectl!();
+    let sim = common::TestSim::demo();
+    let t = Tmux::start_with("save", &[], None, (120, 32), &format!("--kubeconfig {}", sim.kubeconfig.display()));
+    t.wait_for("the console", |s| s.contains("CrashLoopBackOff"));
+    t.keys(&["3", "/", "data-prep-20261120", "Enter"]);
+    t.wait_for("the finished job's pods", |s| s.contains("3 pods (3)"));
+    t.keys(&["l"]);
+    t.wait_for("its whole log", |s| s.contains("ended: data exited; the pod is Succeeded"));
+    let saved = sim.dir.path().join("saved.log");
+    t.keys(&["s"]);
+    t.repeat("BSpace", 60);
+    t.keys(&[&saved.display().to_string(), "Enter"]);
+    let done = t.wait_for("the save", |s| s.contains("saved ") && s.contains("saved.log"));
+    let pod = done.lines().find_map(|l| l.split("logs ml-train/").nth(1)).and_then(|r| r.split_whitespace().next());
+    let pod = pod.expect("the pod in the header");
+    let kubectl = sim.kubectl_ok(&["logs", "-n", "ml-train", pod, "--tail=1000"]);
+    let file = std::fs::read_to_string(&saved).unwrap();
+    assert!(kubectl.lines().count() > 3, "{kubectl}");
+    assert_eq!(file, kubectl, "the saved buffer is what kubectl prints");
+    t.keys(&["Escape", "C-c"]);
     t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
 }
 

@@ -146,6 +146,15 @@ impl Follow {
             if !params.follow {
                 return if self.previous { "end of the previous instance's log".into() } else { "end of log".into() };
             }
+            // The container stopped. A finished pod's containers never come back; others restart.
+            match self.api.get(&self.pod).await {
+                Ok(pod) => {
+                    if let Some(phase) = finished(&pod) {
+                        return format!("{} exited; the pod is {phase}", self.container);
+                    }
+                }
+                Err(e) => return gone_or(&e, &self.pod),
+            }
             let stopped = format!("— {} stopped; waiting for it to restart —", self.container);
             if lines.send(LogLine { text: stopped, marker: true }).await.is_err() {
                 return String::new();
@@ -168,8 +177,7 @@ impl Follow {
         loop {
             tokio::time::sleep(RESTART_POLL).await;
             let pod = self.api.get(&self.pod).await.map_err(|e| gone_or(&e, &self.pod))?;
-            let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or_default();
-            if matches!(phase, "Succeeded" | "Failed") {
+            if let Some(phase) = finished(&pod) {
                 return Err(format!("{} exited; the pod is {phase}", self.container));
             }
             if let Some(s) = status_of(&pod, &self.container)
@@ -180,6 +188,11 @@ impl Follow {
             }
         }
     }
+}
+
+/// The pod's phase once it has finished for good (Succeeded or Failed).
+fn finished(pod: &Pod) -> Option<&str> {
+    pod.status.as_ref()?.phase.as_deref().filter(|p| matches!(*p, "Succeeded" | "Failed"))
 }
 
 fn status_of<'a>(pod: &'a Pod, container: &str) -> Option<&'a ContainerStatus> {

@@ -25,6 +25,19 @@ pub struct LogTarget {
     pub timestamps: bool,
 }
 
+/// What the logs view's prompt is typing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogPromptKind {
+    Search,
+    Save,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogPrompt {
+    pub kind: LogPromptKind,
+    pub input: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
     pub text: String,
@@ -216,8 +229,12 @@ impl State {
                 Some(Notice { error: false, text: "logs: select a pod (enter on a workload lists its pods)".into() });
             return;
         };
+        self.stream_logs(LogTarget { namespace, pod, container: None, previous: None, tail: 1000, timestamps: false });
+    }
+
+    /// Starts a stream for `target` into a fresh view (the previous stream's late batches are then dropped).
+    fn stream_logs(&mut self, target: LogTarget) {
         self.log_generation += 1;
-        let target = LogTarget { namespace, pod, container: None, previous: None, tail: 1000, timestamps: false };
         self.effects.push(Effect::Logs { target: target.clone(), generation: self.log_generation });
         self.show_logs(Logs::new(target, self.log_generation, DEFAULT_CAPACITY));
     }
@@ -225,7 +242,7 @@ impl State {
     /// Shows an already filled logs view (benchmarks and snapshots start from a buffer, not a stream).
     pub fn show_logs(&mut self, logs: Logs) {
         self.logs = Some(logs);
-        self.mode = Mode::Logs { search: None };
+        self.mode = Mode::Logs { prompt: None };
     }
 
     /// Lines of log text on screen (the body less the view's header line).
@@ -235,15 +252,15 @@ impl State {
 
     pub(super) fn act_in_logs(&mut self, action: Action) {
         let height = self.log_rows();
-        let Mode::Logs { search } = &mut self.mode else { return };
-        if let Some(input) = search {
+        let Mode::Logs { prompt } = &mut self.mode else { return };
+        if let Some(LogPrompt { kind, input }) = prompt {
             match action {
                 Action::Accept => {
-                    let input = std::mem::take(input);
-                    self.mode = Mode::Logs { search: None };
-                    self.notice = self.logs.as_mut().and_then(|l| l.set_search(&input, height)).map(warning);
+                    let (kind, input) = (*kind, std::mem::take(input));
+                    self.mode = Mode::Logs { prompt: None };
+                    self.prompted(kind, input, height);
                 }
-                Action::Back => self.mode = Mode::Logs { search: None },
+                Action::Back => self.mode = Mode::Logs { prompt: None },
                 Action::DeleteChar => {
                     input.pop();
                 }
@@ -273,10 +290,46 @@ impl State {
                 self.notice = logs.next_match(action == Action::NextMatch, height).map(warning);
             }
             Action::Search => {
-                let current = logs.search_text.clone();
-                self.mode = Mode::Logs { search: Some(current) };
+                let input = logs.search_text.clone();
+                self.mode = Mode::Logs { prompt: Some(LogPrompt { kind: LogPromptKind::Search, input }) };
+            }
+            Action::Save => {
+                let input = format!("{}.log", logs.target.pod);
+                self.mode = Mode::Logs { prompt: Some(LogPrompt { kind: LogPromptKind::Save, input }) };
+            }
+            Action::Copy => {
+                let at = logs.matched.unwrap_or_else(|| logs.first_shown(height));
+                if let Some(line) = logs.line(at) {
+                    self.effects.push(Effect::Copy(line.text.clone()));
+                    self.notice = Some(Notice { error: false, text: "copied the line (OSC 52)".into() });
+                }
+            }
+            Action::TogglePrevious | Action::ToggleTimestamps => {
+                let mut target = logs.target.clone();
+                if action == Action::TogglePrevious {
+                    // The stream chose for a crash-looping pod; the toggle flips what is shown now.
+                    let shown_previous = target.previous.unwrap_or(logs.described.contains("previous"));
+                    target.previous = Some(!shown_previous);
+                } else {
+                    target.timestamps = !target.timestamps;
+                }
+                self.stream_logs(target);
             }
             _ => {}
+        }
+    }
+
+    /// What enter does at the logs view's prompt.
+    fn prompted(&mut self, kind: LogPromptKind, input: String, height: usize) {
+        let Some(logs) = self.logs.as_mut() else { return };
+        match kind {
+            LogPromptKind::Search => self.notice = logs.set_search(&input, height).map(warning),
+            LogPromptKind::Save if input.trim().is_empty() => self.notice = Some(warning("save: no file name".into())),
+            LogPromptKind::Save => {
+                let lines = (0..logs.len()).filter_map(|i| logs.line(i)).map(|l| l.text.clone()).collect();
+                self.effects.push(Effect::SaveLogs { path: input.trim().to_string(), lines });
+                self.notice = Some(Notice { error: false, text: "saving…".into() });
+            }
         }
     }
 }
