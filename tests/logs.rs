@@ -36,11 +36,20 @@ struct Stream {
 }
 
 async fn collect(client: Client, target: LogTarget, want_lines: usize, deadline: Duration) -> Stream {
+    collect_until(client, target, deadline, |s| s.lines.len() >= want_lines).await
+}
+
+async fn collect_until(
+    client: Client,
+    target: LogTarget,
+    deadline: Duration,
+    done: impl Fn(&Stream) -> bool,
+) -> Stream {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let task = gpudeck::sources::logs::spawn(client, target, 7, tx);
     let mut out = Stream { described: String::new(), lines: Vec::new(), ended: None };
     let until = tokio::time::Instant::now() + deadline;
-    while out.ended.is_none() && out.lines.len() < want_lines {
+    while out.ended.is_none() && !done(&out) {
         let Ok(Some(Event::Data(data))) = tokio::time::timeout_at(until, rx.recv()).await else { break };
         match data {
             Data::LogStream { generation: 7, described } => out.described = described,
@@ -88,6 +97,45 @@ fn a_crash_looping_pod_opens_on_its_previous_instance() {
         assert!(stream.described.contains("previous instance"), "{}", stream.described);
         assert_eq!(stream.ended.as_deref(), Some("end of the previous instance's log"));
         assert!(!stream.lines.is_empty());
+    });
+}
+
+#[test]
+fn a_restarted_container_is_followed_with_markers() {
+    let sim = TestSim::demo();
+    sim.rt.block_on(async {
+        let client = client(&sim).await;
+        let pods: Api<Pod> = Api::namespaced(client.clone(), "ml-serve");
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "flaky", "annotations": {"sim.gpudeck.io/behavior": "crashloop"}},
+            "spec": {"containers": [{"name": "app", "image": "ghcr.io/acme-ml/tokenizer:0.9.1"}]}
+        }))
+        .unwrap();
+        pods.create(&Default::default(), &pod).await.unwrap();
+        let running = tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                let p = pods.get("flaky").await.unwrap();
+                if p.status.and_then(|s| s.phase).as_deref() == Some("Running") {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        running.await.expect("the pod runs");
+        let follow = LogTarget { previous: Some(false), ..target("ml-serve", "flaky") };
+        let stream = collect_until(client, follow, Duration::from_secs(60), |s| {
+            s.lines.iter().any(|l| l.marker && l.text.contains("restarted"))
+        })
+        .await;
+        let markers: Vec<&str> = stream.lines.iter().filter(|l| l.marker).map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            markers,
+            ["— app stopped; waiting for it to restart —", "— app restarted (restart 1); following the new instance —"],
+            "{:?}",
+            stream.ended
+        );
+        let before = stream.lines.iter().position(|l| l.marker).unwrap();
+        assert!(stream.lines[..before].iter().any(|l| l.text.contains("Traceback")), "the crash is in the log");
     });
 }
 
