@@ -110,7 +110,7 @@ impl App {
             Mode::Filter { .. } => &[Scope::Filter, Scope::Global],
             Mode::Command { .. } => &[Scope::Command, Scope::Global],
             Mode::Document { .. } => &[Scope::View, Scope::Global],
-            Mode::Help => &[Scope::Help, Scope::Global],
+            Mode::Help { .. } => &[Scope::Help, Scope::Global],
             Mode::Picker(_) => &[Scope::Picker, Scope::Global],
             Mode::Logs { prompt: Some(_) } => &[Scope::Filter, Scope::Global],
             Mode::Logs { prompt: None } => &[Scope::Logs, Scope::Global],

@@ -63,7 +63,10 @@ pub enum Mode {
         yaml: bool,
         scroll: usize,
     },
-    Help,
+    /// The key list, scrolled by `scroll` rows (it is longer than a small screen).
+    Help {
+        scroll: usize,
+    },
     /// Choosing a namespace or context from a list.
     Picker(picker::Picker),
     /// The logs view (`State::logs`), with the search or save prompt being typed.
@@ -216,8 +219,18 @@ impl State {
         let page = self.screen().rows(self.pane).max(1) as isize;
         match (&self.mode, action) {
             (_, Action::Quit) => self.quit = true,
-            (Mode::Help, Action::Help | Action::Back) => self.mode = Mode::Normal,
-            (Mode::Help, _) => {}
+            (Mode::Help { .. }, Action::Help | Action::Back) => self.mode = Mode::Normal,
+            (Mode::Help { scroll }, action) => {
+                let step = match action {
+                    Action::Down => 1,
+                    Action::Up => -1,
+                    Action::PageDown => page,
+                    Action::PageUp => -page,
+                    _ => 0,
+                };
+                // The renderer clamps to what the screen can show; here only the sign matters at the top.
+                self.mode = Mode::Help { scroll: (*scroll as isize + step).max(0) as usize };
+            }
             (Mode::Picker(_), action) => self.act_in_picker(action, page),
             (Mode::Logs { .. }, action) => self.act_in_logs(action),
             (Mode::Document { .. }, action) => self.scroll_document(action, page),
@@ -250,7 +263,7 @@ impl State {
                 self.apply_filter_input();
             }
             (Mode::Filter { .. }, _) => {}
-            (Mode::Normal, Action::Help) => self.mode = Mode::Help,
+            (Mode::Normal, Action::Help) => self.mode = Mode::Help { scroll: 0 },
             (Mode::Normal, Action::Command) => self.mode = Mode::Command { input: String::new() },
             (Mode::Normal, Action::NextPane) => self.pane = PANES[(self.pane_index() + 1) % PANES.len()],
             (Mode::Normal, Action::PrevPane) => self.pane = PANES[(self.pane_index() + PANES.len() - 1) % PANES.len()],
@@ -978,7 +991,7 @@ mod tests {
         assert_eq!(s.pane, Pane::Workloads);
         s.act(Action::Help);
         s.act(Action::NextPane);
-        assert_eq!((s.pane, &s.mode), (Pane::Workloads, &Mode::Help));
+        assert_eq!((s.pane, &s.mode), (Pane::Workloads, &Mode::Help { scroll: 0 }));
         s.act(Action::Back);
         assert_eq!(s.mode, Mode::Normal);
         s.act(Action::Quit);

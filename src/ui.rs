@@ -40,7 +40,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
     }
     frame.render_widget(status_line(state, theme, keymap), screen.status);
     match &state.mode {
-        Mode::Help => help(frame, frame.area(), theme, keymap),
+        Mode::Help { scroll } => help(frame, frame.area(), *scroll, theme, keymap),
         Mode::Picker(p) => picker(frame, frame.area(), state, p, theme),
         _ => {}
     }
@@ -231,7 +231,6 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
                 (Action::DrillIn, "drill in"),
                 (Action::Logs, "logs"),
                 (Action::NextPane, "next pane"),
-                (Action::SortNext, "sort"),
             ],
         ),
     };
@@ -244,8 +243,9 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
     Paragraph::new(format!(" {}", hints.join("  "))).style(theme.style(Slot::Muted))
 }
 
-/// The live keymap, one line per action with all its keys; two columns when one would not fit.
-fn help(frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
+/// The live keymap, one line per action with all its keys; two columns when one would not fit, scrolled by `scroll`
+/// rows when even two do not.
+fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme, keymap: &Keymap) {
     let mut grouped: Vec<(Scope, Action, Vec<String>)> = Vec::new();
     for (scope, key, action) in keymap.listing() {
         match grouped.last_mut() {
@@ -255,23 +255,37 @@ fn help(frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
     }
     let line = |(scope, action, keys): &(Scope, Action, Vec<String>)| {
         Line::from(vec![
-            Span::styled(format!("{:<7}", scope.as_str()), theme.style(Slot::Muted)),
-            Span::styled(format!("{:<15}", serde_kebab(*action)), theme.style(Slot::Header)),
+            Span::styled(format!("{:<8}", scope.as_str()), theme.style(Slot::Muted)),
+            Span::styled(format!("{:<18}", serde_kebab(*action)), theme.style(Slot::Header)),
             Span::raw(keys.join(" ")),
         ])
     };
     let rows = usize::from(area.height.saturating_sub(2)).max(1);
     let columns = if grouped.len() > rows && area.width >= 80 { 2 } else { 1 };
-    let per_column = grouped.len().div_ceil(columns);
-    let width = (38 * columns as u16 + 2).min(area.width);
+    let per_column = grouped.len().div_ceil(columns).min(rows);
+    // Scrolling moves whole rows of the layout: every column advances together.
+    let last_scroll = grouped.len().div_ceil(columns).saturating_sub(per_column);
+    let first = scroll.min(last_scroll) * columns;
+    let shown = &grouped[first.min(grouped.len())..];
+    let width = (39 * columns as u16 + 2).min(area.width);
     let height = (per_column as u16 + 2).min(area.height);
     let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
     frame.render_widget(Clear, rect);
-    let block = Block::default().borders(Borders::ALL).title(" keys (esc closes) ");
+    let title = if last_scroll > 0 {
+        format!(
+            " keys {}-{} of {} (j/k scroll, esc closes) ",
+            first + 1,
+            (first + per_column * columns).min(grouped.len()),
+            grouped.len()
+        )
+    } else {
+        " keys (esc closes) ".to_string()
+    };
+    let block = Block::default().borders(Borders::ALL).title(title);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let halves = Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
-    for (c, chunk) in grouped.chunks(per_column).enumerate() {
+    for (c, chunk) in shown.chunks(per_column).take(columns).enumerate() {
         let lines: Vec<Line> = chunk.iter().map(line).collect();
         frame.render_widget(Paragraph::new(lines), halves[c]);
     }

@@ -167,6 +167,15 @@ fn filter_prompt_zoom_and_help() {
     s.act(Action::Zoom);
     s.act(Action::Help);
     insta::assert_snapshot!("help_80x24", render(&s));
+    for _ in 0..3 {
+        s.act(Action::PageDown);
+    }
+    let end = render(&s);
+    assert!(
+        end.contains("of 70 (j/k scroll") && end.contains("toggle-timestamps"),
+        "scrolled to the last keys:\n{end}"
+    );
+    insta::assert_snapshot!("help_80x24_scrolled_to_the_end", end);
 }
 
 #[test]
