@@ -109,6 +109,7 @@ async fn gpudeck_rate(client: Client, seconds: u64) -> (f64, u64, u64) {
     let target = LogTarget {
         namespace: "bench".into(),
         pod: "firehose".into(),
+        selector: None,
         container: None,
         previous: Some(false),
         tail: 0,
@@ -171,6 +172,7 @@ fn main() {
     let target = LogTarget {
         namespace: "ns".into(),
         pod: "p".into(),
+        selector: None,
         container: None,
         previous: None,
         tail: 0,

@@ -66,6 +66,7 @@ fn target(namespace: &str, pod: &str) -> LogTarget {
     LogTarget {
         namespace: namespace.into(),
         pod: pod.into(),
+        selector: None,
         container: None,
         previous: None,
         tail: 1000,
@@ -136,6 +137,42 @@ fn a_restarted_container_is_followed_with_markers() {
         );
         let before = stream.lines.iter().position(|l| l.marker).unwrap();
         assert!(stream.lines[..before].iter().any(|l| l.text.contains("Traceback")), "the crash is in the log");
+    });
+}
+
+#[test]
+fn a_workload_streams_every_pod_prefixed_and_new_pods_join() {
+    let sim = TestSim::demo();
+    sim.rt.block_on(async {
+        let client = client(&sim).await;
+        let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), "ml-serve");
+        let web = deployments.get("embeddings").await.unwrap();
+        let selector = web.spec.selector.match_labels.unwrap();
+        let before: std::collections::BTreeSet<String> = {
+            let pods: Api<Pod> = Api::namespaced(client.clone(), "ml-serve");
+            let labels = selector.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+            pods.list(&ListParams::default().labels(&labels))
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .filter_map(|p| p.metadata.name)
+                .collect()
+        };
+        let target = LogTarget { selector: Some(selector), ..target("ml-serve", "deployment/embeddings") };
+        let scale = serde_json::json!({"spec": {"replicas": before.len() + 1}});
+        let patch = kube::api::Patch::Merge(&scale);
+        deployments.patch_scale("embeddings", &Default::default(), &patch).await.unwrap();
+        let prefix_of =
+            |l: &LogLine| l.text.strip_prefix('[').and_then(|r| r.split_once("] ")).map(|(p, _)| p.to_string());
+        let stream = collect_until(client, target, Duration::from_secs(40), |s| {
+            s.lines.iter().filter_map(prefix_of).any(|p| !before.contains(&p))
+        })
+        .await;
+        assert!(stream.described.ends_with("pods, new ones join"), "{}", stream.described);
+        let prefixes: std::collections::BTreeSet<String> = stream.lines.iter().filter_map(prefix_of).collect();
+        assert!(before.iter().all(|p| prefixes.contains(p)), "every pod's lines, prefixed: {prefixes:?} vs {before:?}");
+        assert!(prefixes.iter().any(|p| !before.contains(p)), "the new pod joined: {prefixes:?}");
     });
 }
 

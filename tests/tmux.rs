@@ -219,21 +219,21 @@ fn dashboard_on_large_terminals_zoom_and_resize() {
 }
 
 #[test]
-fn logs_of_a_job_pod_follow_search_and_pause() {
+fn logs_of_a_job_from_the_workloads_pane_follow_search_and_pause() {
     require_tmux!();
     let t = Tmux::start("logs", &[], None);
     t.wait_for("the console", |s| s.contains("CrashLoopBackOff"));
-    t.keys(&["3", "/", "l", "l", "a", "m", "a", "3", "-", "f", "Enter", "l"]);
-    let logs = t.wait_for("the job pod's log", |s| s.contains("logs ml-train/llama3-finetune") && s.contains("loss "));
-    assert!(logs.contains("following"), "{logs}");
+    t.keys(&["4", "/", "llama3", "Enter", "l"]);
+    let logs = t.wait_for("the job's log", |s| s.contains("logs ml-train/job/llama3-finetune") && s.contains("loss "));
+    assert!(logs.contains("following") && logs.contains("[llama3-finetune-"), "its pod prefixes each line:\n{logs}");
     t.keys(&["g", "/", "s", "t", "e", "p", " ", "\\", "d", "+", "5", "0", "/", "Enter"]);
     let found = t.wait_for("the search", |s| s.contains(r"/step \d+50/ (n/N)") && s.contains("paused"));
     let first = found.lines().nth(3).unwrap_or_default();
     assert!(first.contains("50/") && first.contains("step "), "the match tops the screen:\n{found}");
     t.keys(&["f"]);
-    t.wait_for("following again", |s| s.contains("· following ·"));
+    t.wait_for("following again", |s| s.contains("finetune · following ·"));
     t.keys(&["Escape"]);
-    t.wait_for("back to the pods", |s| s.contains("RESTARTS"));
+    t.wait_for("back to the workloads", |s| s.contains("COMPLETIONS") || s.contains("llama3-finetune"));
     t.keys(&["C-c"]);
     t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
 }

@@ -2,11 +2,12 @@
 //! UI every 50 ms and never dropped (a full channel holds the reader back), reconnection with a marker line when a
 //! container restarts, and a clear reason when the stream ends.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use futures_util::io::AsyncBufReadExt;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
-use kube::api::LogParams;
+use kube::api::{ListParams, LogParams};
 use kube::{Api, Client};
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::{AbortHandle, JoinSet};
@@ -17,6 +18,9 @@ use crate::state::logs::{LogLine, LogTarget};
 /// How often buffered lines reach the UI, and the most a batch holds.
 const BATCH_EVERY: Duration = Duration::from_millis(50);
 const BATCH_MAX: usize = 8192;
+
+/// How often a workload's pods are listed for new ones to follow.
+const DISCOVER_EVERY: Duration = Duration::from_secs(2);
 
 /// How often a stopped container is checked for its restart.
 const RESTART_POLL: Duration = Duration::from_secs(1);
@@ -31,41 +35,31 @@ pub fn spawn(client: Client, target: LogTarget, generation: u64, tx: UnboundedSe
 
 async fn stream(client: Client, target: &LogTarget, generation: u64, tx: &UnboundedSender<Event>) -> String {
     let api: Api<Pod> = Api::namespaced(client, &target.namespace);
-    let pod = match api.get(&target.pod).await {
-        Ok(pod) => pod,
-        Err(e) => return gone_or(&e, &target.pod),
+    let (lines_tx, mut lines_rx) = mpsc::channel::<LogLine>(BATCH_MAX);
+    let mut readers =
+        Readers { api: api.clone(), target: target.clone(), set: JoinSet::new(), following: HashSet::new() };
+    let workload = target.selector.as_ref().map(|s| s.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>());
+    let described = match &workload {
+        Some(_) => {
+            if let Err(why) = readers.discover(&lines_tx, Some(target.tail)).await {
+                return why;
+            }
+            format!("{} pods, new ones join", readers.following.len())
+        }
+        None => match readers.start_pod(&lines_tx).await {
+            Ok(described) => described,
+            Err(why) => return why,
+        },
     };
-    let containers: Vec<String> = match &target.container {
-        Some(c) => vec![c.clone()],
-        None => pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| c.name.clone())).collect(),
-    };
-    let crash_looping = containers.len() == 1 && status_of(&pod, &containers[0]).is_some_and(is_crash_looping);
-    let previous = target.previous.unwrap_or(crash_looping);
-    let described = format!(
-        "{}{}",
-        if containers.len() == 1 { containers[0].clone() } else { format!("{} containers", containers.len()) },
-        if previous { " — previous instance (it is crash-looping)" } else { "" }
-    );
     if tx.send(Event::Data(Data::LogStream { generation, described })).is_err() {
         return String::new();
     }
-    let (lines_tx, mut lines_rx) = mpsc::channel::<LogLine>(BATCH_MAX);
-    let mut readers = JoinSet::new();
-    for container in &containers {
-        let follow = Follow {
-            api: api.clone(),
-            pod: target.pod.clone(),
-            container: container.clone(),
-            prefix: if containers.len() > 1 { format!("[{container}] ") } else { String::new() },
-            previous,
-            tail: target.tail,
-            timestamps: target.timestamps,
-        };
-        readers.spawn(follow.run(lines_tx.clone()));
-    }
-    drop(lines_tx);
+    // One pod's stream ends when its readers do; a workload's goes on as its pods come and go.
+    let keep_sender = workload.is_some().then_some(lines_tx);
     let mut batch = Vec::new();
+    let mut reasons = Vec::new();
     let mut tick = tokio::time::interval(BATCH_EVERY);
+    let mut discovery = tokio::time::interval(DISCOVER_EVERY);
     loop {
         tokio::select! {
             line = lines_rx.recv() => match line {
@@ -80,16 +74,102 @@ async fn stream(client: Client, target: &LogTarget, generation: u64, tx: &Unboun
             _ = tick.tick() => if !batch.is_empty() && !send(tx, generation, &mut batch) {
                 return String::new();
             },
+            _ = discovery.tick(), if keep_sender.is_some() => {
+                if let Some(lines_tx) = &keep_sender {
+                    // A failed listing is retried at the next tick; the pods already followed go on.
+                    let _ = readers.discover(lines_tx, None).await;
+                }
+            },
+            Some(Ok((label, why))) = readers.set.join_next(), if keep_sender.is_some() => {
+                batch.push(LogLine { text: format!("— {label}: {why} —"), marker: true });
+            },
         }
     }
     send(tx, generation, &mut batch);
-    let mut reasons = Vec::new();
-    while let Some(reason) = readers.join_next().await {
-        reasons.extend(reason.ok());
+    while let Some(done) = readers.set.join_next().await {
+        reasons.extend(done.ok().map(|(_, why)| why));
     }
     reasons.sort();
     reasons.dedup();
     reasons.join("; ")
+}
+
+/// The container readers of one stream: what they follow and how they end.
+struct Readers {
+    api: Api<Pod>,
+    target: LogTarget,
+    /// Each reader ends with (the pod or container it followed, why it ended).
+    set: JoinSet<(String, String)>,
+    /// Pods already followed (a finished one is not followed again).
+    following: HashSet<String>,
+}
+
+impl Readers {
+    /// Follows one pod's containers; says what the stream is (its container, or the previous instance of it).
+    async fn start_pod(&mut self, lines: &mpsc::Sender<LogLine>) -> Result<String, String> {
+        let pod = self.api.get(&self.target.pod).await.map_err(|e| gone_or(&e, &self.target.pod))?;
+        let containers: Vec<String> = match &self.target.container {
+            Some(c) => vec![c.clone()],
+            None => pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| c.name.clone())).collect(),
+        };
+        let crash_looping = containers.len() == 1 && status_of(&pod, &containers[0]).is_some_and(is_crash_looping);
+        let previous = self.target.previous.unwrap_or(crash_looping);
+        for container in &containers {
+            let prefix = if containers.len() > 1 { format!("[{container}] ") } else { String::new() };
+            self.follow(&self.target.pod.clone(), container, prefix, previous, Some(self.target.tail), lines);
+        }
+        let what =
+            if containers.len() == 1 { containers[0].clone() } else { format!("{} containers", containers.len()) };
+        Ok(format!("{what}{}", if previous { " — previous instance (it is crash-looping)" } else { "" }))
+    }
+
+    /// Starts following the workload's pods not followed yet (`tail` lines of each; None: from their first line).
+    async fn discover(&mut self, lines: &mpsc::Sender<LogLine>, tail: Option<i64>) -> Result<(), String> {
+        let selector = self.target.selector.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>();
+        let pods =
+            self.api.list(&ListParams::default().labels(&selector.join(","))).await.map_err(|e| e.to_string())?;
+        for pod in pods.items {
+            // A pod whose containers have not started has no log yet; it is picked up at a later listing.
+            let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("Pending");
+            let Some(name) = pod.metadata.name.clone().filter(|_| phase != "Pending") else { continue };
+            if !self.following.insert(name.clone()) {
+                continue;
+            }
+            let containers: Vec<String> =
+                pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| c.name.clone())).collect();
+            for container in &containers {
+                let label = if containers.len() > 1 { format!("{name}/{container}") } else { name.clone() };
+                self.follow(&name, container, format!("[{label}] "), false, tail, lines);
+            }
+        }
+        Ok(())
+    }
+
+    fn follow(
+        &mut self,
+        pod: &str,
+        container: &str,
+        prefix: String,
+        previous: bool,
+        tail: Option<i64>,
+        lines: &mpsc::Sender<LogLine>,
+    ) {
+        let label = prefix.trim().trim_matches(['[', ']']).to_string();
+        let follow = Follow {
+            api: self.api.clone(),
+            pod: pod.to_string(),
+            container: container.to_string(),
+            prefix,
+            previous,
+            tail,
+            timestamps: self.target.timestamps,
+        };
+        let lines = lines.clone();
+        self.set.spawn(async move {
+            let label = if label.is_empty() { follow.container.clone() } else { label };
+            (label, follow.run(lines).await)
+        });
+    }
 }
 
 fn send(tx: &UnboundedSender<Event>, generation: u64, batch: &mut Vec<LogLine>) -> bool {
@@ -103,7 +183,8 @@ struct Follow {
     container: String,
     prefix: String,
     previous: bool,
-    tail: i64,
+    /// Lines from the end to start with; None: from the first line.
+    tail: Option<i64>,
     timestamps: bool,
 }
 
@@ -114,7 +195,7 @@ impl Follow {
             container: Some(self.container.clone()),
             follow: !self.previous,
             previous: self.previous,
-            tail_lines: Some(self.tail),
+            tail_lines: self.tail,
             timestamps: self.timestamps,
             ..LogParams::default()
         };

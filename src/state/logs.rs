@@ -1,13 +1,14 @@
 //! The logs view: a bounded ring of lines that says how many it dropped, following or paused (new lines counted),
 //! wrap and horizontal scroll, and regex search with next/previous. Batches from a replaced stream are dropped.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use regex::{Regex, RegexBuilder};
 
 use super::{Mode, Notice, Pane, State, warning};
 use crate::action::Action;
 use crate::event::{Effect, ObjectKind};
+use crate::model::workloads::WorkloadRow;
 
 /// Lines kept before the oldest go (and are counted).
 pub const DEFAULT_CAPACITY: usize = 100_000;
@@ -16,7 +17,10 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogTarget {
     pub namespace: String,
+    /// The pod, or for a workload its "kind/name" as shown.
     pub pod: String,
+    /// A workload's pod selector: every pod it selects is followed, and pods that start later join.
+    pub selector: Option<BTreeMap<String, String>>,
     /// None: every container of the pod, each line prefixed with its container's name.
     pub container: Option<String>,
     /// The previous (crashed) instance; None lets the source choose it for a crash-looping container.
@@ -212,24 +216,32 @@ impl Logs {
 }
 
 impl State {
-    /// Opens the logs of the selected pod (pods pane, or a pod's triage line).
+    /// Opens the logs of the selected pod (pods pane, a pod's triage line), or of every pod of the selected workload
+    /// (workloads pane, a failed job's triage line).
     pub(super) fn open_logs(&mut self) {
-        let pod = match self.pane {
-            Pane::Pods => self.pods.selected_row().map(|p| (p.id.namespace.clone(), p.id.name.clone())),
-            Pane::Triage => self
-                .triage
-                .selected_row()
-                .and_then(|t| t.object.as_ref())
-                .filter(|o| o.kind == ObjectKind::Pod)
-                .map(|o| (o.namespace.clone(), o.name.clone())),
-            Pane::Nodes | Pane::Workloads => None,
+        let subject = match self.pane {
+            Pane::Pods => self.pods.selected_row().map(|p| (p.id.namespace.clone(), p.id.name.clone(), None)),
+            Pane::Workloads => self.workloads.selected_row().map(workload_subject),
+            Pane::Triage => self.triage.selected_row().and_then(|t| t.object.as_ref()).and_then(|o| match o.kind {
+                ObjectKind::Pod => Some((o.namespace.clone(), o.name.clone(), None)),
+                ObjectKind::Node => None,
+                _ => self.workloads.get(&o.uid).map(workload_subject),
+            }),
+            Pane::Nodes => None,
         };
-        let Some((namespace, pod)) = pod else {
-            self.notice =
-                Some(Notice { error: false, text: "logs: select a pod (enter on a workload lists its pods)".into() });
+        let Some((namespace, pod, selector)) = subject else {
+            self.notice = Some(Notice { error: false, text: "logs: select a pod or a workload".into() });
             return;
         };
-        self.stream_logs(LogTarget { namespace, pod, container: None, previous: None, tail: 1000, timestamps: false });
+        self.stream_logs(LogTarget {
+            namespace,
+            pod,
+            selector,
+            container: None,
+            previous: None,
+            tail: 1000,
+            timestamps: false,
+        });
     }
 
     /// Starts a stream for `target` into a fresh view (the previous stream's late batches are then dropped).
@@ -294,7 +306,7 @@ impl State {
                 self.mode = Mode::Logs { prompt: Some(LogPrompt { kind: LogPromptKind::Search, input }) };
             }
             Action::Save => {
-                let input = format!("{}.log", logs.target.pod);
+                let input = format!("{}.log", logs.target.pod.replace('/', "-"));
                 self.mode = Mode::Logs { prompt: Some(LogPrompt { kind: LogPromptKind::Save, input }) };
             }
             Action::Copy => {
@@ -334,6 +346,11 @@ impl State {
     }
 }
 
+/// A workload as a log subject: its namespace, "kind/name", and the selector of its pods.
+fn workload_subject(w: &WorkloadRow) -> (String, String, Option<BTreeMap<String, String>>) {
+    (w.id.namespace.clone(), format!("{}/{}", w.kind.as_str().to_lowercase(), w.id.name), Some(w.selector.clone()))
+}
+
 /// Columns one `left`/`right` moves an unwrapped view.
 const HSCROLL_STEP: usize = 8;
 
@@ -345,6 +362,7 @@ mod tests {
         LogTarget {
             namespace: "ml".into(),
             pod: "train-1".into(),
+            selector: None,
             container: None,
             previous: None,
             tail: 1000,

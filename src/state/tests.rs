@@ -400,3 +400,29 @@ fn metrics_fill_usage_and_survive_watch_updates() {
     s.absorb(Data::MetricsUnavailable("no metrics API".into()));
     assert!(s.metrics_unavailable.is_some());
 }
+
+#[test]
+fn logs_of_a_workload_follow_its_selector() {
+    let mut s = state_with(vec![]);
+    let job = crate::model::workloads::WorkloadRow {
+        id: ObjectId { namespace: "ml-train".into(), name: "llama3-finetune".into(), uid: "job-1".into() },
+        kind: WorkloadKind::Job,
+        ready: 4,
+        desired: 4,
+        completions: "0/1".into(),
+        started: Some(1000),
+        finished: None,
+        status: "Running".into(),
+        health: Health::Ok,
+        gpus_per_pod: 8,
+        created: 1000,
+        selector: BTreeMap::from([("job-name".to_string(), "llama3-finetune".to_string())]),
+    };
+    s.absorb(Data::Workloads(WorkloadKind::Job, Delta { reset: true, upserts: vec![job], deletes: vec![] }));
+    s.settle();
+    s.act(Action::PaneWorkloads);
+    s.act(Action::Logs);
+    let Some(Effect::Logs { target, .. }) = s.effects.last() else { panic!("no logs effect: {:?}", s.effects) };
+    assert_eq!((target.namespace.as_str(), target.pod.as_str()), ("ml-train", "job/llama3-finetune"));
+    assert_eq!(target.selector.as_ref().and_then(|l| l.get("job-name")).map(String::as_str), Some("llama3-finetune"));
+}

@@ -46,32 +46,33 @@ pub fn render(frame: &mut Frame, area: Rect, logs: &Logs, theme: &Theme) {
     frame.render_widget(Paragraph::new(rows), body);
 }
 
+/// The stream's state, most urgent first (a narrow terminal cuts the end).
 fn header(logs: &Logs) -> String {
     let t = &logs.target;
     let mut parts = vec![format!(" logs {}/{}", t.namespace, t.pod)];
-    if !logs.described.is_empty() {
-        parts.push(logs.described.clone());
-    }
     parts.push(match (logs.follow, logs.unseen) {
         (true, _) => "following".into(),
         (false, 0) => "paused (f follows)".into(),
-        (false, n) => format!("paused, {n} new lines (f follows)"),
+        (false, n) => format!("paused, {n} new (f follows)"),
     });
-    parts.push(format!("{} lines", logs.len()));
-    if logs.dropped > 0 {
-        parts.push(format!("{} dropped from the top", logs.dropped));
+    if let Some(why) = &logs.ended {
+        parts.push(format!("ended: {why}"));
     }
     if !logs.search_text.is_empty() {
         parts.push(format!("/{} (n/N)", logs.search_text));
+    }
+    if logs.dropped > 0 {
+        parts.push(format!("{} dropped from the top", logs.dropped));
     }
     if logs.wrap {
         parts.push("wrap".into());
     } else if logs.hscroll > 0 {
         parts.push(format!("from column {}", logs.hscroll + 1));
     }
-    if let Some(why) = &logs.ended {
-        parts.push(format!("ended: {why}"));
+    if !logs.described.is_empty() {
+        parts.push(logs.described.clone());
     }
+    parts.push(format!("{} lines", logs.len()));
     parts.join(" · ")
 }
 
