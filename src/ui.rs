@@ -178,6 +178,7 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
     if let Mode::Logs { prompt: Some(prompt) } = &state.mode {
         let (label, hint) = match prompt.kind {
             LogPromptKind::Search => ("/", "  (regex, any case; enter searches, esc cancels)"),
+            LogPromptKind::Filter => ("&", "  (only matching lines; -C N for N lines of context; empty shows all)"),
             LogPromptKind::Save => ("save to: ", "  (the whole buffer; enter saves, esc cancels)"),
         };
         return Paragraph::new(Line::from(vec![
@@ -212,6 +213,7 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
             &[
                 (Action::ToggleFollow, "follow/pause"),
                 (Action::Search, "search"),
+                (Action::Filter, "filter"),
                 (Action::NextMatch, "next"),
                 (Action::PrevMatch, "previous"),
                 (Action::ToggleWrap, "wrap"),

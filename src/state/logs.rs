@@ -33,6 +33,8 @@ pub struct LogTarget {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogPromptKind {
     Search,
+    /// Only matching lines, with context.
+    Filter,
     Save,
 }
 
@@ -47,6 +49,45 @@ pub struct LogLine {
     pub text: String,
     /// A line gpudeck wrote (reconnected, stream ended), drawn apart from the container's output.
     pub marker: bool,
+}
+
+/// A case-insensitive regex for what was typed, and a warning when it was invalid and is matched literally.
+fn pattern_regex(text: &str) -> Result<(Regex, Option<String>), String> {
+    let build = |p: &str| RegexBuilder::new(p).case_insensitive(true).size_limit(1 << 20).build();
+    match build(text) {
+        Ok(r) => Ok((r, None)),
+        Err(_) => build(&regex::escape(text))
+            .map(|r| (r, Some(format!("not a valid regex, matching \"{text}\" literally"))))
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// grep -C: the lines a filter keeps, by absolute line number (dropped lines included), so the ring can drop from
+/// the front without renumbering.
+#[derive(Debug)]
+pub struct LogFilter {
+    pub regex: Regex,
+    pub context: usize,
+    /// As typed, for the header.
+    pub text: String,
+    shown: VecDeque<u64>,
+    /// Lines still to keep after the last match.
+    after: usize,
+}
+
+impl LogFilter {
+    /// Looks at line `number` of the buffer, whose oldest line is number `first`.
+    fn take(&mut self, first: u64, number: u64, text: &str) {
+        if self.regex.is_match(text) {
+            let from =
+                number.saturating_sub(self.context as u64).max(first).max(self.shown.back().map_or(0, |&n| n + 1));
+            self.shown.extend(from..=number);
+            self.after = self.context;
+        } else if self.after > 0 {
+            self.shown.push_back(number);
+            self.after -= 1;
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -70,6 +111,8 @@ pub struct Logs {
     pub hscroll: usize,
     pub search: Option<Regex>,
     pub search_text: String,
+    /// Only matching lines, with context, when set.
+    pub filter: Option<LogFilter>,
     /// The line the last search landed on (drawn as the current match; `n`/`N` continue from it).
     pub matched: Option<usize>,
     /// Why the stream stopped, when it has.
@@ -93,45 +136,103 @@ impl Logs {
             search: None,
             search_text: String::new(),
             matched: None,
+            filter: None,
             ended: None,
         }
     }
 
+    /// Lines in view: every buffered line, or with a filter the matching ones and their context.
     pub fn len(&self) -> usize {
-        self.lines.len()
+        match &self.filter {
+            Some(f) => f.shown.len(),
+            None => self.lines.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.len() == 0
     }
 
+    /// Line `i` of the view.
     pub fn line(&self, i: usize) -> Option<&LogLine> {
-        self.lines.get(i)
+        match &self.filter {
+            Some(f) => self.lines.get(usize::try_from(f.shown.get(i)?.checked_sub(self.dropped)?).ok()?),
+            None => self.lines.get(i),
+        }
+    }
+
+    /// Lines in the buffer, filtered or not.
+    pub fn buffered(&self) -> usize {
+        self.lines.len()
     }
 
     /// Appends a batch; the oldest lines go when the buffer is full, and a paused view keeps showing the same lines.
     pub fn push(&mut self, batch: Vec<LogLine>) {
-        if !self.follow {
-            self.unseen += batch.len() as u64;
-        }
+        let before = self.len();
+        let mut shifted = 0;
         for line in batch {
             if self.lines.len() == self.capacity {
                 self.lines.pop_front();
                 self.dropped += 1;
-                self.top = self.top.saturating_sub(1);
-                self.matched = self.matched.and_then(|m| m.checked_sub(1));
+                shifted += match &mut self.filter {
+                    Some(f) if f.shown.front().is_some_and(|&n| n < self.dropped) => {
+                        f.shown.pop_front().map_or(0, |_| 1)
+                    }
+                    Some(_) => 0,
+                    None => 1,
+                };
+            }
+            let number = self.dropped + self.lines.len() as u64;
+            if let Some(f) = &mut self.filter {
+                f.take(self.dropped, number, &line.text);
             }
             self.lines.push_back(line);
         }
+        self.top = self.top.saturating_sub(shifted);
+        self.matched = self.matched.and_then(|m| m.checked_sub(shifted));
+        if !self.follow {
+            self.unseen += (self.len() + shifted).saturating_sub(before) as u64;
+        }
+    }
+
+    /// Shows only lines matching `text` ("-C N pattern" sets the context, 2 lines by default), or every line again
+    /// when it is empty; says when the pattern was taken literally.
+    pub fn set_filter(&mut self, text: &str) -> Option<String> {
+        let text = text.trim();
+        self.top = 0;
+        self.matched = None;
+        self.set_follow(true);
+        if text.is_empty() {
+            self.filter = None;
+            return None;
+        }
+        let (context, pattern) = match text.strip_prefix("-C").map(str::trim_start).and_then(|r| r.split_once(' ')) {
+            Some((n, rest)) if n.parse::<usize>().is_ok() => (n.parse().unwrap_or(2), rest.trim()),
+            _ => (2, text),
+        };
+        let (regex, warning) = match pattern_regex(pattern) {
+            Ok(found) => found,
+            Err(why) => {
+                self.filter = None;
+                return Some(why);
+            }
+        };
+        let mut filter = LogFilter { regex, context, text: text.to_string(), shown: VecDeque::new(), after: 0 };
+        for (i, line) in self.lines.iter().enumerate() {
+            let number = self.dropped + i as u64;
+            filter.take(self.dropped, number, &line.text);
+        }
+        self.filter = Some(filter);
+        warning
     }
 
     /// The first line shown in a window of `height` lines.
     pub fn first_shown(&self, height: usize) -> usize {
-        if self.follow { self.lines.len().saturating_sub(height) } else { self.top.min(self.last_top(height)) }
+        if self.follow { self.len().saturating_sub(height) } else { self.top.min(self.last_top(height)) }
     }
 
     fn last_top(&self, height: usize) -> usize {
-        self.lines.len().saturating_sub(height.max(1))
+        self.len().saturating_sub(height.max(1))
     }
 
     /// Scrolls by `step` lines; scrolling up pauses, reaching the end again resumes following.
@@ -173,14 +274,14 @@ impl Logs {
             self.search = None;
             return None;
         }
-        let (regex, warning) = match RegexBuilder::new(text).case_insensitive(true).size_limit(1 << 20).build() {
-            Ok(r) => (Some(r), None),
-            Err(_) => (
-                RegexBuilder::new(&regex::escape(text)).case_insensitive(true).build().ok(),
-                Some(format!("not a valid regex, searching for \"{text}\" literally")),
-            ),
+        let (regex, warning) = match pattern_regex(text) {
+            Ok(found) => found,
+            Err(why) => {
+                self.search = None;
+                return Some(why);
+            }
         };
-        self.search = regex;
+        self.search = Some(regex);
         let from = self.first_shown(height);
         let found = self.find(from, true, height);
         warning.or(found)
@@ -199,9 +300,11 @@ impl Logs {
     fn find(&mut self, start: usize, forward: bool, height: usize) -> Option<String> {
         let regex = self.search.as_ref()?;
         let hit = if forward {
-            (start..self.lines.len()).find(|&i| regex.is_match(&self.lines[i].text))
+            (start..self.len()).find(|&i| self.line(i).is_some_and(|l| regex.is_match(&l.text)))
         } else {
-            (0..=start.min(self.lines.len().saturating_sub(1))).rev().find(|&i| regex.is_match(&self.lines[i].text))
+            (0..=start.min(self.len().saturating_sub(1)))
+                .rev()
+                .find(|&i| self.line(i).is_some_and(|l| regex.is_match(&l.text)))
         };
         match hit {
             Some(i) => {
@@ -305,6 +408,10 @@ impl State {
                 let input = logs.search_text.clone();
                 self.mode = Mode::Logs { prompt: Some(LogPrompt { kind: LogPromptKind::Search, input }) };
             }
+            Action::Filter => {
+                let input = logs.filter.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+                self.mode = Mode::Logs { prompt: Some(LogPrompt { kind: LogPromptKind::Filter, input }) };
+            }
             Action::Save => {
                 let input = format!("{}.log", logs.target.pod.replace('/', "-"));
                 self.mode = Mode::Logs { prompt: Some(LogPrompt { kind: LogPromptKind::Save, input }) };
@@ -336,6 +443,7 @@ impl State {
         let Some(logs) = self.logs.as_mut() else { return };
         match kind {
             LogPromptKind::Search => self.notice = logs.set_search(&input, height).map(warning),
+            LogPromptKind::Filter => self.notice = logs.set_filter(&input).map(warning),
             LogPromptKind::Save if input.trim().is_empty() => self.notice = Some(warning("save: no file name".into())),
             LogPromptKind::Save => {
                 let lines = (0..logs.len()).filter_map(|i| logs.line(i)).map(|l| l.text.clone()).collect();
@@ -432,5 +540,32 @@ mod tests {
         assert_eq!(l.next_match(false, 5), None);
         assert_eq!((l.matched, shown(&l, 5)[0].as_str()), (Some(50), "ERROR: CUDA out of memory"));
         assert!(l.set_search("loss (", 5).is_some_and(|w| w.contains("literally")));
+    }
+
+    fn view(l: &Logs) -> Vec<String> {
+        (0..l.len()).filter_map(|i| l.line(i)).map(|l| l.text.clone()).collect()
+    }
+
+    #[test]
+    fn a_filter_keeps_matches_with_context_as_lines_arrive_and_go() {
+        let mut l = Logs::new(target(), 1, 12);
+        let text = |t: &str| LogLine { text: t.into(), marker: false };
+        l.push(["a", "b", "c", "ERR 1", "d", "e", "f", "g"].map(text).to_vec());
+        assert_eq!(l.set_filter("-C 1 err"), None);
+        assert_eq!(view(&l), ["c", "ERR 1", "d"]);
+        l.push(["h", "ERR 2", "ERR 3", "i", "j"].map(text).to_vec());
+        assert_eq!(
+            view(&l),
+            ["c", "ERR 1", "d", "h", "ERR 2", "ERR 3", "i"],
+            "context before and after, no line twice"
+        );
+        l.to_top();
+        l.push(["k", "l", "m", "n"].map(text).to_vec());
+        assert_eq!((l.dropped, view(&l)[0].as_str()), (5, "h"), "lines gone from the ring leave the view");
+        assert_eq!(l.unseen, 0, "nothing new matched while paused");
+        l.push(["ERR 4"].map(text).to_vec());
+        assert_eq!((view(&l).last().map(String::as_str), l.unseen), (Some("ERR 4"), 2), "n and ERR 4 arrived");
+        assert_eq!(l.set_filter(""), None);
+        assert_eq!(l.len(), 12, "an empty filter shows every line");
     }
 }

@@ -58,6 +58,9 @@ fn header(logs: &Logs) -> String {
     if let Some(why) = &logs.ended {
         parts.push(format!("ended: {why}"));
     }
+    if let Some(f) = &logs.filter {
+        parts.push(format!("&{} ({} of {} lines)", f.text, logs.len(), logs.buffered()));
+    }
     if !logs.search_text.is_empty() {
         parts.push(format!("/{} (n/N)", logs.search_text));
     }
@@ -72,7 +75,7 @@ fn header(logs: &Logs) -> String {
     if !logs.described.is_empty() {
         parts.push(logs.described.clone());
     }
-    parts.push(format!("{} lines", logs.len()));
+    parts.push(format!("{} lines", logs.buffered()));
     parts.join(" · ")
 }
 
