@@ -113,6 +113,7 @@ async fn gpudeck_rate(client: Client, seconds: u64) -> (f64, u64, u64) {
         container: None,
         previous: Some(false),
         tail: 0,
+        since: None,
         timestamps: false,
     };
     let task = gpudeck::sources::logs::spawn(client, target.clone(), 1, tx);
@@ -176,6 +177,7 @@ fn main() {
         container: None,
         previous: None,
         tail: 0,
+        since: None,
         timestamps: false,
     };
     let before = rss_mib();

@@ -70,6 +70,7 @@ fn target(namespace: &str, pod: &str) -> LogTarget {
         container: None,
         previous: None,
         tail: 1000,
+        since: None,
         timestamps: false,
     }
 }

@@ -162,6 +162,7 @@ impl Readers {
             prefix,
             previous,
             tail,
+            since: self.target.since,
             timestamps: self.target.timestamps,
         };
         let lines = lines.clone();
@@ -185,6 +186,7 @@ struct Follow {
     previous: bool,
     /// Lines from the end to start with; None: from the first line.
     tail: Option<i64>,
+    since: Option<i64>,
     timestamps: bool,
 }
 
@@ -196,6 +198,7 @@ impl Follow {
             follow: !self.previous,
             previous: self.previous,
             tail_lines: self.tail,
+            since_seconds: self.since,
             timestamps: self.timestamps,
             ..LogParams::default()
         };

@@ -4,7 +4,8 @@ use super::{Notice, Pane, State, warning};
 use crate::event::Effect;
 
 /// The `:` commands, for completion and the unknown-command hint.
-pub const COMMANDS: &[&str] = &["triage", "nodes", "pods", "workloads", "deploy", "sts", "jobs", "ns", "ctx", "q"];
+pub const COMMANDS: &[&str] =
+    &["triage", "nodes", "pods", "workloads", "deploy", "sts", "jobs", "logs", "ns", "ctx", "q"];
 
 impl State {
     /// Candidates for the word being typed at the command prompt: commands, then namespaces or contexts.
@@ -39,6 +40,7 @@ impl State {
         let (command, arg) = (words.next().unwrap_or_default(), words.next());
         match (command, arg) {
             ("q" | "quit", _) => self.quit = true,
+            ("logs" | "log", _) => self.logs_command(input.split_whitespace().skip(1).collect()),
             ("triage", _) => self.pane = Pane::Triage,
             ("nodes" | "no" | "node", _) => self.pane = Pane::Nodes,
             ("pods" | "po" | "pod", _) => self.pane = Pane::Pods,

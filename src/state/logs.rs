@@ -8,6 +8,7 @@ use regex::{Regex, RegexBuilder};
 use super::{Mode, Notice, Pane, State, warning};
 use crate::action::Action;
 use crate::event::{Effect, ObjectKind};
+use crate::model::pods::PodRow;
 use crate::model::workloads::WorkloadRow;
 
 /// Lines kept before the oldest go (and are counted).
@@ -26,6 +27,8 @@ pub struct LogTarget {
     /// The previous (crashed) instance; None lets the source choose it for a crash-looping container.
     pub previous: Option<bool>,
     pub tail: i64,
+    /// Only lines newer than this many seconds.
+    pub since: Option<i64>,
     pub timestamps: bool,
 }
 
@@ -342,9 +345,57 @@ impl State {
             selector,
             container: None,
             previous: None,
-            tail: 1000,
+            tail: DEFAULT_TAIL,
+            since: None,
             timestamps: false,
         });
+    }
+
+    /// `:logs [-c CONTAINER] [--tail N] [--since 10m] [-p] [--timestamps] [POD]`: a pod by name (in the namespace in
+    /// view, else wherever it is unique) or the selection, with kubectl's options.
+    pub(super) fn logs_command(&mut self, words: Vec<&str>) {
+        match self.parse_logs_command(&words) {
+            Ok(Some(target)) => self.stream_logs(target),
+            Ok(None) => self.open_logs(),
+            Err(why) => self.notice = Some(warning(format!(":logs: {why}"))),
+        }
+    }
+
+    fn parse_logs_command(&self, words: &[&str]) -> Result<Option<LogTarget>, String> {
+        let (mut container, mut tail, mut since, mut previous, mut timestamps, mut pod) =
+            (None, DEFAULT_TAIL, None, None, false, None);
+        let mut words = words.iter();
+        while let Some(&word) = words.next() {
+            let mut value = || words.next().copied().ok_or_else(|| format!("{word} needs a value"));
+            match word {
+                "-c" | "--container" => container = Some(value()?.to_string()),
+                "--tail" => tail = value()?.parse().map_err(|_| "--tail takes a number of lines".to_string())?,
+                "--since" => since = Some(seconds(value()?).ok_or("--since takes a duration like 30s, 10m or 2h")?),
+                "-p" | "--previous" => previous = Some(true),
+                "--timestamps" => timestamps = true,
+                flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
+                name => pod = Some(name),
+            }
+        }
+        let options =
+            container.is_some() || since.is_some() || previous.is_some() || timestamps || tail != DEFAULT_TAIL;
+        let (namespace, pod) = match pod {
+            Some(name) => {
+                let in_view = |p: &&PodRow| self.namespace.as_deref().is_none_or(|ns| p.id.namespace == ns);
+                let found: Vec<&PodRow> = self.pods.all().filter(|p| p.id.name == name).filter(in_view).collect();
+                match found.as_slice() {
+                    [p] => (p.id.namespace.clone(), p.id.name.clone()),
+                    [] => return Err(format!("no pod \"{name}\"")),
+                    _ => return Err(format!("pod \"{name}\" is in several namespaces; :ns picks one")),
+                }
+            }
+            None if !options => return Ok(None),
+            None => match self.pods.selected_row().filter(|_| self.pane == Pane::Pods) {
+                Some(p) => (p.id.namespace.clone(), p.id.name.clone()),
+                None => return Err("options need a pod: name one, or select it in the pods pane".into()),
+            },
+        };
+        Ok(Some(LogTarget { namespace, pod, selector: None, container, previous, tail, since, timestamps }))
     }
 
     /// Starts a stream for `target` into a fresh view (the previous stream's late batches are then dropped).
@@ -454,6 +505,24 @@ impl State {
     }
 }
 
+/// "30s", "10m", "2h", "1d" in seconds.
+fn seconds(duration: &str) -> Option<i64> {
+    let split = duration.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = duration.split_at(split);
+    let n: i64 = number.parse().ok()?;
+    let unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    Some(n * unit)
+}
+
+/// Lines a stream starts with, like `kubectl logs --tail`.
+pub const DEFAULT_TAIL: i64 = 1000;
+
 /// A workload as a log subject: its namespace, "kind/name", and the selector of its pods.
 fn workload_subject(w: &WorkloadRow) -> (String, String, Option<BTreeMap<String, String>>) {
     (w.id.namespace.clone(), format!("{}/{}", w.kind.as_str().to_lowercase(), w.id.name), Some(w.selector.clone()))
@@ -474,6 +543,7 @@ mod tests {
             container: None,
             previous: None,
             tail: 1000,
+            since: None,
             timestamps: false,
         }
     }

@@ -426,3 +426,27 @@ fn logs_of_a_workload_follow_its_selector() {
     assert_eq!((target.namespace.as_str(), target.pod.as_str()), ("ml-train", "job/llama3-finetune"));
     assert_eq!(target.selector.as_ref().and_then(|l| l.get("job-name")).map(String::as_str), Some("llama3-finetune"));
 }
+
+#[test]
+fn the_logs_command_takes_kubectls_options() {
+    let mut s = state_with(vec![pod("a", "web-1", "Running", "n1", 0), pod("b", "web-2", "Running", "n1", 0)]);
+    command(&mut s, "logs --since 10m -c app --previous web-2");
+    s.act(Action::Accept);
+    let Some(Effect::Logs { target, .. }) = s.effects.last() else { panic!("no logs effect: {:?}", s.notice) };
+    assert_eq!(
+        (target.namespace.as_str(), target.pod.as_str(), target.container.as_deref(), target.since, target.previous),
+        ("b", "web-2", Some("app"), Some(600), Some(true))
+    );
+    s.act(Action::Back);
+    for (input, why) in [
+        ("logs nope", "no pod \"nope\""),
+        ("logs --since 10x web-1", "--since takes a duration"),
+        ("logs --tail", "--tail needs a value"),
+        ("logs --bogus web-1", "unknown option --bogus"),
+    ] {
+        command(&mut s, input);
+        s.act(Action::Accept);
+        assert!(s.notice.as_ref().is_some_and(|n| n.error && n.text.contains(why)), "{input}: {:?}", s.notice);
+        assert_eq!(s.mode, Mode::Normal, "{input}: a bad command opens nothing");
+    }
+}
