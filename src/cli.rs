@@ -29,6 +29,9 @@ pub struct Cli {
     /// Keymap file listing changes to the default keys (default: $XDG_CONFIG_HOME/gpudeck/keymap.toml).
     #[arg(long)]
     pub keymap: Option<PathBuf>,
+    /// Log lines the logs view keeps; past this the oldest go, and the view counts them.
+    #[arg(long, default_value_t = crate::state::logs::DEFAULT_CAPACITY, value_parser = clap::value_parser!(usize))]
+    pub log_lines: usize,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

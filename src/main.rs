@@ -157,6 +157,7 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
     let (width, height) = crossterm::terminal::size().unwrap_or((80, 24));
     let mut state = State::new(title, cli.readonly, sources::terminal::unix_now(), (width, height));
     state.namespace = cli.namespace.clone();
+    state.log_capacity = cli.log_lines.max(1);
     state.warnings = warnings;
     state.contexts =
         kubeconfig.as_ref().map(|k| k.contexts.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();

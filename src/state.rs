@@ -123,6 +123,8 @@ pub struct State {
     pub logs: Option<logs::Logs>,
     /// The log stream the view takes lines from; lines of older streams are dropped.
     log_generation: u64,
+    /// Lines a logs view keeps (`--log-lines`).
+    pub log_capacity: usize,
     /// The describe/YAML request whose answer is awaited; older answers are dropped.
     pub document_generation: u64,
     pub quit: bool,
@@ -196,6 +198,7 @@ impl State {
             effects: Vec::new(),
             logs: None,
             log_generation: 0,
+            log_capacity: logs::DEFAULT_CAPACITY,
             document_generation: 0,
             quit: false,
         }

@@ -192,3 +192,44 @@ fn escape_sequences_in_cluster_text_render_inert() {
     assert!(!text.contains('\u{1b}') && !text.contains("PWNED"), "{text}");
     assert!(text.contains("pull failed"), "{text}");
 }
+
+/// The logs view: header state, a marker line, search highlight, a filter, and hostile bytes as the source turns them
+/// into text (inert), at 80×24.
+#[test]
+fn logs_view_paused_searched_and_filtered() {
+    use gpudeck::sources::logs::log_text;
+    use gpudeck::state::logs::{LogLine, LogTarget, Logs};
+    let target = LogTarget {
+        namespace: "ml-train".into(),
+        pod: "llama3-finetune-x7k2p".into(),
+        selector: None,
+        container: None,
+        previous: None,
+        tail: 1000,
+        since: None,
+        timestamps: false,
+    };
+    let mut logs = Logs::new(target, 1, 30);
+    let line = |raw: &[u8]| LogLine { text: log_text(raw, ""), marker: false };
+    let mut batch: Vec<LogLine> =
+        (0..30).map(|i| line(format!("epoch 3/30 step {i} loss 1.{i:02} lr 2.0e-04").as_bytes())).collect();
+    batch.push(LogLine { text: "— trainer stopped; waiting for it to restart —".into(), marker: true });
+    batch.push(line(b"\x1b]0;pwned\x07\x1b[31mERROR\x1b[0m NCCL timeout on rank 3 \xff"));
+    batch.push(line(format!("{}{}", "x".repeat(200), " end of a very long line").as_bytes()));
+    logs.push(batch);
+    logs.described = "trainer".into();
+    logs.to_top();
+    logs.push(vec![line(b"step 31")]);
+    let mut s = State::new("demo cluster", false, NOW, (80, 24));
+    s.show_logs(logs);
+    if let Some(l) = s.logs.as_mut() {
+        assert_eq!(l.set_search("loss 1\\.1", 20), None);
+    }
+    insta::assert_snapshot!("logs_searched_80x24", render(&s));
+    if let Some(l) = s.logs.as_mut() {
+        assert_eq!(l.set_filter("-C 1 nccl"), None);
+    }
+    let filtered = render(&s);
+    assert!(!filtered.contains('\u{1b}') && !filtered.contains("pwned"), "{filtered}");
+    insta::assert_snapshot!("logs_filtered_80x24", filtered);
+}

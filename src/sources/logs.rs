@@ -218,8 +218,7 @@ impl Follow {
                 match stream.read_until(b'\n', &mut raw).await {
                     Ok(0) => break,
                     Ok(_) => {
-                        let text = crate::sanitize::clean(&String::from_utf8_lossy(&raw));
-                        let line = LogLine { text: format!("{}{}", self.prefix, text.trim_end()), marker: false };
+                        let line = LogLine { text: log_text(&raw, &self.prefix), marker: false };
                         if lines.send(line).await.is_err() {
                             return String::new();
                         }
@@ -274,6 +273,13 @@ impl Follow {
     }
 }
 
+/// One raw log line as it is shown: invalid UTF-8 replaced, escape sequences and control characters stripped, the
+/// line ending dropped, the prefix in front.
+pub fn log_text(raw: &[u8], prefix: &str) -> String {
+    let text = crate::sanitize::clean(&String::from_utf8_lossy(raw));
+    format!("{prefix}{}", text.trim_end())
+}
+
 /// The pod's phase once it has finished for good (Succeeded or Failed).
 fn finished(pod: &Pod) -> Option<&str> {
     pod.status.as_ref()?.phase.as_deref().filter(|p| matches!(*p, "Succeeded" | "Failed"))
@@ -292,5 +298,32 @@ fn gone_or(e: &kube::Error, pod: &str) -> String {
     match e {
         kube::Error::Api(s) if s.code == 404 => format!("pod {pod} no longer exists"),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes a hostile or broken container may write; each must come out as plain, printable text.
+    #[test]
+    fn hostile_bytes_come_out_inert() {
+        let corpus: &[(&[u8], &str)] = &[
+            (b"plain line\n", "plain line"),
+            (b"\x1b[31mred\x1b[0m and \x1b[1;4mbold\x1b[m\r\n", "red and bold"),
+            (b"title\x1b]0;pwned\x07 set", "title set"),
+            (b"link \x1b]8;;http://evil\x1b\\here\x1b]8;;\x1b\\ end", "link here end"),
+            (b"dcs \x1bP1$r0m\x1b\\ gone", "dcs  gone"),
+            (b"clear\x1b[2J\x1b[H screen", "clear screen"),
+            (b"bell\x07 backspace\x08 del\x7f", "bell backspace del"),
+            (b"c1 \xc2\x9b2J csi", "c1  csi"),
+            (b"bad utf8 \xff\xfe end", "bad utf8 \u{fffd}\u{fffd} end"),
+            (b"tab\tand\rcarriage", "tab and carriage"),
+        ];
+        for (raw, want) in corpus {
+            let text = log_text(raw, "[p] ");
+            assert_eq!(text, format!("[p] {want}"), "{raw:?}");
+            assert!(!text.chars().any(char::is_control), "{text:?}");
+        }
     }
 }

@@ -402,7 +402,7 @@ impl State {
     fn stream_logs(&mut self, target: LogTarget) {
         self.log_generation += 1;
         self.effects.push(Effect::Logs { target: target.clone(), generation: self.log_generation });
-        self.show_logs(Logs::new(target, self.log_generation, DEFAULT_CAPACITY));
+        self.show_logs(Logs::new(target, self.log_generation, self.log_capacity));
     }
 
     /// Shows an already filled logs view (benchmarks and snapshots start from a buffer, not a stream).
