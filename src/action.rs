@@ -56,6 +56,8 @@ pub enum Action {
     TogglePrevious,
     /// In the logs view: show or hide the server's timestamps.
     ToggleTimestamps,
+    /// In the logs view: pick one container of the pod.
+    PickContainer,
 }
 
 /// Where a binding applies; the first scope that binds a key wins.

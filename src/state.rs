@@ -305,7 +305,8 @@ impl State {
                 | Action::Copy
                 | Action::Save
                 | Action::TogglePrevious
-                | Action::ToggleTimestamps,
+                | Action::ToggleTimestamps
+                | Action::PickContainer,
             ) => {}
             (Mode::Normal, Action::Accept | Action::DeleteChar | Action::Complete) => {}
         }

@@ -49,7 +49,11 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
 /// The `:ns`/`:ctx` list as a box in the middle of the screen, scrolled to keep the selection in sight.
 fn picker(frame: &mut Frame, area: Rect, state: &State, picker: &Picker, theme: &Theme) {
     let items = state.picks(picker);
-    let what = if picker.command == "ns" { "namespace" } else { "context" };
+    let what = match picker.command {
+        "ns" => "namespace",
+        "ctx" => "context",
+        _ => "container",
+    };
     let width = 48.min(area.width);
     let height = (items.len().max(1) as u16 + 3).min(area.height.saturating_sub(2)).max(4).min(area.height);
     let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };

@@ -24,6 +24,8 @@ pub struct PodRow {
     pub labels: BTreeMap<String, String>,
     /// (kind, name) of the controlling owner.
     pub owner: Option<(String, String)>,
+    /// Container names, for the logs view's container picker.
+    pub containers: Vec<String>,
     /// (CPU millicores, memory bytes) from metrics.k8s.io, when the cluster serves it.
     pub usage: Option<(u64, u64)>,
 }
@@ -77,6 +79,7 @@ impl PodRow {
             why,
             labels: labels(&pod.metadata),
             owner,
+            containers: pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| clean(&c.name))).collect(),
             usage: None,
         }
     }

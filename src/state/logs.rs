@@ -390,9 +390,11 @@ impl State {
                 }
             }
             None if !options => return Ok(None),
-            None => match self.pods.selected_row().filter(|_| self.pane == Pane::Pods) {
-                Some(p) => (p.id.namespace.clone(), p.id.name.clone()),
-                None => return Err("options need a pod: name one, or select it in the pods pane".into()),
+            // Options while a pod's logs are open apply to that pod.
+            None => match (self.logs.as_ref().filter(|l| l.target.selector.is_none()), self.pods.selected_row()) {
+                (Some(l), _) => (l.target.namespace.clone(), l.target.pod.clone()),
+                (None, Some(p)) if self.pane == Pane::Pods => (p.id.namespace.clone(), p.id.name.clone()),
+                _ => return Err("options need a pod: name one, or select it in the pods pane".into()),
             },
         };
         Ok(Some(LogTarget { namespace, pod, selector: None, container, previous, tail, since, timestamps }))
@@ -409,6 +411,13 @@ impl State {
     pub fn show_logs(&mut self, logs: Logs) {
         self.logs = Some(logs);
         self.mode = Mode::Logs { prompt: None };
+    }
+
+    /// The containers of the pod whose logs are open.
+    pub(super) fn logs_containers(&self) -> Vec<String> {
+        let Some(target) = self.logs.as_ref().map(|l| &l.target) else { return Vec::new() };
+        let pod = self.pods.all().find(|p| p.id.name == target.pod && p.id.namespace == target.namespace);
+        pod.map(|p| p.containers.clone()).unwrap_or_default()
     }
 
     /// Lines of log text on screen (the body less the view's header line).
@@ -463,6 +472,11 @@ impl State {
                 let input = logs.filter.as_ref().map(|f| f.text.clone()).unwrap_or_default();
                 self.mode = Mode::Logs { prompt: Some(LogPrompt { kind: LogPromptKind::Filter, input }) };
             }
+            Action::PickContainer if logs.target.selector.is_some() => {
+                self.notice =
+                    Some(warning("a workload's logs show every container; open a pod's logs to pick one".into()));
+            }
+            Action::PickContainer => self.open_picker(LOGS_CONTAINER),
             Action::Save => {
                 let input = format!("{}.log", logs.target.pod.replace('/', "-"));
                 self.mode = Mode::Logs { prompt: Some(LogPrompt { kind: LogPromptKind::Save, input }) };
@@ -519,6 +533,9 @@ fn seconds(duration: &str) -> Option<i64> {
     };
     Some(n * unit)
 }
+
+/// The picker command that switches the logs view to one container (the picked name is its argument).
+pub const LOGS_CONTAINER: &str = "logs -c";
 
 /// Lines a stream starts with, like `kubectl logs --tail`.
 pub const DEFAULT_TAIL: i64 = 1000;

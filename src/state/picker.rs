@@ -1,5 +1,6 @@
 //! The `:ns` and `:ctx` pickers: a list narrowed as you type, moved with the arrow keys, picked with enter.
 
+use super::logs::LOGS_CONTAINER;
 use super::{Mode, State};
 use crate::action::Action;
 
@@ -13,10 +14,12 @@ pub struct Picker {
 }
 
 impl State {
-    /// Opens the picker for `command` with the current choice selected.
+    /// Opens the picker for `command` with the current choice selected (the context, the namespace, or the
+    /// container the logs view shows).
     pub(super) fn open_picker(&mut self, command: &'static str) {
         let current = match command {
             "ns" => self.namespace.clone().unwrap_or_else(|| "all".into()),
+            LOGS_CONTAINER => self.logs.as_ref().and_then(|l| l.target.container.clone()).unwrap_or_default(),
             _ => self.title.clone(),
         };
         let mut picker = Picker { command, query: String::new(), selected: 0 };
@@ -29,6 +32,7 @@ impl State {
         let query = picker.query.to_lowercase();
         let items: Vec<String> = match picker.command {
             "ns" => std::iter::once("all".to_string()).chain(self.namespaces.iter().cloned()).collect(),
+            LOGS_CONTAINER => self.logs_containers(),
             _ => self.contexts.clone(),
         };
         items.into_iter().filter(|i| i.to_lowercase().contains(&query)).collect()
@@ -40,11 +44,11 @@ impl State {
         let count = self.picks(&picker).len() as isize;
         let to = match action {
             Action::Back | Action::Quit => {
-                self.mode = Mode::Normal;
+                self.mode = self.after_picker(&picker);
                 return;
             }
             Action::Accept => {
-                self.mode = Mode::Normal;
+                self.mode = self.after_picker(&picker);
                 if let Some(item) = self.picks(&picker).get(picker.selected) {
                     self.run_command(&format!("{} {item}", picker.command));
                 }
@@ -64,6 +68,11 @@ impl State {
         };
         picker.selected = to.clamp(0, (count - 1).max(0)) as usize;
         self.mode = Mode::Picker(picker);
+    }
+
+    /// Where closing the picker returns: the logs view it was opened from, or the panes.
+    fn after_picker(&self, picker: &Picker) -> Mode {
+        if picker.command == LOGS_CONTAINER && self.logs.is_some() { Mode::Logs { prompt: None } } else { Mode::Normal }
     }
 
     /// A typed character narrows the list and selects its first item.

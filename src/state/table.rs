@@ -564,6 +564,7 @@ mod tests {
             why: String::new(),
             labels: BTreeMap::new(),
             owner: None,
+            containers: vec!["main".into()],
             usage: None,
         }
     }

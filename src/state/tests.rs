@@ -25,6 +25,7 @@ fn pod(ns: &str, name: &str, status: &str, node: &str, restarts: i32) -> PodRow 
         why: String::new(),
         labels: BTreeMap::from([("app".to_string(), name.split('-').next().unwrap_or(name).to_string())]),
         owner: None,
+        containers: vec!["main".into()],
         usage: None,
     }
 }
@@ -449,4 +450,22 @@ fn the_logs_command_takes_kubectls_options() {
         assert!(s.notice.as_ref().is_some_and(|n| n.error && n.text.contains(why)), "{input}: {:?}", s.notice);
         assert_eq!(s.mode, Mode::Normal, "{input}: a bad command opens nothing");
     }
+}
+
+#[test]
+fn the_container_picker_switches_the_logs_to_one_container() {
+    let two = PodRow { containers: vec!["main".into(), "sidecar".into()], ..pod("a", "web-1", "Running", "n1", 0) };
+    let mut s = state_with(vec![two]);
+    s.act(Action::Logs);
+    s.act(Action::PickContainer);
+    let Mode::Picker(p) = &s.mode else { panic!("no picker: {:?}", s.mode) };
+    assert_eq!(s.picks(p), ["main", "sidecar"]);
+    s.act(Action::Back);
+    assert_eq!(s.mode, Mode::Logs { prompt: None }, "esc goes back to the logs");
+    s.act(Action::PickContainer);
+    s.act(Action::Down);
+    s.act(Action::Accept);
+    assert_eq!(s.mode, Mode::Logs { prompt: None });
+    let Some(Effect::Logs { target, generation }) = s.effects.last() else { panic!("{:?}", s.notice) };
+    assert_eq!((target.pod.as_str(), target.container.as_deref(), *generation), ("web-1", Some("sidecar"), 2));
 }
