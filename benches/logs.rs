@@ -40,7 +40,7 @@ fn rss_mib() -> f64 {
 }
 
 fn line_200(i: usize) -> LogLine {
-    LogLine { text: format!("line {i:012} {}", "x".repeat(183)), marker: false }
+    LogLine::plain(format!("line {i:012} {}", "x".repeat(183)))
 }
 
 /// The index a firehose line carries.
@@ -195,7 +195,7 @@ fn main() {
     for chunk in 0..100 {
         logs.push((chunk * 10_000..(chunk + 1) * 10_000).map(line_200).collect());
     }
-    logs.push(vec![LogLine { text: "FATAL: NCCL watchdog timeout on rank 3".into(), marker: false }]);
+    logs.push(vec![LogLine::plain("FATAL: NCCL watchdog timeout on rank 3")]);
     logs.to_top();
     let t = Instant::now();
     let found = logs.set_search("nccl.*timeout", 50);

@@ -58,6 +58,8 @@ pub enum Action {
     ToggleTimestamps,
     /// In the logs view: pick one container of the pod.
     PickContainer,
+    /// In the logs view: draw the colours lines carry, or not.
+    ToggleColors,
 }
 
 /// Where a binding applies; the first scope that binds a key wins.

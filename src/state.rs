@@ -306,7 +306,8 @@ impl State {
                 | Action::Save
                 | Action::TogglePrevious
                 | Action::ToggleTimestamps
-                | Action::PickContainer,
+                | Action::PickContainer
+                | Action::ToggleColors,
             ) => {}
             (Mode::Normal, Action::Accept | Action::DeleteChar | Action::Complete) => {}
         }

@@ -197,7 +197,7 @@ fn escape_sequences_in_cluster_text_render_inert() {
 /// into text (inert), at 80×24.
 #[test]
 fn logs_view_paused_searched_and_filtered() {
-    use gpudeck::sources::logs::log_text;
+    use gpudeck::sources::logs::log_line;
     use gpudeck::state::logs::{LogLine, LogTarget, Logs};
     let target = LogTarget {
         namespace: "ml-train".into(),
@@ -210,10 +210,10 @@ fn logs_view_paused_searched_and_filtered() {
         timestamps: false,
     };
     let mut logs = Logs::new(target, 1, 30);
-    let line = |raw: &[u8]| LogLine { text: log_text(raw, ""), marker: false };
+    let line = |raw: &[u8]| log_line(raw, "");
     let mut batch: Vec<LogLine> =
         (0..30).map(|i| line(format!("epoch 3/30 step {i} loss 1.{i:02} lr 2.0e-04").as_bytes())).collect();
-    batch.push(LogLine { text: "— trainer stopped; waiting for it to restart —".into(), marker: true });
+    batch.push(LogLine::marker("— trainer stopped; waiting for it to restart —"));
     batch.push(line(b"\x1b]0;pwned\x07\x1b[31mERROR\x1b[0m NCCL timeout on rank 3 \xff"));
     batch.push(line(format!("{}{}", "x".repeat(200), " end of a very long line").as_bytes()));
     logs.push(batch);

@@ -9,6 +9,7 @@ use futures_util::io::AsyncBufReadExt;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use kube::api::{ListParams, LogParams};
 use kube::{Api, Client};
+use ratatui::style::{Color, Modifier, Style};
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::{AbortHandle, JoinSet};
 
@@ -81,7 +82,7 @@ async fn stream(client: Client, target: &LogTarget, generation: u64, tx: &Unboun
                 }
             },
             Some(Ok((label, why))) = readers.set.join_next(), if keep_sender.is_some() => {
-                batch.push(LogLine { text: format!("— {label}: {why} —"), marker: true });
+                batch.push(LogLine::marker(format!("— {label}: {why} —")));
             },
         }
     }
@@ -218,7 +219,7 @@ impl Follow {
                 match stream.read_until(b'\n', &mut raw).await {
                     Ok(0) => break,
                     Ok(_) => {
-                        let line = LogLine { text: log_text(&raw, &self.prefix), marker: false };
+                        let line = log_line(&raw, &self.prefix);
                         if lines.send(line).await.is_err() {
                             return String::new();
                         }
@@ -239,7 +240,7 @@ impl Follow {
                 Err(e) => return gone_or(&e, &self.pod),
             }
             let stopped = format!("— {} stopped; waiting for it to restart —", self.container);
-            if lines.send(LogLine { text: stopped, marker: true }).await.is_err() {
+            if lines.send(LogLine::marker(stopped)).await.is_err() {
                 return String::new();
             }
             match self.wait_for_restart(restarts).await {
@@ -247,7 +248,7 @@ impl Follow {
                 Err(why) => return why,
             }
             let marker = format!("— {} restarted (restart {restarts}); following the new instance —", self.container);
-            if lines.send(LogLine { text: marker, marker: true }).await.is_err() {
+            if lines.send(LogLine::marker(marker)).await.is_err() {
                 return String::new();
             }
             // The new instance from its first line.
@@ -273,11 +274,63 @@ impl Follow {
     }
 }
 
-/// One raw log line as it is shown: invalid UTF-8 replaced, escape sequences and control characters stripped, the
-/// line ending dropped, the prefix in front.
-pub fn log_text(raw: &[u8], prefix: &str) -> String {
-    let text = crate::sanitize::clean(&String::from_utf8_lossy(raw));
-    format!("{prefix}{}", text.trim_end())
+/// One raw log line as it is shown: invalid UTF-8 replaced, escape sequences and control characters stripped (the
+/// colours it asked for kept aside), the line ending dropped, the prefix in front.
+pub fn log_line(raw: &[u8], prefix: &str) -> LogLine {
+    let (text, sgr) = crate::sanitize::clean_keeping_sgr(&String::from_utf8_lossy(raw));
+    let text = format!("{prefix}{}", text.trim_end());
+    let mut style = Style::default();
+    let colors: Vec<(u32, Style)> = sgr
+        .iter()
+        .map(|(at, params)| {
+            style = apply_sgr(style, params);
+            (u32::try_from(at + prefix.len()).unwrap_or(u32::MAX), style)
+        })
+        .collect();
+    LogLine { text, marker: false, colors: (!colors.is_empty()).then(|| colors.into_boxed_slice()) }
+}
+
+/// The style after one SGR sequence: reset, bold/dim/italic/underline, 8/16/256/RGB foreground and background.
+fn apply_sgr(mut style: Style, params: &str) -> Style {
+    let numbers: Vec<u16> = params.split([';', ':']).map(|p| p.parse().unwrap_or(0)).collect();
+    let mut it = numbers.iter().copied();
+    while let Some(n) = it.next() {
+        style = match n {
+            0 => Style::default(),
+            1 => style.add_modifier(Modifier::BOLD),
+            2 => style.add_modifier(Modifier::DIM),
+            3 => style.add_modifier(Modifier::ITALIC),
+            4 => style.add_modifier(Modifier::UNDERLINED),
+            22 => style.remove_modifier(Modifier::BOLD | Modifier::DIM),
+            23 => style.remove_modifier(Modifier::ITALIC),
+            24 => style.remove_modifier(Modifier::UNDERLINED),
+            30..=37 => style.fg(Color::Indexed((n - 30) as u8)),
+            90..=97 => style.fg(Color::Indexed((n - 90 + 8) as u8)),
+            40..=47 => style.bg(Color::Indexed((n - 40) as u8)),
+            100..=107 => style.bg(Color::Indexed((n - 100 + 8) as u8)),
+            39 => Style { fg: None, ..style },
+            49 => Style { bg: None, ..style },
+            38 | 48 => {
+                let color = match it.next() {
+                    Some(5) => it.next().map(|i| Color::Indexed(i.min(255) as u8)),
+                    Some(2) => match (it.next(), it.next(), it.next()) {
+                        (Some(r), Some(g), Some(b)) => {
+                            Some(Color::Rgb(r.min(255) as u8, g.min(255) as u8, b.min(255) as u8))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match (n, color) {
+                    (38, Some(c)) => style.fg(c),
+                    (48, Some(c)) => style.bg(c),
+                    _ => style,
+                }
+            }
+            _ => style,
+        };
+    }
+    style
 }
 
 /// The pod's phase once it has finished for good (Succeeded or Failed).
@@ -321,7 +374,7 @@ mod tests {
             (b"tab\tand\rcarriage", "tab and carriage"),
         ];
         for (raw, want) in corpus {
-            let text = log_text(raw, "[p] ");
+            let text = log_line(raw, "[p] ").text;
             assert_eq!(text, format!("[p] {want}"), "{raw:?}");
             assert!(!text.chars().any(char::is_control), "{text:?}");
         }

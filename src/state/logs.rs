@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use ratatui::style::Style;
 use regex::{Regex, RegexBuilder};
 
 use super::{Mode, Notice, Pane, State, warning};
@@ -52,6 +53,21 @@ pub struct LogLine {
     pub text: String,
     /// A line gpudeck wrote (reconnected, stream ended), drawn apart from the container's output.
     pub marker: bool,
+    /// The colours the container asked for (SGR sequences), as (byte offset in `text`, style from there on); drawn
+    /// only when the view's colours are on. None for the many lines without any.
+    pub colors: Option<Box<[(u32, Style)]>>,
+}
+
+impl LogLine {
+    /// A line of the container's output, without colours.
+    pub fn plain(text: impl Into<String>) -> LogLine {
+        LogLine { text: text.into(), marker: false, colors: None }
+    }
+
+    /// A line gpudeck writes into the stream.
+    pub fn marker(text: impl Into<String>) -> LogLine {
+        LogLine { text: text.into(), marker: true, colors: None }
+    }
 }
 
 /// A case-insensitive regex for what was typed, and a warning when it was invalid and is matched literally.
@@ -111,6 +127,8 @@ pub struct Logs {
     /// Lines that arrived while paused.
     pub unseen: u64,
     pub wrap: bool,
+    /// Draw the colours lines carry (SGR); off, every line is plain.
+    pub colors: bool,
     pub hscroll: usize,
     pub search: Option<Regex>,
     pub search_text: String,
@@ -135,6 +153,7 @@ impl Logs {
             top: 0,
             unseen: 0,
             wrap: false,
+            colors: false,
             hscroll: 0,
             search: None,
             search_text: String::new(),
@@ -459,6 +478,7 @@ impl State {
             Action::Bottom => logs.to_end(),
             Action::ToggleFollow => logs.toggle_follow(height),
             Action::ToggleWrap => logs.wrap = !logs.wrap,
+            Action::ToggleColors => logs.colors = !logs.colors,
             Action::Left => logs.hscroll = logs.hscroll.saturating_sub(HSCROLL_STEP),
             Action::Right => logs.hscroll += HSCROLL_STEP,
             Action::NextMatch | Action::PrevMatch => {
@@ -566,7 +586,7 @@ mod tests {
     }
 
     fn lines(range: std::ops::Range<usize>) -> Vec<LogLine> {
-        range.map(|i| LogLine { text: format!("step {i} loss 0.{i}"), marker: false }).collect()
+        range.map(|i| LogLine::plain(format!("step {i} loss 0.{i}"))).collect()
     }
 
     fn shown(l: &Logs, height: usize) -> Vec<String> {
@@ -615,9 +635,9 @@ mod tests {
     fn search_jumps_forward_and_back_and_says_when_nothing_is_left() {
         let mut l = Logs::new(target(), 1, 100);
         l.push(lines(0..50));
-        l.push(vec![LogLine { text: "ERROR: CUDA out of memory".into(), marker: false }]);
+        l.push(vec![LogLine::plain("ERROR: CUDA out of memory")]);
         l.push(lines(51..60));
-        l.push(vec![LogLine { text: "error: NCCL timeout".into(), marker: false }]);
+        l.push(vec![LogLine::plain("error: NCCL timeout")]);
         l.to_top();
         assert_eq!(l.set_search("error", 5), None);
         assert_eq!(shown(&l, 5)[0], "ERROR: CUDA out of memory");
@@ -636,7 +656,7 @@ mod tests {
     #[test]
     fn a_filter_keeps_matches_with_context_as_lines_arrive_and_go() {
         let mut l = Logs::new(target(), 1, 12);
-        let text = |t: &str| LogLine { text: t.into(), marker: false };
+        let text = |t: &str| LogLine::plain(t);
         l.push(["a", "b", "c", "ERR 1", "d", "e", "f", "g"].map(text).to_vec());
         assert_eq!(l.set_filter("-C 1 err"), None);
         assert_eq!(view(&l), ["c", "ERR 1", "d"]);

@@ -239,7 +239,7 @@ fn a_crash_looping_pod_keeps_its_line_while_briefly_running() {
 #[test]
 fn logs_open_on_a_pod_drop_stale_batches_and_stop_on_close() {
     use logs::LogLine;
-    let line = |t: &str| LogLine { text: t.into(), marker: false };
+    let line = |t: &str| LogLine::plain(t);
     let mut s = state_with(vec![pod("a", "web-1", "Running", "n1", 0), pod("a", "web-2", "Running", "n1", 0)]);
     s.act(Action::Logs);
     assert!(matches!(&s.effects[..], [Effect::Logs { target, generation: 1 }] if target.pod == "web-1"));
