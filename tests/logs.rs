@@ -178,6 +178,24 @@ fn a_workload_streams_every_pod_prefixed_and_new_pods_join() {
 }
 
 #[test]
+fn a_pod_deleted_while_followed_ends_the_stream_clearly() {
+    let sim = TestSim::demo();
+    sim.rt.block_on(async {
+        let client = client(&sim).await;
+        let pod = pod_named(&client, "ml-serve", "web-").await;
+        let pods: Api<Pod> = Api::namespaced(client.clone(), "ml-serve");
+        let name = pod.clone();
+        let deleter = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            pods.delete(&name, &Default::default()).await.unwrap();
+        });
+        let stream = collect_until(client, target("ml-serve", &pod), Duration::from_secs(30), |_| false).await;
+        deleter.await.unwrap();
+        assert_eq!(stream.ended, Some(format!("pod {pod} no longer exists")), "{:?}", stream.lines.last());
+    });
+}
+
+#[test]
 fn a_missing_pod_ends_with_the_reason() {
     let sim = TestSim::demo();
     sim.rt.block_on(async {
