@@ -221,7 +221,7 @@ fn main() {
     let bytes = std::fs::metadata(&bytes_file).map(|m| m.len()).unwrap_or(0);
     rows.push((format!("RSS after {}s", seconds + 5), format!("{rss:.0} MiB"), "≤ 200 MB".into()));
     rows.push((
-        format!("idle CPU over {seconds} s (triage pane, no churn)"),
+        format!("idle CPU over {seconds} s (dashboard, no churn)"),
         format!("{:.2} % of a core", (cpu_after - cpu_before) / seconds as f64 * 100.0),
         "≤ 1 %".into(),
     ));
