@@ -39,24 +39,23 @@ async fn stream(client: Client, target: &LogTarget, generation: u64, tx: &Unboun
     let (lines_tx, mut lines_rx) = mpsc::channel::<LogLine>(BATCH_MAX);
     let mut readers =
         Readers { api: api.clone(), target: target.clone(), set: JoinSet::new(), following: HashSet::new() };
-    let workload = target.selector.as_ref().map(|s| s.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>());
-    let described = match &workload {
-        Some(_) => {
-            if let Err(why) = readers.discover(&lines_tx, Some(target.tail)).await {
-                return why;
-            }
-            format!("{} pods, new ones join", readers.following.len())
+    let workload = target.selector.is_some();
+    let described = if workload {
+        if let Err(why) = readers.discover(&lines_tx, Some(target.tail)).await {
+            return why;
         }
-        None => match readers.start_pod(&lines_tx).await {
+        format!("{} pods, new ones join", readers.following.len())
+    } else {
+        match readers.start_pod(&lines_tx).await {
             Ok(described) => described,
             Err(why) => return why,
-        },
+        }
     };
     if tx.send(Event::Data(Data::LogStream { generation, described })).is_err() {
         return String::new();
     }
     // One pod's stream ends when its readers do; a workload's goes on as its pods come and go.
-    let keep_sender = workload.is_some().then_some(lines_tx);
+    let keep_sender = workload.then_some(lines_tx);
     let mut batch = Vec::new();
     let mut reasons = Vec::new();
     let mut tick = tokio::time::interval(BATCH_EVERY);
