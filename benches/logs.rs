@@ -106,16 +106,7 @@ fn kubectl_rate(kubeconfig: &std::path::Path, seconds: u64) -> Option<f64> {
 /// gpudeck's log source into the view's ring buffer: (lines/s, lines received, gaps in the indices).
 async fn gpudeck_rate(client: Client, seconds: u64) -> (f64, u64, u64) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let target = LogTarget {
-        namespace: "bench".into(),
-        pod: "firehose".into(),
-        selector: None,
-        container: None,
-        previous: Some(false),
-        tail: 0,
-        since: None,
-        timestamps: false,
-    };
+    let target = LogTarget { previous: Some(false), tail: 0, ..LogTarget::new("bench", "firehose") };
     let task = gpudeck::sources::logs::spawn(client, target.clone(), 1, tx);
     let mut logs = Logs::new(target, 1, gpudeck::state::logs::DEFAULT_CAPACITY);
     let (mut received, mut gaps, mut last) = (0u64, 0u64, None::<u64>);
@@ -170,16 +161,7 @@ fn main() {
     ));
     drop(sim);
 
-    let target = LogTarget {
-        namespace: "ns".into(),
-        pod: "p".into(),
-        selector: None,
-        container: None,
-        previous: None,
-        tail: 0,
-        since: None,
-        timestamps: false,
-    };
+    let target = LogTarget { tail: 0, ..LogTarget::new("ns", "p") };
     let before = rss_mib();
     let mut logs = Logs::new(target.clone(), 1, 100_000);
     logs.push((0..100_000).map(line_200).collect());

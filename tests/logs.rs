@@ -62,26 +62,13 @@ async fn collect_until(
     out
 }
 
-fn target(namespace: &str, pod: &str) -> LogTarget {
-    LogTarget {
-        namespace: namespace.into(),
-        pod: pod.into(),
-        selector: None,
-        container: None,
-        previous: None,
-        tail: 1000,
-        since: None,
-        timestamps: false,
-    }
-}
-
 #[test]
 fn follows_a_running_job_pod() {
     let sim = TestSim::demo();
     sim.rt.block_on(async {
         let client = client(&sim).await;
         let pod = pod_named(&client, "ml-train", "llama3-finetune").await;
-        let stream = collect(client, target("ml-train", &pod), 20, Duration::from_secs(20)).await;
+        let stream = collect(client, LogTarget::new("ml-train", &pod), 20, Duration::from_secs(20)).await;
         assert_eq!(stream.ended, None, "a running pod's log keeps streaming");
         assert!(!stream.described.contains("previous"), "{}", stream.described);
         assert!(stream.lines.len() >= 20, "{} lines", stream.lines.len());
@@ -95,7 +82,7 @@ fn a_crash_looping_pod_opens_on_its_previous_instance() {
     sim.rt.block_on(async {
         let client = client(&sim).await;
         let pod = pod_named(&client, "ml-serve", "tokenizer").await;
-        let stream = collect(client, target("ml-serve", &pod), usize::MAX, Duration::from_secs(20)).await;
+        let stream = collect(client, LogTarget::new("ml-serve", &pod), usize::MAX, Duration::from_secs(20)).await;
         assert!(stream.described.contains("previous instance"), "{}", stream.described);
         assert_eq!(stream.ended.as_deref(), Some("end of the previous instance's log"));
         assert!(!stream.lines.is_empty());
@@ -124,7 +111,7 @@ fn a_restarted_container_is_followed_with_markers() {
             }
         });
         running.await.expect("the pod runs");
-        let follow = LogTarget { previous: Some(false), ..target("ml-serve", "flaky") };
+        let follow = LogTarget { previous: Some(false), ..LogTarget::new("ml-serve", "flaky") };
         let stream = collect_until(client, follow, Duration::from_secs(60), |s| {
             s.lines.iter().any(|l| l.marker && l.text.contains("restarted"))
         })
@@ -160,7 +147,7 @@ fn a_workload_streams_every_pod_prefixed_and_new_pods_join() {
                 .filter_map(|p| p.metadata.name)
                 .collect()
         };
-        let target = LogTarget { selector: Some(selector), ..target("ml-serve", "deployment/embeddings") };
+        let target = LogTarget { selector: Some(selector), ..LogTarget::new("ml-serve", "deployment/embeddings") };
         let scale = serde_json::json!({"spec": {"replicas": before.len() + 1}});
         let patch = kube::api::Patch::Merge(&scale);
         deployments.patch_scale("embeddings", &Default::default(), &patch).await.unwrap();
@@ -189,7 +176,7 @@ fn a_pod_deleted_while_followed_ends_the_stream_clearly() {
             tokio::time::sleep(Duration::from_secs(1)).await;
             pods.delete(&name, &Default::default()).await.unwrap();
         });
-        let stream = collect_until(client, target("ml-serve", &pod), Duration::from_secs(30), |_| false).await;
+        let stream = collect_until(client, LogTarget::new("ml-serve", &pod), Duration::from_secs(30), |_| false).await;
         deleter.await.unwrap();
         assert_eq!(stream.ended, Some(format!("pod {pod} no longer exists")), "{:?}", stream.lines.last());
     });
@@ -200,7 +187,7 @@ fn a_missing_pod_ends_with_the_reason() {
     let sim = TestSim::demo();
     sim.rt.block_on(async {
         let client = client(&sim).await;
-        let stream = collect(client, target("ml-train", "no-such-pod"), 1, Duration::from_secs(10)).await;
+        let stream = collect(client, LogTarget::new("ml-train", "no-such-pod"), 1, Duration::from_secs(10)).await;
         assert_eq!(stream.ended.as_deref(), Some("pod no-such-pod no longer exists"));
         assert!(stream.lines.is_empty());
     });

@@ -199,16 +199,7 @@ fn escape_sequences_in_cluster_text_render_inert() {
 fn logs_view_paused_searched_and_filtered() {
     use gpudeck::sources::logs::log_line;
     use gpudeck::state::logs::{LogLine, LogTarget, Logs};
-    let target = LogTarget {
-        namespace: "ml-train".into(),
-        pod: "llama3-finetune-x7k2p".into(),
-        selector: None,
-        container: None,
-        previous: None,
-        tail: 1000,
-        since: None,
-        timestamps: false,
-    };
+    let target = LogTarget::new("ml-train", "llama3-finetune-x7k2p");
     let mut logs = Logs::new(target, 1, 30);
     let line = |raw: &[u8]| log_line(raw, "");
     let mut batch: Vec<LogLine> =

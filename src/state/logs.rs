@@ -48,6 +48,22 @@ pub struct LogPrompt {
     pub input: String,
 }
 
+impl LogTarget {
+    /// A pod's log as `kubectl logs -f` starts it: every container, the last `DEFAULT_TAIL` lines, no timestamps.
+    pub fn new(namespace: impl Into<String>, pod: impl Into<String>) -> LogTarget {
+        LogTarget {
+            namespace: namespace.into(),
+            pod: pod.into(),
+            selector: None,
+            container: None,
+            previous: None,
+            tail: DEFAULT_TAIL,
+            since: None,
+            timestamps: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
     pub text: String,
@@ -358,16 +374,7 @@ impl State {
             self.notice = Some(Notice { error: false, text: "logs: select a pod or a workload".into() });
             return;
         };
-        self.stream_logs(LogTarget {
-            namespace,
-            pod,
-            selector,
-            container: None,
-            previous: None,
-            tail: DEFAULT_TAIL,
-            since: None,
-            timestamps: false,
-        });
+        self.stream_logs(LogTarget { selector, ..LogTarget::new(namespace, pod) });
     }
 
     /// `:logs [-c CONTAINER] [--tail N] [--since 10m] [-p] [--timestamps] [POD]`: a pod by name (in the namespace in
@@ -573,16 +580,7 @@ mod tests {
     use super::*;
 
     fn target() -> LogTarget {
-        LogTarget {
-            namespace: "ml".into(),
-            pod: "train-1".into(),
-            selector: None,
-            container: None,
-            previous: None,
-            tail: 1000,
-            since: None,
-            timestamps: false,
-        }
+        LogTarget::new("ml", "train-1")
     }
 
     fn lines(range: std::ops::Range<usize>) -> Vec<LogLine> {

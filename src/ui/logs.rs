@@ -174,16 +174,7 @@ mod tests {
 
     #[test]
     fn colours_are_drawn_only_when_on_and_searches_show_over_them() {
-        let target = LogTarget {
-            namespace: "a".into(),
-            pod: "p".into(),
-            selector: None,
-            container: None,
-            previous: None,
-            tail: 10,
-            since: None,
-            timestamps: false,
-        };
+        let target = LogTarget { tail: 10, ..LogTarget::new("a", "p") };
         let mut logs = Logs::new(target, 1, 10);
         logs.push(vec![crate::sources::logs::log_line(b"ok \x1b[1;31mFAIL\x1b[0m done", "")]);
         assert_eq!(style_of(&logs, "FAIL").fg, Some(Color::Reset), "colours are off by default");
