@@ -60,6 +60,27 @@ pub enum Action {
     PickContainer,
     /// In the logs view: draw the colours lines carry, or not.
     ToggleColors,
+    /// Edit the selected object's YAML in the in-TUI editor.
+    Edit,
+    /// Edit the selected object's YAML in $EDITOR (the console steps aside until it exits).
+    EditExternal,
+    /// Scale the selected workload (prompt, then confirm).
+    Scale,
+    /// Rollout restart of the selected workload (confirm).
+    Restart,
+    /// In the editor: dry-run, show the diff, then apply on confirmation.
+    Apply,
+    Undo,
+    Redo,
+    /// Show or hide Secret values.
+    RevealSecrets,
+    /// Yes, to a confirmation or an apply review.
+    Confirm,
+    /// After a conflict: take the fields from their managers (asks again first).
+    Force,
+    /// In the scale prompt: one more / one fewer.
+    Increment,
+    Decrement,
 }
 
 /// Where a binding applies; the first scope that binds a key wins.
@@ -77,6 +98,14 @@ pub enum Scope {
     Picker,
     /// The logs view.
     Logs,
+    /// The YAML editor while editing.
+    Editor,
+    /// The apply review (diff), conflicts and results.
+    Review,
+    /// Yes/no questions.
+    Confirm,
+    /// The scale prompt.
+    Prompt,
 }
 
 impl Scope {
@@ -90,6 +119,10 @@ impl Scope {
             Scope::View => "view",
             Scope::Picker => "picker",
             Scope::Logs => "logs",
+            Scope::Editor => "editor",
+            Scope::Review => "review",
+            Scope::Confirm => "confirm",
+            Scope::Prompt => "prompt",
         }
     }
 }

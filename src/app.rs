@@ -10,9 +10,11 @@ use tokio::task::AbortHandle;
 
 use crate::action::Scope;
 use crate::effects::Effects;
-use crate::event::Event;
+use crate::event::{Data, Effect, Event};
 use crate::keymap::{Chord, Keymap};
 use crate::quiet_backend::QuietBackend;
+use crate::sources::terminal::InputGate;
+use crate::state::editor::Stage;
 use crate::state::{Mode, State};
 use crate::theme::Theme;
 use crate::ui;
@@ -31,6 +33,8 @@ pub struct App {
     pub panic_key: Option<char>,
     /// When the process started, to log how long the first complete pods table took (the benchmark reads it).
     pub started: std::time::Instant,
+    /// Stops terminal input while $EDITOR has the terminal.
+    pub input: InputGate,
 }
 
 impl App {
@@ -70,13 +74,44 @@ impl App {
                 self.handle(next);
             }
             self.state.settle();
-            for effect in std::mem::take(&mut self.state.effects) {
-                self.effects.spawn(effect);
+            // Running $EDITOR feeds its result back, which may ask for more effects (the dry-run).
+            while !self.state.effects.is_empty() {
+                for effect in std::mem::take(&mut self.state.effects) {
+                    match effect {
+                        Effect::ExternalEditor { text, generation } => {
+                            let text = self.external_editor(terminal, &text, generation)?;
+                            self.state.absorb(Data::ExternalEdited { generation, text });
+                        }
+                        other => self.effects.spawn(other),
+                    }
+                }
+                self.state.settle();
             }
             if self.state.quit {
                 return Ok(());
             }
         }
+    }
+
+    /// Hands the terminal to $EDITOR and takes it back: input stops, the screen is restored for the editor, and
+    /// redrawn in full afterwards.
+    fn external_editor<B: Backend>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        text: &str,
+        generation: u64,
+    ) -> anyhow::Result<Result<String, String>>
+    where
+        B::Error: Send + Sync + 'static,
+    {
+        self.input.pause();
+        restore();
+        let edited = tokio::task::block_in_place(|| crate::effects::external::edit(text, generation));
+        let entered = enter_screen();
+        self.input.resume();
+        entered?;
+        terminal.clear()?;
+        Ok(edited)
     }
 
     /// Applies one event to the state.
@@ -114,11 +149,27 @@ impl App {
             Mode::Picker(_) => &[Scope::Picker, Scope::Global],
             Mode::Logs { prompt: Some(_) } => &[Scope::Filter, Scope::Global],
             Mode::Logs { prompt: None } => &[Scope::Logs, Scope::Global],
+            Mode::Editor => match self.state.editor.as_ref().map(|e| &e.stage) {
+                Some(Stage::Searching(_)) => &[Scope::Filter, Scope::Global],
+                Some(Stage::Editing) => &[Scope::Editor, Scope::Global],
+                _ => &[Scope::Review, Scope::Global],
+            },
+            Mode::Scale(_) => &[Scope::Prompt, Scope::Global],
+            Mode::Confirm(_) => &[Scope::Confirm, Scope::Global],
         };
+        let editing =
+            self.state.mode == Mode::Editor && self.state.editor.as_ref().is_some_and(|e| e.stage == Stage::Editing);
         if let Some(action) = Chord::from_event(&key).and_then(|chord| self.keymap.resolve(scopes, chord)) {
             self.state.act(action);
+        } else if editing {
+            self.state.edit_key(key);
         } else if let (
-            Mode::Filter { .. } | Mode::Command { .. } | Mode::Picker(_) | Mode::Logs { prompt: Some(_) },
+            Mode::Filter { .. }
+            | Mode::Command { .. }
+            | Mode::Picker(_)
+            | Mode::Logs { prompt: Some(_) }
+            | Mode::Editor
+            | Mode::Scale(_),
             KeyCode::Char(c),
         ) = (&self.state.mode, key.code)
             && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
@@ -133,8 +184,7 @@ pub struct TerminalGuard;
 
 impl TerminalGuard {
     pub fn enter() -> anyhow::Result<(TerminalGuard, Terminal<QuietBackend<CrosstermBackend<Stdout>>>)> {
-        crossterm::terminal::enable_raw_mode()?;
-        crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen, crossterm::cursor::Hide)?;
+        enter_screen()?;
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             tracing::error!("panic: {info}");
@@ -149,6 +199,12 @@ impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
     }
+}
+
+/// Raw mode, the alternate screen, no cursor: the console's terminal.
+fn enter_screen() -> std::io::Result<()> {
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen, crossterm::cursor::Hide)
 }
 
 /// Leaves raw mode and the alternate screen and shows the cursor; safe to call twice.

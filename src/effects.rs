@@ -1,4 +1,11 @@
-//! One-shot IO the reducers ask for: describe and YAML fetches, context switches. Each ends in exactly one event.
+//! One-shot IO the reducers ask for: describe and YAML fetches, edits and applies, scale and restart, the recovery
+//! file, context switches. Each ends in exactly one event (an apply, in one per document).
+
+pub mod apply;
+pub mod external;
+pub mod scale;
+
+use std::path::PathBuf;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
@@ -20,7 +27,12 @@ pub struct Effects {
     pub tx: UnboundedSender<Event>,
     /// The running log stream, stopped when another replaces it or the view closes.
     pub logs: Option<AbortHandle>,
+    /// Where the editor's unapplied text is kept (in the XDG state dir), offered again at the next start.
+    pub recovery: Option<PathBuf>,
 }
+
+/// How long the editor waits after the last keystroke before checking the text and autosaving it.
+pub const QUIET_TIME: std::time::Duration = std::time::Duration::from_millis(300);
 
 impl Effects {
     fn stop_logs(&mut self) {
@@ -80,6 +92,84 @@ impl Effects {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(sequence.as_bytes()).and_then(|()| out.flush());
             }
+            Effect::Edit { address, generation, external } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let title = format!("{} {}", address.kind.to_lowercase(), address_name(&address));
+                    let text = apply::fetch_for_edit(&client, &address).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Event::Data(Data::EditText { generation, title, text, external }));
+                });
+            }
+            Effect::ReadManifest { path, generation } => {
+                tokio::spawn(async move {
+                    let text = tokio::fs::read(&path)
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()));
+                    let title = format!("file {path}");
+                    let _ = tx.send(Event::Data(Data::EditText { generation, title, text, external: false }));
+                });
+            }
+            // The app loop runs $EDITOR itself: it alone can hand the terminal over.
+            Effect::ExternalEditor { .. } => {}
+            Effect::Apply { documents, dry_run, force, generation } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    // In order: a namespace before what goes in it, a CRD before its objects.
+                    for document in &documents {
+                        let outcome = apply::apply_one(&client, document, dry_run, force).await;
+                        if tx.send(Event::Data(Data::Applied { generation, outcome })).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            Effect::Scale { target, replicas } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let error = scale::scale(&client, &target, replicas).await.err();
+                    let what =
+                        format!("scale {} {}/{} to {replicas}", target.kind.as_str(), target.namespace, target.name);
+                    let _ = tx.send(Event::Data(Data::Mutated { what, error }));
+                });
+            }
+            Effect::Restart { target } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let now = k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+                    let error = scale::restart(&client, &target, &now).await.err();
+                    let what = format!("restart {} {}/{}", target.kind.as_str(), target.namespace, target.name);
+                    let _ = tx.send(Event::Data(Data::Mutated { what, error }));
+                });
+            }
+            Effect::LookupHpa { target } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let hpa = scale::find_hpa(&client, &target).await;
+                    let _ = tx.send(Event::Data(Data::Hpa { uid: target.uid, hpa }));
+                });
+            }
+            Effect::Autosave(text) => {
+                let Some(path) = self.recovery.clone() else { return };
+                tokio::spawn(async move {
+                    let result = match text {
+                        Some(text) => write_private(&path, &text).await,
+                        None => tokio::fs::remove_file(&path).await.or_else(|e| match e.kind() {
+                            std::io::ErrorKind::NotFound => Ok(()),
+                            _ => Err(e),
+                        }),
+                    };
+                    if let Err(e) = result {
+                        tracing::warn!("recovery file {}: {e}", path.display());
+                    }
+                });
+            }
+            Effect::Wake { token } => {
+                tokio::spawn(async move {
+                    tokio::time::sleep(QUIET_TIME).await;
+                    let _ = tx.send(Event::Data(Data::Wake(token)));
+                });
+            }
             Effect::SwitchContext(context) => {
                 let Some(kubeconfig) = self.kubeconfig.clone() else { return };
                 tokio::spawn(async move {
@@ -96,6 +186,24 @@ impl Effects {
             }
         }
     }
+}
+
+/// Writes a file only its owner can read: edits may hold values an operator would not share.
+async fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true).mode(0o600);
+    let (path, text) = (path.to_path_buf(), text.to_string());
+    tokio::task::spawn_blocking(move || std::io::Write::write_all(&mut options.open(path)?, text.as_bytes()))
+        .await
+        .map_err(std::io::Error::other)?
+}
+
+fn address_name(a: &crate::event::ObjectAddress) -> String {
+    if a.namespace.is_empty() { a.name.clone() } else { format!("{}/{}", a.namespace, a.name) }
 }
 
 fn name_of(target: &ObjectRef) -> String {

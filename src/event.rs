@@ -64,6 +64,17 @@ impl ObjectKind {
         })
     }
 
+    /// The apiVersion and kind the API names this kind by.
+    pub fn api_kind(self) -> (&'static str, &'static str) {
+        match self {
+            ObjectKind::Pod => ("v1", "Pod"),
+            ObjectKind::Node => ("v1", "Node"),
+            ObjectKind::Deployment => ("apps/v1", "Deployment"),
+            ObjectKind::StatefulSet => ("apps/v1", "StatefulSet"),
+            ObjectKind::Job => ("batch/v1", "Job"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ObjectKind::Pod => "pod",
@@ -71,6 +82,28 @@ impl ObjectKind {
             ObjectKind::Deployment => "deployment",
             ObjectKind::StatefulSet => "statefulset",
             ObjectKind::Job => "job",
+        }
+    }
+}
+
+/// Any object by apiVersion and kind, as the editor fetches whatever discovery knows (`:edit secret/db`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectAddress {
+    pub api_version: String,
+    pub kind: String,
+    /// Empty for cluster-scoped objects.
+    pub namespace: String,
+    pub name: String,
+}
+
+impl From<&ObjectRef> for ObjectAddress {
+    fn from(o: &ObjectRef) -> Self {
+        let (api_version, kind) = o.kind.api_kind();
+        ObjectAddress {
+            api_version: api_version.into(),
+            kind: kind.into(),
+            namespace: o.namespace.clone(),
+            name: o.name.clone(),
         }
     }
 }
@@ -102,6 +135,48 @@ pub enum Effect {
     },
     /// Put text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Fetch an object's YAML, cleaned for editing, for the in-TUI editor or (`external`) for $EDITOR.
+    Edit {
+        address: ObjectAddress,
+        generation: u64,
+        external: bool,
+    },
+    /// Read a local manifest file into the editor (`:apply FILE`).
+    ReadManifest {
+        path: String,
+        generation: u64,
+    },
+    /// Suspend the console and edit `text` in $EDITOR; run by the app loop, which owns the terminal.
+    ExternalEditor {
+        text: String,
+        generation: u64,
+    },
+    /// Server-side apply (field manager gpudeck) of each document in order, with dryRun=All when `dry_run`.
+    Apply {
+        documents: Vec<serde_json::Value>,
+        dry_run: bool,
+        force: bool,
+        generation: u64,
+    },
+    /// Set a workload's replicas (a job's parallelism).
+    Scale {
+        target: ObjectRef,
+        replicas: i32,
+    },
+    /// `kubectl rollout restart`: stamp the pod template so every pod is replaced.
+    Restart {
+        target: ObjectRef,
+    },
+    /// Find a HorizontalPodAutoscaler that manages `target`, for the scale prompt's warning.
+    LookupHpa {
+        target: ObjectRef,
+    },
+    /// Keep the editor's unapplied text in the recovery file (None: remove the file).
+    Autosave(Option<String>),
+    /// Answer with `Data::Wake(token)` after the editor's quiet time (debounced validation and autosave).
+    Wake {
+        token: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -153,6 +228,37 @@ pub enum Data {
         lines: usize,
         error: Option<String>,
     },
+    /// The resources the cluster serves, from discovery (for validation and `:edit KIND/NAME`).
+    Kinds(Vec<crate::manifest::KnownResource>),
+    /// YAML to edit (Err: why it could not be fetched or read).
+    EditText {
+        generation: u64,
+        title: String,
+        text: Result<String, String>,
+        external: bool,
+    },
+    /// What $EDITOR left in the file (Err: why it could not run).
+    ExternalEdited {
+        generation: u64,
+        text: Result<String, String>,
+    },
+    /// The outcome of one document of an apply or dry-run, in the order sent.
+    Applied {
+        generation: u64,
+        outcome: crate::model::mutation::DocOutcome,
+    },
+    /// A scale or restart finished; `what` says what it was.
+    Mutated {
+        what: String,
+        error: Option<crate::model::mutation::MutationError>,
+    },
+    /// The autoscaler managing a workload (uid), if any: "hpa NAME (min–max)".
+    Hpa {
+        uid: String,
+        hpa: Option<String>,
+    },
+    /// The editor's quiet time after edit `token` has passed.
+    Wake(u64),
     /// Connected to another context: every table starts over.
     Connected {
         context: String,

@@ -3,10 +3,13 @@
 pub mod action;
 pub mod app;
 pub mod cli;
+pub mod config;
+pub mod diff;
 pub mod effects;
 pub mod event;
 pub mod keymap;
 pub mod layout;
+pub mod manifest;
 pub mod model;
 pub mod quiet_backend;
 pub mod sanitize;

@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::Parser;
 use gpudeck::app::{App, TerminalGuard};
 use gpudeck::cli::{Cli, Command, ScenarioArg, SimArgs};
+use gpudeck::config::Config;
 use gpudeck::effects::Effects;
 use gpudeck::keymap::Keymap;
 use gpudeck::sim::{FaultSettings, Scenario, Sim, SimConfig};
@@ -155,26 +156,47 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
     warnings.extend(theme_warnings);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (width, height) = crossterm::terminal::size().unwrap_or((80, 24));
-    let mut state = State::new(title, cli.readonly, sources::terminal::unix_now(), (width, height));
+    let config_path = xdg_dir("CONFIG", ".config").join("config.toml");
+    let (config, config_warning) =
+        Config::parse(std::fs::read_to_string(&config_path).ok().as_deref(), &config_path.display().to_string());
+    warnings.extend(config_warning);
+    let read_only = cli.readonly || config.read_only_contexts.contains(&title);
+    let mut state = State::new(title, read_only, sources::terminal::unix_now(), (width, height));
+    state.always_read_only = cli.readonly;
+    state.read_only_contexts = config.read_only_contexts;
     state.namespace = cli.namespace.clone();
     state.log_capacity = cli.log_lines.max(1);
     state.warnings = warnings;
     state.contexts =
         kubeconfig.as_ref().map(|k| k.contexts.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
+    // Unapplied edits of an earlier session are offered, never silently dropped.
+    let recovery = xdg_dir("STATE", ".local/state").join("recovery.yaml");
+    state.recovered = std::fs::read_to_string(&recovery).ok().filter(|t| !t.trim().is_empty());
+    if state.recovered.is_some() {
+        state.notice = Some(gpudeck::state::Notice {
+            error: false,
+            text: format!(
+                "unapplied edits from the last session are kept: :recover opens them, :discard drops them ({})",
+                recovery.display()
+            ),
+        });
+    }
+    let input = sources::terminal::InputGate::default();
     let watches = sources::kube::spawn_all(&client, &tx);
     let app = App {
         state,
         theme,
         keymap,
-        effects: Effects { client, kubeconfig, tx: tx.clone(), logs: None },
+        effects: Effects { client, kubeconfig, tx: tx.clone(), logs: None, recovery: Some(recovery) },
         watches,
         panic_key: std::env::var("GPUDECK_TEST_PANIC_KEY").ok().and_then(|k| k.chars().next()),
         started,
+        input: input.clone(),
     };
     sources::terminal::spawn_clock(tx.clone());
     sources::terminal::spawn_signals(tx.clone())?;
     let (guard, mut terminal) = TerminalGuard::enter()?;
-    sources::terminal::spawn_input(tx);
+    sources::terminal::spawn_input(tx, input);
     let result = app.run(&mut terminal, rx).await;
     drop(guard);
     if let Some(sim) = sim {

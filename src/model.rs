@@ -1,6 +1,7 @@
 //! Kubernetes objects → the console's own rows, at the edge; every string is sanitized here. No IO.
 
 pub mod events;
+pub mod mutation;
 pub mod nodes;
 pub mod pods;
 pub mod workloads;

@@ -2,7 +2,9 @@
 //! No IO, no clock reads, no async: everything arrives as an argument.
 
 pub mod command;
+pub mod editor;
 pub mod logs;
+pub mod mutate;
 pub mod nodes;
 pub mod picker;
 pub mod pods;
@@ -19,6 +21,7 @@ use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::workloads::WorkloadKind;
 use crate::model::workloads::WorkloadRow;
+pub use mutate::{Confirm, Confirmed};
 use nodes::NodeLine;
 use table::{Delta, Row, Scope, Table};
 use triage::{TriageRow, Warnings};
@@ -56,12 +59,15 @@ pub enum Mode {
     Command {
         input: String,
     },
-    /// A describe or YAML text, scrolled to `scroll`.
+    /// A describe or YAML text, scrolled to `scroll`; `secrets` are the lines of Secret values, masked until
+    /// `reveal`.
     Document {
         title: String,
         lines: Vec<String>,
         yaml: bool,
         scroll: usize,
+        secrets: Vec<std::ops::Range<usize>>,
+        reveal: bool,
     },
     /// The key list, scrolled by `scroll` rows (it is longer than a small screen).
     Help {
@@ -73,6 +79,12 @@ pub enum Mode {
     Logs {
         prompt: Option<logs::LogPrompt>,
     },
+    /// The YAML editor (`State::editor`); its stage says which keys apply.
+    Editor,
+    /// Choosing a workload's replicas.
+    Scale(mutate::ScalePrompt),
+    /// A yes/no question before a mutation.
+    Confirm(Box<Confirm>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +97,12 @@ pub struct Notice {
 pub struct State {
     /// Context name, or "demo cluster".
     pub title: String,
+    /// Mutations are refused (`--readonly`, or a context the config lists).
     pub read_only: bool,
+    /// `--readonly` was given: every context is read-only.
+    pub always_read_only: bool,
+    /// Contexts the config marks read-only.
+    pub read_only_contexts: Vec<String>,
     pub pane: Pane,
     pub zoom: bool,
     pub mode: Mode,
@@ -127,6 +144,15 @@ pub struct State {
     pub log_capacity: usize,
     /// The describe/YAML request whose answer is awaited; older answers are dropped.
     pub document_generation: u64,
+    /// The open YAML editor; it stays while the mode is `Editor` (or a question asked from it).
+    pub editor: Option<editor::Editor>,
+    /// What discovery says the cluster serves, for validation and `:edit KIND/NAME`.
+    pub resources: Vec<crate::manifest::KnownResource>,
+    pub kinds: crate::manifest::KnownKinds,
+    /// Scales and restarts followed until done.
+    pub rollouts: Vec<mutate::Rollout>,
+    /// Unapplied edits found in the recovery file at start, until `:recover` or `:discard`.
+    pub recovered: Option<String>,
     pub quit: bool,
 }
 
@@ -172,6 +198,8 @@ impl State {
         State {
             title: title.into(),
             read_only,
+            always_read_only: read_only,
+            read_only_contexts: Vec::new(),
             pane: Pane::Triage,
             zoom: false,
             mode: Mode::Normal,
@@ -200,6 +228,11 @@ impl State {
             log_generation: 0,
             log_capacity: logs::DEFAULT_CAPACITY,
             document_generation: 0,
+            editor: None,
+            resources: Vec::new(),
+            kinds: crate::manifest::KnownKinds::new(),
+            rollouts: Vec::new(),
+            recovered: None,
             quit: false,
         }
     }
@@ -221,7 +254,12 @@ impl State {
     pub fn act(&mut self, action: Action) {
         let page = self.screen().rows(self.pane).max(1) as isize;
         match (&self.mode, action) {
+            (Mode::Confirm(_), Action::Quit) => self.quit = true,
+            (_, Action::Quit) if self.editor.as_ref().is_some_and(|e| e.dirty()) => self.leave_editor(true),
             (_, Action::Quit) => self.quit = true,
+            (Mode::Editor, action) => self.act_in_editor(action),
+            (Mode::Scale(_), action) => self.act_in_scale(action),
+            (Mode::Confirm(_), action) => self.act_in_confirm(action),
             (Mode::Help { .. }, Action::Help | Action::Back) => self.mode = Mode::Normal,
             (Mode::Help { scroll }, action) => {
                 let step = match action {
@@ -293,6 +331,10 @@ impl State {
             (Mode::Normal, Action::Describe) => self.request_document(false),
             (Mode::Normal, Action::Yaml) => self.request_document(true),
             (Mode::Normal, Action::Logs) => self.open_logs(),
+            (Mode::Normal, Action::Edit) => self.edit_selected(false),
+            (Mode::Normal, Action::EditExternal) => self.edit_selected(true),
+            (Mode::Normal, Action::Scale) => self.open_scale(),
+            (Mode::Normal, Action::Restart) => self.ask_restart(),
             (
                 Mode::Normal,
                 Action::ToggleFollow
@@ -307,7 +349,15 @@ impl State {
                 | Action::TogglePrevious
                 | Action::ToggleTimestamps
                 | Action::PickContainer
-                | Action::ToggleColors,
+                | Action::ToggleColors
+                | Action::Apply
+                | Action::Undo
+                | Action::Redo
+                | Action::RevealSecrets
+                | Action::Confirm
+                | Action::Force
+                | Action::Increment
+                | Action::Decrement,
             ) => {}
             (Mode::Normal, Action::Accept | Action::DeleteChar | Action::Complete) => {}
         }
@@ -325,6 +375,12 @@ impl State {
             Mode::Command { input } => input.push(c),
             Mode::Picker(_) => self.type_in_picker(c),
             Mode::Logs { prompt: Some(prompt) } => prompt.input.push(c),
+            Mode::Editor => {
+                if let Some(editor::Stage::Searching(input)) = self.editor.as_mut().map(|e| &mut e.stage) {
+                    input.push(c);
+                }
+            }
+            Mode::Scale(_) => self.type_in_scale(c),
             _ => {}
         }
     }
@@ -377,6 +433,12 @@ impl State {
             Action::PageUp => *scroll as isize - page,
             Action::Top => 0,
             Action::Bottom => last,
+            Action::RevealSecrets => {
+                if let Mode::Document { reveal, .. } = &mut self.mode {
+                    *reveal = !*reveal;
+                }
+                return;
+            }
             _ => return,
         };
         *scroll = to.clamp(0, last.max(0)) as usize;
@@ -528,12 +590,9 @@ impl State {
             Data::Document { title, text, yaml, .. } => match text {
                 Ok(text) => {
                     self.notice = None;
-                    self.mode = Mode::Document {
-                        title,
-                        lines: text.lines().map(crate::sanitize::clean).collect(),
-                        yaml,
-                        scroll: 0,
-                    };
+                    let lines: Vec<String> = text.lines().map(crate::sanitize::clean).collect();
+                    let secrets = if yaml { crate::manifest::secret_lines(&lines) } else { Vec::new() };
+                    self.mode = Mode::Document { title, lines, yaml, scroll: 0, secrets, reveal: false };
                 }
                 Err(why) => self.notice = Some(warning(format!("{title}: {why}"))),
             },
@@ -559,6 +618,7 @@ impl State {
                 }
             }
             Data::Connected { context } => {
+                self.read_only = self.always_read_only || self.read_only_contexts.contains(&context);
                 self.title = context.clone();
                 self.triage = Table::sorted_by(0, false);
                 self.nodes = Table::default();
@@ -572,6 +632,26 @@ impl State {
                 self.namespace = None;
                 self.notice = Some(Notice { error: false, text: format!("connected to {context}") });
             }
+            Data::Kinds(resources) => {
+                self.kinds = resources.iter().map(|r| (r.api_version.clone(), r.kind.clone())).collect();
+                self.resources = resources;
+            }
+            Data::EditText { generation, .. } | Data::ExternalEdited { generation, .. }
+                if generation != self.document_generation => {}
+            Data::EditText { title, text, external, .. } => self.absorb_edit_text(title, text, external),
+            Data::ExternalEdited { text, .. } => self.absorb_external_edit(text),
+            Data::Applied { generation, outcome } => self.absorb_applied(generation, outcome),
+            Data::Mutated { what, error } => {
+                self.notice = Some(match error {
+                    None => Notice { error: false, text: format!("{what}: sent") },
+                    Some(e) => {
+                        self.rollouts.retain(|r| r.what != what);
+                        warning(format!("{what}: {e}"))
+                    }
+                });
+            }
+            Data::Hpa { uid, hpa } => self.absorb_hpa(uid, hpa),
+            Data::Wake(token) => self.editor_idle(token),
             Data::ConnectFailed { context, message } => {
                 self.notice = Some(warning(format!("cannot use context {context}: {message}")))
             }
@@ -672,6 +752,9 @@ impl State {
                 .collect();
             self.nodes.apply(Delta { reset: true, upserts: lines, deletes: vec![] });
             self.node_lines_stale = false;
+        }
+        if !self.rollouts.is_empty() {
+            self.settle_rollouts();
         }
         let ns = self.namespace.clone();
         let (now, screen) = (self.now, self.screen());

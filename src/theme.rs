@@ -35,8 +35,13 @@ pub enum Slot {
     BorderFocused,
     /// Mapping keys in the YAML view; comments use `muted`.
     YamlKey,
-    /// Search matches in the logs view.
+    /// Search matches in the logs view and the editor.
     Match,
+    /// Lines a diff adds and removes.
+    DiffAdded,
+    DiffRemoved,
+    /// The editor's cursor cell.
+    Cursor,
 }
 
 #[derive(Debug, Default, Deserialize)]

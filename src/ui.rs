@@ -1,5 +1,6 @@
 //! Rendering: a pure function of state, theme and keymap into a frame. No IO, no colours named here.
 
+mod editor;
 mod highlight;
 mod logs;
 mod table;
@@ -13,6 +14,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use crate::action::{Action, Scope};
 use crate::keymap::Keymap;
 use crate::state::logs::LogPromptKind;
+use crate::state::mutate::ScalePrompt;
 use crate::state::picker::Picker;
 use crate::state::{Mode, PANES, Pane, State};
 use crate::theme::{Slot, Theme};
@@ -23,8 +25,16 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
         frame.render_widget(title_bar(state, theme, screen.title.width), screen.title);
         frame.render_widget(tab_bar(state, theme), screen.tabs);
     }
-    if let Mode::Document { title, lines, yaml, scroll } = &state.mode {
-        document(frame, screen.body, title, lines, *yaml, *scroll, theme);
+    let editing = match &state.mode {
+        Mode::Editor => true,
+        Mode::Confirm(c) => c.back == Mode::Editor,
+        _ => false,
+    };
+    if let (true, Some(e)) = (editing, &state.editor) {
+        editor::render(frame, screen.body, e, theme);
+    } else if let Mode::Document { title, lines, yaml, scroll, secrets, reveal } = &state.mode {
+        let masked = if *reveal { &[][..] } else { &secrets[..] };
+        document(frame, screen.body, title, lines, *yaml, *scroll, masked, theme);
     } else if let (Mode::Logs { .. }, Some(l)) = (&state.mode, &state.logs) {
         logs::render(frame, screen.body, l, theme);
     } else {
@@ -42,8 +52,63 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
     match &state.mode {
         Mode::Help { scroll } => help(frame, frame.area(), *scroll, theme, keymap),
         Mode::Picker(p) => picker(frame, frame.area(), state, p, theme),
+        Mode::Scale(prompt) => scale_prompt(frame, frame.area(), prompt, theme),
+        Mode::Confirm(confirm) => question(frame, frame.area(), &confirm.question, theme),
         _ => {}
     }
+}
+
+/// A box in the middle of `area`, `width` wide and `height` tall (borders included), cleared and framed.
+fn modal(frame: &mut Frame, area: Rect, width: u16, height: u16, title: &str, theme: &Theme) -> Rect {
+    let (width, height) = (width.min(area.width), height.min(area.height));
+    let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    frame.render_widget(Clear, rect);
+    let block =
+        Block::default().borders(Borders::ALL).border_style(theme.style(Slot::BorderFocused)).title(title.to_string());
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    inner
+}
+
+fn scale_prompt(frame: &mut Frame, area: Rect, prompt: &ScalePrompt, theme: &Theme) {
+    let t = &prompt.target;
+    let title = format!(" scale {} {}/{} ", t.kind.as_str(), t.namespace, t.name);
+    let inner = modal(frame, area, 64, 6, &title, theme);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw(format!(" {}: now {} → ", prompt.field, prompt.current)),
+            Span::styled(format!("{}█", prompt.input), theme.style(Slot::Prompt)),
+        ]),
+        Line::styled(" +/- or type a number · enter confirms · esc cancels", theme.style(Slot::Muted)),
+    ];
+    if let Some(hpa) = &prompt.hpa {
+        lines.push(Line::styled(
+            format!(" {hpa} manages this: it will override a manual scale"),
+            theme.style(Slot::Warn),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A yes/no question, wrapped to the box.
+fn question(frame: &mut Frame, area: Rect, question: &str, theme: &Theme) {
+    let width = 72.min(area.width);
+    let text_width = usize::from(width.saturating_sub(4)).max(1);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut current = String::new();
+    for word in question.split(' ') {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > text_width {
+            lines.push(Line::raw(format!(" {}", std::mem::take(&mut current))));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    lines.push(Line::raw(format!(" {current}")));
+    lines.push(Line::styled(" y yes · n or esc no", theme.style(Slot::Prompt)));
+    let inner = modal(frame, area, width, lines.len() as u16 + 2, " confirm ", theme);
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// The `:ns`/`:ctx` list as a box in the middle of the screen, scrolled to keep the selection in sight.
@@ -106,11 +171,22 @@ fn shown_rows(state: &State, pane: Pane) -> usize {
     }
 }
 
-/// A describe or YAML text, from line `scroll`.
-fn document(frame: &mut Frame, area: Rect, title: &str, lines: &[String], yaml: bool, scroll: usize, theme: &Theme) {
+/// A describe or YAML text, from line `scroll`, with the values of `secrets` lines masked.
+#[allow(clippy::too_many_arguments)]
+fn document(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    lines: &[String],
+    yaml: bool,
+    scroll: usize,
+    secrets: &[std::ops::Range<usize>],
+    theme: &Theme,
+) {
     let [head, text] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let hidden = if secrets.is_empty() { "" } else { "; secret values hidden, x shows" };
     let shown = format!(
-        " {title}  (lines {}-{} of {}; esc closes)",
+        " {title}  (lines {}-{} of {}; esc closes{hidden})",
         scroll + 1,
         (scroll + usize::from(text.height)).min(lines.len()),
         lines.len()
@@ -118,9 +194,18 @@ fn document(frame: &mut Frame, area: Rect, title: &str, lines: &[String], yaml: 
     frame.render_widget(Paragraph::new(shown).style(theme.style(Slot::Header)), head);
     let visible: Vec<Line> = lines
         .iter()
+        .enumerate()
         .skip(scroll)
         .take(usize::from(text.height))
-        .map(|l| if yaml { highlight::yaml(l, theme) } else { Line::from(l.as_str()) })
+        .map(|(i, l)| match (yaml, secrets.iter().any(|r| r.contains(&i))) {
+            (true, true) => {
+                let masked = crate::manifest::mask_value(l);
+                let spans = highlight::yaml(&masked, theme).spans;
+                Line::from(spans.into_iter().map(|s| Span::styled(s.content.into_owned(), s.style)).collect::<Vec<_>>())
+            }
+            (true, false) => highlight::yaml(l, theme),
+            (false, _) => Line::from(l.as_str()),
+        })
         .collect();
     frame.render_widget(Paragraph::new(visible), text);
 }
@@ -134,7 +219,13 @@ fn title_bar(state: &State, theme: &Theme, width: u16) -> Paragraph<'static> {
         left.push_str(" │ read-only");
     }
     let waiting: Vec<&str> = ["nodes", "pods"].into_iter().filter(|r| !state.synced.contains(r)).collect();
-    let right = if !waiting.is_empty() {
+    let rollout = state.rollouts.first().and_then(|r| {
+        let row = state.workloads.get(&r.uid)?;
+        Some(format!("{}: {} ", r.what, crate::state::mutate::Rollout::progress(row)))
+    });
+    let right = if let Some(rollout) = rollout {
+        rollout
+    } else if !waiting.is_empty() {
         format!("syncing {}… ", waiting.join(", "))
     } else if state.metrics_unavailable.is_some() {
         "no metrics API ".to_string()

@@ -41,6 +41,21 @@ pub struct WorkloadRow {
     pub created: i64,
     /// The pod selector, to drill into the workload's pods.
     pub selector: std::collections::BTreeMap<String, String>,
+    /// What `s` changes: spec.replicas, or a job's spec.parallelism.
+    pub scale: i32,
+    /// metadata.generation and status.observedGeneration: a rollout is done only once the controller caught up.
+    pub generation: i64,
+    pub observed: i64,
+    /// Replicas on the current template, and all replicas (old ones included).
+    pub updated: i32,
+    pub current: i32,
+}
+
+/// Rollout counters from a deployment's or statefulset's status.
+struct Rollout {
+    observed: i64,
+    updated: i32,
+    current: i32,
 }
 
 fn gpus(template: &PodTemplateSpec) -> u32 {
@@ -66,27 +81,29 @@ fn replica_health(ready: i32, desired: i32) -> (String, Health) {
 
 impl WorkloadRow {
     pub fn from_deployment(d: &Deployment) -> Self {
-        let ready = d.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
-        WorkloadRow::replicated(
-            WorkloadKind::Deployment,
-            &d.metadata,
-            d.spec.replicas,
-            ready,
-            &d.spec.template,
-            &d.spec.selector,
-        )
+        let status = d.status.as_ref();
+        let rollout = Rollout {
+            observed: status.and_then(|s| s.observed_generation).unwrap_or(0),
+            updated: status.and_then(|s| s.updated_replicas).unwrap_or(0),
+            current: status.and_then(|s| s.replicas).unwrap_or(0),
+        };
+        let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
+        let spec = &d.spec;
+        let kind = WorkloadKind::Deployment;
+        WorkloadRow::replicated(kind, &d.metadata, spec.replicas, ready, rollout, &spec.template, &spec.selector)
     }
 
     pub fn from_statefulset(s: &StatefulSet) -> Self {
-        let ready = s.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
-        WorkloadRow::replicated(
-            WorkloadKind::StatefulSet,
-            &s.metadata,
-            s.spec.replicas,
-            ready,
-            &s.spec.template,
-            &s.spec.selector,
-        )
+        let status = s.status.as_ref();
+        let rollout = Rollout {
+            observed: status.and_then(|s| s.observed_generation).unwrap_or(0),
+            updated: status.and_then(|s| s.updated_replicas).unwrap_or(0),
+            current: status.map_or(0, |s| s.replicas),
+        };
+        let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
+        let spec = &s.spec;
+        let kind = WorkloadKind::StatefulSet;
+        WorkloadRow::replicated(kind, &s.metadata, spec.replicas, ready, rollout, &spec.template, &spec.selector)
     }
 
     /// Deployments and statefulsets: ready of desired replicas.
@@ -95,6 +112,7 @@ impl WorkloadRow {
         meta: &ObjectMeta,
         replicas: Option<i32>,
         ready: i32,
+        rollout: Rollout,
         template: &PodTemplateSpec,
         selector: &LabelSelector,
     ) -> Self {
@@ -113,6 +131,11 @@ impl WorkloadRow {
             gpus_per_pod: gpus(template),
             created: created(meta),
             selector: selector.match_labels.clone().unwrap_or_default(),
+            scale: desired,
+            generation: meta.generation.unwrap_or(0),
+            observed: rollout.observed,
+            updated: rollout.updated,
+            current: rollout.current,
         }
     }
 
@@ -149,6 +172,11 @@ impl WorkloadRow {
             gpus_per_pod: spec.map(|s| gpus(&s.template)).unwrap_or(0),
             created: created(&j.metadata),
             selector: spec.and_then(|s| s.selector.as_ref()?.match_labels.clone()).unwrap_or_default(),
+            scale: spec.and_then(|s| s.parallelism).unwrap_or(1),
+            generation: j.metadata.generation.unwrap_or(0),
+            observed: 0,
+            updated: active,
+            current: active,
         }
     }
 }

@@ -224,6 +224,19 @@ pub static RESOURCES: &[ResourceType] = &[
         fields: &[],
     },
     ResourceType {
+        group: "autoscaling",
+        version: "v2",
+        plural: "horizontalpodautoscalers",
+        singular: "horizontalpodautoscaler",
+        kind: "HorizontalPodAutoscaler",
+        namespaced: true,
+        short_names: &["hpa"],
+        categories: &["all"],
+        verbs: RW,
+        subresources: &[status_of!("autoscaling", "v2", "HorizontalPodAutoscaler")],
+        fields: &[],
+    },
+    ResourceType {
         group: "metrics.k8s.io",
         version: "v1beta1",
         plural: "nodes",
@@ -310,8 +323,9 @@ pub const STATEFULSETS: ResourceId = 8;
 pub const REPLICASETS: ResourceId = 9;
 pub const JOBS: ResourceId = 10;
 pub const LEASES: ResourceId = 11;
-pub const NODE_METRICS: ResourceId = 12;
-pub const POD_METRICS: ResourceId = 13;
+pub const HPAS: ResourceId = 12;
+pub const NODE_METRICS: ResourceId = 13;
+pub const POD_METRICS: ResourceId = 14;
 
 #[cfg(test)]
 mod tests {
@@ -332,6 +346,7 @@ mod tests {
             (REPLICASETS, "replicasets", "apps"),
             (JOBS, "jobs", "batch"),
             (LEASES, "leases", "coordination.k8s.io"),
+            (HPAS, "horizontalpodautoscalers", "autoscaling"),
             (NODE_METRICS, "nodes", "metrics.k8s.io"),
             (POD_METRICS, "pods", "metrics.k8s.io"),
         ];

@@ -510,6 +510,12 @@ impl<'a> Builder<'a> {
             20.0 * DAY,
         );
         self.deployment("ml-serve", "web", 10, &Pods::new("ghcr.io/acme-ml/web:5.2.1").pool("cpu"), 2.0 * DAY);
+        // An autoscaler owns feature-api's replicas: scaling it by hand gets a warning.
+        self.put(resources::HPAS, json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "feature-api", "namespace": "ml-serve", "creationTimestamp": self.ago(20.0 * DAY)},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "feature-api"},
+                "minReplicas": 4, "maxReplicas": 24,
+                "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]}}));
         self.statefulset(
             "ml-serve",
             "vector-db",

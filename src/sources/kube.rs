@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Event as KubeEvent, Namespace, Node, Pod};
+use kube::discovery::{Discovery, Scope};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
@@ -15,6 +16,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use crate::event::{Data, Event};
+use crate::manifest::KnownResource;
 use crate::model::events::WarningEvent;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
@@ -48,7 +50,22 @@ pub fn spawn_all(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandl
         ),
         spawn_namespaces(Api::<Namespace>::all(client.clone()), tx.clone()),
         super::metrics::spawn(client.clone(), tx.clone()),
+        spawn_discovery(client.clone(), tx.clone()),
     ]
+}
+
+/// What the cluster serves, once per connection: the editor checks kinds against it. A failure only means
+/// kinds go unchecked until the server answers an apply.
+fn spawn_discovery(client: Client, tx: UnboundedSender<Event>) -> AbortHandle {
+    tokio::spawn(async move {
+        match known_resources(&client).await {
+            Ok(resources) => {
+                let _ = tx.send(Event::Data(Data::Kinds(resources)));
+            }
+            Err(e) => tracing::warn!("discovery failed; kinds are not checked before apply: {e}"),
+        }
+    })
+    .abort_handle()
 }
 
 /// What one watcher watches: a resource across namespaces, and which of its objects.
@@ -166,4 +183,21 @@ where
         }
     })
     .abort_handle()
+}
+
+/// Every resource the cluster serves, in each group's preferred version.
+async fn known_resources(client: &Client) -> Result<Vec<KnownResource>, kube::Error> {
+    let discovery = Discovery::new(client.clone()).run().await?;
+    let mut out = Vec::new();
+    for group in discovery.groups() {
+        for (resource, caps) in group.recommended_resources() {
+            out.push(KnownResource {
+                api_version: resource.api_version.clone(),
+                kind: resource.kind.clone(),
+                plural: resource.plural.clone(),
+                namespaced: caps.scope == Scope::Namespaced,
+            });
+        }
+    }
+    Ok(out)
 }

@@ -1,22 +1,76 @@
-//! Terminal input (crossterm's event stream), the 1 Hz clock, and SIGTERM/SIGHUP, as app events.
+//! Terminal input (a reader thread that can be paused), the 1 Hz clock, and SIGTERM/SIGHUP, as app events.
 
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
-use futures_util::StreamExt;
+use crossterm::event::{Event as TermEvent, KeyEventKind};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::event::Event;
 
-/// Forwards key presses and resizes until the receiver goes away.
-pub fn spawn_input(tx: UnboundedSender<Event>) {
-    tokio::spawn(async move {
-        let mut stream = EventStream::new();
-        while let Some(Ok(event)) = stream.next().await {
+/// Lets the app hand the terminal to another program ($EDITOR): while paused, nothing reads the terminal, so
+/// not one keystroke meant for that program is taken.
+#[derive(Clone, Default)]
+pub struct InputGate(Arc<(Mutex<Gate>, Condvar)>);
+
+#[derive(Default)]
+struct Gate {
+    paused: bool,
+    /// The reader is waiting at the gate (not inside a poll).
+    parked: bool,
+}
+
+impl InputGate {
+    /// Returns once the reader has stopped reading (within one poll interval).
+    pub fn pause(&self) {
+        let (lock, changed) = &*self.0;
+        let mut gate = lock.lock().unwrap_or_else(|p| p.into_inner());
+        gate.paused = true;
+        while !gate.parked {
+            gate = changed.wait(gate).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    pub fn resume(&self) {
+        let (lock, changed) = &*self.0;
+        lock.lock().unwrap_or_else(|p| p.into_inner()).paused = false;
+        changed.notify_all();
+    }
+
+    /// Called by the reader between polls: waits here while paused.
+    fn pass(&self) {
+        let (lock, changed) = &*self.0;
+        let mut gate = lock.lock().unwrap_or_else(|p| p.into_inner());
+        while gate.paused {
+            gate.parked = true;
+            changed.notify_all();
+            gate = changed.wait(gate).unwrap_or_else(|p| p.into_inner());
+        }
+        gate.parked = false;
+    }
+}
+
+/// How long one poll of the terminal waits: the longest a pause waits for the reader to stop.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Forwards key presses and resizes from a reader thread until the receiver goes away.
+pub fn spawn_input(tx: UnboundedSender<Event>, gate: InputGate) {
+    std::thread::spawn(move || {
+        loop {
+            gate.pass();
+            let event = match crossterm::event::poll(POLL) {
+                Ok(true) => crossterm::event::read(),
+                Ok(false) => continue,
+                Err(e) => Err(e),
+            };
             let sent = match event {
-                TermEvent::Key(key) if key.kind != KeyEventKind::Release => tx.send(Event::Key(key)),
-                TermEvent::Resize(w, h) => tx.send(Event::Resize(w, h)),
-                _ => Ok(()),
+                Ok(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => tx.send(Event::Key(key)),
+                Ok(TermEvent::Resize(w, h)) => tx.send(Event::Resize(w, h)),
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    tracing::error!("terminal input failed: {e}");
+                    return;
+                }
             };
             if sent.is_err() {
                 return;

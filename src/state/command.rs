@@ -4,8 +4,24 @@ use super::{Notice, Pane, State, warning};
 use crate::event::Effect;
 
 /// The `:` commands, for completion and the unknown-command hint.
-pub const COMMANDS: &[&str] =
-    &["triage", "nodes", "pods", "workloads", "deploy", "sts", "jobs", "logs", "ns", "ctx", "q"];
+pub const COMMANDS: &[&str] = &[
+    "triage",
+    "nodes",
+    "pods",
+    "workloads",
+    "deploy",
+    "sts",
+    "jobs",
+    "logs",
+    "ns",
+    "ctx",
+    "new",
+    "apply",
+    "edit",
+    "recover",
+    "discard",
+    "q",
+];
 
 impl State {
     /// Candidates for the word being typed at the command prompt: commands, then namespaces or contexts.
@@ -17,6 +33,11 @@ impl State {
                 .filter(|n| n.starts_with(word))
                 .collect(),
             Some(("ctx", word)) => self.contexts.iter().filter(|c| c.starts_with(word)).cloned().collect(),
+            Some(("new", word)) => crate::manifest::templates::NAMES
+                .iter()
+                .filter(|n| n.starts_with(word))
+                .map(|n| n.to_string())
+                .collect(),
             Some(_) => Vec::new(),
         }
     }
@@ -29,7 +50,7 @@ impl State {
             acc.chars().zip(c.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect()
         });
         match input.split_once(' ') {
-            None if candidates.len() == 1 && matches!(common.as_str(), "ns" | "ctx") => format!("{common} "),
+            None if candidates.len() == 1 && matches!(common.as_str(), "ns" | "ctx" | "new") => format!("{common} "),
             None => common,
             Some((cmd, _)) => format!("{cmd} {common}"),
         }
@@ -69,6 +90,10 @@ impl State {
                 self.notice = Some(Notice { error: false, text: "no contexts: this is the demo cluster".into() })
             }
             ("ctx", None) => self.open_picker("ctx"),
+            ("new" | "apply" | "edit" | "recover" | "discard", _) => {
+                let args: Vec<&str> = input.split_whitespace().skip(1).collect();
+                self.editor_command(command, &args);
+            }
             ("", _) => {}
             (other, _) => {
                 self.notice = Some(warning(format!("unknown command \":{other}\" (try :{})", COMMANDS.join(" :"))))

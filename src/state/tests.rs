@@ -418,6 +418,11 @@ fn logs_of_a_workload_follow_its_selector() {
         gpus_per_pod: 8,
         created: 1000,
         selector: BTreeMap::from([("job-name".to_string(), "llama3-finetune".to_string())]),
+        scale: 4,
+        generation: 1,
+        observed: 0,
+        updated: 4,
+        current: 4,
     };
     s.absorb(Data::Workloads(WorkloadKind::Job, Delta { reset: true, upserts: vec![job], deletes: vec![] }));
     s.settle();

@@ -1,0 +1,90 @@
+//! Server-side apply of any kind discovery knows: fetch an object cleaned for editing, dry-run or apply each
+//! document (field manager gpudeck) and say what it changed, as a diff of the live object and the result.
+
+use kube::api::{DynamicObject, Patch, PatchParams};
+use kube::core::GroupVersionKind;
+use kube::discovery::{self, ApiCapabilities, ApiResource, Scope};
+use kube::{Api, Client};
+use serde_json::Value;
+
+use crate::diff;
+use crate::event::ObjectAddress;
+use crate::manifest;
+use crate::model::mutation::{Change, DocOutcome, MutationError};
+
+/// The field manager gpudeck applies as: its fields are its own, and others' are conflicts.
+pub const FIELD_MANAGER: &str = "gpudeck";
+
+/// An API for one kind in one namespace, and how to name it in messages (`deployments.apps`).
+struct Target {
+    api: Api<DynamicObject>,
+    resource: String,
+    namespace: String,
+}
+
+async fn target(client: &Client, api_version: &str, kind: &str, namespace: &str) -> Result<Target, MutationError> {
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    let gvk = GroupVersionKind::gvk(group, version, kind);
+    let (resource, caps): (ApiResource, ApiCapabilities) = discovery::pinned_kind(client, &gvk).await.map_err(|e| {
+        MutationError::Other(format!("{kind} in {api_version}: {}", crate::sanitize::clean(&e.to_string())))
+    })?;
+    let name = if group.is_empty() { resource.plural.clone() } else { format!("{}.{group}", resource.plural) };
+    let (api, namespace) = if caps.scope == Scope::Namespaced {
+        let ns = if namespace.is_empty() { "default" } else { namespace };
+        (Api::namespaced_with(client.clone(), ns, &resource), ns.to_string())
+    } else {
+        (Api::all_with(client.clone(), &resource), String::new())
+    };
+    Ok(Target { api, resource: name, namespace })
+}
+
+/// The object's YAML without status and server-set fields, as the editor opens it.
+pub async fn fetch_for_edit(client: &Client, address: &ObjectAddress) -> Result<String, MutationError> {
+    let t = target(client, &address.api_version, &address.kind, &address.namespace).await?;
+    let object =
+        t.api.get(&address.name).await.map_err(|e| MutationError::from_kube(e, "get", &t.resource, &t.namespace))?;
+    let value = serde_json::to_value(object).map_err(|e| MutationError::Other(e.to_string()))?;
+    serde_saphyr::to_string(&manifest::clean_for_edit(value)).map_err(|e| MutationError::Other(e.to_string()))
+}
+
+/// Applies one document (a dry-run when `dry_run`): what it would change or did change, or why it was refused.
+pub async fn apply_one(client: &Client, document: &Value, dry_run: bool, force: bool) -> DocOutcome {
+    let title = manifest::title_of(document);
+    let result = apply_document(client, document, dry_run, force).await;
+    DocOutcome { title, result }
+}
+
+async fn apply_document(
+    client: &Client,
+    document: &Value,
+    dry_run: bool,
+    force: bool,
+) -> Result<Change, MutationError> {
+    let api_version = document["apiVersion"].as_str().unwrap_or_default();
+    let kind = document["kind"].as_str().unwrap_or_default();
+    let name = document["metadata"]["name"].as_str().unwrap_or_default();
+    let t = target(client, api_version, kind, document["metadata"]["namespace"].as_str().unwrap_or_default()).await?;
+    let refused = |verb: &str| {
+        let (resource, namespace) = (t.resource.clone(), t.namespace.clone());
+        let verb = verb.to_string();
+        move |e| MutationError::from_kube(e, &verb, &resource, &namespace)
+    };
+    let live = t.api.get_opt(name).await.map_err(refused("get"))?;
+    let mut params = PatchParams::apply(FIELD_MANAGER);
+    params.dry_run = dry_run;
+    params.force = force;
+    let mut body = document.clone();
+    if !t.namespace.is_empty() {
+        body["metadata"]["namespace"] = Value::String(t.namespace.clone());
+    }
+    let result = t.api.patch(name, &params, &Patch::Apply(&body)).await.map_err(refused("patch"))?;
+    let live = live.map(|o| serde_json::to_value(o).unwrap_or_default());
+    let result = serde_json::to_value(&result).unwrap_or_default();
+    let verb = match &live {
+        None => "created",
+        Some(l) if l["metadata"]["resourceVersion"] == result["metadata"]["resourceVersion"] => "unchanged",
+        Some(_) => "configured",
+    };
+    let diff = diff::unified(&manifest::comparable_yaml(live.as_ref()), &manifest::comparable_yaml(Some(&result)));
+    Ok(Change { verb, diff })
+}

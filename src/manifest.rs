@@ -1,0 +1,319 @@
+//! YAML manifests as the editor sees them: the documents in a buffer, what is wrong with each (at line:column),
+//! a live object cleaned for editing, and which lines hold Secret values. Pure: no IO.
+
+pub mod locate;
+pub mod templates;
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use serde_json::Value;
+
+/// (apiVersion, kind) pairs the cluster serves, from discovery; empty until discovery has answered.
+pub type KnownKinds = BTreeSet<(String, String)>;
+
+/// A resource the cluster serves, as discovery lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownResource {
+    pub api_version: String,
+    pub kind: String,
+    /// Lower-case plural, as in `deployments`.
+    pub plural: String,
+    pub namespaced: bool,
+}
+
+impl KnownResource {
+    /// Whether an operator's word (`deploy`, `deployment`, `deployments`, `Deployment`) names this resource.
+    pub fn named(&self, word: &str) -> bool {
+        let word = word.to_lowercase();
+        let kind = self.kind.to_lowercase();
+        word == kind || word == self.plural || (word.len() >= 3 && kind.starts_with(&word))
+    }
+}
+
+/// Something wrong with the buffer, pinned to a line (0-based) and column (1-based; 0 when only the line is known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// One document of the buffer that parsed: its lines and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub lines: Range<usize>,
+    pub value: Value,
+}
+
+impl Parsed {
+    /// `deployment ml/web`, the way results and errors name a document.
+    pub fn title(&self) -> String {
+        title_of(&self.value)
+    }
+}
+
+/// `kind namespace/name` of an object, lower-case kind as kubectl prints it.
+pub fn title_of(value: &Value) -> String {
+    let kind = value["kind"].as_str().unwrap_or("object").to_lowercase();
+    let name = value["metadata"]["name"].as_str().unwrap_or("<no name>");
+    match value["metadata"]["namespace"].as_str() {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}
+
+/// The buffer split into documents (at `---` lines), parsed and checked.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Checked {
+    pub documents: Vec<Parsed>,
+    pub problems: Vec<Problem>,
+}
+
+/// Line ranges of the documents in a buffer: split at `---` separators, leaving out documents with nothing but
+/// blank lines and comments.
+pub fn document_ranges(lines: &[String]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, line) in lines.iter().chain(std::iter::once(&"---".to_string())).enumerate() {
+        let separator = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+        if separator {
+            let meaningful = lines[start..i.min(lines.len())].iter().any(|l| {
+                let t = l.trim();
+                !t.is_empty() && !t.starts_with('#')
+            });
+            if meaningful {
+                out.push(start..i);
+            }
+            start = i + 1;
+        }
+    }
+    out
+}
+
+/// Parses every document and checks what an apply needs: valid YAML, a mapping, apiVersion and kind (served by the
+/// cluster when `known` is not empty), and metadata.name.
+pub fn check(lines: &[String], known: &KnownKinds) -> Checked {
+    let mut checked = Checked::default();
+    for range in document_ranges(lines) {
+        let text = lines[range.clone()].join("\n");
+        match serde_saphyr::from_str::<Value>(&text) {
+            Err(e) => checked.problems.push(syntax_problem(&e, range.start)),
+            Ok(value) => {
+                let problems = object_problems(lines, &range, &value, known);
+                if problems.is_empty() {
+                    checked.documents.push(Parsed { lines: range, value });
+                }
+                checked.problems.extend(problems);
+            }
+        }
+    }
+    checked
+}
+
+/// The parser's one-line message at its line and column, moved to the document's place in the buffer.
+fn syntax_problem(e: &serde_saphyr::Error, first_line: usize) -> Problem {
+    let location = e.location();
+    let rendered = e.to_string();
+    let head = rendered.lines().next().unwrap_or_default();
+    // "error: line 3 column 2: illegal placement of ':' indicator" → the part after the position.
+    let message = head.splitn(3, ": ").nth(2).unwrap_or(head).to_string();
+    let line = location.map(|l| l.line() as usize).unwrap_or(1).saturating_sub(1);
+    Problem { line: first_line + line, column: location.map(|l| l.column() as usize).unwrap_or(0), message }
+}
+
+fn object_problems(lines: &[String], range: &Range<usize>, value: &Value, known: &KnownKinds) -> Vec<Problem> {
+    let at = |path: &str| locate::line_of(lines, range.clone(), path).unwrap_or(range.start);
+    let problem = |line: usize, message: String| Problem { line, column: 0, message };
+    if !value.is_object() {
+        return vec![problem(range.start, "a manifest must be a mapping (apiVersion, kind, metadata, …)".into())];
+    }
+    let mut out = Vec::new();
+    let api_version = value["apiVersion"].as_str().filter(|s| !s.is_empty());
+    let kind = value["kind"].as_str().filter(|s| !s.is_empty());
+    if api_version.is_none() {
+        out.push(problem(at("apiVersion"), "apiVersion is missing".into()));
+    }
+    if kind.is_none() {
+        out.push(problem(at("kind"), "kind is missing".into()));
+    }
+    if let (Some(api_version), Some(kind)) = (api_version, kind)
+        && !known.is_empty()
+        && !known.contains(&(api_version.to_string(), kind.to_string()))
+    {
+        let served: Vec<&str> = known.iter().filter(|(_, k)| k == kind).map(|(v, _)| v.as_str()).collect();
+        let message = if served.is_empty() {
+            format!("kind {kind} is not served by this cluster")
+        } else {
+            format!("{kind} is served as {}, not {api_version}", served.join(" or "))
+        };
+        out.push(problem(at("kind"), message));
+    }
+    if value["metadata"]["name"].as_str().is_none_or(str::is_empty) {
+        out.push(problem(at("metadata"), "metadata.name is missing".into()));
+    }
+    out
+}
+
+/// Metadata fields the server sets, removed before editing: sending them back would pin stale values.
+const SERVER_METADATA: &[&str] =
+    &["managedFields", "uid", "resourceVersion", "generation", "creationTimestamp", "selfLink", "deletionTimestamp"];
+const SERVER_ANNOTATIONS: &[&str] =
+    &["kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision"];
+
+/// A live object as an operator should edit it: without status and without what the server sets.
+pub fn clean_for_edit(mut value: Value) -> Value {
+    if let Some(object) = value.as_object_mut() {
+        object.remove("status");
+    }
+    if let Some(meta) = value["metadata"].as_object_mut() {
+        for field in SERVER_METADATA {
+            meta.remove(*field);
+        }
+        if let Some(annotations) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+            for a in SERVER_ANNOTATIONS {
+                annotations.remove(*a);
+            }
+            if annotations.is_empty() {
+                meta.remove("annotations");
+            }
+        }
+    }
+    value
+}
+
+/// Lines holding Secret values: the entries under a Secret document's top-level `data:` and `stringData:`.
+/// Found from the text alone, so a buffer that does not parse yet is still masked.
+pub fn secret_lines(lines: &[String]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for doc in document_ranges(lines) {
+        let is_secret = lines[doc.clone()].iter().any(|l| l.trim_end() == "kind: Secret");
+        if !is_secret {
+            continue;
+        }
+        let mut i = doc.start;
+        while i < doc.end {
+            let line = &lines[i];
+            let top_level_section = line == "data:" || line == "stringData:";
+            i += 1;
+            if top_level_section {
+                let start = i;
+                while i < doc.end && (lines[i].starts_with(' ') || lines[i].trim().is_empty()) {
+                    i += 1;
+                }
+                out.push(start..i);
+            }
+        }
+    }
+    out
+}
+
+/// `key: value` with the value hidden; lines without a value (a block scalar's body, say) are hidden whole.
+pub fn mask_value(line: &str) -> String {
+    match line.find(": ") {
+        Some(at) => format!("{}: ••••••••", &line[..at]),
+        None if line.trim_end().ends_with(':') => line.to_string(),
+        None => format!("{}••••••••", &line[..line.len() - line.trim_start().len()]),
+    }
+}
+
+/// Live and proposed objects as comparable YAML: status and server bookkeeping stripped from both, Secret values
+/// replaced by a short fingerprint so a diff shows that a value changed without showing it.
+pub fn comparable_yaml(value: Option<&Value>) -> String {
+    let Some(value) = value else { return String::new() };
+    let mut value = clean_for_edit(value.clone());
+    if value["kind"] == "Secret" {
+        for section in ["data", "stringData"] {
+            if let Some(map) = value[section].as_object_mut() {
+                for v in map.values_mut() {
+                    *v = Value::String(format!("<hidden, fingerprint {:04x}>", fingerprint(v.as_str().unwrap_or(""))));
+                }
+            }
+        }
+    }
+    serde_saphyr::to_string(&value).unwrap_or_default()
+}
+
+/// FNV-1a folded to 16 bits: enough to tell two values apart in a diff, too little to recover either.
+fn fingerprint(text: &str) -> u16 {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (hash ^ (hash >> 16) ^ (hash >> 32) ^ (hash >> 48)) as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(String::from).collect()
+    }
+
+    fn known() -> KnownKinds {
+        [("apps/v1", "Deployment"), ("v1", "ConfigMap")].iter().map(|(a, k)| (a.to_string(), k.to_string())).collect()
+    }
+
+    #[test]
+    fn documents_split_at_separators_and_skip_empty_ones() {
+        let buffer = lines("# leading comment\n---\na: 1\n---\n\n---\nb: 2\nc: 3\n");
+        assert_eq!(document_ranges(&buffer), vec![2..3, 6..8]);
+    }
+
+    #[test]
+    fn a_syntax_error_points_at_its_line_and_column_in_the_buffer() {
+        let buffer = lines(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: [ConfigMap\nx: 1\n",
+        );
+        let checked = check(&buffer, &known());
+        assert_eq!(checked.documents.len(), 1, "the good document still parses");
+        assert_eq!(checked.problems.len(), 1);
+        let p = &checked.problems[0];
+        assert_eq!((p.line, p.column), (7, 2), "{p:?}");
+        assert!(p.message.contains("':'"), "{p:?}");
+    }
+
+    #[test]
+    fn missing_and_unknown_fields_are_pinned_to_their_lines() {
+        let buffer = lines("apiVersion: apps/v1beta9\nkind: Deployment\nmetadata:\n  labels: {}\nspec: {}\n");
+        let checked = check(&buffer, &known());
+        let found: Vec<(usize, &str)> = checked.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![(1, "Deployment is served as apps/v1, not apps/v1beta9"), (2, "metadata.name is missing")]
+        );
+        let checked = check(&lines("kind: Gadget\nmetadata:\n  name: x\n"), &known());
+        assert_eq!(checked.problems[0].message, "apiVersion is missing");
+        let checked = check(&lines("apiVersion: v1\nkind: Gadget\nmetadata:\n  name: x\n"), &known());
+        assert_eq!(
+            checked.problems[0],
+            Problem { line: 1, column: 0, message: "kind Gadget is not served by this cluster".into() }
+        );
+        let unknown_yet = check(&lines("apiVersion: v1\nkind: Gadget\nmetadata:\n  name: x\n"), &KnownKinds::new());
+        assert!(unknown_yet.problems.is_empty(), "before discovery answers, kinds are not judged");
+    }
+
+    #[test]
+    fn cleaning_drops_status_and_server_fields_but_keeps_what_the_operator_owns() {
+        let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "ml",
+            "uid": "u", "resourceVersion": "7", "managedFields": [{}], "labels": {"x": "y"},
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}}, "data": {"k": "v"}, "status": {}});
+        assert_eq!(
+            clean_for_edit(live),
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "ml",
+                "labels": {"x": "y"}}, "data": {"k": "v"}})
+        );
+    }
+
+    #[test]
+    fn secret_values_are_found_and_masked() {
+        let buffer = lines(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: aHVudGVyMg==\n  user: YWRtaW4=\ntype: Opaque\n---\nkind: ConfigMap\ndata:\n  k: v\n",
+        );
+        assert_eq!(secret_lines(&buffer), vec![5..7]);
+        assert_eq!(mask_value("  password: aHVudGVyMg=="), "  password: ••••••••");
+        let a = comparable_yaml(Some(&json!({"kind": "Secret", "data": {"password": "aHVudGVyMg=="}})));
+        let b = comparable_yaml(Some(&json!({"kind": "Secret", "data": {"password": "c2VjcmV0"}})));
+        assert!(!a.contains("aHVudGVyMg") && a.contains("<hidden, fingerprint"), "{a}");
+        assert_ne!(a, b, "a changed value still shows as changed");
+    }
+}
