@@ -183,11 +183,26 @@ pub fn update(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, A
         return Err(ApiError::conflict(resource, &current_name(target)));
     }
     finish_write(target, &old, &mut new)?;
-    if ctx.query.dry_run() {
-        return Ok(http::json(200, &respond_view(target, &new)));
+    if ctx.query.dry_run() || unchanged(&old, &new) {
+        return Ok(http::json(200, &respond_view(target, if ctx.query.dry_run() { &new } else { &old })));
     }
     let stored = world.store.replace(target.res, new, current.rv)?;
     Ok(http::json(200, &respond_view(target, &stored.value())))
+}
+
+/// A write that changes nothing but managedFields timestamps is not stored, as kube-apiserver skips it: the
+/// resourceVersion stays, and watchers see no event.
+fn unchanged(old: &Value, new: &Value) -> bool {
+    let without_times = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(entries) = v["metadata"]["managedFields"].as_array_mut() {
+            for entry in entries.iter_mut().filter_map(Value::as_object_mut) {
+                entry.remove("time");
+            }
+        }
+        v
+    };
+    without_times(old) == without_times(new)
 }
 
 fn current_name(target: &Target) -> String {
@@ -321,6 +336,9 @@ pub fn patch(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Ap
         }
         if ctx.query.dry_run() {
             return Ok(http::json(200, &respond_view(target, &new)));
+        }
+        if unchanged(&old, &new) {
+            return Ok(http::json(200, &respond_view(target, &old)));
         }
         match world.store.replace(target.res, new, current.rv) {
             Ok(stored) => return Ok(http::json(200, &respond_view(target, &stored.value()))),

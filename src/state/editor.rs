@@ -165,7 +165,7 @@ pub fn gutter_width(lines: usize) -> usize {
 
 impl State {
     /// Opens the editor on `text` (a fetched object, a template or a file).
-    pub(super) fn open_editor(&mut self, title: String, text: &str) {
+    pub fn open_editor(&mut self, title: String, text: &str) {
         let mut editor = Editor::new(title, text);
         editor.checked = manifest::check(editor.area.lines(), &self.kinds);
         self.editor = Some(editor);
