@@ -319,6 +319,22 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
                 (Action::Back, "close"),
             ],
         ),
+        Mode::Editor if state.editor.as_ref().is_some_and(|e| e.stage == crate::state::editor::Stage::Editing) => (
+            Scope::Editor,
+            &[
+                (Action::Apply, "dry-run & apply"),
+                (Action::Back, "close"),
+                (Action::Undo, "undo"),
+                (Action::Redo, "redo"),
+                (Action::Search, "search"),
+                (Action::NextMatch, "next"),
+                (Action::RevealSecrets, "secrets"),
+            ],
+        ),
+        Mode::Editor => (
+            Scope::Review,
+            &[(Action::Confirm, "apply"), (Action::Force, "force"), (Action::Back, "back"), (Action::Down, "scroll")],
+        ),
         _ => (
             Scope::Table,
             &[

@@ -31,7 +31,7 @@ pub struct Confirm {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmed {
     /// Send this, and follow the workload's rollout when given.
-    Send(Effect, Option<Rollout>),
+    Send(Box<(Effect, Option<Rollout>)>),
     /// Re-send the conflicting documents with force.
     Force,
     /// Close the editor, dropping its unapplied text.
@@ -118,7 +118,7 @@ impl State {
         self.mode = Mode::Confirm(Box::new(Confirm {
             question: format!("{what}? every pod is replaced, a few at a time"),
             second: None,
-            yes: Confirmed::Send(Effect::Restart { target }, Some(rollout)),
+            yes: Confirmed::Send(Box::new((Effect::Restart { target }, Some(rollout)))),
             back: Mode::Normal,
         }));
     }
@@ -177,7 +177,10 @@ impl State {
         self.mode = Mode::Confirm(Box::new(Confirm {
             question: format!("{what} (now {})?{hpa}", prompt.current),
             second: (desired == 0).then(|| format!("{what}: this stops every pod. Really scale to 0?")),
-            yes: Confirmed::Send(Effect::Scale { target: prompt.target.clone(), replicas: desired }, rollout),
+            yes: Confirmed::Send(Box::new((
+                Effect::Scale { target: prompt.target.clone(), replicas: desired },
+                rollout,
+            ))),
             back: Mode::Scale(prompt),
         }));
     }
@@ -190,7 +193,8 @@ impl State {
                 let confirm = confirm.clone();
                 self.mode = Mode::Normal;
                 match confirm.yes {
-                    Confirmed::Send(effect, rollout) => {
+                    Confirmed::Send(send) => {
+                        let (effect, rollout) = *send;
                         self.effects.push(effect);
                         self.notice = Some(Notice { error: false, text: "sent…".into() });
                         self.rollouts.extend(rollout);

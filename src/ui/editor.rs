@@ -65,8 +65,8 @@ fn header(editor: &Editor) -> String {
         _ => String::new(),
     };
     let secrets = match (editor.holds_secret(), editor.reveal) {
-        (true, false) => "  secret values hidden (ctrl-o shows)",
-        (true, true) => "  SECRET VALUES SHOWN (ctrl-o hides)",
+        (true, false) => "  secret values hidden",
+        (true, true) => "  SECRET VALUES SHOWN",
         _ => "",
     };
     format!(
@@ -97,8 +97,7 @@ fn footer(editor: &Editor, theme: &Theme) -> Paragraph<'static> {
             let at = if p.column > 0 { format!("{}:{}", p.line + 1, p.column) } else { format!("{}", p.line + 1) };
             Paragraph::new(format!(" line {at}: {}", p.message)).style(theme.style(Slot::Error))
         }
-        None => Paragraph::new(" ctrl-s dry-run & apply · esc close · ctrl-z/ctrl-y undo/redo · ctrl-f search")
-            .style(theme.style(Slot::Muted)),
+        None => Paragraph::new(" no problems").style(theme.style(Slot::Muted)),
     }
 }
 

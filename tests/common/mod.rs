@@ -1,6 +1,8 @@
 //! Test harness: a sim running on its own runtime, and real kubectl pointed at it with a private HOME and TMPDIR.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
