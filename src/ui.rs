@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::action::{Action, Scope};
 use crate::keymap::Keymap;
+use crate::state::editor::Stage;
 use crate::state::logs::LogPromptKind;
 use crate::state::mutate::ScalePrompt;
 use crate::state::picker::Picker;
@@ -73,7 +74,6 @@ fn modal(frame: &mut Frame, area: Rect, width: u16, height: u16, title: &str, th
 fn scale_prompt(frame: &mut Frame, area: Rect, prompt: &ScalePrompt, theme: &Theme) {
     let t = &prompt.target;
     let title = format!(" scale {} {}/{} ", t.kind.as_str(), t.namespace, t.name);
-    let inner = modal(frame, area, 64, 6, &title, theme);
     let mut lines = vec![
         Line::from(vec![
             Span::raw(format!(" {}: now {} → ", prompt.field, prompt.current)),
@@ -82,11 +82,9 @@ fn scale_prompt(frame: &mut Frame, area: Rect, prompt: &ScalePrompt, theme: &The
         Line::styled(" +/- or type a number · enter confirms · esc cancels", theme.style(Slot::Muted)),
     ];
     if let Some(hpa) = &prompt.hpa {
-        lines.push(Line::styled(
-            format!(" {hpa} manages this: it will override a manual scale"),
-            theme.style(Slot::Warn),
-        ));
+        lines.push(Line::styled(format!(" {hpa} manages it and will override this"), theme.style(Slot::Warn)));
     }
+    let inner = modal(frame, area, 64, lines.len() as u16 + 2, &title, theme);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -319,7 +317,7 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
                 (Action::Back, "close"),
             ],
         ),
-        Mode::Editor if state.editor.as_ref().is_some_and(|e| e.stage == crate::state::editor::Stage::Editing) => (
+        Mode::Editor if state.editor.as_ref().is_some_and(|e| e.stage == Stage::Editing) => (
             Scope::Editor,
             &[
                 (Action::Apply, "dry-run & apply"),
@@ -331,10 +329,16 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
                 (Action::RevealSecrets, "secrets"),
             ],
         ),
-        Mode::Editor => (
-            Scope::Review,
-            &[(Action::Confirm, "apply"), (Action::Force, "force"), (Action::Back, "back"), (Action::Down, "scroll")],
-        ),
+        Mode::Editor => match state.editor.as_ref().map(|e| &e.stage) {
+            Some(Stage::Conflict { .. }) => {
+                (Scope::Review, &[(Action::Force, "force"), (Action::Back, "back to editing")])
+            }
+            Some(Stage::Results { .. }) => (Scope::Review, &[(Action::Back, "close"), (Action::Down, "scroll")]),
+            _ => (
+                Scope::Review,
+                &[(Action::Confirm, "apply"), (Action::Back, "back to editing"), (Action::Down, "scroll")],
+            ),
+        },
         _ => (
             Scope::Table,
             &[

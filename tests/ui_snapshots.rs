@@ -224,3 +224,74 @@ fn logs_view_paused_searched_and_filtered() {
     assert!(!filtered.contains('\u{1b}') && !filtered.contains("pwned"), "{filtered}");
     insta::assert_snapshot!("logs_filtered_80x24", filtered);
 }
+
+/// The generation of the last apply the state asked for.
+fn apply_generation(s: &State) -> u64 {
+    s.effects
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            gpudeck::event::Effect::Apply { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .expect("an apply was asked for")
+}
+
+#[test]
+fn editor_with_problems_masked_secrets_review_conflict_and_prompts() {
+    use gpudeck::diff;
+    use gpudeck::model::mutation::{Change, DocOutcome, FieldConflict, MutationError};
+    let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-creds\n  namespace: ml-serve\ndata:\n  password: aHVudGVyMg==\n  user: YWRtaW4=\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tuning\n  namespace: ml-serve\ndata:\n  LOG_LEVEL: info: oops\n";
+    let mut s = fixture((100, 24));
+    s.open_editor("file manifests.yaml".into(), text);
+    insta::assert_snapshot!("editor_problem_and_secret", render(&s));
+
+    let fixed = text.replace("info: oops", "debug");
+    s.open_editor("file manifests.yaml".into(), &fixed);
+    s.act(Action::Apply);
+    let generation = apply_generation(&s);
+    let old = "apiVersion: v1\nkind: ConfigMap\ndata:\n  LOG_LEVEL: info\nmetadata:\n  name: tuning\n";
+    let new = old.replace("info", "debug");
+    let outcomes = [
+        DocOutcome { title: "secret ml-serve/db-creds".into(), result: Ok(Change { verb: "unchanged", diff: vec![] }) },
+        DocOutcome {
+            title: "configmap ml-serve/tuning".into(),
+            result: Ok(Change { verb: "configured", diff: diff::unified(old, &new) }),
+        },
+    ];
+    for outcome in outcomes {
+        s.absorb(Data::Applied { generation, outcome });
+    }
+    insta::assert_snapshot!("editor_review_diff", render(&s));
+
+    s.act(Action::Back);
+    s.act(Action::Apply);
+    let generation = apply_generation(&s);
+    s.absorb(Data::Applied {
+        generation,
+        outcome: DocOutcome {
+            title: "secret ml-serve/db-creds".into(),
+            result: Ok(Change { verb: "unchanged", diff: vec![] }),
+        },
+    });
+    let conflict =
+        MutationError::Conflict(vec![FieldConflict { field: ".data.LOG_LEVEL".into(), manager: "helm".into() }]);
+    s.absorb(Data::Applied {
+        generation,
+        outcome: DocOutcome { title: "configmap ml-serve/tuning".into(), result: Err(conflict) },
+    });
+    insta::assert_snapshot!("editor_conflict", render(&s));
+    s.act(Action::Force);
+    insta::assert_snapshot!("editor_force_question", render(&s));
+
+    let mut s = fixture((100, 24));
+    s.act(Action::PaneWorkloads);
+    s.act(Action::Top);
+    while s.workloads.selected_row().is_some_and(|w| w.kind != WorkloadKind::Deployment) {
+        s.act(Action::Down);
+    }
+    s.act(Action::Scale);
+    s.absorb(Data::Hpa { uid: "d1".into(), hpa: Some("hpa tokenizer (2–8)".into()) });
+    s.type_char('5');
+    insta::assert_snapshot!("scale_prompt_with_autoscaler", render(&s));
+}

@@ -586,3 +586,6 @@ fn pin_errors(lines: &[String], sent: &[(Range<usize>, Value)], outcomes: &[DocO
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
