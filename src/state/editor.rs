@@ -51,6 +51,9 @@ pub struct Editor {
     original: Vec<String>,
     /// Bumped by every change to the text; validation and autosave wait for it to settle.
     pub revision: u64,
+    /// Shown as [modified]: set by every change, and made exact (an undo back to the original) after each pause,
+    /// so a keystroke never compares the whole buffer.
+    pub modified: bool,
     pub checked: Checked,
     /// Problems the server found in the last dry-run or apply, pinned to lines; cleared by the next check.
     pub server_problems: Vec<Problem>,
@@ -77,6 +80,7 @@ impl Editor {
             area,
             original: lines,
             revision: 0,
+            modified: false,
             checked: Checked::default(),
             server_problems: Vec::new(),
             secrets: Vec::new(),
@@ -246,6 +250,7 @@ impl State {
     fn after_edit(&mut self) {
         let Some(editor) = self.editor.as_mut() else { return };
         editor.revision += 1;
+        editor.modified = true;
         editor.server_problems.clear();
         self.effects.push(Effect::Wake { token: editor.revision });
     }
@@ -256,9 +261,10 @@ impl State {
             return;
         }
         self.check_editor();
-        if let Some(editor) = &self.editor {
+        if let Some(editor) = self.editor.as_mut() {
+            editor.modified = editor.dirty();
             // A Secret's values must not land on disk; everything else is kept until applied or discarded.
-            let keep = editor.dirty() && !editor.holds_secret();
+            let keep = editor.modified && !editor.holds_secret();
             self.effects.push(Effect::Autosave(keep.then(|| format!("# {}\n{}", editor.title, editor.text()))));
         }
     }
@@ -451,6 +457,7 @@ impl State {
             }
         } else {
             editor.original = lines;
+            editor.modified = false;
             self.effects.push(Effect::Autosave(None));
             if outcomes.len() == 1 {
                 let o = &outcomes[0];
@@ -539,6 +546,7 @@ impl State {
                     if let Some(editor) = self.editor.as_mut() {
                         // Recovered text was never applied: it counts as unapplied until it is.
                         editor.original.clear();
+                        editor.modified = true;
                     }
                 }
                 None => self.notice = Some(warning(":recover: no recovered edits".into())),

@@ -57,7 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, editor: &Editor, theme: &Theme) {
 
 fn header(editor: &Editor) -> String {
     let ratatui_textarea::DataCursor(row, col) = editor.area.cursor();
-    let modified = if editor.dirty() { " [modified]" } else { "" };
+    let modified = if editor.modified { " [modified]" } else { "" };
     let problems = editor.problems().len();
     let state = match &editor.stage {
         Stage::Sending { dry_run: true, .. } => "  dry-run…".to_string(),
