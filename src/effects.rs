@@ -1,5 +1,6 @@
 //! One-shot IO the reducers ask for: describe and YAML fetches, edits and applies, scale and restart, the recovery
-//! file, context switches. Each ends in exactly one event (an apply, in one per document).
+//! file, context switches. Each answers with one event (an apply with one per document); a wake-up, a clipboard
+//! copy and a kept recovery file answer only when they fail or are due.
 
 pub mod apply;
 pub mod external;
@@ -7,9 +8,7 @@ pub mod scale;
 
 use std::path::PathBuf;
 
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Event as KubeEvent, Node, Pod};
+use k8s_openapi::api::core::v1::Event as KubeEvent;
 use kube::api::ListParams;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client};
@@ -17,7 +16,7 @@ use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use crate::event::{Data, Effect, Event, ObjectKind, ObjectRef};
+use crate::event::{Data, Effect, Event, ObjectRef};
 
 /// Runs effects against the current client.
 pub struct Effects {
@@ -29,12 +28,20 @@ pub struct Effects {
     pub logs: Option<AbortHandle>,
     /// Where the editor's unapplied text is kept (in the XDG state dir), offered again at the next start.
     pub recovery: Option<PathBuf>,
+    /// The apply in flight, stopped when another replaces it or the operator leaves it.
+    pub apply: Option<AbortHandle>,
 }
 
 /// How long the editor waits after the last keystroke before checking the text and autosaving it.
 pub const QUIET_TIME: std::time::Duration = std::time::Duration::from_millis(300);
 
 impl Effects {
+    fn cancel_apply(&mut self) {
+        if let Some(run) = self.apply.take() {
+            run.abort();
+        }
+    }
+
     fn stop_logs(&mut self) {
         if let Some(stream) = self.logs.take() {
             stream.abort();
@@ -44,7 +51,7 @@ impl Effects {
     pub fn spawn(&mut self, effect: Effect) {
         let tx = self.tx.clone();
         match effect {
-            Effect::Describe { target, generation } | Effect::Yaml { target, generation } if target.name.is_empty() => {
+            Effect::Describe { target, generation } if target.name.is_empty() => {
                 let _ = tx.send(document(&target, Err("unsupported object".into()), generation));
             }
             Effect::Describe { target, generation } => {
@@ -54,21 +61,12 @@ impl Effects {
                     let _ = tx.send(document(&target, text, generation));
                 });
             }
-            Effect::Yaml { target, generation } => {
+            Effect::Yaml { address, generation } => {
                 let client = self.client.clone();
                 tokio::spawn(async move {
-                    let text = fetch(&client, &target).await.map_err(|e| e.to_string()).and_then(|mut v| {
-                        if let Some(meta) = v["metadata"].as_object_mut() {
-                            meta.remove("managedFields");
-                        }
-                        serde_saphyr::to_string(&v).map_err(|e| e.to_string())
-                    });
-                    let _ = tx.send(Event::Data(Data::Document {
-                        title: format!("{} {} (YAML)", target.kind.as_str(), name_of(&target)),
-                        text,
-                        yaml: true,
-                        generation,
-                    }));
+                    let text = apply::fetch_yaml(&client, &address).await.map_err(|e| e.to_string());
+                    let title = format!("{} (YAML)", address.title());
+                    let _ = tx.send(Event::Data(Data::Document { title, text, yaml: true, generation }));
                 });
             }
             Effect::Logs { target, generation } => {
@@ -95,7 +93,7 @@ impl Effects {
             Effect::Edit { address, generation, external } => {
                 let client = self.client.clone();
                 tokio::spawn(async move {
-                    let title = format!("{} {}", address.kind.to_lowercase(), address_name(&address));
+                    let title = address.title();
                     let text = apply::fetch_for_edit(&client, &address).await.map_err(|e| e.to_string());
                     let _ = tx.send(Event::Data(Data::EditText { generation, title, text, external }));
                 });
@@ -114,23 +112,29 @@ impl Effects {
             Effect::ExternalEditor { .. } => {}
             Effect::Apply { documents, dry_run, force, generation } => {
                 let client = self.client.clone();
-                tokio::spawn(async move {
+                self.cancel_apply();
+                let run = tokio::spawn(async move {
                     // In order: a namespace before what goes in it, a CRD before its objects.
+                    let mut namespaces = Vec::new();
                     for document in &documents {
-                        let outcome = apply::apply_one(&client, document, dry_run, force).await;
+                        let outcome = apply::apply_one(&client, document, dry_run, force, &namespaces).await;
+                        if document["kind"] == "Namespace" && outcome.result.is_ok() {
+                            namespaces.extend(document["metadata"]["name"].as_str().map(String::from));
+                        }
                         if tx.send(Event::Data(Data::Applied { generation, outcome })).is_err() {
                             return;
                         }
                     }
                 });
+                self.apply = Some(run.abort_handle());
             }
+            Effect::CancelApply => self.cancel_apply(),
             Effect::Scale { target, replicas } => {
                 let client = self.client.clone();
                 tokio::spawn(async move {
                     let error = scale::scale(&client, &target, replicas).await.err();
-                    let what =
-                        format!("scale {} {}/{} to {replicas}", target.kind.as_str(), target.namespace, target.name);
-                    let _ = tx.send(Event::Data(Data::Mutated { what, error }));
+                    let what = format!("scale {} to {replicas}", target.title());
+                    let _ = tx.send(Event::Data(Data::Mutated { uid: target.uid, what, error }));
                 });
             }
             Effect::Restart { target } => {
@@ -138,8 +142,8 @@ impl Effects {
                 tokio::spawn(async move {
                     let now = k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
                     let error = scale::restart(&client, &target, &now).await.err();
-                    let what = format!("restart {} {}/{}", target.kind.as_str(), target.namespace, target.name);
-                    let _ = tx.send(Event::Data(Data::Mutated { what, error }));
+                    let what = format!("restart {}", target.title());
+                    let _ = tx.send(Event::Data(Data::Mutated { uid: target.uid, what, error }));
                 });
             }
             Effect::LookupHpa { target } => {
@@ -149,20 +153,19 @@ impl Effects {
                     let _ = tx.send(Event::Data(Data::Hpa { uid: target.uid, hpa }));
                 });
             }
+            // Written at once, not on a task: the loop may be about to quit, and a kept edit must be on disk first.
             Effect::Autosave(text) => {
                 let Some(path) = self.recovery.clone() else { return };
-                tokio::spawn(async move {
-                    let result = match text {
-                        Some(text) => write_private(&path, &text).await,
-                        None => tokio::fs::remove_file(&path).await.or_else(|e| match e.kind() {
-                            std::io::ErrorKind::NotFound => Ok(()),
-                            _ => Err(e),
-                        }),
-                    };
-                    if let Err(e) = result {
-                        tracing::warn!("recovery file {}: {e}", path.display());
-                    }
-                });
+                let result = match text {
+                    Some(text) => write_private(&path, &text),
+                    None => std::fs::remove_file(&path).or_else(|e| match e.kind() {
+                        std::io::ErrorKind::NotFound => Ok(()),
+                        _ => Err(e),
+                    }),
+                };
+                if let Err(e) = result {
+                    let _ = tx.send(Event::Data(Data::AutosaveFailed(format!("{}: {e}", path.display()))));
+                }
             }
             Effect::Wake { token } => {
                 tokio::spawn(async move {
@@ -188,53 +191,29 @@ impl Effects {
     }
 }
 
-/// Writes a file only its owner can read: edits may hold values an operator would not share.
-async fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+/// Writes a file only its owner can read (edits may hold values an operator would not share), through a fresh
+/// temporary file renamed into place, so a link planted at the path is replaced, never followed.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true).mode(0o600);
-    let (path, text) = (path.to_path_buf(), text.to_string());
-    tokio::task::spawn_blocking(move || std::io::Write::write_all(&mut options.open(path)?, text.as_bytes()))
-        .await
-        .map_err(std::io::Error::other)?
-}
-
-fn address_name(a: &crate::event::ObjectAddress) -> String {
-    if a.namespace.is_empty() { a.name.clone() } else { format!("{}/{}", a.namespace, a.name) }
-}
-
-fn name_of(target: &ObjectRef) -> String {
-    if target.namespace.is_empty() { target.name.clone() } else { format!("{}/{}", target.namespace, target.name) }
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let temporary = dir.join(format!(".recovery-{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&temporary);
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temporary)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
 }
 
 fn document(target: &ObjectRef, text: Result<String, String>, generation: u64) -> Event {
-    let title = format!("{} {}", target.kind.as_str(), name_of(target));
+    let title = target.title();
     Event::Data(Data::Document { title, text, yaml: false, generation })
 }
 
-/// The object as JSON.
-async fn fetch(client: &Client, t: &ObjectRef) -> Result<Value, kube::Error> {
-    let ns = t.namespace.as_str();
-    let value = match t.kind {
-        ObjectKind::Pod => serde_json::to_value(Api::<Pod>::namespaced(client.clone(), ns).get(&t.name).await?),
-        ObjectKind::Node => serde_json::to_value(Api::<Node>::all(client.clone()).get(&t.name).await?),
-        ObjectKind::Deployment => {
-            serde_json::to_value(Api::<Deployment>::namespaced(client.clone(), ns).get(&t.name).await?)
-        }
-        ObjectKind::StatefulSet => {
-            serde_json::to_value(Api::<StatefulSet>::namespaced(client.clone(), ns).get(&t.name).await?)
-        }
-        ObjectKind::Job => serde_json::to_value(Api::<Job>::namespaced(client.clone(), ns).get(&t.name).await?),
-    };
-    Ok(value.unwrap_or_default())
-}
-
 /// kubectl-describe-like text: identity, labels, annotations, status and the object's events.
-async fn describe(client: &Client, t: &ObjectRef) -> Result<String, kube::Error> {
-    let obj = fetch(client, t).await?;
+async fn describe(client: &Client, t: &ObjectRef) -> Result<String, crate::model::mutation::MutationError> {
+    let obj = apply::fetch_value(client, &crate::event::ObjectAddress::from(t)).await?;
     let events = Api::<KubeEvent>::all(client.clone())
         .list(&ListParams::default().fields(&format!("involvedObject.uid={}", t.uid)))
         .await

@@ -96,6 +96,25 @@ pub struct ObjectAddress {
     pub name: String,
 }
 
+impl ObjectRef {
+    /// `deployment ml/web`, as messages name an object.
+    pub fn title(&self) -> String {
+        ObjectAddress::from(self).title()
+    }
+}
+
+impl ObjectAddress {
+    /// `deployment ml/web`, or `node gpu-01` for a cluster-scoped object.
+    pub fn title(&self) -> String {
+        let kind = self.kind.to_lowercase();
+        if self.namespace.is_empty() {
+            format!("{kind} {}", self.name)
+        } else {
+            format!("{kind} {}/{}", self.namespace, self.name)
+        }
+    }
+}
+
 impl From<&ObjectRef> for ObjectAddress {
     fn from(o: &ObjectRef) -> Self {
         let (api_version, kind) = o.kind.api_kind();
@@ -118,7 +137,7 @@ pub enum Effect {
         generation: u64,
     },
     Yaml {
-        target: ObjectRef,
+        address: ObjectAddress,
         generation: u64,
     },
     /// Stream a pod's logs as `generation`, replacing any stream before it.
@@ -173,6 +192,8 @@ pub enum Effect {
     },
     /// Keep the editor's unapplied text in the recovery file (None: remove the file).
     Autosave(Option<String>),
+    /// Stop sending the documents of the apply in flight.
+    CancelApply,
     /// Answer with `Data::Wake(token)` after the editor's quiet time (debounced validation and autosave).
     Wake {
         token: u64,
@@ -247,11 +268,14 @@ pub enum Data {
         generation: u64,
         outcome: crate::model::mutation::DocOutcome,
     },
-    /// A scale or restart finished; `what` says what it was.
+    /// A scale or restart of the workload `uid` finished; `what` says what it was.
     Mutated {
+        uid: String,
         what: String,
         error: Option<crate::model::mutation::MutationError>,
     },
+    /// The recovery file could not be written: unapplied edits are not protected.
+    AutosaveFailed(String),
     /// The autoscaler managing a workload (uid), if any: "hpa NAME (min–max)".
     Hpa {
         uid: String,

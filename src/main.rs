@@ -187,7 +187,7 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
         state,
         theme,
         keymap,
-        effects: Effects { client, kubeconfig, tx: tx.clone(), logs: None, recovery: Some(recovery) },
+        effects: Effects { client, kubeconfig, tx: tx.clone(), logs: None, recovery: Some(recovery), apply: None },
         watches,
         panic_key: std::env::var("GPUDECK_TEST_PANIC_KEY").ok().and_then(|k| k.chars().next()),
         started,

@@ -32,11 +32,25 @@ impl KnownResource {
 }
 
 /// Something wrong with the buffer, pinned to a line (0-based) and column (1-based; 0 when only the line is known).
+/// A warning is shown but does not stop a dry-run (the server has the last word).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    pub warning: bool,
+}
+
+impl Problem {
+    /// An error on a whole line.
+    pub fn on(line: usize, message: String) -> Problem {
+        Problem { line, column: 0, message, warning: false }
+    }
+
+    /// `7:12`, or `7` when the column is unknown, 1-based as editors count.
+    pub fn at(&self) -> String {
+        if self.column > 0 { format!("{}:{}", self.line + 1, self.column) } else { format!("{}", self.line + 1) }
+    }
 }
 
 /// One document of the buffer that parsed: its lines and its value.
@@ -44,13 +58,6 @@ pub struct Problem {
 pub struct Parsed {
     pub lines: Range<usize>,
     pub value: Value,
-}
-
-impl Parsed {
-    /// `deployment ml/web`, the way results and errors name a document.
-    pub fn title(&self) -> String {
-        title_of(&self.value)
-    }
 }
 
 /// `kind namespace/name` of an object, lower-case kind as kubectl prints it.
@@ -101,7 +108,7 @@ pub fn check(lines: &[String], known: &KnownKinds) -> Checked {
             Err(e) => checked.problems.push(syntax_problem(&e, range.start)),
             Ok(value) => {
                 let problems = object_problems(lines, &range, &value, known);
-                if problems.is_empty() {
+                if problems.iter().all(|p| p.warning) {
                     checked.documents.push(Parsed { lines: range, value });
                 }
                 checked.problems.extend(problems);
@@ -119,12 +126,13 @@ fn syntax_problem(e: &serde_saphyr::Error, first_line: usize) -> Problem {
     // "error: line 3 column 2: illegal placement of ':' indicator" → the part after the position.
     let message = head.splitn(3, ": ").nth(2).unwrap_or(head).to_string();
     let line = location.map(|l| l.line() as usize).unwrap_or(1).saturating_sub(1);
-    Problem { line: first_line + line, column: location.map(|l| l.column() as usize).unwrap_or(0), message }
+    let column = location.map(|l| l.column() as usize).unwrap_or(0);
+    Problem { line: first_line + line, column, message, warning: false }
 }
 
 fn object_problems(lines: &[String], range: &Range<usize>, value: &Value, known: &KnownKinds) -> Vec<Problem> {
     let at = |path: &str| locate::line_of(lines, range.clone(), path).unwrap_or(range.start);
-    let problem = |line: usize, message: String| Problem { line, column: 0, message };
+    let problem = Problem::on;
     if !value.is_object() {
         return vec![problem(range.start, "a manifest must be a mapping (apiVersion, kind, metadata, …)".into())];
     }
@@ -143,11 +151,11 @@ fn object_problems(lines: &[String], range: &Range<usize>, value: &Value, known:
     {
         let served: Vec<&str> = known.iter().filter(|(_, k)| k == kind).map(|(v, _)| v.as_str()).collect();
         let message = if served.is_empty() {
-            format!("kind {kind} is not served by this cluster")
+            format!("kind {kind} is not served by this cluster (yet: a CRD in this buffer may bring it)")
         } else {
             format!("{kind} is served as {}, not {api_version}", served.join(" or "))
         };
-        out.push(problem(at("kind"), message));
+        out.push(Problem { warning: true, ..problem(at("kind"), message) });
     }
     if value["metadata"]["name"].as_str().is_none_or(str::is_empty) {
         out.push(problem(at("metadata"), "metadata.name is missing".into()));
@@ -158,8 +166,9 @@ fn object_problems(lines: &[String], range: &Range<usize>, value: &Value, known:
 /// Metadata fields the server sets, removed before editing: sending them back would pin stale values.
 const SERVER_METADATA: &[&str] =
     &["managedFields", "uid", "resourceVersion", "generation", "creationTimestamp", "selfLink", "deletionTimestamp"];
-const SERVER_ANNOTATIONS: &[&str] =
-    &["kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision"];
+/// Client-side apply's copy of the whole object, Secret data included.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+const SERVER_ANNOTATIONS: &[&str] = &[LAST_APPLIED, "deployment.kubernetes.io/revision"];
 
 /// A live object as an operator should edit it: without status and without what the server sets.
 pub fn clean_for_edit(mut value: Value) -> Value {
@@ -182,38 +191,67 @@ pub fn clean_for_edit(mut value: Value) -> Value {
     value
 }
 
-/// Lines holding Secret values: the entries under a Secret document's top-level `data:` and `stringData:`.
-/// Found from the text alone, so a buffer that does not parse yet is still masked.
+/// Lines holding Secret values: everything under a Secret document's top-level `data:` and `stringData:` (flow
+/// style on the key's own line included). Found from the text alone, so a buffer that does not parse yet is still
+/// masked; when unsure whether a document is a Secret, it is treated as one.
 pub fn secret_lines(lines: &[String]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     for doc in document_ranges(lines) {
-        let is_secret = lines[doc.clone()].iter().any(|l| l.trim_end() == "kind: Secret");
-        if !is_secret {
+        if !lines[doc.clone()].iter().any(|l| names_secret_kind(l)) {
             continue;
         }
         let mut i = doc.start;
         while i < doc.end {
-            let line = &lines[i];
-            let top_level_section = line == "data:" || line == "stringData:";
+            let section = secret_section(&lines[i]);
             i += 1;
-            if top_level_section {
-                let start = i;
-                while i < doc.end && (lines[i].starts_with(' ') || lines[i].trim().is_empty()) {
-                    i += 1;
+            match section {
+                Some(Section::Flow) => out.push(i - 1..i),
+                Some(Section::Block) => {
+                    let start = i;
+                    // The section runs until the next top-level key; comments and blank lines stay inside it.
+                    while i < doc.end && !starts_top_level_key(&lines[i]) {
+                        i += 1;
+                    }
+                    out.push(start..i);
                 }
-                out.push(start..i);
+                None => {}
             }
         }
     }
     out
 }
 
-/// `key: value` with the value hidden; lines without a value (a block scalar's body, say) are hidden whole.
+/// `kind: Secret`, quoted or not, with or without a comment.
+fn names_secret_kind(line: &str) -> bool {
+    let Some(value) = line.strip_prefix("kind:") else { return false };
+    let value = value.split(" #").next().unwrap_or_default().trim().trim_matches(['"', '\'']);
+    value == "Secret"
+}
+
+enum Section {
+    /// `data:` with the values on the lines below.
+    Block,
+    /// `data: {…}` on one line.
+    Flow,
+}
+
+fn secret_section(line: &str) -> Option<Section> {
+    let rest = line.strip_prefix("data:").or_else(|| line.strip_prefix("stringData:"))?;
+    let rest = rest.split(" #").next().unwrap_or_default().trim();
+    Some(if rest.is_empty() { Section::Block } else { Section::Flow })
+}
+
+fn starts_top_level_key(line: &str) -> bool {
+    line.chars().next().is_some_and(|c| c != ' ' && c != '#' && c != '\t')
+}
+
+/// A masked line: its key (or its section key) kept, everything after it hidden.
 pub fn mask_value(line: &str) -> String {
-    match line.find(": ") {
-        Some(at) => format!("{}: ••••••••", &line[..at]),
-        None if line.trim_end().ends_with(':') => line.to_string(),
-        None => format!("{}••••••••", &line[..line.len() - line.trim_start().len()]),
+    let indent = &line[..line.len() - line.trim_start().len()];
+    match line.find(':') {
+        Some(at) if !line.trim_start().starts_with('#') => format!("{}: ••••••••", &line[..at]),
+        _ if line.trim().is_empty() => line.to_string(),
+        _ => format!("{indent}••••••••"),
     }
 }
 
@@ -224,9 +262,9 @@ pub fn comparable_yaml(value: Option<&Value>) -> String {
     let mut value = clean_for_edit(value.clone());
     if value["kind"] == "Secret" {
         for section in ["data", "stringData"] {
-            if let Some(map) = value[section].as_object_mut() {
+            if let Some(map) = value.get_mut(section).and_then(Value::as_object_mut) {
                 for v in map.values_mut() {
-                    *v = Value::String(format!("<hidden, fingerprint {:04x}>", fingerprint(v.as_str().unwrap_or(""))));
+                    *v = Value::String(format!("<hidden, fingerprint {:08x}>", fingerprint(&v.to_string())));
                 }
             }
         }
@@ -234,10 +272,11 @@ pub fn comparable_yaml(value: Option<&Value>) -> String {
     serde_saphyr::to_string(&value).unwrap_or_default()
 }
 
-/// FNV-1a folded to 16 bits: enough to tell two values apart in a diff, too little to recover either.
-fn fingerprint(text: &str) -> u16 {
+/// FNV-1a folded to 32 bits: enough to tell two values apart in a diff. It is not a secure hash; a low-entropy
+/// value (a PIN) could be guessed from it, which is why the review shows it only to whoever may read the Secret.
+fn fingerprint(text: &str) -> u32 {
     let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    (hash ^ (hash >> 16) ^ (hash >> 32) ^ (hash >> 48)) as u16
+    (hash ^ (hash >> 32)) as u32
 }
 
 #[cfg(test)]
@@ -284,10 +323,12 @@ mod tests {
         let checked = check(&lines("kind: Gadget\nmetadata:\n  name: x\n"), &known());
         assert_eq!(checked.problems[0].message, "apiVersion is missing");
         let checked = check(&lines("apiVersion: v1\nkind: Gadget\nmetadata:\n  name: x\n"), &known());
-        assert_eq!(
-            checked.problems[0],
-            Problem { line: 1, column: 0, message: "kind Gadget is not served by this cluster".into() }
+        let gadget = &checked.problems[0];
+        assert!(
+            gadget.warning && gadget.line == 1 && gadget.message.starts_with("kind Gadget is not served"),
+            "{gadget:?}"
         );
+        assert_eq!(checked.documents.len(), 1, "an unknown kind warns; the server decides");
         let unknown_yet = check(&lines("apiVersion: v1\nkind: Gadget\nmetadata:\n  name: x\n"), &KnownKinds::new());
         assert!(unknown_yet.problems.is_empty(), "before discovery answers, kinds are not judged");
     }
@@ -311,6 +352,11 @@ mod tests {
         );
         assert_eq!(secret_lines(&buffer), vec![5..7]);
         assert_eq!(mask_value("  password: aHVudGVyMg=="), "  password: ••••••••");
+        assert_eq!(mask_value("    aHVudGVyMg=="), "    ••••••••", "a block scalar's body");
+        let odd = lines(
+            "kind: \"Secret\" # quoted\ndata: {password: aHVudGVyMg==}\n---\nkind: Secret\nstringData:\n# a comment\n  token: abc\n\n  other: def\ntype: Opaque\n",
+        );
+        assert_eq!(secret_lines(&odd), vec![1..2, 5..9], "flow style, comments and blank lines inside a section");
         let a = comparable_yaml(Some(&json!({"kind": "Secret", "data": {"password": "aHVudGVyMg=="}})));
         let b = comparable_yaml(Some(&json!({"kind": "Secret", "data": {"password": "c2VjcmV0"}})));
         assert!(!a.contains("aHVudGVyMg") && a.contains("<hidden, fingerprint"), "{a}");

@@ -144,6 +144,8 @@ pub struct State {
     pub log_capacity: usize,
     /// The describe/YAML request whose answer is awaited; older answers are dropped.
     pub document_generation: u64,
+    /// The last apply or dry-run sent; only grows, so no late outcome reaches a later editor.
+    pub apply_generation: u64,
     /// The open YAML editor; it stays while the mode is `Editor` (or a question asked from it).
     pub editor: Option<editor::Editor>,
     /// What discovery says the cluster serves, for validation and `:edit KIND/NAME`.
@@ -228,6 +230,7 @@ impl State {
             log_generation: 0,
             log_capacity: logs::DEFAULT_CAPACITY,
             document_generation: 0,
+            apply_generation: 0,
             editor: None,
             resources: Vec::new(),
             kinds: crate::manifest::KnownKinds::new(),
@@ -391,7 +394,7 @@ impl State {
         self.document_generation += 1;
         let generation = self.document_generation;
         self.effects.push(if yaml {
-            Effect::Yaml { target, generation }
+            Effect::Yaml { address: crate::event::ObjectAddress::from(&target), generation }
         } else {
             Effect::Describe { target, generation }
         });
@@ -619,6 +622,18 @@ impl State {
             }
             Data::Connected { context } => {
                 self.read_only = self.always_read_only || self.read_only_contexts.contains(&context);
+                // Nothing asked of the old cluster may go to the new one: open questions close, fetches and
+                // applies in flight are dropped, rollouts are no longer followed. The editor keeps its text.
+                if matches!(self.mode, Mode::Scale(_) | Mode::Confirm(_)) {
+                    self.mode = if self.editor.is_some() { Mode::Editor } else { Mode::Normal };
+                }
+                if let Some(editor) = self.editor.as_mut() {
+                    editor.abandon_run();
+                }
+                self.document_generation += 1;
+                self.rollouts.clear();
+                self.resources.clear();
+                self.kinds.clear();
                 self.title = context.clone();
                 self.triage = Table::sorted_by(0, false);
                 self.nodes = Table::default();
@@ -641,14 +656,17 @@ impl State {
             Data::EditText { title, text, external, .. } => self.absorb_edit_text(title, text, external),
             Data::ExternalEdited { text, .. } => self.absorb_external_edit(text),
             Data::Applied { generation, outcome } => self.absorb_applied(generation, outcome),
-            Data::Mutated { what, error } => {
+            Data::Mutated { uid, what, error } => {
                 self.notice = Some(match error {
                     None => Notice { error: false, text: format!("{what}: sent") },
                     Some(e) => {
-                        self.rollouts.retain(|r| r.what != what);
+                        self.rollouts.retain(|r| r.uid != uid);
                         warning(format!("{what}: {e}"))
                     }
                 });
+            }
+            Data::AutosaveFailed(why) => {
+                self.notice = Some(warning(format!("unapplied edits are NOT kept in the recovery file: {why}")))
             }
             Data::Hpa { uid, hpa } => self.absorb_hpa(uid, hpa),
             Data::Wake(token) => self.editor_idle(token),

@@ -73,7 +73,7 @@ fn modal(frame: &mut Frame, area: Rect, width: u16, height: u16, title: &str, th
 
 fn scale_prompt(frame: &mut Frame, area: Rect, prompt: &ScalePrompt, theme: &Theme) {
     let t = &prompt.target;
-    let title = format!(" scale {} {}/{} ", t.kind.as_str(), t.namespace, t.name);
+    let title = format!(" scale {} ", t.title());
     let mut lines = vec![
         Line::from(vec![
             Span::raw(format!(" {}: now {} → ", prompt.field, prompt.current)),
@@ -330,6 +330,8 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
             ],
         ),
         Mode::Editor => match state.editor.as_ref().map(|e| &e.stage) {
+            Some(Stage::Sending { .. }) => (Scope::Review, &[(Action::Back, "stop")]),
+            Some(Stage::Searching(_)) => (Scope::Filter, &[(Action::Accept, "find"), (Action::Back, "cancel")]),
             Some(Stage::Conflict { .. }) => {
                 (Scope::Review, &[(Action::Force, "force"), (Action::Back, "back to editing")])
             }
@@ -339,6 +341,16 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
                 &[(Action::Confirm, "apply"), (Action::Back, "back to editing"), (Action::Down, "scroll")],
             ),
         },
+        Mode::Scale(_) => (
+            Scope::Prompt,
+            &[
+                (Action::Increment, "more"),
+                (Action::Decrement, "fewer"),
+                (Action::Accept, "confirm"),
+                (Action::Back, "cancel"),
+            ],
+        ),
+        Mode::Confirm(_) => (Scope::Confirm, &[(Action::Confirm, "yes"), (Action::Back, "no")]),
         _ => (
             Scope::Table,
             &[

@@ -30,7 +30,8 @@ async fn target(client: &Client, api_version: &str, kind: &str, namespace: &str)
     })?;
     let name = if group.is_empty() { resource.plural.clone() } else { format!("{}.{group}", resource.plural) };
     let (api, namespace) = if caps.scope == Scope::Namespaced {
-        let ns = if namespace.is_empty() { "default" } else { namespace };
+        // No namespace in the manifest: the context's, as kubectl does.
+        let ns = if namespace.is_empty() { client.default_namespace() } else { namespace };
         (Api::namespaced_with(client.clone(), ns, &resource), ns.to_string())
     } else {
         (Api::all_with(client.clone(), &resource), String::new())
@@ -38,19 +39,55 @@ async fn target(client: &Client, api_version: &str, kind: &str, namespace: &str)
     Ok(Target { api, resource: name, namespace })
 }
 
-/// The object's YAML without status and server-set fields, as the editor opens it.
-pub async fn fetch_for_edit(client: &Client, address: &ObjectAddress) -> Result<String, MutationError> {
+/// The live object as JSON, any kind discovery knows.
+pub async fn fetch_value(client: &Client, address: &ObjectAddress) -> Result<Value, MutationError> {
     let t = target(client, &address.api_version, &address.kind, &address.namespace).await?;
     let object =
         t.api.get(&address.name).await.map_err(|e| MutationError::from_kube(e, "get", &t.resource, &t.namespace))?;
-    let value = serde_json::to_value(object).map_err(|e| MutationError::Other(e.to_string()))?;
-    serde_saphyr::to_string(&manifest::clean_for_edit(value)).map_err(|e| MutationError::Other(e.to_string()))
+    serde_json::to_value(object).map_err(|e| MutationError::Other(e.to_string()))
+}
+
+fn to_yaml(value: &Value) -> Result<String, MutationError> {
+    serde_saphyr::to_string(value).map_err(|e| MutationError::Other(e.to_string()))
+}
+
+/// The object's YAML without status and server-set fields, as the editor opens it.
+pub async fn fetch_for_edit(client: &Client, address: &ObjectAddress) -> Result<String, MutationError> {
+    to_yaml(&manifest::clean_for_edit(fetch_value(client, address).await?))
+}
+
+/// The object's YAML as the YAML view shows it: all of it but managedFields. A Secret also loses the
+/// last-applied annotation, which would show its data in the clear past the masking.
+pub async fn fetch_yaml(client: &Client, address: &ObjectAddress) -> Result<String, MutationError> {
+    let mut value = fetch_value(client, address).await?;
+    if let Some(meta) = value["metadata"].as_object_mut() {
+        meta.remove("managedFields");
+    }
+    if value["kind"] == "Secret"
+        && let Some(annotations) = value["metadata"]["annotations"].as_object_mut()
+    {
+        annotations.remove(manifest::LAST_APPLIED);
+    }
+    to_yaml(&value)
 }
 
 /// Applies one document (a dry-run when `dry_run`): what it would change or did change, or why it was refused.
-pub async fn apply_one(client: &Client, document: &Value, dry_run: bool, force: bool) -> DocOutcome {
+/// `created_namespaces` are those earlier documents of the same run create: in a dry-run they do not exist yet,
+/// so an object in one is shown as created rather than refused.
+pub async fn apply_one(
+    client: &Client,
+    document: &Value,
+    dry_run: bool,
+    force: bool,
+    created_namespaces: &[String],
+) -> DocOutcome {
     let title = manifest::title_of(document);
-    let result = apply_document(client, document, dry_run, force).await;
+    let result = match apply_document(client, document, dry_run, force).await {
+        Err(MutationError::NamespaceMissing(ns)) if dry_run && created_namespaces.contains(&ns) => {
+            Ok(Change { verb: "created", diff: diff::unified("", &manifest::comparable_yaml(Some(document))) })
+        }
+        other => other,
+    };
     DocOutcome { title, result }
 }
 

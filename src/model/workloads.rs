@@ -52,7 +52,7 @@ pub struct WorkloadRow {
 }
 
 /// Rollout counters from a deployment's or statefulset's status.
-struct Rollout {
+struct RolloutCounts {
     observed: i64,
     updated: i32,
     current: i32,
@@ -82,7 +82,7 @@ fn replica_health(ready: i32, desired: i32) -> (String, Health) {
 impl WorkloadRow {
     pub fn from_deployment(d: &Deployment) -> Self {
         let status = d.status.as_ref();
-        let rollout = Rollout {
+        let rollout = RolloutCounts {
             observed: status.and_then(|s| s.observed_generation).unwrap_or(0),
             updated: status.and_then(|s| s.updated_replicas).unwrap_or(0),
             current: status.and_then(|s| s.replicas).unwrap_or(0),
@@ -95,7 +95,7 @@ impl WorkloadRow {
 
     pub fn from_statefulset(s: &StatefulSet) -> Self {
         let status = s.status.as_ref();
-        let rollout = Rollout {
+        let rollout = RolloutCounts {
             observed: status.and_then(|s| s.observed_generation).unwrap_or(0),
             updated: status.and_then(|s| s.updated_replicas).unwrap_or(0),
             current: status.map_or(0, |s| s.replicas),
@@ -112,7 +112,7 @@ impl WorkloadRow {
         meta: &ObjectMeta,
         replicas: Option<i32>,
         ready: i32,
-        rollout: Rollout,
+        rollout: RolloutCounts,
         template: &PodTemplateSpec,
         selector: &LabelSelector,
     ) -> Self {

@@ -162,7 +162,25 @@ pub fn template_hash(template: &Value) -> String {
     Rng::new(rng::hash(&template.to_string())).suffix(10)
 }
 
-/// Rolls a Deployment onto the ReplicaSet of its current template and scales the old ones to zero.
+/// maxSurge and maxUnavailable resolved against `want`, as the deployment controller does: a percentage rounds up
+/// for surge and down for unavailable, and both zero would stall, so unavailable becomes 1.
+fn rolling_limits(d: &Value, want: i64) -> (i64, i64) {
+    let strategy = &d["spec"]["strategy"];
+    let resolve = |v: &Value, default: &str, round_up: bool| -> i64 {
+        let text = match v {
+            Value::Number(n) => return n.as_i64().unwrap_or(0).max(0),
+            Value::String(s) => s.as_str(),
+            _ => default,
+        };
+        let percent = text.trim_end_matches('%').parse::<i64>().unwrap_or(25).max(0);
+        if round_up { (want * percent + 99) / 100 } else { want * percent / 100 }
+    };
+    let surge = resolve(&strategy["rollingUpdate"]["maxSurge"], "25%", true);
+    let unavailable = resolve(&strategy["rollingUpdate"]["maxUnavailable"], "25%", false);
+    if surge == 0 && unavailable == 0 { (0, 1) } else { (surge, unavailable) }
+}
+
+/// Rolls a Deployment onto the ReplicaSet of its current template, within maxSurge and maxUnavailable.
 pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str) -> Vec<Action> {
     let mut actions = Vec::new();
     let name = object::name(d);
@@ -185,8 +203,31 @@ pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str
             actions.push(Action::Update(resources::REPLICASETS, next, rv));
         }
     };
+    // A rolling update: the new ReplicaSet grows within maxSurge, old ones shrink only as far as maxUnavailable
+    // allows (unhealthy old pods first); each ReplicaSet's status change runs this again. Recreate empties the old
+    // ones before the new one grows.
+    let available = |rs: &Value| rs["status"]["availableReplicas"].as_i64().unwrap_or(0);
+    let old_replicas: i64 = rses.iter().filter(|(rs, _)| !is_current(rs)).map(|(rs, _)| replicas(rs)).sum();
+    let old_pods: i64 = rses
+        .iter()
+        .filter(|(rs, _)| !is_current(rs))
+        .map(|(rs, _)| rs["status"]["replicas"].as_i64().unwrap_or(0))
+        .sum();
+    let recreate = d["spec"]["strategy"]["type"] == "Recreate";
+    let (surge, unavailable) = rolling_limits(d, want);
+    let total: i64 = rses.iter().map(|(rs, _)| replicas(rs)).sum();
+    let new_target = |current: i64| match (old_replicas + old_pods, recreate) {
+        (0, _) => want,
+        (_, true) => 0,
+        _ => want.min(current + (want + surge - total).max(0)),
+    };
+    // As the controller does, one sync either grows the new set or shrinks old ones, never both.
+    let growth = rses
+        .iter()
+        .find(|(rs, _)| is_current(rs))
+        .map_or(new_target(0), |(rs, _)| new_target(replicas(rs)) - replicas(rs));
     match rses.iter().find(|(rs, _)| is_current(rs)) {
-        Some((rs, rs_rv)) => scale(rs, *rs_rv, want, &mut actions),
+        Some((rs, rs_rv)) => scale(rs, *rs_rv, new_target(replicas(rs)), &mut actions),
         None => {
             let revision = rses
                 .iter()
@@ -201,25 +242,47 @@ pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str
             template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
             let mut selector = d["spec"]["selector"].clone();
             selector["matchLabels"]["pod-template-hash"] = json!(hash);
+            let first = new_target(0);
             let rs = json!({
                 "apiVersion": "apps/v1", "kind": "ReplicaSet",
                 "metadata": {"name": rs_name, "namespace": object::namespace(d), "labels": template["metadata"]["labels"],
-                    "annotations": {"deployment.kubernetes.io/desired-replicas": want.to_string(), "deployment.kubernetes.io/max-replicas": (want + (want + 3) / 4).to_string(), "deployment.kubernetes.io/revision": revision.to_string()},
+                    "annotations": {"deployment.kubernetes.io/desired-replicas": want.to_string(), "deployment.kubernetes.io/max-replicas": (want + surge).to_string(), "deployment.kubernetes.io/revision": revision.to_string()},
                     "ownerReferences": [owner_ref(d, resources::DEPLOYMENTS)]},
-                "spec": {"replicas": want, "selector": selector, "template": template},
+                "spec": {"replicas": first, "selector": selector, "template": template},
             });
             actions.push(event(
                 d,
                 false,
                 "ScalingReplicaSet",
-                format!("Scaled up replica set {rs_name} from 0 to {want}"),
+                format!("Scaled up replica set {rs_name} from 0 to {first}"),
                 "deployment-controller",
             ));
             actions.push(Action::Create(resources::REPLICASETS, rs));
         }
     }
-    for (rs, rs_rv) in rses.iter().filter(|(rs, _)| !is_current(rs)) {
-        scale(rs, *rs_rv, 0, &mut actions);
+    let old_sets: Vec<&(Value, u64)> = rses.iter().filter(|(rs, _)| !is_current(rs)).collect();
+    let mut keep: Vec<i64> = old_sets.iter().map(|(rs, _)| replicas(rs)).collect();
+    if recreate {
+        keep.iter_mut().for_each(|k| *k = 0);
+    } else if growth <= 0 {
+        let min_available = want - unavailable;
+        let new_unavailable =
+            rses.iter().find(|(rs, _)| is_current(rs)).map_or(0, |(rs, _)| replicas(rs) - available(rs));
+        let mut unhealthy_budget = total - min_available - new_unavailable.max(0);
+        for ((rs, _), k) in old_sets.iter().zip(keep.iter_mut()) {
+            let remove = (*k - available(rs)).max(0).min(unhealthy_budget.max(0));
+            *k -= remove;
+            unhealthy_budget -= remove;
+        }
+        let mut budget = rses.iter().map(|(rs, _)| available(rs)).sum::<i64>() - min_available;
+        for k in keep.iter_mut() {
+            let remove = (*k).min(budget.max(0));
+            *k -= remove;
+            budget -= remove;
+        }
+    }
+    for ((rs, rs_rv), k) in old_sets.iter().zip(keep) {
+        scale(rs, *rs_rv, k, &mut actions);
     }
     let sum = |field: &str| rses.iter().map(|(rs, _)| rs["status"][field].as_i64().unwrap_or(0)).sum::<i64>();
     let updated =
@@ -410,6 +473,54 @@ mod tests {
         let v = json!({"metadata": {"name": name, "namespace": "a", "uid": name},
             "status": {"phase": phase, "conditions": [{"type": "Ready", "status": if ready {"True"} else {"False"}}]}});
         ((resources::PODS, "a".into(), name.into()), Arc::new(Stored::new(resources::PODS, &v, 1)))
+    }
+
+    /// A deployment of `want` replicas on template image `image`, and a ReplicaSet of another template with
+    /// `replicas` replicas of which `available` are available.
+    fn rolling(want: i64, image: &str, old: (i64, i64), new: Option<(i64, i64)>) -> Vec<Action> {
+        let template = |image: &str| json!({"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": image}]}});
+        let d = json!({"metadata": {"name": "web", "namespace": "a", "uid": "d1", "generation": 2},
+            "spec": {"replicas": want, "selector": {"matchLabels": {"app": "web"}}, "template": template(image),
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}}});
+        let set = |name: &str, hash: String, (replicas, available): (i64, i64)| {
+            json!({"metadata": {"name": name, "namespace": "a", "uid": name, "labels": {"pod-template-hash": hash}},
+                "spec": {"replicas": replicas}, "status": {"replicas": replicas, "availableReplicas": available}})
+        };
+        let mut rses = vec![(set("web-old", template_hash(&template("old")), old), 1)];
+        if let Some(new) = new {
+            rses.push((set("web-new", template_hash(&template(image)), new), 1));
+        }
+        reconcile_deployment(&d, 1, &rses, "2026-11-30T00:00:00Z")
+    }
+
+    /// Each ReplicaSet's replicas after the actions, by name.
+    fn scaled(actions: &[Action]) -> Vec<(String, i64)> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Create(resources::REPLICASETS, rs) | Action::Update(resources::REPLICASETS, rs, _) => {
+                    Some((object::name(rs).chars().take(7).collect(), replicas(rs)))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_rolling_update_stays_within_surge_and_unavailability() {
+        // 8 wanted: surge 2, unavailable 2 (a minimum of 6 available).
+        let set = |name: &str, n: i64| (name.to_string(), n);
+        let created = scaled(&rolling(8, "new", (8, 8), None));
+        assert_eq!(created.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [2], "the new set starts at the surge");
+        // At 10 pods it cannot grow; 2 old may go (8 available, 6 the minimum), whether or not the new are ready.
+        assert_eq!(scaled(&rolling(8, "new", (8, 8), Some((2, 0)))), [set("web-old", 6)]);
+        // Then the new set grows by the room made, and so on.
+        assert_eq!(scaled(&rolling(8, "new", (6, 6), Some((2, 2)))), [set("web-new", 4)]);
+        assert_eq!(scaled(&rolling(8, "new", (6, 6), Some((4, 4)))), [set("web-old", 2)], "10 available, 6 needed");
+        // Unhealthy old pods go first, within what the new set's unready pods leave.
+        assert_eq!(scaled(&rolling(8, "new", (8, 3), Some((2, 0)))), [set("web-old", 6)]);
+        // Done: the old set empties once the new one has them all.
+        assert_eq!(scaled(&rolling(8, "new", (2, 2), Some((8, 8)))), [set("web-old", 0)]);
     }
 
     fn rs(replicas: i64) -> Value {

@@ -185,12 +185,13 @@ where
     .abort_handle()
 }
 
-/// Every resource the cluster serves, in each group's preferred version.
+/// Every resource the cluster serves, in every served version (`autoscaling/v1` is as valid as `v2`).
 async fn known_resources(client: &Client) -> Result<Vec<KnownResource>, kube::Error> {
     let discovery = Discovery::new(client.clone()).run().await?;
     let mut out = Vec::new();
     for group in discovery.groups() {
-        for (resource, caps) in group.recommended_resources() {
+        let all = group.versions().flat_map(|v| group.versioned_resources(v));
+        for (resource, caps) in all {
             out.push(KnownResource {
                 api_version: resource.api_version.clone(),
                 kind: resource.kind.clone(),

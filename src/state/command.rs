@@ -90,6 +90,14 @@ impl State {
                 self.notice = Some(Notice { error: false, text: "no contexts: this is the demo cluster".into() })
             }
             ("ctx", None) => self.open_picker("ctx"),
+            ("yaml", _) => {
+                let args: Vec<&str> = input.split_whitespace().skip(1).collect();
+                if let Some(address) = self.address_in("yaml", &args) {
+                    self.document_generation += 1;
+                    self.effects.push(Effect::Yaml { address, generation: self.document_generation });
+                    self.notice = Some(Notice { error: false, text: "loading…".into() });
+                }
+            }
             ("new" | "apply" | "edit" | "recover" | "discard", _) => {
                 let args: Vec<&str> = input.split_whitespace().skip(1).collect();
                 self.editor_command(command, &args);

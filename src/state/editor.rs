@@ -31,9 +31,11 @@ pub enum Stage {
         force: bool,
         scroll: usize,
     },
-    /// Fields other managers own; `f` forces (after its own confirmation), esc goes back to editing.
+    /// Fields other managers own; `f` forces (after its own confirmation), esc goes back to editing. After a real
+    /// apply the other documents went in, so force resends only these; after a dry-run it resends them all.
     Conflict {
         conflicts: Vec<(String, Vec<FieldConflict>)>,
+        dry_run: bool,
     },
     /// Per-document results of a multi-document apply.
     Results {
@@ -64,7 +66,8 @@ pub struct Editor {
     pub top: usize,
     pub left: usize,
     pub stage: Stage,
-    /// The apply or dry-run whose outcomes count; late ones of an abandoned run are dropped.
+    /// The apply or dry-run whose outcomes count (from `State::apply_generation`, which only grows, so a closed
+    /// editor's late outcomes never land in the next one).
     generation: u64,
     /// The documents sent, in order, with their lines (to pin errors) — kept so force resends exactly these.
     sent: Vec<(Range<usize>, Value)>,
@@ -73,11 +76,9 @@ pub struct Editor {
 impl Editor {
     pub fn new(title: String, text: &str) -> Editor {
         let lines: Vec<String> = text.lines().map(String::from).collect();
-        let mut area = TextArea::new(if lines.is_empty() { vec![String::new()] } else { lines.clone() });
-        area.set_max_histories(1000);
         let mut editor = Editor {
             title,
-            area,
+            area: text_area(lines.clone()),
             original: lines,
             revision: 0,
             modified: false,
@@ -113,6 +114,19 @@ impl Editor {
         all
     }
 
+    /// Drops the run in flight (its outcomes will find no one waiting) and returns to editing.
+    pub fn abandon_run(&mut self) {
+        self.generation = 0;
+        if !matches!(self.stage, Stage::Searching(_)) {
+            self.stage = Stage::Editing;
+        }
+    }
+
+    /// How many documents the run in flight sends.
+    pub fn sending(&self) -> usize {
+        self.sent.len()
+    }
+
     /// Holds a Secret: its text must not be written to the recovery file.
     pub fn holds_secret(&self) -> bool {
         !self.secrets.is_empty()
@@ -125,6 +139,13 @@ impl Editor {
         self.top = self.top.min(row).max((row + 1).saturating_sub(height));
         self.left = self.left.min(col).max((col + 1).saturating_sub(width));
     }
+}
+
+/// The text area for `lines`, with a deep undo history.
+fn text_area(lines: Vec<String>) -> TextArea<'static> {
+    let mut area = TextArea::new(lines);
+    area.set_max_histories(1000);
+    area
 }
 
 /// crossterm's key as ratatui-textarea's input (without its crossterm feature, which would pull a second backend).
@@ -154,6 +175,11 @@ fn input_of(key: &KeyEvent) -> Input {
         shift: key.modifiers.contains(KeyModifiers::SHIFT),
     }
 }
+
+/// Marks a recovered buffer's title.
+const RECOVERED: &str = " (recovered)";
+/// Between the title and the context in the recovery file's first line.
+const FROM_CONTEXT: &str = " · context ";
 
 /// The editor's text rows and columns on the current screen (a header line, a problem line, and a gutter).
 pub fn text_size(state: &State) -> (usize, usize) {
@@ -197,6 +223,10 @@ impl State {
 
     /// The fetched text arrives: into the in-TUI editor, and for `E` on to $EDITOR as well.
     pub(super) fn absorb_edit_text(&mut self, title: String, text: Result<String, String>, external: bool) {
+        if let Some(open) = &self.editor {
+            self.notice = Some(warning(format!("{title} not opened: {} is still open in the editor", open.title)));
+            return;
+        }
         match text {
             Err(why) => self.notice = Some(warning(format!("{title}: {why}"))),
             Ok(text) => {
@@ -226,7 +256,7 @@ impl State {
             self.notice = Some(Notice { error: false, text: "edit cancelled: no changes made".into() });
             return;
         }
-        editor.area = TextArea::new(if lines.is_empty() { vec![String::new()] } else { lines });
+        editor.area = text_area(lines);
         self.after_edit();
         self.check_editor();
         self.start_apply(true, false);
@@ -263,10 +293,21 @@ impl State {
         self.check_editor();
         if let Some(editor) = self.editor.as_mut() {
             editor.modified = editor.dirty();
-            // A Secret's values must not land on disk; everything else is kept until applied or discarded.
-            let keep = editor.modified && !editor.holds_secret();
-            self.effects.push(Effect::Autosave(keep.then(|| format!("# {}\n{}", editor.title, editor.text()))));
         }
+        self.autosave();
+    }
+
+    /// Keeps the editor's unapplied text in the recovery file, headed by what it is and where it came from. Not a
+    /// Secret's values, and not while the last session's edits still wait for `:recover` or `:discard`.
+    pub(super) fn autosave(&mut self) {
+        let Some(editor) = &self.editor else { return };
+        if self.recovered.is_some() {
+            return;
+        }
+        let keep = editor.modified && !editor.holds_secret();
+        let title = editor.title.trim_end_matches(RECOVERED);
+        let header = format!("# {title}{FROM_CONTEXT}{}", self.title);
+        self.effects.push(Effect::Autosave(keep.then(|| format!("{header}\n{}", editor.text()))));
     }
 
     fn check_editor(&mut self) {
@@ -326,10 +367,10 @@ impl State {
             }
             (Stage::Searching(_), _) => {}
             (Stage::Sending { .. }, Action::Back) => {
-                // The outcomes still arrive; a new generation drops them.
-                editor.generation += 1;
-                editor.stage = Stage::Editing;
-                self.notice = Some(warning("left the apply; requests already sent may still complete".into()));
+                // Documents not yet sent are not sent; any late outcome carries a generation no one waits for.
+                editor.abandon_run();
+                self.effects.push(Effect::CancelApply);
+                self.notice = Some(warning("apply stopped; documents already sent stay applied".into()));
             }
             (Stage::Sending { .. }, _) => {}
             (Stage::Review { .. }, Action::Back) => editor.stage = Stage::Editing,
@@ -352,7 +393,7 @@ impl State {
                 };
             }
             (Stage::Conflict { .. }, Action::Back) => editor.stage = Stage::Editing,
-            (Stage::Conflict { conflicts }, Action::Force) => {
+            (Stage::Conflict { conflicts, .. }, Action::Force) => {
                 let fields: usize = conflicts.iter().map(|(_, c)| c.len()).sum();
                 let managers: std::collections::BTreeSet<&str> =
                     conflicts.iter().flat_map(|(_, c)| c.iter().map(|c| c.manager.as_str())).collect();
@@ -382,10 +423,10 @@ impl State {
         }
         let Some(editor) = self.editor.as_mut() else { return };
         if dry_run {
-            if let Some(p) = editor.checked.problems.first() {
-                let at = if p.column > 0 { format!("{}:{}", p.line + 1, p.column) } else { format!("{}", p.line + 1) };
-                self.notice = Some(warning(format!("not sent: line {at}: {}", p.message)));
-                editor.top = p.line.saturating_sub(3);
+            if let Some(p) = editor.checked.problems.iter().find(|p| !p.warning) {
+                let (line, text) = (p.line, format!("not sent: line {}: {}", p.at(), p.message));
+                self.notice = Some(warning(text));
+                self.editor_goto(line);
                 return;
             }
             if editor.checked.documents.is_empty() {
@@ -396,19 +437,23 @@ impl State {
                 editor.sent = editor.checked.documents.iter().map(|d| (d.lines.clone(), d.value.clone())).collect();
             }
         }
-        editor.generation += 1;
+        self.apply_generation += 1;
+        editor.generation = self.apply_generation;
         editor.stage = Stage::Sending { dry_run, force, outcomes: Vec::new() };
         let documents = editor.sent.iter().map(|(_, v)| v.clone()).collect();
         self.effects.push(Effect::Apply { documents, dry_run, force, generation: editor.generation });
         self.notice = None;
     }
 
-    /// Force was confirmed: send again only the documents that conflicted, as a dry-run with force.
+    /// Force was confirmed: a dry-run with force first, of every document after a dry-run conflict, or of those
+    /// that conflicted in a real apply (the others are in).
     pub(super) fn force_conflicts(&mut self) {
         let Some(editor) = self.editor.as_mut() else { return };
-        let Stage::Conflict { conflicts } = &editor.stage else { return };
-        let titles: Vec<&String> = conflicts.iter().map(|(t, _)| t).collect();
-        editor.sent.retain(|(_, v)| titles.contains(&&manifest::title_of(v)));
+        let Stage::Conflict { conflicts, dry_run } = &editor.stage else { return };
+        if !dry_run {
+            let titles: Vec<&String> = conflicts.iter().map(|(t, _)| t).collect();
+            editor.sent.retain(|(_, v)| titles.contains(&&manifest::title_of(v)));
+        }
         self.mode = Mode::Editor;
         self.start_apply(true, true);
     }
@@ -438,15 +483,15 @@ impl State {
         editor.server_problems = pin_errors(&lines, &editor.sent, &outcomes);
         self.notice = None;
         if !conflicts.is_empty() {
-            editor.stage = Stage::Conflict { conflicts };
+            editor.stage = Stage::Conflict { conflicts, dry_run };
         } else if failed {
             editor.stage = Stage::Editing;
             let first = outcomes.iter().find_map(|o| o.result.as_ref().err().map(|e| format!("{}: {e}", o.title)));
             let applied = outcomes.iter().filter(|o| o.result.is_ok()).count();
             let done = if dry_run || applied == 0 { String::new() } else { format!(" ({applied} applied)") };
             self.notice = Some(warning(format!("{}{done}", first.unwrap_or_default())));
-            if let Some(p) = editor.server_problems.first() {
-                editor.top = p.line.saturating_sub(3);
+            if let Some(line) = editor.server_problems.first().map(|p| p.line) {
+                self.editor_goto(line);
             }
         } else if dry_run {
             if outcomes.iter().all(|o| o.result.as_ref().is_ok_and(|c| c.diff.is_empty())) {
@@ -501,7 +546,8 @@ impl State {
 
     /// `:new TEMPLATE`, `:apply FILE`, `:edit KIND/NAME`, `:recover`.
     pub(super) fn editor_command(&mut self, command: &str, args: &[&str]) {
-        if self.refuse_in_read_only(command) {
+        // Recovering or discarding kept text sends nothing; applying it later is refused on its own.
+        if !matches!(command, "recover" | "discard") && self.refuse_in_read_only(command) {
             return;
         }
         let namespace = self.namespace.clone().unwrap_or_else(|| "default".into());
@@ -518,31 +564,22 @@ impl State {
                 let generation = self.document_generation;
                 self.effects.push(Effect::ReadManifest { path: path.to_string(), generation });
             }
-            ("edit", [what]) | ("edit", [what, _]) => {
-                let (kind, name) = what.split_once('/').unwrap_or((what, args.get(1).copied().unwrap_or_default()));
-                let found = self
-                    .resources
-                    .iter()
-                    .find(|r| r.kind.eq_ignore_ascii_case(kind) || r.plural == kind)
-                    .or_else(|| self.resources.iter().find(|r| r.named(kind)));
-                match (found, name) {
-                    (_, "") => self.notice = Some(warning(":edit KIND/NAME, e.g. :edit secret/db-creds".into())),
-                    (None, _) => self.notice = Some(warning(format!(":edit: the cluster serves no kind \"{kind}\""))),
-                    (Some(r), _) => {
-                        let address = ObjectAddress {
-                            api_version: r.api_version.clone(),
-                            kind: r.kind.clone(),
-                            namespace: if r.namespaced { namespace } else { String::new() },
-                            name: name.to_string(),
-                        };
-                        self.request_edit(address, false);
-                    }
+            ("edit", _) => {
+                if let Some(address) = self.address_in(command, args) {
+                    self.request_edit(address, false);
                 }
             }
             ("recover", []) => match self.recovered.take() {
                 Some(text) => {
-                    let title = text.lines().next().and_then(|l| l.strip_prefix("# ")).unwrap_or("recovered edits");
-                    self.open_editor(format!("{title} (recovered)"), &text);
+                    let (header, body) = text.split_once('\n').unwrap_or(("", &text));
+                    let title = header.strip_prefix("# ").unwrap_or("recovered edits");
+                    if let Some((_, context)) = title.split_once(FROM_CONTEXT)
+                        && context != self.title
+                    {
+                        self.notice = Some(warning(format!("recovered edits were made on context {context}")));
+                    }
+                    let title = title.split(FROM_CONTEXT).next().unwrap_or(title);
+                    self.open_editor(format!("{title}{RECOVERED}"), body);
                     if let Some(editor) = self.editor.as_mut() {
                         // Recovered text was never applied: it counts as unapplied until it is.
                         editor.original.clear();
@@ -560,7 +597,48 @@ impl State {
         }
     }
 
-    /// Moves the editor's cursor to a line (the first problem, say) — used by tests and by jumping to errors.
+    /// `KIND/NAME [-n NAMESPACE]` (or `KIND NAME`) as an object of a kind discovery knows: the kind by name,
+    /// plural or a prefix of either; the namespace given, else the one in view, else `default`. None, with a
+    /// notice saying why, when it names nothing.
+    pub(super) fn address_in(&mut self, command: &str, args: &[&str]) -> Option<ObjectAddress> {
+        let mut namespace = self.namespace.clone().unwrap_or_else(|| "default".into());
+        let mut words = Vec::new();
+        let mut rest = args.iter();
+        while let Some(word) = rest.next() {
+            match *word {
+                "-n" | "--namespace" => namespace = rest.next().map(|n| n.to_string()).unwrap_or(namespace),
+                other => words.push(other),
+            }
+        }
+        let (kind, name) = match words.as_slice() {
+            [one] => one.split_once('/').unwrap_or((one, "")),
+            [kind, name] => (*kind, *name),
+            _ => ("", ""),
+        };
+        let found = self
+            .resources
+            .iter()
+            .find(|r| r.kind.eq_ignore_ascii_case(kind) || r.plural == kind)
+            .or_else(|| self.resources.iter().find(|r| r.named(kind)));
+        match (found, name) {
+            (_, "") => {
+                self.notice =
+                    Some(warning(format!(":{command} KIND/NAME [-n NAMESPACE], e.g. :{command} secret/db-creds")))
+            }
+            (None, _) => self.notice = Some(warning(format!(":{command}: the cluster serves no kind \"{kind}\""))),
+            (Some(r), _) => {
+                return Some(ObjectAddress {
+                    api_version: r.api_version.clone(),
+                    kind: r.kind.clone(),
+                    namespace: if r.namespaced { namespace } else { String::new() },
+                    name: name.to_string(),
+                });
+            }
+        }
+        None
+    }
+
+    /// Moves the editor's cursor to a line: the problem that stopped a send.
     pub fn editor_goto(&mut self, line: usize) {
         let (height, width) = text_size(self);
         if let Some(editor) = self.editor.as_mut() {
@@ -577,7 +655,7 @@ fn pin_errors(lines: &[String], sent: &[(Range<usize>, Value)], outcomes: &[DocO
     for ((range, _), outcome) in sent.iter().zip(outcomes) {
         let Err(error) = &outcome.result else { continue };
         let at = |path: &str| locate::line_of(lines, range.clone(), path).unwrap_or(range.start);
-        let problem = |line, message: String| Problem { line, column: 0, message };
+        let problem = Problem::on;
         match error {
             MutationError::Invalid { causes, message } if causes.is_empty() => {
                 out.push(problem(range.start, message.clone()))

@@ -12,6 +12,8 @@ pub struct ScalePrompt {
     pub target: ObjectRef,
     pub current: i32,
     pub input: String,
+    /// A digit was typed: further digits extend the number instead of replacing the current value.
+    pub typed: bool,
     /// "replicas", or "parallelism" for a job.
     pub field: &'static str,
     /// The autoscaler that will override a manual scale, once looked up.
@@ -98,7 +100,8 @@ impl State {
             self.effects.push(Effect::LookupHpa { target: target.clone() });
         }
         let current = row.scale;
-        self.mode = Mode::Scale(ScalePrompt { target, current, input: current.to_string(), field, hpa: None });
+        self.mode =
+            Mode::Scale(ScalePrompt { target, current, input: current.to_string(), typed: false, field, hpa: None });
     }
 
     /// `r`: rollout restart of the selected deployment or statefulset, after a yes.
@@ -112,7 +115,7 @@ impl State {
                 Some(warning("restart: a job's pods are not restarted in place; delete and re-create it".into()));
             return;
         }
-        let what = format!("restart {} {}/{}", target.kind.as_str(), target.namespace, target.name);
+        let what = format!("restart {}", target.title());
         let rollout =
             Rollout { uid: target.uid.clone(), what: what.clone(), from_generation: row.generation, started: self.now };
         self.mode = Mode::Confirm(Box::new(Confirm {
@@ -128,8 +131,14 @@ impl State {
         let value = prompt.input.parse::<i32>().unwrap_or(prompt.current);
         match action {
             Action::Back => self.mode = Mode::Normal,
-            Action::Up | Action::Increment => prompt.input = (value + 1).to_string(),
-            Action::Down | Action::Decrement => prompt.input = (value - 1).max(0).to_string(),
+            Action::Up | Action::Increment => {
+                prompt.input = (value + 1).to_string();
+                prompt.typed = true;
+            }
+            Action::Down | Action::Decrement => {
+                prompt.input = (value - 1).max(0).to_string();
+                prompt.typed = true;
+            }
             Action::DeleteChar => {
                 prompt.input.pop();
             }
@@ -151,16 +160,17 @@ impl State {
             && c.is_ascii_digit()
             && prompt.input.len() < 6
         {
-            if prompt.input == "0" || prompt.input == prompt.current.to_string() {
+            if !prompt.typed || prompt.input == "0" {
                 prompt.input.clear();
             }
+            prompt.typed = true;
             prompt.input.push(c);
         }
     }
 
     fn confirm_scale(&mut self, prompt: ScalePrompt, desired: i32) {
         let t = &prompt.target;
-        let what = format!("scale {} {}/{} to {desired}", t.kind.as_str(), t.namespace, t.name);
+        let what = format!("scale {} to {desired}", t.title());
         if desired == prompt.current {
             self.notice = Some(Notice { error: false, text: format!("{what}: already {desired}; nothing sent") });
             self.mode = Mode::Normal;
@@ -193,6 +203,8 @@ impl State {
                 let confirm = confirm.clone();
                 self.mode = Mode::Normal;
                 match confirm.yes {
+                    // The context may have turned read-only since the question was asked.
+                    Confirmed::Send(_) if self.refuse_in_read_only("the change") => {}
                     Confirmed::Send(send) => {
                         let (effect, rollout) = *send;
                         self.effects.push(effect);
@@ -207,7 +219,11 @@ impl State {
                         self.effects.push(crate::event::Effect::Autosave(None));
                         self.close_editor();
                     }
-                    Confirmed::Quit => self.quit = true,
+                    Confirmed::Quit => {
+                        // The last keystrokes may be younger than the quiet time: keep them now.
+                        self.autosave();
+                        self.quit = true;
+                    }
                 }
             }
             Action::Back => {
@@ -243,13 +259,17 @@ impl State {
                 false
             }
             Some(row) if self.now - r.started > ROLLOUT_PATIENCE => {
-                notices.push(warning(format!("{}: not done after 10 min ({})", r.what, Rollout::progress(row))));
+                let minutes = ROLLOUT_PATIENCE / 60;
+                notices.push(warning(format!("{}: not done after {minutes} min ({})", r.what, Rollout::progress(row))));
                 false
             }
             Some(_) => true,
         });
-        if let Some(n) = notices.pop() {
-            self.notice = Some(n);
+        // Several finishing at once share the status line.
+        if !notices.is_empty() {
+            let error = notices.iter().any(|n| n.error);
+            let text = notices.into_iter().map(|n| n.text).collect::<Vec<_>>().join("; ");
+            self.notice = Some(Notice { error, text });
         }
     }
 }

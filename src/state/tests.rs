@@ -370,7 +370,7 @@ fn describe_requests_an_effect_and_drops_late_answers() {
     s.act(Action::Yaml);
     assert_eq!(s.effects.len(), 2);
     assert!(
-        matches!(&s.effects[1], Effect::Yaml { target, generation: 2 } if target.name == "web-1" && target.kind == ObjectKind::Pod)
+        matches!(&s.effects[1], Effect::Yaml { address, generation: 2 } if address.name == "web-1" && address.kind == "Pod")
     );
     s.absorb(Data::Document { title: "old".into(), text: Ok("stale".into()), yaml: false, generation: 1 });
     assert_eq!(s.mode, Mode::Normal, "the superseded describe is dropped");

@@ -27,9 +27,9 @@ pub fn render(frame: &mut Frame, area: Rect, editor: &Editor, theme: &Theme) {
             outcome_lines(frame, body, &title, outcomes, *scroll, true, theme);
         }
         Stage::Results { outcomes, scroll } => {
-            outcome_lines(frame, body, "applied — enter or esc closes", outcomes, *scroll, false, theme)
+            outcome_lines(frame, body, "applied — esc closes", outcomes, *scroll, false, theme)
         }
-        Stage::Conflict { conflicts } => {
+        Stage::Conflict { conflicts, .. } => {
             let mut lines = vec![Line::styled(
                 "conflicts: other field managers own what this apply changes",
                 theme.style(Slot::Error),
@@ -61,7 +61,7 @@ fn header(editor: &Editor) -> String {
     let problems = editor.problems().len();
     let state = match &editor.stage {
         Stage::Sending { dry_run: true, .. } => "  dry-run…".to_string(),
-        Stage::Sending { outcomes, .. } => format!("  applying {} of {}…", outcomes.len() + 1, editor_docs(editor)),
+        Stage::Sending { outcomes, .. } => format!("  applying {} of {}…", outcomes.len() + 1, editor.sending()),
         _ => String::new(),
     };
     let secrets = match (editor.holds_secret(), editor.reveal) {
@@ -78,10 +78,6 @@ fn header(editor: &Editor) -> String {
     )
 }
 
-fn editor_docs(editor: &Editor) -> usize {
-    editor.checked.documents.len().max(1)
-}
-
 /// The problem on the cursor's line, else the first one, else the keys that matter.
 fn footer(editor: &Editor, theme: &Theme) -> Paragraph<'static> {
     if let Stage::Searching(input) = &editor.stage {
@@ -93,10 +89,11 @@ fn footer(editor: &Editor, theme: &Theme) -> Paragraph<'static> {
     let row = editor.area.cursor().0;
     let problems = editor.problems();
     match problems.iter().find(|p| p.line == row).or(problems.first()) {
-        Some(p) => {
-            let at = if p.column > 0 { format!("{}:{}", p.line + 1, p.column) } else { format!("{}", p.line + 1) };
-            Paragraph::new(format!(" line {at}: {}", p.message)).style(theme.style(Slot::Error))
-        }
+        Some(p) => Paragraph::new(format!(" line {}: {}", p.at(), p.message)).style(theme.style(if p.warning {
+            Slot::Warn
+        } else {
+            Slot::Error
+        })),
         None => Paragraph::new(" no problems").style(theme.style(Slot::Muted)),
     }
 }
@@ -106,17 +103,22 @@ fn text(frame: &mut Frame, area: Rect, editor: &Editor, theme: &Theme) {
     let lines = editor.area.lines();
     let gutter = gutter_width(lines.len());
     let width = usize::from(area.width).saturating_sub(gutter);
-    let problem_lines: Vec<usize> = editor.problems().iter().map(|p| p.line).collect();
+    let problems = editor.problems();
     let ratatui_textarea::DataCursor(cursor_row, cursor_col) = editor.area.cursor();
     let search = editor.area.search_pattern();
     let shown: Vec<Line> = (editor.top..lines.len())
         .take(usize::from(area.height))
         .map(|i| {
-            let marker = if problem_lines.contains(&i) { "●" } else { " " };
+            let (marker, slot) = match problems.iter().find(|p| p.line == i) {
+                Some(p) if p.warning => ("▲", Slot::Warn),
+                Some(_) => ("●", Slot::Error),
+                None => (" ", Slot::Muted),
+            };
             let number = format!("{marker}{:>w$} ", i + 1, w = gutter - 2);
-            let gutter_style = theme.style(if marker == " " { Slot::Muted } else { Slot::Error });
+            let gutter_style = theme.style(slot);
             let masked = !editor.reveal && editor.secrets.iter().any(|r| r.contains(&i));
-            let line = if masked { manifest::mask_value(&lines[i]) } else { lines[i].clone() };
+            // Files and $EDITOR output are untrusted text too: no escape sequence reaches the terminal.
+            let line = crate::sanitize::owned(if masked { manifest::mask_value(&lines[i]) } else { lines[i].clone() });
             let mut layers = yaml_layers(&line, theme);
             if let Some(re) = search {
                 layers.extend(re.find_iter(&line).map(|m| (m.range(), theme.style(Slot::Match))));

@@ -1,4 +1,4 @@
-//! Line-by-line YAML highlighting for the read-only YAML view: mapping keys, comments, and the rest as is.
+//! Line-by-line YAML highlighting for the YAML view and the editor: mapping keys, comments, and the rest as is.
 
 use ratatui::text::{Line, Span};
 

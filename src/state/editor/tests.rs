@@ -112,7 +112,7 @@ fn dry_run_then_review_then_apply_then_close() {
 }
 
 #[test]
-fn conflicts_offer_force_after_a_second_question_and_resend_only_those_documents() {
+fn conflicts_offer_force_after_a_second_question() {
     let two = format!("{CONFIGMAP}---\n{}", CONFIGMAP.replace("tuning", "other"));
     let mut s = editing(&two);
     s.act(Action::Apply);
@@ -132,8 +132,25 @@ fn conflicts_offer_force_after_a_second_question_and_resend_only_those_documents
     let Mode::Confirm(confirm) = &s.mode else { panic!("force asks first: {:?}", s.mode) };
     assert!(confirm.question.contains("take 1 field from helm"), "{}", confirm.question);
     s.act(Action::Confirm);
+    let (dry_run, force, generation, documents) = last_apply(&mut s);
+    assert_eq!((dry_run, force, documents), (true, true, 2), "after a dry-run conflict, a forced dry-run of all");
+    s.absorb(Data::Applied { generation, outcome: changed("configmap ml/tuning") });
+    s.absorb(Data::Applied { generation, outcome: changed("configmap ml/other") });
+    s.act(Action::Confirm);
+    let (dry_run, force, generation, documents) = last_apply(&mut s);
+    assert_eq!((dry_run, force, documents), (false, true, 2));
+    // A real apply where the first went in and the second met a new conflict: force resends the second only.
+    s.absorb(Data::Applied { generation, outcome: changed("configmap ml/tuning") });
+    let conflict =
+        MutationError::Conflict(vec![FieldConflict { field: ".data.LOG_LEVEL".into(), manager: "argo".into() }]);
+    s.absorb(Data::Applied {
+        generation,
+        outcome: DocOutcome { title: "configmap ml/other".into(), result: Err(conflict) },
+    });
+    s.act(Action::Force);
+    s.act(Action::Confirm);
     let (dry_run, force, _, documents) = last_apply(&mut s);
-    assert_eq!((dry_run, force, documents), (true, true, 1), "a forced dry-run of the conflicting document only");
+    assert_eq!((dry_run, force, documents), (true, true, 1), "only the document that did not go in");
 }
 
 #[test]
