@@ -151,3 +151,35 @@ fn read_only_refuses_every_mutating_key_before_any_request() {
         log.iter().filter(|e| e["method"] != "GET").map(|e| format!("{} {}", e["method"], e["path"])).collect();
     assert!(writes.is_empty(), "read-only sent: {writes:?}");
 }
+
+#[test]
+fn a_multi_document_file_applies_in_order_and_secrets_stay_masked() {
+    require_tmux!();
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let file = sim.dir.path().join("team.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: team-a\ndata:\n  MODE: fast\n",
+    )
+    .unwrap();
+    let t = console("file", &sim, &[], "");
+    t.keys(&[":", &format!("apply {}", file.display()), "Enter"]);
+    t.wait_for("the file in the editor", |s| s.contains("file ") && s.contains("kind: Namespace"));
+    t.keys(&["C-s"]);
+    let review = t.wait_for("the dry-run of both", |s| s.contains("namespace team-a (created)"));
+    assert!(review.contains("configmap team-a/settings (created)"), "the namespace-to-be does not fail it:\n{review}");
+    t.keys(&["y"]);
+    let results = t.wait_for("per-document results", |s| s.contains("applied — esc closes"));
+    assert!(results.contains("namespace team-a created") && results.contains("configmap team-a/settings created"));
+    assert_eq!(sim.kubectl_ok(&["get", "cm", "settings", "-n", "team-a", "-o", "jsonpath={.data.MODE}"]), "fast");
+    t.keys(&["Escape"]);
+
+    t.keys(&[":", "yaml secret/vector-db-credentials -n ml-serve", "Enter"]);
+    let masked = t.wait_for("the Secret's YAML", |s| s.contains("secret ml-serve/vector-db-credentials"));
+    assert!(masked.contains("password: ••••••••") && !masked.contains("czNjcjN0"), "masked:\n{masked}");
+    t.keys(&["x"]);
+    t.wait_for("the values shown on request", |s| s.contains("czNjcjN0LXZlY3Rvci1kYg=="));
+    t.keys(&["Escape", "C-c"]);
+    t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
+}

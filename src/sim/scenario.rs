@@ -510,6 +510,10 @@ impl<'a> Builder<'a> {
             20.0 * DAY,
         );
         self.deployment("ml-serve", "web", 10, &Pods::new("ghcr.io/acme-ml/web:5.2.1").pool("cpu"), 2.0 * DAY);
+        // Credentials, to show that Secret values stay masked until asked for.
+        self.put(resources::SECRETS, json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": "vector-db-credentials", "namespace": "ml-serve", "creationTimestamp": self.ago(33.0 * DAY)},
+            "data": {"username": "dmVjdG9y", "password": "czNjcjN0LXZlY3Rvci1kYg=="}}));
         // An autoscaler owns feature-api's replicas: scaling it by hand gets a warning.
         self.put(resources::HPAS, json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
             "metadata": {"name": "feature-api", "namespace": "ml-serve", "creationTimestamp": self.ago(20.0 * DAY)},

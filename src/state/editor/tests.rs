@@ -204,12 +204,17 @@ fn workload(kind: WorkloadKind, name: &str, replicas: i32) -> WorkloadRow {
     }
 }
 
+/// The workloads watch reports `row`.
+fn watched(s: &mut State, row: WorkloadRow) {
+    s.absorb(Data::Workloads(row.kind, Delta { reset: false, upserts: vec![row], deletes: vec![] }));
+    s.settle();
+}
+
 fn with_workloads(read_only: bool, rows: Vec<WorkloadRow>) -> State {
     let mut s = State::new("test", read_only, 1000, (120, 30));
     for row in rows {
-        s.absorb(Data::Workloads(row.kind, Delta { reset: false, upserts: vec![row], deletes: vec![] }));
+        watched(&mut s, row);
     }
-    s.settle();
     s.pane = Pane::Workloads;
     s
 }
@@ -251,24 +256,15 @@ fn rollouts_finish_when_the_controller_caught_up_and_every_replica_is_ready() {
     s.act(Action::Confirm);
     assert!(s.effects.iter().any(|e| matches!(e, Effect::Restart { target } if target.kind == ObjectKind::Deployment)));
     let mut row = workload(WorkloadKind::Deployment, "web", 3);
-    s.absorb(Data::Workloads(
-        WorkloadKind::Deployment,
-        Delta { reset: false, upserts: vec![row.clone()], deletes: vec![] },
-    ));
-    s.settle();
+    watched(&mut s, row.clone());
     assert_eq!(s.rollouts.len(), 1, "the old generation's status says nothing about the restart");
     row.generation = 4;
     row.observed = 4;
     row.updated = 1;
-    s.absorb(Data::Workloads(
-        WorkloadKind::Deployment,
-        Delta { reset: false, upserts: vec![row.clone()], deletes: vec![] },
-    ));
-    s.settle();
+    watched(&mut s, row.clone());
     assert_eq!(s.rollouts.len(), 1, "1 of 3 updated");
     row.updated = 3;
-    s.absorb(Data::Workloads(WorkloadKind::Deployment, Delta { reset: false, upserts: vec![row], deletes: vec![] }));
-    s.settle();
+    watched(&mut s, row);
     assert!(s.rollouts.is_empty());
     assert_eq!(s.notice.as_ref().map(|n| n.text.as_str()), Some("restart deployment ml/web: done, 3 of 3 ready"));
 }
