@@ -1,6 +1,6 @@
 //! Apply, scale and restart against `gpudeck sim`: create, update, dry-run that changes nothing, conflict then
 //! force, 422 causes pinned to the editor's lines, refusals that name the verb, scale that converges, restart that
-//! replaces every pod.
+//! replaces every pod (a deployment's rolling within its surge, a statefulset's one ordinal at a time).
 // Test helpers abort the test on any failure, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,7 +14,7 @@ use gpudeck::event::{Data, Effect, ObjectKind, ObjectRef};
 use gpudeck::model::mutation::{DocOutcome, MutationError};
 use gpudeck::state::editor::Stage;
 use gpudeck::state::{Mode, State};
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -226,6 +226,34 @@ fn scale_converges_and_restart_replaces_every_pod() {
                 settled(&client, "web", 13).await
                     && now.len() == 13
                     && now.iter().all(|p| !before.contains(p.metadata.name.as_ref().unwrap()))
+            }
+        })
+        .await;
+
+        // A StatefulSet rolls one pod at a time, highest ordinal first, each back and ready before the next.
+        let db = ObjectRef { kind: ObjectKind::StatefulSet, name: "vector-db".into(), ..web.clone() };
+        let revisions = |pods: Vec<Pod>| -> Vec<String> {
+            pods.into_iter()
+                .filter_map(|p| p.metadata.labels?.get("controller-revision-hash").cloned())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        let before = revisions(pods_of(&client, "vector-db").await);
+        assert_eq!(before.len(), 1);
+        scale::restart(&client, &db, "2026-11-30T12:00:00Z").await.unwrap();
+        wait_until("every vector-db pod on the new revision and ready", || {
+            let client = client.clone();
+            let before = before.clone();
+            async move {
+                let sts = Api::<StatefulSet>::namespaced(client.clone(), "ml-serve").get("vector-db").await.unwrap();
+                let status = sts.status.unwrap_or_default();
+                let now = revisions(pods_of(&client, "vector-db").await);
+                now.len() == 1
+                    && now != before
+                    && status.updated_replicas == Some(3)
+                    && status.ready_replicas == Some(3)
+                    && status.current_revision == status.update_revision
             }
         })
         .await;

@@ -367,10 +367,33 @@ pub fn reconcile_statefulset(sts: &Value, rv: u64, pods: &[(Key, Arc<Stored>)]) 
         ));
         actions.push(Action::Terminate(key.clone()));
     }
+    // RollingUpdate, OrderedReady: once every wanted pod is up and ready, the highest ordinal still on an older
+    // revision is deleted; the loop above re-creates it on the current one when it is gone.
+    let on_revision = |p: &Stored| p.labels.get("controller-revision-hash") == Some(&revision);
+    let rolling = sts["spec"]["updateStrategy"]["type"] != "OnDelete";
+    let settled = live.len() as i64 == want && live.iter().all(|(_, p)| p.ready);
+    let stale =
+        live.iter().filter(|(k, p)| !on_revision(p) && ordinal(&k.2).is_some()).max_by_key(|(k, _)| ordinal(&k.2));
+    if let (true, true, Some((key, _))) = (rolling, settled, stale) {
+        actions.push(event(
+            sts,
+            false,
+            "SuccessfulDelete",
+            format!("delete Pod {} in StatefulSet {name} successful", key.2),
+            "statefulset-controller",
+        ));
+        actions.push(Action::Terminate(key.clone()));
+    }
     let ready = live.iter().filter(|(_, p)| p.ready).count();
+    let updated = live.iter().filter(|(_, p)| on_revision(p)).count();
+    let current_revision = if updated == live.len() {
+        revision.clone()
+    } else {
+        sts["status"]["currentRevision"].as_str().unwrap_or(&revision).to_string()
+    };
     let status = json!({
-        "observedGeneration": generation(sts), "replicas": live.len(), "readyReplicas": ready, "currentReplicas": live.len(),
-        "updatedReplicas": live.len(), "availableReplicas": ready, "currentRevision": revision, "updateRevision": revision,
+        "observedGeneration": generation(sts), "replicas": live.len(), "readyReplicas": ready, "currentReplicas": if updated == live.len() { updated } else { live.len() - updated },
+        "updatedReplicas": updated, "availableReplicas": ready, "currentRevision": current_revision, "updateRevision": revision,
         "collisionCount": 0,
     });
     actions.extend(status_update(resources::STATEFULSETS, sts, rv, status));

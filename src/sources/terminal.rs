@@ -16,7 +16,7 @@ pub struct InputGate(Arc<(Mutex<Gate>, Condvar)>);
 #[derive(Default)]
 struct Gate {
     paused: bool,
-    /// The reader is waiting at the gate (not inside a poll).
+    /// The reader is waiting at the gate (not inside a poll), or gone: either way it reads nothing.
     parked: bool,
 }
 
@@ -34,6 +34,13 @@ impl InputGate {
     pub fn resume(&self) {
         let (lock, changed) = &*self.0;
         lock.lock().unwrap_or_else(|p| p.into_inner()).paused = false;
+        changed.notify_all();
+    }
+
+    /// The reader has stopped for good: a pause must not wait for it.
+    fn leave(&self) {
+        let (lock, changed) = &*self.0;
+        lock.lock().unwrap_or_else(|p| p.into_inner()).parked = true;
         changed.notify_all();
     }
 
@@ -56,27 +63,33 @@ const POLL: Duration = Duration::from_millis(100);
 /// Forwards key presses and resizes from a reader thread until the receiver goes away.
 pub fn spawn_input(tx: UnboundedSender<Event>, gate: InputGate) {
     std::thread::spawn(move || {
-        loop {
-            gate.pass();
-            let event = match crossterm::event::poll(POLL) {
-                Ok(true) => crossterm::event::read(),
-                Ok(false) => continue,
-                Err(e) => Err(e),
-            };
-            let sent = match event {
-                Ok(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => tx.send(Event::Key(key)),
-                Ok(TermEvent::Resize(w, h)) => tx.send(Event::Resize(w, h)),
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    tracing::error!("terminal input failed: {e}");
-                    return;
-                }
-            };
-            if sent.is_err() {
+        read_input(&tx, &gate);
+        gate.leave();
+    });
+}
+
+/// Reads the terminal, passing the gate between polls, until reading fails or no one listens.
+fn read_input(tx: &UnboundedSender<Event>, gate: &InputGate) {
+    loop {
+        gate.pass();
+        let event = match crossterm::event::poll(POLL) {
+            Ok(true) => crossterm::event::read(),
+            Ok(false) => continue,
+            Err(e) => Err(e),
+        };
+        let sent = match event {
+            Ok(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => tx.send(Event::Key(key)),
+            Ok(TermEvent::Resize(w, h)) => tx.send(Event::Resize(w, h)),
+            Ok(_) => Ok(()),
+            Err(e) => {
+                tracing::error!("terminal input failed: {e}");
                 return;
             }
+        };
+        if sent.is_err() {
+            return;
         }
-    });
+    }
 }
 
 /// Sends the time once a second, aligned to the second so ages tick together.
