@@ -55,13 +55,13 @@ fn dry_run_rows(rows: &mut Vec<(String, String, String)>) {
     let edited_text = manifest(200, 3);
     let edited: Value = serde_saphyr::from_str(&edited_text).unwrap();
     rt.block_on(async {
-        apply::apply_one(&client, &namespace, false, false, &[]).await.result.unwrap();
-        apply::apply_one(&client, &live, false, false, &[]).await.result.unwrap();
+        apply::apply_one(&client, &namespace, false, false, &[], None).await.result.unwrap();
+        apply::apply_one(&client, &live, false, false, &[], None).await.result.unwrap();
     });
     let mut ours = Vec::new();
     for _ in 0..30 {
         let t = Instant::now();
-        let outcome = rt.block_on(apply::apply_one(&client, &edited, true, false, &[]));
+        let outcome = rt.block_on(apply::apply_one(&client, &edited, true, false, &[], None));
         ours.push(millis(t));
         assert_eq!(outcome.result.unwrap().diff.iter().filter(|l| l.text.starts_with('+')).count(), 1);
     }

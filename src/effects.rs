@@ -110,14 +110,15 @@ impl Effects {
             }
             // The app loop runs $EDITOR itself: it alone can hand the terminal over.
             Effect::ExternalEditor { .. } => {}
-            Effect::Apply { documents, dry_run, force, generation } => {
+            Effect::Apply { documents, reviewed, dry_run, force, generation } => {
                 let client = self.client.clone();
                 self.cancel_apply();
                 let run = tokio::spawn(async move {
                     // In order: a namespace before what goes in it, a CRD before its objects.
                     let mut namespaces = Vec::new();
-                    for document in &documents {
-                        let outcome = apply::apply_one(&client, document, dry_run, force, &namespaces).await;
+                    for (i, document) in documents.iter().enumerate() {
+                        let seen = reviewed.get(i).copied().flatten();
+                        let outcome = apply::apply_one(&client, document, dry_run, force, &namespaces, seen).await;
                         if document["kind"] == "Namespace" && outcome.result.is_ok() {
                             namespaces.extend(document["metadata"]["name"].as_str().map(String::from));
                         }

@@ -171,8 +171,11 @@ pub enum Effect {
         generation: u64,
     },
     /// Server-side apply (field manager gpudeck) of each document in order, with dryRun=All when `dry_run`.
+    /// `reviewed` (empty for a dry-run) is what the review saw of each live object: a document whose object has
+    /// changed since is not applied.
     Apply {
         documents: Vec<serde_json::Value>,
+        reviewed: Vec<Option<u64>>,
         dry_run: bool,
         force: bool,
         generation: u64,

@@ -275,8 +275,18 @@ pub fn comparable_yaml(value: Option<&Value>) -> String {
 /// FNV-1a folded to 32 bits: enough to tell two values apart in a diff. It is not a secure hash; a low-entropy
 /// value (a PIN) could be guessed from it, which is why the review shows it only to whoever may read the Secret.
 fn fingerprint(text: &str) -> u32 {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash = fnv64(text);
     (hash ^ (hash >> 32)) as u32
+}
+
+fn fnv64(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// What a review saw of a live object: a hash of the text the diff compared (status and server bookkeeping left
+/// out, so a status update alone does not count as a change).
+pub fn content_version(live: Option<&Value>) -> u64 {
+    fnv64(&comparable_yaml(live))
 }
 
 #[cfg(test)]
@@ -343,6 +353,20 @@ mod tests {
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "ml",
                 "labels": {"x": "y"}}, "data": {"k": "v"}})
         );
+    }
+
+    #[test]
+    fn a_status_update_is_not_a_change_to_what_was_reviewed() {
+        let live = json!({"kind": "Deployment", "metadata": {"name": "web", "resourceVersion": "7", "generation": 2},
+            "spec": {"replicas": 3}, "status": {"readyReplicas": 1}});
+        let mut status_moved = live.clone();
+        status_moved["status"]["readyReplicas"] = json!(3);
+        status_moved["metadata"]["resourceVersion"] = json!("8");
+        assert_eq!(content_version(Some(&live)), content_version(Some(&status_moved)));
+        let mut spec_moved = live.clone();
+        spec_moved["spec"]["replicas"] = json!(5);
+        assert_ne!(content_version(Some(&live)), content_version(Some(&spec_moved)));
+        assert_ne!(content_version(Some(&live)), content_version(None));
     }
 
     #[test]

@@ -40,33 +40,47 @@ fn create_then_update_with_a_dry_run_that_changes_nothing() {
     sim.rt.block_on(async {
         let client = client_for(&sim, None).await;
         let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "ml-serve");
-        let created = apply::apply_one(&client, &yaml(CONFIGMAP), true, false, &[]).await;
+        let created = apply::apply_one(&client, &yaml(CONFIGMAP), true, false, &[], None).await;
         assert_eq!(created.title, "configmap ml-serve/tuning");
         let change = created.result.unwrap();
         assert!(change.diff.iter().any(|l| l.text == "+  LOG_LEVEL: info"), "{:?}", change.diff);
         assert!(cms.get_opt("tuning").await.unwrap().is_none(), "a dry-run creates nothing");
 
-        let applied = apply::apply_one(&client, &yaml(CONFIGMAP), false, false, &[]).await.result.unwrap();
+        let applied = apply::apply_one(&client, &yaml(CONFIGMAP), false, false, &[], None).await.result.unwrap();
         assert_eq!(applied.verb, "created");
-        let again = apply::apply_one(&client, &yaml(CONFIGMAP), false, false, &[]).await.result.unwrap();
+        let again = apply::apply_one(&client, &yaml(CONFIGMAP), false, false, &[], None).await.result.unwrap();
         assert_eq!((again.verb, again.diff.len()), ("unchanged", 0));
 
         let debug = CONFIGMAP.replace("info", "debug");
         let before = cms.get("tuning").await.unwrap();
-        let preview = apply::apply_one(&client, &yaml(&debug), true, false, &[]).await.result.unwrap();
+        let preview = apply::apply_one(&client, &yaml(&debug), true, false, &[], None).await.result.unwrap();
         let changed: Vec<&str> =
             preview.diff.iter().map(|l| l.text.as_str()).filter(|t| t.starts_with(['+', '-'])).collect();
         assert_eq!(changed, ["-  LOG_LEVEL: info", "+  LOG_LEVEL: debug"]);
         let after = cms.get("tuning").await.unwrap();
         assert_eq!(before.metadata.resource_version, after.metadata.resource_version, "dry-run left it unchanged");
 
-        let updated = apply::apply_one(&client, &yaml(&debug), false, false, &[]).await.result.unwrap();
+        // The apply after a review goes with what the diff was made against: a change in between is refused.
+        let theirs =
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "tuning"}, "data": {"OTHER": "x"}});
+        cms.patch("tuning", &PatchParams::apply("teammate"), &Patch::Apply(&theirs)).await.unwrap();
+        let refused = apply::apply_one(&client, &yaml(&debug), false, false, &[], Some(preview.seen)).await;
+        assert_eq!(refused.result.unwrap_err(), MutationError::Changed);
+        assert_eq!(cms.get("tuning").await.unwrap().data.unwrap()["LOG_LEVEL"], "info", "nothing was applied");
+
+        // A manifest that names an old resourceVersion is refused by the server, as an optimistic lock.
+        let mut stale = yaml(&debug);
+        stale["metadata"]["resourceVersion"] = json!("1");
+        let refused = apply::apply_one(&client, &stale, false, false, &[], None).await;
+        assert_eq!(refused.result.unwrap_err(), MutationError::Changed);
+
+        let updated = apply::apply_one(&client, &yaml(&debug), false, false, &[], None).await.result.unwrap();
         assert_eq!(updated.verb, "configured");
         let live = cms.get("tuning").await.unwrap();
         assert_eq!(live.data.unwrap()["LOG_LEVEL"], "debug");
         let managers: Vec<String> =
             live.metadata.managed_fields.unwrap().into_iter().filter_map(|m| m.manager).collect();
-        assert_eq!(managers, ["gpudeck"]);
+        assert_eq!(managers, ["gpudeck", "teammate"]);
     });
     let out = sim.kubectl_ok(&["get", "configmap", "tuning", "-n", "ml-serve", "-o", "jsonpath={.data.LOG_LEVEL}"]);
     assert_eq!(out, "debug");
@@ -77,19 +91,19 @@ fn a_conflict_names_the_field_and_its_manager_and_force_takes_it() {
     let sim = TestSim::demo();
     sim.rt.block_on(async {
         let client = client_for(&sim, None).await;
-        apply::apply_one(&client, &yaml(CONFIGMAP), false, false, &[]).await.result.unwrap();
+        apply::apply_one(&client, &yaml(CONFIGMAP), false, false, &[], None).await.result.unwrap();
         // Another manager takes LOG_LEVEL, as a teammate's kubectl apply would.
         let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "ml-serve");
         let theirs = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "tuning"}, "data": {"LOG_LEVEL": "warn"}});
         cms.patch("tuning", &PatchParams::apply("kubectl").force(), &Patch::Apply(&theirs)).await.unwrap();
 
         let mine = yaml(&CONFIGMAP.replace("info", "trace"));
-        let refused = apply::apply_one(&client, &mine, true, false, &[]).await.result.unwrap_err();
+        let refused = apply::apply_one(&client, &mine, true, false, &[], None).await.result.unwrap_err();
         let MutationError::Conflict(conflicts) = &refused else { panic!("not a conflict: {refused:?}") };
         assert_eq!(conflicts.len(), 1);
         assert_eq!((conflicts[0].field.as_str(), conflicts[0].manager.as_str()), (".data.LOG_LEVEL", "kubectl"));
 
-        let forced = apply::apply_one(&client, &mine, false, true, &[]).await.result.unwrap();
+        let forced = apply::apply_one(&client, &mine, false, true, &[], None).await.result.unwrap();
         assert_eq!(forced.verb, "configured");
         assert_eq!(cms.get("tuning").await.unwrap().data.unwrap()["LOG_LEVEL"], "trace");
     });
@@ -131,7 +145,7 @@ spec:
         let client = client_for(&sim, None).await;
         let mut out = Vec::new();
         for d in &documents {
-            out.push(apply::apply_one(&client, d, true, false, &[]).await);
+            out.push(apply::apply_one(&client, d, true, false, &[], None).await);
         }
         out
     });
@@ -152,7 +166,7 @@ fn refusals_say_which_verb_on_which_resource_and_a_missing_namespace_is_explaine
     let sim = TestSim::demo();
     sim.rt.block_on(async {
         let read_only = client_for(&sim, Some("gpudeck-sim-readonly")).await;
-        let refused = apply::apply_one(&read_only, &yaml(CONFIGMAP), true, false, &[]).await.result.unwrap_err();
+        let refused = apply::apply_one(&read_only, &yaml(CONFIGMAP), true, false, &[], None).await.result.unwrap_err();
         assert_eq!(refused.to_string(), "forbidden: this user may not patch configmaps in namespace ml-serve");
         let web = ObjectRef {
             kind: ObjectKind::Deployment,
@@ -168,10 +182,10 @@ fn refusals_say_which_verb_on_which_resource_and_a_missing_namespace_is_explaine
 
         let admin = client_for(&sim, None).await;
         let elsewhere = yaml(&CONFIGMAP.replace("namespace: ml-serve", "namespace: nowhere"));
-        let missing = apply::apply_one(&admin, &elsewhere, true, false, &[]).await.result.unwrap_err();
+        let missing = apply::apply_one(&admin, &elsewhere, true, false, &[], None).await.result.unwrap_err();
         assert_eq!(missing, MutationError::NamespaceMissing("nowhere".into()));
         // In a dry-run of a buffer whose earlier document creates the namespace, the object shows as created.
-        let after_namespace = apply::apply_one(&admin, &elsewhere, true, false, &["nowhere".into()]).await;
+        let after_namespace = apply::apply_one(&admin, &elsewhere, true, false, &["nowhere".into()], None).await;
         assert_eq!(after_namespace.result.unwrap().verb, "created");
     });
 }

@@ -253,10 +253,13 @@ fn editor_with_problems_masked_secrets_review_conflict_and_prompts() {
     let old = "apiVersion: v1\nkind: ConfigMap\ndata:\n  LOG_LEVEL: info\nmetadata:\n  name: tuning\n";
     let new = old.replace("info", "debug");
     let outcomes = [
-        DocOutcome { title: "secret ml-serve/db-creds".into(), result: Ok(Change { verb: "unchanged", diff: vec![] }) },
+        DocOutcome {
+            title: "secret ml-serve/db-creds".into(),
+            result: Ok(Change { verb: "unchanged", diff: vec![], seen: 0 }),
+        },
         DocOutcome {
             title: "configmap ml-serve/tuning".into(),
-            result: Ok(Change { verb: "configured", diff: diff::unified(old, &new) }),
+            result: Ok(Change { verb: "configured", diff: diff::unified(old, &new), seen: 0 }),
         },
     ];
     for outcome in outcomes {
@@ -271,7 +274,7 @@ fn editor_with_problems_masked_secrets_review_conflict_and_prompts() {
         generation,
         outcome: DocOutcome {
             title: "secret ml-serve/db-creds".into(),
-            result: Ok(Change { verb: "unchanged", diff: vec![] }),
+            result: Ok(Change { verb: "unchanged", diff: vec![], seen: 0 }),
         },
     });
     let conflict =

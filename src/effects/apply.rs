@@ -73,19 +73,23 @@ pub async fn fetch_yaml(client: &Client, address: &ObjectAddress) -> Result<Stri
 
 /// Applies one document (a dry-run when `dry_run`): what it would change or did change, or why it was refused.
 /// `created_namespaces` are those earlier documents of the same run create: in a dry-run they do not exist yet,
-/// so an object in one is shown as created rather than refused.
+/// so an object in one is shown as created rather than refused. `reviewed` is what a dry-run saw of the live
+/// object: if it has changed since, nothing is applied.
 pub async fn apply_one(
     client: &Client,
     document: &Value,
     dry_run: bool,
     force: bool,
     created_namespaces: &[String],
+    reviewed: Option<u64>,
 ) -> DocOutcome {
     let title = manifest::title_of(document);
-    let result = match apply_document(client, document, dry_run, force).await {
-        Err(MutationError::NamespaceMissing(ns)) if dry_run && created_namespaces.contains(&ns) => {
-            Ok(Change { verb: "created", diff: diff::unified("", &manifest::comparable_yaml(Some(document))) })
-        }
+    let result = match apply_document(client, document, dry_run, force, reviewed).await {
+        Err(MutationError::NamespaceMissing(ns)) if dry_run && created_namespaces.contains(&ns) => Ok(Change {
+            verb: "created",
+            diff: diff::unified("", &manifest::comparable_yaml(Some(document))),
+            seen: manifest::content_version(None),
+        }),
         other => other,
     };
     DocOutcome { title, result }
@@ -96,6 +100,7 @@ async fn apply_document(
     document: &Value,
     dry_run: bool,
     force: bool,
+    reviewed: Option<u64>,
 ) -> Result<Change, MutationError> {
     let api_version = document["apiVersion"].as_str().unwrap_or_default();
     let kind = document["kind"].as_str().unwrap_or_default();
@@ -107,6 +112,11 @@ async fn apply_document(
         move |e| MutationError::from_kube(e, &verb, &resource, &namespace)
     };
     let live = t.api.get_opt(name).await.map_err(refused("get"))?;
+    let live = live.map(|o| serde_json::to_value(o).unwrap_or_default());
+    let seen = manifest::content_version(live.as_ref());
+    if reviewed.is_some_and(|r| r != seen) {
+        return Err(MutationError::Changed);
+    }
     let mut params = PatchParams::apply(FIELD_MANAGER);
     params.dry_run = dry_run;
     params.force = force;
@@ -115,7 +125,6 @@ async fn apply_document(
         body["metadata"]["namespace"] = Value::String(t.namespace.clone());
     }
     let result = t.api.patch(name, &params, &Patch::Apply(&body)).await.map_err(refused("patch"))?;
-    let live = live.map(|o| serde_json::to_value(o).unwrap_or_default());
     let result = serde_json::to_value(&result).unwrap_or_default();
     let verb = match &live {
         None => "created",
@@ -123,5 +132,5 @@ async fn apply_document(
         Some(_) => "configured",
     };
     let diff = diff::unified(&manifest::comparable_yaml(live.as_ref()), &manifest::comparable_yaml(Some(&result)));
-    Ok(Change { verb, diff })
+    Ok(Change { verb, diff, seen })
 }

@@ -26,6 +26,9 @@ pub struct Change {
     pub verb: &'static str,
     /// Live object → result, both cleaned; empty when nothing changes.
     pub diff: Vec<crate::diff::DiffLine>,
+    /// What the dry-run saw of the live object (`manifest::content_version`). The apply after the review checks
+    /// it again and refuses if someone changed the object since the diff was shown; status updates do not count.
+    pub seen: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,6 +43,9 @@ pub enum MutationError {
     Forbidden { verb: String, resource: String, namespace: String },
     #[error("namespace \"{0}\" does not exist: create it first, or change metadata.namespace")]
     NamespaceMissing(String),
+    /// The object changed after the review (or after the version a request named).
+    #[error("the object changed since the review; nothing was applied — ctrl-s shows a fresh diff")]
+    Changed,
     #[error("{0}")]
     Other(String),
 }
@@ -70,6 +76,7 @@ impl MutationError {
                     .map(|(field, message)| FieldConflict { field, manager: manager_of(&message) })
                     .collect(),
             ),
+            409 => MutationError::Changed,
             422 => MutationError::Invalid { message: clean(&status.message), causes: causes() },
             403 => MutationError::Forbidden {
                 verb: verb.to_string(),

@@ -309,6 +309,12 @@ pub fn patch(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Ap
             return Err(ApiError::not_found(resource, &current_name(target)));
         };
         let old = current.value();
+        // An apply that names a resourceVersion is an optimistic lock on it, as for any patch.
+        if kind == PatchKind::Apply
+            && body["metadata"]["resourceVersion"].as_str().is_some_and(|rv| rv != current.rv.to_string())
+        {
+            return Err(ApiError::conflict(resource, &current_name(target)));
+        }
         let mut new = match target.subresource.as_deref() {
             Some("scale") => {
                 let mut view = scale::to_scale(&old);

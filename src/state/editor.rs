@@ -71,6 +71,8 @@ pub struct Editor {
     generation: u64,
     /// The documents sent, in order, with their lines (to pin errors) — kept so force resends exactly these.
     sent: Vec<(Range<usize>, Value)>,
+    /// What the review saw of each sent document's live object, for the apply that follows it.
+    reviewed: Vec<Option<u64>>,
 }
 
 impl Editor {
@@ -91,6 +93,7 @@ impl Editor {
             stage: Stage::Editing,
             generation: 0,
             sent: Vec::new(),
+            reviewed: Vec::new(),
         };
         editor.secrets = manifest::secret_lines(editor.area.lines());
         editor
@@ -374,7 +377,9 @@ impl State {
             }
             (Stage::Sending { .. }, _) => {}
             (Stage::Review { .. }, Action::Back) => editor.stage = Stage::Editing,
-            (Stage::Review { force, .. }, Action::Confirm) => {
+            (Stage::Review { force, outcomes, .. }, Action::Confirm) => {
+                // Each document goes with what its diff was made against: a change since is refused.
+                editor.reviewed = outcomes.iter().map(|o| o.result.as_ref().ok().map(|c| c.seen)).collect();
                 let force = *force;
                 self.start_apply(false, force);
             }
@@ -441,7 +446,8 @@ impl State {
         editor.generation = self.apply_generation;
         editor.stage = Stage::Sending { dry_run, force, outcomes: Vec::new() };
         let documents = editor.sent.iter().map(|(_, v)| v.clone()).collect();
-        self.effects.push(Effect::Apply { documents, dry_run, force, generation: editor.generation });
+        let reviewed = if dry_run { Vec::new() } else { editor.reviewed.clone() };
+        self.effects.push(Effect::Apply { documents, reviewed, dry_run, force, generation: editor.generation });
         self.notice = None;
     }
 

@@ -44,7 +44,7 @@ fn stage(s: &State) -> &Stage {
 
 fn last_apply(s: &mut State) -> (bool, bool, u64, usize) {
     match s.effects.iter().rev().find(|e| matches!(e, Effect::Apply { .. })) {
-        Some(Effect::Apply { documents, dry_run, force, generation }) => {
+        Some(Effect::Apply { documents, dry_run, force, generation, .. }) => {
             (*dry_run, *force, *generation, documents.len())
         }
         _ => panic!("no apply asked for: {:?}", s.effects),
@@ -53,7 +53,7 @@ fn last_apply(s: &mut State) -> (bool, bool, u64, usize) {
 
 fn changed(title: &str) -> DocOutcome {
     let diff = vec![DiffLine { kind: DiffKind::Added, text: "+  LOG_LEVEL: debug".into() }];
-    DocOutcome { title: title.into(), result: Ok(Change { verb: "configured", diff }) }
+    DocOutcome { title: title.into(), result: Ok(Change { verb: "configured", diff, seen: 41 }) }
 }
 
 #[test]
@@ -104,6 +104,11 @@ fn dry_run_then_review_then_apply_then_close() {
     s.act(Action::Confirm);
     let (dry_run, _, generation, _) = last_apply(&mut s);
     assert!(!dry_run, "the real apply follows the review");
+    let Some(Effect::Apply { reviewed, .. }) = s.effects.iter().rev().find(|e| matches!(e, Effect::Apply { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(reviewed, &[Some(41)], "what the diff was made against goes with the apply");
     s.absorb(Data::Applied { generation, outcome: changed("configmap ml/tuning") });
     assert_eq!(s.mode, Mode::Normal);
     assert!(s.editor.is_none());
