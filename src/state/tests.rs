@@ -1,6 +1,7 @@
 //! Reducer tests of the console state: selection, filters, drill-downs, triage, pickers, logs.
 
 use super::*;
+use crate::event::Data;
 use crate::model::events::WarningEvent;
 use crate::model::workloads::WorkloadKind;
 use crate::model::{Health, ObjectId};
