@@ -357,15 +357,13 @@ pub fn reconcile_statefulset(sts: &Value, rv: u64, pods: &[(Key, Arc<Stored>)]) 
             ));
         }
     }
-    for (key, _) in live.iter().filter(|(k, _)| ordinal(&k.2).is_none_or(|o| o >= want)) {
-        actions.push(event(
-            sts,
-            false,
-            "SuccessfulDelete",
-            format!("delete Pod {} in StatefulSet {name} successful", key.2),
-            "statefulset-controller",
-        ));
+    let delete = |key: &Key, actions: &mut Vec<Action>| {
+        let message = format!("delete Pod {} in StatefulSet {name} successful", key.2);
+        actions.push(event(sts, false, "SuccessfulDelete", message, "statefulset-controller"));
         actions.push(Action::Terminate(key.clone()));
+    };
+    for (key, _) in live.iter().filter(|(k, _)| ordinal(&k.2).is_none_or(|o| o >= want)) {
+        delete(key, &mut actions);
     }
     // RollingUpdate, OrderedReady: once every wanted pod is up and ready, the highest ordinal still on an older
     // revision is deleted; the loop above re-creates it on the current one when it is gone.
@@ -375,14 +373,7 @@ pub fn reconcile_statefulset(sts: &Value, rv: u64, pods: &[(Key, Arc<Stored>)]) 
     let stale =
         live.iter().filter(|(k, p)| !on_revision(p) && ordinal(&k.2).is_some()).max_by_key(|(k, _)| ordinal(&k.2));
     if let (true, true, Some((key, _))) = (rolling, settled, stale) {
-        actions.push(event(
-            sts,
-            false,
-            "SuccessfulDelete",
-            format!("delete Pod {} in StatefulSet {name} successful", key.2),
-            "statefulset-controller",
-        ));
-        actions.push(Action::Terminate(key.clone()));
+        delete(key, &mut actions);
     }
     let ready = live.iter().filter(|(_, p)| p.ready).count();
     let updated = live.iter().filter(|(_, p)| on_revision(p)).count();
