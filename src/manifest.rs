@@ -22,12 +22,40 @@ pub struct KnownResource {
     pub namespaced: bool,
 }
 
+/// The short names the built-in resources declare (kube's discovery client drops them): `cm`, `svc`, `sts`…
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("po", "pods"),
+    ("no", "nodes"),
+    ("ns", "namespaces"),
+    ("svc", "services"),
+    ("cm", "configmaps"),
+    ("ep", "endpoints"),
+    ("ev", "events"),
+    ("sa", "serviceaccounts"),
+    ("pvc", "persistentvolumeclaims"),
+    ("pv", "persistentvolumes"),
+    ("deploy", "deployments"),
+    ("sts", "statefulsets"),
+    ("ds", "daemonsets"),
+    ("rs", "replicasets"),
+    ("cj", "cronjobs"),
+    ("hpa", "horizontalpodautoscalers"),
+    ("ing", "ingresses"),
+    ("netpol", "networkpolicies"),
+    ("pdb", "poddisruptionbudgets"),
+    ("crd", "customresourcedefinitions"),
+];
+
 impl KnownResource {
-    /// Whether an operator's word (`deploy`, `deployment`, `deployments`, `Deployment`) names this resource.
+    /// Whether an operator's word names this resource: its kind in any case, its plural, a built-in short name
+    /// (`cm`), or a prefix of the kind of at least three letters (`deploy`).
     pub fn named(&self, word: &str) -> bool {
         let word = word.to_lowercase();
         let kind = self.kind.to_lowercase();
-        word == kind || word == self.plural || (word.len() >= 3 && kind.starts_with(&word))
+        word == kind
+            || word == self.plural
+            || SHORT_NAMES.iter().any(|&(short, plural)| short == word && plural == self.plural)
+            || (word.len() >= 3 && kind.starts_with(&word))
     }
 }
 
@@ -99,7 +127,8 @@ pub fn document_ranges(lines: &[String]) -> Vec<Range<usize>> {
 }
 
 /// Parses every document and checks what an apply needs: valid YAML, a mapping, apiVersion and kind (served by the
-/// cluster when `known` is not empty), and metadata.name.
+/// cluster when `known` is not empty), and metadata.name. A `kind: List` (what `kubectl get -o yaml` prints for
+/// several objects) counts as its items, each on its own lines.
 pub fn check(lines: &[String], known: &KnownKinds) -> Checked {
     let mut checked = Checked::default();
     for range in document_ranges(lines) {
@@ -107,15 +136,32 @@ pub fn check(lines: &[String], known: &KnownKinds) -> Checked {
         match serde_saphyr::from_str::<Value>(&text) {
             Err(e) => checked.problems.push(syntax_problem(&e, range.start)),
             Ok(value) => {
-                let problems = object_problems(lines, &range, &value, known);
-                if problems.iter().all(|p| p.warning) {
-                    checked.documents.push(Parsed { lines: range, value });
+                for (range, value) in list_items(lines, range, value) {
+                    let problems = object_problems(lines, &range, &value, known);
+                    if problems.iter().all(|p| p.warning) {
+                        checked.documents.push(Parsed { lines: range, value });
+                    }
+                    checked.problems.extend(problems);
                 }
-                checked.problems.extend(problems);
             }
         }
     }
     checked
+}
+
+/// A List's items with the lines each takes, or the document itself.
+fn list_items(lines: &[String], range: Range<usize>, value: Value) -> Vec<(Range<usize>, Value)> {
+    let Some(items) = value["items"].as_array().filter(|_| value["kind"] == "List") else {
+        return vec![(range, value)];
+    };
+    let starts: Vec<usize> = (0..items.len())
+        .map(|i| locate::line_of(lines, range.clone(), &format!("items[{i}]")).unwrap_or(range.start))
+        .collect();
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (starts[i]..starts.get(i + 1).copied().unwrap_or(range.end), item.clone()))
+        .collect()
 }
 
 /// The parser's one-line message at its line and column, moved to the document's place in the buffer.
@@ -303,6 +349,22 @@ mod tests {
     }
 
     #[test]
+    fn resources_are_named_as_kubectl_names_them() {
+        let r = |kind: &str, plural: &str| KnownResource {
+            api_version: "v1".into(),
+            kind: kind.into(),
+            plural: plural.into(),
+            namespaced: true,
+        };
+        let cm = r("ConfigMap", "configmaps");
+        for word in ["ConfigMap", "configmap", "configmaps", "cm", "config"] {
+            assert!(cm.named(word), "{word}");
+        }
+        assert!(!cm.named("co") && !cm.named("svc"));
+        assert!(r("StatefulSet", "statefulsets").named("sts"));
+    }
+
+    #[test]
     fn documents_split_at_separators_and_skip_empty_ones() {
         let buffer = lines("# leading comment\n---\na: 1\n---\n\n---\nb: 2\nc: 3\n");
         assert_eq!(document_ranges(&buffer), vec![2..3, 6..8]);
@@ -319,6 +381,24 @@ mod tests {
         let p = &checked.problems[0];
         assert_eq!((p.line, p.column), (7, 2), "{p:?}");
         assert!(p.message.contains("':'"), "{p:?}");
+    }
+
+    #[test]
+    fn a_list_counts_as_its_items_each_on_its_own_lines() {
+        let buffer = lines(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    labels: {}\nmetadata:\n  resourceVersion: \"\"\n",
+        );
+        let checked = check(&buffer, &known());
+        assert_eq!(checked.documents.len(), 1);
+        assert_eq!(
+            (checked.documents[0].lines.clone(), &checked.documents[0].value["metadata"]["name"]),
+            (3..7, &json!("a"))
+        );
+        assert_eq!(
+            checked.problems,
+            vec![Problem::on(9, "metadata.name is missing".into())],
+            "pinned inside the second item"
+        );
     }
 
     #[test]

@@ -61,7 +61,7 @@ impl State {
     }
 
     /// `KIND/NAME [-n NAMESPACE]` (or `KIND NAME`) as an object of a kind discovery knows: the kind by name,
-    /// plural or a prefix of either; the namespace given, else the one in view, else `default`. None, with a
+    /// plural, short name or a prefix; the namespace given, else the one in view, else `default`. None, with a
     /// notice saying why, when it names nothing.
     pub(in crate::state) fn address_in(&mut self, command: &str, args: &[&str]) -> Option<ObjectAddress> {
         let mut namespace = self.namespace.clone().unwrap_or_else(|| "default".into());
