@@ -45,22 +45,60 @@ fn labels_filter(ctx: &Ctx) -> Result<LabelSelector, ApiError> {
     LabelSelector::parse(ctx.query.get("labelSelector").unwrap_or_default()).map_err(ApiError::bad_request)
 }
 
-fn node_metrics(world: &World, objects: &Objects, now: i64) -> Vec<(String, Value, Arc<Stored>)> {
+/// What the system itself uses on every node besides its pods: CPU millicores (plus up to 200 of noise) and bytes.
+const SYSTEM_CPU: u64 = 300;
+const SYSTEM_MEMORY: u64 = 2_500_000_000;
+
+/// How much of its pods' CPU demand each node can serve (1.0 unless they want more than it has): pods on an
+/// overcommitted node are throttled, so neither they nor the node report more than the node's CPUs.
+fn cpu_shares(seed: u64, objects: &Objects, now: i64) -> HashMap<String, f64> {
+    let demand = pod_demand(seed, objects, now);
+    objects
+        .range(store::range(resources::NODES, None))
+        .map(|(key, node)| {
+            let capacity = node_capacity(node).0.saturating_sub(SYSTEM_CPU + 200) as f64;
+            let wanted = demand.get(key.2.as_str()).map_or(0, |d| d.0) as f64;
+            (key.2.clone(), if wanted > capacity && wanted > 0.0 { capacity / wanted } else { 1.0 })
+        })
+        .collect()
+}
+
+/// (CPU millicores, memory bytes) the running pods on each node ask for now.
+fn pod_demand(seed: u64, objects: &Objects, now: i64) -> HashMap<&str, (u64, u64)> {
     let mut per_node: HashMap<&str, (u64, u64)> = HashMap::new();
     for (_, pod) in objects.range(store::range(resources::PODS, None)).filter(|(_, p)| running(p)) {
-        let (cpu, mem) = pod_usage(world.seed, pod, now);
+        let (cpu, mem) = pod_usage(seed, pod, now);
         let entry = per_node.entry(pod.field(resources::PODS, "spec.nodeName").unwrap_or_default()).or_default();
         entry.0 += cpu;
         entry.1 += mem;
     }
+    per_node
+}
+
+/// A node's allocatable (CPU millicores, memory bytes); unbounded when it does not say.
+fn node_capacity(node: &Stored) -> (u64, u64) {
+    let value = node.value();
+    let allocatable = &value["status"]["allocatable"];
+    (
+        allocatable["cpu"].as_str().and_then(crate::model::cpu_milli).unwrap_or(u64::MAX),
+        allocatable["memory"].as_str().and_then(crate::model::bytes).unwrap_or(u64::MAX),
+    )
+}
+
+fn node_metrics(seed: u64, objects: &Objects, now: i64) -> Vec<(String, Value, Arc<Stored>)> {
+    let per_node = pod_demand(seed, objects, now);
     objects
         .range(store::range(resources::NODES, None))
         .filter(|(_, node)| node.ready)
         .map(|(key, node)| {
             let (cpu, mem) = per_node.get(key.2.as_str()).copied().unwrap_or_default();
-            let base = rng::noise(world.seed, &key.2, now / WINDOW_S);
-            let cpu_n = (cpu + 300 + (200.0 * base) as u64) * 1_000_000;
-            let mem_ki = (mem + 2_500_000_000) / 1024;
+            let base = rng::noise(seed, &key.2, now / WINDOW_S);
+            let (cpu_capacity, memory_capacity) = node_capacity(node);
+            let system = SYSTEM_CPU + (200.0 * base) as u64;
+            // Throttled pods use what is left of the CPUs; memory is not compressible, but a node never reports more
+            // than it has.
+            let cpu_n = (cpu.min(cpu_capacity.saturating_sub(SYSTEM_CPU + 200)) + system) * 1_000_000;
+            let mem_ki = (mem + SYSTEM_MEMORY).min(memory_capacity) / 1024;
             let doc = json!({
                 "kind": "NodeMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
                 "metadata": {"name": key.2, "creationTimestamp": clock::rfc3339(now), "labels": node.labels},
@@ -72,13 +110,15 @@ fn node_metrics(world: &World, objects: &Objects, now: i64) -> Vec<(String, Valu
         .collect()
 }
 
-fn pod_metrics(world: &World, key: &store::Key, pod: &Stored, now: i64) -> Value {
+fn pod_metrics(world: &World, key: &store::Key, pod: &Stored, now: i64, shares: &HashMap<String, f64>) -> Value {
     let value = pod.value();
     let containers: Vec<&str> = value["spec"]["containers"]
         .as_array()
         .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
         .unwrap_or_default();
     let (cpu, mem) = pod_usage(world.seed, pod, now);
+    let throttled = value["spec"]["nodeName"].as_str().and_then(|n| shares.get(n)).copied().unwrap_or(1.0);
+    let cpu = (cpu as f64 * throttled) as u64;
     let share = containers.len().max(1) as u64;
     let usage: Vec<Value> = containers
         .iter()
@@ -97,16 +137,17 @@ pub fn list(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Api
     let now = clock::now();
     let resource = &RESOURCES[target.res];
     let items: Vec<Value> = if target.res == resources::NODE_METRICS {
-        node_metrics(world, &objects, now)
+        node_metrics(world.seed, &objects, now)
             .into_iter()
             .filter(|(_, _, n)| selector.matches(&n.labels))
             .map(|(_, doc, _)| doc)
             .collect()
     } else {
+        let shares = cpu_shares(world.seed, &objects, now);
         objects
             .range(store::range(resources::PODS, target.namespace.as_deref()))
             .filter(|(_, p)| running(p) && selector.matches(&p.labels))
-            .map(|(k, p)| pod_metrics(world, k, p, now))
+            .map(|(k, p)| pod_metrics(world, k, p, now, &shares))
             .collect()
     };
     Ok(http::json(
@@ -121,10 +162,11 @@ pub fn get(world: &Arc<World>, _ctx: &Ctx, target: &Target) -> Result<Reply, Api
     let (_, objects) = world.store.snapshot();
     let now = clock::now();
     let found = if target.res == resources::NODE_METRICS {
-        node_metrics(world, &objects, now).into_iter().find(|(n, _, _)| *n == name).map(|(_, doc, _)| doc)
+        node_metrics(world.seed, &objects, now).into_iter().find(|(n, _, _)| *n == name).map(|(_, doc, _)| doc)
     } else {
         let key = (resources::PODS, target.namespace.clone().unwrap_or_default(), name.clone());
-        objects.get(&key).filter(|p| running(p)).map(|p| pod_metrics(world, &key, p, now))
+        let shares = cpu_shares(world.seed, &objects, now);
+        objects.get(&key).filter(|p| running(p)).map(|p| pod_metrics(world, &key, p, now, &shares))
     };
     found.map(|doc| http::json(200, &doc)).ok_or_else(|| ApiError::not_found(resource, &name))
 }
@@ -132,6 +174,27 @@ pub fn get(world: &Arc<World>, _ctx: &Ctx, target: &Target) -> Result<Reply, Api
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_overcommitted_node_throttles_its_pods_to_its_cpus() {
+        // 400 pods on 4 nodes: the CPU nodes are asked for more than they have.
+        let store = crate::sim::store::Store::new(7, 10_000);
+        crate::sim::scenario::load(&store, 7, crate::sim::scenario::Kind::Scale, 4, 400);
+        let (_, objects) = store.snapshot();
+        let now = 1_800_000_000;
+        let demand = pod_demand(7, &objects, now);
+        let shares = cpu_shares(7, &objects, now);
+        let mut throttled = 0;
+        for (name, doc, node) in node_metrics(7, &objects, now) {
+            let (capacity, _) = node_capacity(&node);
+            let used = doc["usage"]["cpu"].as_str().and_then(crate::model::cpu_milli).unwrap_or(0);
+            assert!(used <= capacity, "{name}: {used}m of {capacity}m");
+            let wanted = demand.get(name.as_str()).map_or(0, |d| d.0);
+            assert_eq!(shares[&name] < 1.0, wanted > capacity - SYSTEM_CPU - 200, "{name}");
+            throttled += usize::from(shares[&name] < 1.0);
+        }
+        assert!(throttled > 0, "the case this test is about did not arise");
+    }
 
     #[test]
     fn gpu_pods_use_more_and_usage_is_stable_within_a_window() {
