@@ -183,3 +183,40 @@ fn a_multi_document_file_applies_in_order_and_secrets_stay_masked() {
     t.keys(&["Escape", "C-c"]);
     t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
 }
+
+#[test]
+fn a_conflict_shows_the_owner_and_force_takes_the_field_after_a_second_yes() {
+    require_tmux!();
+    require_kubectl!();
+    let sim = TestSim::demo();
+    // A teammate's client-side `kubectl apply` owns the field.
+    let file = sim.dir.path().join("tuning.yaml");
+    let manifest =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tuning\n  namespace: ml-serve\ndata:\n  LOG_LEVEL: info\n";
+    std::fs::write(&file, manifest).unwrap();
+    sim.kubectl_ok(&["apply", "-f", &file.display().to_string()]);
+    let t = console("conflict", &sim, &[], "");
+    t.keys(&[":", "edit cm/tuning -n ml-serve", "Enter"]);
+    t.wait_for("the ConfigMap in the editor", |s| {
+        s.contains("configmap ml-serve/tuning") && s.contains("LOG_LEVEL: info")
+    });
+    t.keys(&["C-f", "LOG_LEVEL", "Enter", "End", "BSpace", "BSpace", "BSpace", "BSpace", "debug", "C-s"]);
+    let conflict = t.wait_for("the conflict", |s| s.contains("conflicts: other field managers own"));
+    assert!(
+        conflict.contains(".data.LOG_LEVEL") && conflict.contains("owned by kubectl-client-side-apply"),
+        "{conflict}"
+    );
+    t.keys(&["f"]);
+    t.wait_for("the second question", |s| s.contains("force: take 1 field from kubectl-client-side-apply"));
+    t.keys(&["y"]);
+    let review = t.wait_for("the forced dry-run", |s| s.contains("dry-run with force"));
+    assert!(review.contains("+  LOG_LEVEL: debug"), "{review}");
+    let before = sim.kubectl_ok(&["get", "cm", "tuning", "-n", "ml-serve", "-o", "jsonpath={.data.LOG_LEVEL}"]);
+    assert_eq!(before, "info", "nothing forced before the last yes");
+    t.keys(&["y"]);
+    t.wait_for("the apply", |s| s.contains("configmap ml-serve/tuning configured"));
+    let after = sim.kubectl_ok(&["get", "cm", "tuning", "-n", "ml-serve", "-o", "jsonpath={.data.LOG_LEVEL}"]);
+    assert_eq!(after, "debug");
+    t.keys(&["C-c"]);
+    t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
+}
