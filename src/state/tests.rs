@@ -297,11 +297,17 @@ fn command(s: &mut State, text: &str) {
     prompt(s, Action::Command, text);
 }
 
-#[test]
-fn command_mode_completes_and_switches_namespace() {
+/// A pod in ml-serve and one in ml-train, with kube-system known as a third namespace.
+fn two_namespaces() -> State {
     let mut s =
         state_with(vec![pod("ml-serve", "web-1", "Running", "n1", 0), pod("ml-train", "job-1", "Running", "n1", 0)]);
     s.absorb(Data::Namespaces(vec!["kube-system".into(), "ml-serve".into(), "ml-train".into()]));
+    s
+}
+
+#[test]
+fn command_mode_completes_and_switches_namespace() {
+    let mut s = two_namespaces();
     command(&mut s, "n");
     s.act(Action::Complete);
     assert_eq!(s.mode, Mode::Command { input: "n".into() }, "nodes and ns share only the n");
@@ -337,9 +343,7 @@ fn command_mode_completes_and_switches_namespace() {
 
 #[test]
 fn namespace_picker_narrows_moves_and_picks() {
-    let mut s =
-        state_with(vec![pod("ml-serve", "web-1", "Running", "n1", 0), pod("ml-train", "job-1", "Running", "n1", 0)]);
-    s.absorb(Data::Namespaces(vec!["kube-system".into(), "ml-serve".into(), "ml-train".into()]));
+    let mut s = two_namespaces();
     command(&mut s, "ns");
     s.act(Action::Accept);
     let Mode::Picker(p) = &s.mode else { panic!("no picker: {:?}", s.mode) };

@@ -26,6 +26,15 @@ fn key(s: &mut State, code: KeyCode) {
     s.edit_key(KeyEvent::new(code, KeyModifiers::NONE));
 }
 
+/// Types `text` at the `:` prompt and runs it.
+fn run_command(s: &mut State, text: &str) {
+    s.act(Action::Command);
+    for c in text.chars() {
+        s.type_char(c);
+    }
+    s.act(Action::Accept);
+}
+
 fn typed(s: &mut State, text: &str) {
     for c in text.chars() {
         key(s, KeyCode::Char(c));
@@ -283,11 +292,7 @@ fn read_only_refuses_every_mutation_before_asking_for_anything() {
         assert!(s.notice.as_ref().is_some_and(|n| n.text.starts_with("read-only:")), "{action:?}: {:?}", s.notice);
     }
     for command in ["new deployment", "apply x.yaml", "edit secret/db"] {
-        s.act(Action::Command);
-        for c in command.chars() {
-            s.type_char(c);
-        }
-        s.act(Action::Accept);
+        run_command(&mut s, command);
         assert!(s.notice.as_ref().is_some_and(|n| n.text.starts_with("read-only:")), "{command}: {:?}", s.notice);
     }
     assert!(s.effects.is_empty(), "nothing asked of the cluster: {:?}", s.effects);
@@ -307,11 +312,7 @@ fn jobs_scale_their_parallelism_and_do_not_restart() {
 fn templates_open_in_the_namespace_in_view() {
     let mut s = State::new("test", false, 1000, (120, 30));
     s.namespace = Some("ml-train".into());
-    s.act(Action::Command);
-    for c in "new gpu-job".chars() {
-        s.type_char(c);
-    }
-    s.act(Action::Accept);
+    run_command(&mut s, "new gpu-job");
     let editor = s.editor.as_ref().expect("the editor opens");
     assert!(editor.text().contains("namespace: ml-train") && editor.text().contains("nvidia.com/gpu: 1"));
     assert!(!editor.dirty() || editor.title == "new gpu-job");
