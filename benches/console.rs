@@ -56,6 +56,7 @@ fn filter_latency(pods: usize) -> (f64, f64, f64) {
             owner: None,
             containers: vec!["main".into()],
             usage: Some((250, 1 << 30)),
+            gpu_util: None,
         })
         .collect();
     let mut state = State::new("bench", false, 1_800_000_000, (200, 50));

@@ -13,6 +13,7 @@ pub enum Action {
     PaneNodes,
     PanePods,
     PaneWorkloads,
+    PaneGpu,
     Up,
     Down,
     PageUp,

@@ -29,6 +29,8 @@ pub struct App {
     pub effects: Effects,
     /// The running watches; replaced on a context switch.
     pub watches: Vec<AbortHandle>,
+    /// Which DCGM exporter the watches scrape (started again with them on a context switch).
+    pub dcgm: crate::sources::dcgm::DcgmSettings,
     /// Test-only: pressing this key panics, so tests can prove the panic hook restores the terminal.
     pub panic_key: Option<char>,
     /// When the process started, to log how long the first complete pods table took (the benchmark reads it).
@@ -126,7 +128,7 @@ impl App {
                 for watch in self.watches.drain(..) {
                     watch.abort();
                 }
-                self.watches = crate::sources::kube::spawn_all(&client, &self.effects.tx);
+                self.watches = crate::sources::kube::spawn_all(&client, &self.effects.tx, &self.dcgm);
                 self.effects.client = client;
                 self.state.absorb(crate::event::Data::Connected { context });
             }

@@ -1,7 +1,12 @@
 //! The user's config file (`$XDG_CONFIG_HOME/gpudeck/config.toml`): settings that are not keys or colours.
 //! Parsing only; main reads the file.
 
+use std::time::Duration;
+
 use serde::Deserialize;
+
+use crate::sources::dcgm::DcgmSettings;
+use crate::sources::nvml::NvmlSettings;
 
 #[derive(Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -9,9 +14,42 @@ pub struct Config {
     /// Contexts where every mutation is refused, as if `--readonly` were given (production, say).
     #[serde(default)]
     pub read_only_contexts: Vec<String>,
+    /// The DCGM exporter service, `namespace/name` (default `gpu-operator/nvidia-dcgm-exporter`).
+    pub dcgm_service: Option<String>,
+    /// Seconds between DCGM scrapes (default 10).
+    pub dcgm_interval_seconds: Option<u64>,
+    /// The NVIDIA management library to load (default: the loader finds `libnvidia-ml.so.1`).
+    pub nvml_library: Option<std::path::PathBuf>,
+    /// Milliseconds between NVML samples (default 1000).
+    pub nvml_interval_ms: Option<u64>,
 }
 
 impl Config {
+    /// Where and how often to scrape DCGM; a malformed service name is a warning and the default.
+    pub fn dcgm(&self) -> (DcgmSettings, Option<String>) {
+        let mut settings = DcgmSettings::default();
+        if let Some(seconds) = self.dcgm_interval_seconds {
+            settings.every = Duration::from_secs(seconds.max(1));
+        }
+        let warning = match self.dcgm_service.as_deref().map(|s| s.split_once('/')) {
+            None => None,
+            Some(Some((ns, name))) if !ns.is_empty() && !name.is_empty() => {
+                (settings.namespace, settings.service) = (ns.to_string(), name.to_string());
+                None
+            }
+            Some(_) => Some("dcgm-service must be NAMESPACE/NAME; using gpu-operator/nvidia-dcgm-exporter".to_string()),
+        };
+        (settings, warning)
+    }
+
+    pub fn nvml(&self) -> NvmlSettings {
+        let mut settings = NvmlSettings { library: self.nvml_library.clone(), ..NvmlSettings::default() };
+        if let Some(ms) = self.nvml_interval_ms {
+            settings.every = Duration::from_millis(ms.max(100));
+        }
+        settings
+    }
+
     /// The config, or the default and a warning saying what is wrong with the file; never a failed start.
     pub fn parse(text: Option<&str>, origin: &str) -> (Config, Option<String>) {
         match text.map(toml::from_str::<Config>) {
@@ -33,5 +71,19 @@ mod tests {
         let (config, warning) = Config::parse(Some("read-only = true"), "config.toml");
         assert_eq!(config, Config::default());
         assert!(warning.is_some_and(|w| w.contains("read-only")));
+    }
+
+    #[test]
+    fn gpu_sources_from_the_config() {
+        let text = "dcgm-service = \"monitoring/dcgm\"\ndcgm-interval-seconds = 30\nnvml-interval-ms = 10\n";
+        let (config, warning) = Config::parse(Some(text), "config.toml");
+        assert_eq!(warning, None);
+        let (dcgm, warning) = config.dcgm();
+        assert_eq!((dcgm.namespace.as_str(), dcgm.service.as_str(), dcgm.every), ("monitoring", "dcgm", Duration::from_secs(30)));
+        assert_eq!(warning, None);
+        assert_eq!(config.nvml().every, Duration::from_millis(100), "NVML is never sampled faster than 10 Hz");
+        let (config, _) = Config::parse(Some("dcgm-service = \"dcgm\""), "config.toml");
+        let (dcgm, warning) = config.dcgm();
+        assert_eq!((dcgm, warning.is_some()), (DcgmSettings::default(), true));
     }
 }

@@ -223,6 +223,10 @@ pub enum Data {
     },
     /// The cluster serves no metrics API (or it failed): usage columns stay empty, with this reason.
     MetricsUnavailable(String),
+    /// One DCGM scrape of the cluster's GPUs (Err: why the exporter could not be read).
+    Dcgm(Result<crate::model::dcgm::Scrape, String>),
+    /// One NVML sample of this machine's GPUs (Err: why NVML is unavailable).
+    LocalGpus(Result<Vec<crate::model::gpu::LocalGpu>, String>),
     /// A describe or YAML text fetched for request `generation` (Err: why it could not be).
     Document {
         title: String,

@@ -19,36 +19,50 @@ pub struct Screen {
     /// The panes on screen; in the dashboard each has a border, alone it has none.
     pub panes: Vec<(Pane, Rect)>,
     pub bordered: bool,
+    /// Lines of the GPU pane above and below its table (summary, fit, pending pods; local GPUs).
+    pub gpu_chrome: (u16, u16),
 }
 
 impl Screen {
-    pub fn new(size: (u16, u16), zoom: bool, focused: Pane) -> Screen {
+    pub fn new(size: (u16, u16), zoom: bool, focused: Pane, gpu_chrome: (u16, u16)) -> Screen {
         let area = Rect::new(0, 0, size.0, size.1);
         let zero = Rect::default();
         if zoom {
             let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-            return Screen { title: zero, tabs: zero, body, status, panes: vec![(focused, body)], bordered: false };
+            let panes = vec![(focused, body)];
+            return Screen { title: zero, tabs: zero, body, status, panes, bordered: false, gpu_chrome };
         }
         let [title, tabs, body, status] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
                 .areas(area);
         if size.0 < DASHBOARD_MIN.0 || size.1 < DASHBOARD_MIN.1 {
-            return Screen { title, tabs, body, status, panes: vec![(focused, body)], bordered: false };
+            let panes = vec![(focused, body)];
+            return Screen { title, tabs, body, status, panes, bordered: false, gpu_chrome };
         }
-        // Triage and nodes on top (short lists), pods and workloads below, where the long lists are.
+        // Triage and the GPU grid on top (what is broken, what is busy); pods below, where the long list is, with
+        // nodes and workloads stacked beside it.
         let [top, bottom] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
-        let [triage, nodes] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
-        let [pods, workloads] =
-            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
-        let panes =
-            vec![(Pane::Triage, triage), (Pane::Nodes, nodes), (Pane::Pods, pods), (Pane::Workloads, workloads)];
-        Screen { title, tabs, body, status, panes, bordered: true }
+        let [triage, gpu] = Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(top);
+        let [pods, side] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(bottom);
+        let [nodes, workloads] = Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(side);
+        let panes = vec![
+            (Pane::Triage, triage),
+            (Pane::Gpu, gpu),
+            (Pane::Pods, pods),
+            (Pane::Nodes, nodes),
+            (Pane::Workloads, workloads),
+        ];
+        Screen { title, tabs, body, status, panes, bordered: true, gpu_chrome }
     }
 
     /// Table body rows (below the header, inside any border) of `pane`, or 0 when it is not on screen.
     pub fn rows(&self, pane: Pane) -> usize {
         let border = if self.bordered { 2 } else { 0 };
-        self.panes.iter().find(|(p, _)| *p == pane).map_or(0, |(_, r)| usize::from(r.height.saturating_sub(border + 1)))
+        let chrome = if pane == Pane::Gpu { self.gpu_chrome.0 + self.gpu_chrome.1 } else { 0 };
+        self.panes
+            .iter()
+            .find(|(p, _)| *p == pane)
+            .map_or(0, |(_, r)| usize::from(r.height.saturating_sub(border + 1 + chrome)))
     }
 }
 
@@ -57,15 +71,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn small_terminals_get_one_pane_large_ones_all_four() {
-        let small = Screen::new((80, 24), false, Pane::Pods);
+    fn small_terminals_get_one_pane_large_ones_all_five() {
+        let small = Screen::new((80, 24), false, Pane::Pods, (4, 1));
         assert_eq!(small.panes.len(), 1);
         assert_eq!(small.rows(Pane::Pods), 24 - 4, "title, tabs, header and status take four rows");
         assert_eq!(small.rows(Pane::Nodes), 0);
-        let large = Screen::new((200, 50), false, Pane::Pods);
-        assert_eq!(large.panes.len(), 4);
-        assert!(large.panes.iter().all(|(_, r)| r.width >= 70 && r.height >= 16), "{:?}", large.panes);
-        let zoomed = Screen::new((200, 50), true, Pane::Nodes);
+        let large = Screen::new((200, 50), false, Pane::Pods, (4, 1));
+        assert_eq!(large.panes.len(), 5);
+        assert!(large.panes.iter().all(|(_, r)| r.width >= 80 && r.height >= 12), "{:?}", large.panes);
+        assert_eq!(large.rows(Pane::Gpu), 19 - 2 - 1 - 5, "the GPU pane's summary and local lines take table rows");
+        let zoomed = Screen::new((200, 50), true, Pane::Nodes, (4, 1));
         assert_eq!(zoomed.panes, vec![(Pane::Nodes, Rect::new(0, 0, 200, 49))]);
         assert_eq!(zoomed.rows(Pane::Nodes), 48);
     }

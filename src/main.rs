@@ -160,12 +160,16 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
     let (config, config_warning) =
         Config::parse(std::fs::read_to_string(&config_path).ok().as_deref(), &config_path.display().to_string());
     warnings.extend(config_warning);
+    let (dcgm, dcgm_warning) = config.dcgm();
+    warnings.extend(dcgm_warning);
+    let nvml = config.nvml();
     let read_only = cli.readonly || config.read_only_contexts.contains(&title);
     let mut state = State::new(title, read_only, sources::terminal::unix_now(), (width, height));
     state.always_read_only = cli.readonly;
     state.read_only_contexts = config.read_only_contexts;
     state.namespace = cli.namespace.clone();
     state.log_capacity = cli.log_lines.max(1);
+    state.gpus = gpudeck::state::gpus::Gpus::new(nvml.every);
     state.warnings = warnings;
     state.contexts =
         kubeconfig.as_ref().map(|k| k.contexts.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
@@ -182,13 +186,15 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
         });
     }
     let input = sources::terminal::InputGate::default();
-    let watches = sources::kube::spawn_all(&client, &tx);
+    let watches = sources::kube::spawn_all(&client, &tx, &dcgm);
+    sources::nvml::spawn(nvml, tx.clone())?;
     let app = App {
         state,
         theme,
         keymap,
         effects: Effects { client, kubeconfig, tx: tx.clone(), logs: None, recovery: Some(recovery), apply: None },
         watches,
+        dcgm,
         panic_key: std::env::var("GPUDECK_TEST_PANIC_KEY").ok().and_then(|k| k.chars().next()),
         started,
         input: input.clone(),

@@ -1,6 +1,8 @@
 //! Kubernetes objects → the console's own rows, at the edge; every string is sanitized here. No IO.
 
+pub mod dcgm;
 pub mod events;
+pub mod gpu;
 pub mod mutation;
 pub mod nodes;
 pub mod pods;

@@ -4,6 +4,7 @@
 mod absorb;
 pub mod command;
 pub mod editor;
+pub mod gpus;
 pub mod logs;
 pub mod mutate;
 pub mod nodes;
@@ -33,9 +34,10 @@ pub enum Pane {
     Nodes,
     Pods,
     Workloads,
+    Gpu,
 }
 
-pub const PANES: [Pane; 4] = [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads];
+pub const PANES: [Pane; 5] = [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads, Pane::Gpu];
 
 impl Pane {
     pub fn title(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Pane {
             Pane::Nodes => "nodes",
             Pane::Pods => "pods",
             Pane::Workloads => "workloads",
+            Pane::Gpu => "gpu",
         }
     }
 }
@@ -111,8 +114,11 @@ pub struct State {
     pub nodes: Table<NodeLine>,
     pub pods: Table<PodRow>,
     pub workloads: Table<WorkloadRow>,
+    pub gpus: gpus::Gpus,
     node_rows: HashMap<String, NodeRow>,
     pod_usage: PodUsage,
+    /// GPU utilization of the pods holding GPUs, from the last DCGM scrape.
+    pod_gpu_util: gpus::PodGpuUtil,
     /// Why usage columns are empty (no metrics.k8s.io), shown in the title bar.
     pub metrics_unavailable: Option<String>,
     node_usage: HashMap<String, (u64, u64)>,
@@ -210,8 +216,10 @@ impl State {
             nodes: Table::default(),
             pods: Table::sorted_by(0, false),
             workloads: Table::default(),
+            gpus: gpus::Gpus::new(std::time::Duration::from_secs(1)),
             node_rows: HashMap::new(),
             pod_usage: HashMap::new(),
+            pod_gpu_util: HashMap::new(),
             metrics_unavailable: None,
             node_usage: HashMap::new(),
             warning_events: Warnings::default(),
@@ -247,12 +255,13 @@ impl State {
             Pane::Nodes => &mut self.nodes,
             Pane::Pods => &mut self.pods,
             Pane::Workloads => &mut self.workloads,
+            Pane::Gpu => &mut self.gpus.table,
         }
     }
 
     /// Where everything goes on the current terminal.
     pub fn screen(&self) -> Screen {
-        Screen::new(self.size, self.zoom, self.pane)
+        Screen::new(self.size, self.zoom, self.pane, self.gpus.chrome())
     }
 
     pub fn act(&mut self, action: Action) {
@@ -316,6 +325,7 @@ impl State {
             (Mode::Normal, Action::PaneNodes) => self.pane = Pane::Nodes,
             (Mode::Normal, Action::PanePods) => self.pane = Pane::Pods,
             (Mode::Normal, Action::PaneWorkloads) => self.pane = Pane::Workloads,
+            (Mode::Normal, Action::PaneGpu) => self.pane = Pane::Gpu,
             (Mode::Normal, Action::Up) => self.focused().move_by(-1),
             (Mode::Normal, Action::Down) => self.focused().move_by(1),
             (Mode::Normal, Action::PageUp) => self.focused().move_by(-page),
@@ -406,6 +416,7 @@ impl State {
         let (kind, id) = match self.pane {
             Pane::Pods => (ObjectKind::Pod, self.pods.selected_row()?.id.clone()),
             Pane::Nodes => (ObjectKind::Node, self.nodes.selected_row()?.node.id.clone()),
+            Pane::Gpu => (ObjectKind::Node, self.gpus.table.selected_row()?.id.clone()),
             Pane::Workloads => {
                 let w = self.workloads.selected_row()?;
                 let kind = match w.kind {
@@ -462,7 +473,9 @@ impl State {
 
     /// esc: clear the filter, then the drill-down, then the zoom, then any notice.
     fn back(&mut self) {
-        if !self.focused().filter_text().is_empty() {
+        if self.pane == Pane::Gpu && self.gpus.drill.is_some() {
+            self.gpus.drill = None;
+        } else if !self.focused().filter_text().is_empty() {
             self.focused().filter("");
         } else if self.focused().clear_scope() {
             // The drill-down was the thing to undo.
@@ -507,6 +520,7 @@ impl State {
                 self.pane = Pane::Pods;
             }
             Pane::Pods => self.open_logs(),
+            Pane::Gpu => self.gpus.drill = self.gpus.table.selected_row().map(|l| l.id.name.clone()),
         }
     }
 
@@ -521,6 +535,7 @@ impl State {
             Pane::Nodes => self.nodes.select_uid(uid),
             Pane::Workloads => self.workloads.select_uid(uid),
             Pane::Triage => self.triage.select_uid(uid),
+            Pane::Gpu => self.gpus.table.select_uid(uid),
         }
         self.namespace = None;
     }
@@ -541,6 +556,7 @@ impl State {
                 self.now,
             );
             self.triage.apply(Delta { reset: true, upserts: triage, deletes: vec![] });
+            self.triage.apply(self.gpus.fault_lines(&self.node_rows, self.now));
             self.triage_stale = false;
         }
         if self.node_lines_stale {
@@ -556,6 +572,10 @@ impl State {
                 .collect();
             self.nodes.apply(Delta { reset: true, upserts: lines, deletes: vec![] });
             self.node_lines_stale = false;
+            self.gpus.stale = true;
+        }
+        if self.gpus.stale {
+            self.gpus.rebuild(&self.node_rows, &self.gpus_by_node);
         }
         if !self.rollouts.is_empty() {
             self.settle_rollouts();
@@ -566,10 +586,12 @@ impl State {
         self.nodes.refresh(ns.as_deref(), now);
         self.pods.refresh(ns.as_deref(), now);
         self.workloads.refresh(ns.as_deref(), now);
+        self.gpus.table.refresh(None, now);
         self.triage.scroll_to_selection(screen.rows(Pane::Triage));
         self.nodes.scroll_to_selection(screen.rows(Pane::Nodes));
         self.pods.scroll_to_selection(screen.rows(Pane::Pods));
         self.workloads.scroll_to_selection(screen.rows(Pane::Workloads));
+        self.gpus.table.scroll_to_selection(screen.rows(Pane::Gpu));
     }
 }
 

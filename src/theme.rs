@@ -42,6 +42,11 @@ pub enum Slot {
     DiffRemoved,
     /// The editor's cursor cell.
     Cursor,
+    /// GPU utilization in the heat grid and history: under 5 %, under 40 %, under 75 %, and above.
+    HeatIdle,
+    HeatLow,
+    HeatMid,
+    HeatHigh,
 }
 
 #[derive(Debug, Default, Deserialize)]

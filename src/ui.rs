@@ -1,6 +1,7 @@
 //! Rendering: a pure function of state, theme and keymap into a frame. No IO, no colours named here.
 
 mod editor;
+mod gpus;
 mod highlight;
 mod logs;
 mod table;
@@ -46,6 +47,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
                 Pane::Nodes => table::render(frame, area, &state.nodes, state, theme, "no nodes"),
                 Pane::Pods => table::render(frame, area, &state.pods, state, theme, "no pods"),
                 Pane::Workloads => table::render(frame, area, &state.workloads, state, theme, "no workloads"),
+                Pane::Gpu => gpus::render(frame, area, state, theme),
             }
         }
     }
@@ -166,6 +168,7 @@ fn shown_rows(state: &State, pane: Pane) -> usize {
         Pane::Nodes => state.nodes.len(),
         Pane::Pods => state.pods.len(),
         Pane::Workloads => state.workloads.len(),
+        Pane::Gpu => state.gpus.table.len(),
     }
 }
 
@@ -243,6 +246,7 @@ fn tab_bar(state: &State, theme: &Theme) -> Paragraph<'static> {
     }
     let narrowing = match state.pane {
         Pane::Pods => state.pods.scope.as_ref().map(|s| s.describe()),
+        Pane::Gpu => state.gpus.drill.as_ref().map(|node| format!("node {node}")),
         _ => None,
     };
     let filter = match state.pane {
@@ -250,6 +254,7 @@ fn tab_bar(state: &State, theme: &Theme) -> Paragraph<'static> {
         Pane::Nodes => &state.nodes.filter_text,
         Pane::Pods => &state.pods.filter_text,
         Pane::Workloads => &state.workloads.filter_text,
+        Pane::Gpu => &state.gpus.table.filter_text,
     };
     if let Some(scope) = narrowing {
         spans.push(Span::styled(format!(" ▸ {scope}"), theme.style(Slot::Prompt)));

@@ -144,7 +144,7 @@ fn render(state: &State) -> String {
 #[test]
 fn every_pane_at_both_sizes() {
     for size in [(80, 24), (200, 50)] {
-        for pane in [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads] {
+        for pane in [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads, Pane::Gpu] {
             let mut s = fixture(size);
             s.pane = pane;
             insta::assert_snapshot!(format!("{}_{}x{}", pane.title(), size.0, size.1), render(&s));
@@ -297,4 +297,57 @@ fn editor_with_problems_masked_secrets_review_conflict_and_prompts() {
     s.absorb(Data::Hpa { uid: "d1".into(), hpa: Some("hpa tokenizer (2–8)".into()) });
     s.type_char('5');
     insta::assert_snapshot!("scale_prompt_with_autoscaler", render(&s));
+}
+
+/// The GPU pane with one exporter's answer (the recorded-format fixture), a local GPU from NVML, a fit query, and the
+/// node drill-down; at 120×30, the size of a laptop terminal.
+#[test]
+fn gpu_grid_fit_local_gpus_and_node_drill_down() {
+    use gpudeck::model::dcgm::Scrape;
+    use gpudeck::model::gpu::{GpuProcess, LocalGpu};
+    let mut s = fixture((120, 30));
+    let mut scrape = Scrape::default();
+    scrape.fold(include_str!("fixtures/dcgm-exporter-3.3-h100x8.txt"), Some("gpu-h100-01"));
+    scrape.exporters = 1;
+    scrape.failures.push("gpu-h100-02 (pod nvidia-dcgm-exporter-9jc2l): error trying to reach service: i/o timeout".into());
+    s.absorb(Data::Dcgm(Ok(scrape)));
+    let local = LocalGpu {
+        index: 0,
+        name: "NVIDIA L4".into(),
+        uuid: "GPU-local".into(),
+        util: Some((37, 12)),
+        memory: Some((6 << 30, 24 << 30)),
+        temp_c: Some(55),
+        power_mw: Some(41_000),
+        power_limit_mw: Some(72_000),
+        clocks_mhz: Some((1_890, 6_251)),
+        fan_percent: None,
+        pcie_kbs: Some((1_200, 800)),
+        ecc_uncorrected: Some(0),
+        retired_pages: Some(0),
+        processes: vec![GpuProcess { pid: 4242, name: "python".into(), memory: Some(1 << 30) }],
+    };
+    for util in [5, 40, 80, 37] {
+        let mut sample = local.clone();
+        sample.util = Some((util, 12));
+        s.absorb(Data::LocalGpus(Ok(vec![sample])));
+    }
+    s.act(Action::Command);
+    for c in "fit 4 h100".chars() {
+        s.type_char(c);
+    }
+    s.act(Action::Accept);
+    assert_eq!(s.pane, Pane::Gpu);
+    let grid = render(&s);
+    assert!(grid.contains("█ █ █ █ █ ✗ █ ▲"), "{grid}");
+    insta::assert_snapshot!("gpu_grid_120x30", grid);
+    s.act(Action::DrillIn);
+    let drill = render(&s);
+    // At 120 columns the holder's name is cut before the fault is.
+    for shown in ["XID 48: double-bit ECC error", "87 °C, hardware thermal slowdown", "ml-train/llama3-"] {
+        assert!(drill.contains(shown), "{shown}:\n{drill}");
+    }
+    insta::assert_snapshot!("gpu_node_drill_down_120x30", drill);
+    s.act(Action::Back);
+    assert_eq!(s.gpus.drill, None);
 }

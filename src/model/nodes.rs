@@ -17,6 +17,7 @@ pub struct NodeRow {
     /// The pool label, else the instance type.
     pub pool: String,
     pub gpu_product: String,
+    pub gpu_capacity: u32,
     pub gpu_allocatable: u32,
     /// Allocatable CPU (millicores) and memory (bytes), the denominators of the use percentages.
     pub cpu_allocatable: u64,
@@ -79,6 +80,11 @@ impl NodeRow {
             roles: if roles.is_empty() { "<none>".into() } else { roles.join(",") },
             pool,
             gpu_product: labels.get("nvidia.com/gpu.product").cloned().unwrap_or_default(),
+            gpu_capacity: status
+                .and_then(|s| s.capacity.as_ref())
+                .and_then(|a| a.get(GPU))
+                .and_then(|q| q.0.parse().ok())
+                .unwrap_or(0),
             gpu_allocatable: status
                 .and_then(|s| s.allocatable.as_ref())
                 .and_then(|a| a.get(GPU))
@@ -112,7 +118,7 @@ mod tests {
         let node: Node = serde_json::from_value(json!({
             "metadata": {"name": "gpu-1", "uid": "n1", "labels": {"gpudeck.io/pool": "h100", "nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3", "node-role.kubernetes.io/worker": ""}},
             "spec": {"taints": [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}], "unschedulable": true},
-            "status": {"allocatable": {"nvidia.com/gpu": "8"}, "conditions": [
+            "status": {"capacity": {"nvidia.com/gpu": "8"}, "allocatable": {"nvidia.com/gpu": "7"}, "conditions": [
                 {"type": "DiskPressure", "status": "True"}, {"type": "Ready", "status": "True"}],
                 "nodeInfo": {"kubeletVersion": "v1.32.4", "containerRuntimeVersion": "containerd://1.7.27", "machineID": "", "systemUUID": "", "bootID": "",
                     "kernelVersion": "", "osImage": "", "kubeProxyVersion": "", "operatingSystem": "linux", "architecture": "amd64"}}
@@ -122,7 +128,8 @@ mod tests {
         assert_eq!(row.status, "Ready,SchedulingDisabled");
         assert_eq!(row.health, Health::Warn);
         assert_eq!(row.pressure, ["DiskPressure"]);
-        assert_eq!((row.roles.as_str(), row.pool.as_str(), row.gpu_allocatable), ("worker", "h100", 8));
+        assert_eq!((row.roles.as_str(), row.pool.as_str(), row.gpu_allocatable), ("worker", "h100", 7));
+        assert_eq!(row.gpu_capacity, 8, "a GPU the device plugin marks unhealthy leaves allocatable, not capacity");
         assert_eq!(row.taints, ["nvidia.com/gpu:NoSchedule"]);
         assert_eq!(row.kubelet, "v1.32.4");
     }

@@ -28,6 +28,8 @@ pub struct PodRow {
     pub containers: Vec<String>,
     /// (CPU millicores, memory bytes) from metrics.k8s.io, when the cluster serves it.
     pub usage: Option<(u64, u64)>,
+    /// Mean utilization (percent) of the GPUs DCGM says the pod holds.
+    pub gpu_util: Option<u32>,
 }
 
 impl PodRow {
@@ -81,6 +83,7 @@ impl PodRow {
             owner,
             containers: pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| clean(&c.name))).collect(),
             usage: None,
+            gpu_util: None,
         }
     }
 }

@@ -11,7 +11,7 @@ use hyper::{Method, Request, header};
 use super::error::ApiError;
 use super::http::{self, Query, Reply, Wanted};
 use super::request_log::Entry;
-use super::resources::RESOURCES;
+use super::resources::{self, RESOURCES};
 use super::routes::{self, Route, Target};
 use super::world::{User, World};
 use super::{clock, control, dcgm, discovery, logs, read, watch, write};
@@ -90,6 +90,12 @@ async fn read_ctx(req: Request<Incoming>, user: User, method: &Method, query: Qu
     Ok(Ctx { method: method.clone(), query, wanted, user, content_type, agent, body })
 }
 
+/// The 403 a user without proxy rights gets for `resource` `name[:port]`.
+fn proxy_forbidden(ctx: &Ctx, resource: usize, name: &str, namespace: &str) -> ApiError {
+    let name = name.split(':').next().unwrap_or(name);
+    ApiError::forbidden(ctx.user.name, "get", &RESOURCES[resource], Some("proxy"), name, namespace)
+}
+
 async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str) -> Result<Reply, ApiError> {
     if let Route::Control(what) = &route {
         return control::handle(world, &ctx, what);
@@ -114,7 +120,15 @@ async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str
         Route::OpenApi(g, v) => {
             discovery::openapi_group_version(&g, &v).map(|d| http::json(200, &d)).ok_or_else(ApiError::no_route)
         }
+        // Kubernetes' `view` role grants no proxy rights, and neither does the sim's viewer.
+        Route::ServiceProxy { namespace, service, .. } if ctx.user.read_only => {
+            Err(proxy_forbidden(&ctx, resources::SERVICES, &service, &namespace))
+        }
+        Route::PodProxy { namespace, pod, .. } if ctx.user.read_only => {
+            Err(proxy_forbidden(&ctx, resources::PODS, &pod, &namespace))
+        }
         Route::ServiceProxy { namespace, service, path } => dcgm::proxy(world, &namespace, &service, &path),
+        Route::PodProxy { namespace, pod, path } => dcgm::pod_proxy(world, &namespace, &pod, &path),
         Route::Resource(target) => match (verb, target.subresource.as_deref()) {
             ("watch", _) => watch::watch(world, &ctx, &target),
             (_, Some("log")) => logs::pod_log(world, &ctx, &target),

@@ -21,6 +21,8 @@ pub const PRODUCT_LABEL: &str = "nvidia.com/gpu.product";
 pub const DRIVER: &str = "550.127.05";
 /// The GPU that reports an XID error in every scenario: the fourth GPU of the first GPU node.
 const XID_GPU: u32 = 3;
+/// DCGM's clock throttle reason bit for a hardware thermal slowdown.
+const HW_THERMAL_SLOWDOWN: f64 = 64.0;
 
 /// `/api/v1/namespaces/{ns}/services/{name[:port]}/proxy/{path}`.
 pub fn proxy(world: &Arc<World>, namespace: &str, service: &str, path: &str) -> Result<Reply, ApiError> {
@@ -35,7 +37,33 @@ pub fn proxy(world: &Arc<World>, namespace: &str, service: &str, path: &str) -> 
         )));
     }
     let (_, objects) = world.store.snapshot();
-    Ok(http::respond(200, "text/plain; version=0.0.4; charset=utf-8", render(world.seed, &objects, clock::now())))
+    Ok(http::respond(200, CONTENT_TYPE, render(world.seed, &objects, clock::now(), None)))
+}
+
+const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// `/api/v1/namespaces/{ns}/pods/{name[:port]}/proxy/{path}`: an exporter pod answers for its own node's GPUs, as a
+/// DaemonSet pod of the real exporter does.
+pub fn pod_proxy(world: &Arc<World>, namespace: &str, pod: &str, path: &str) -> Result<Reply, ApiError> {
+    let name = pod.split(':').next().unwrap_or(pod);
+    let key = (resources::PODS, namespace.to_string(), name.to_string());
+    let Some(stored) = world.store.get(&key) else {
+        return Err(ApiError::not_found(&RESOURCES[resources::PODS], name));
+    };
+    let node = stored.field(resources::PODS, "spec.nodeName").unwrap_or_default().to_string();
+    let port = pod.split(':').nth(1).unwrap_or("80");
+    if stored.labels.get("app").map(String::as_str) != Some(SERVICE) || path != "metrics" {
+        return Err(ApiError::unavailable(format!(
+            "error trying to reach service: dial tcp {name}:{port}: connect: connection refused"
+        )));
+    }
+    // A pod on a node that stopped reporting cannot be reached either.
+    let node_key = (resources::NODES, String::new(), node.clone());
+    if !world.store.get(&node_key).is_some_and(|n| n.ready) {
+        return Err(ApiError::unavailable(format!("error trying to reach service: dial tcp {name}:{port}: i/o timeout")));
+    }
+    let (_, objects) = world.store.snapshot();
+    Ok(http::respond(200, CONTENT_TYPE, render(world.seed, &objects, clock::now(), Some(&node))))
 }
 
 /// One GPU as the exporter sees it.
@@ -89,13 +117,15 @@ fn gpus(objects: &Objects) -> Vec<Gpu<'_>> {
     out
 }
 
-/// The exporter's text at time `now`.
-pub fn render(seed: u64, objects: &Objects, now: i64) -> String {
+/// The exporter's text at time `now`: every GPU node's, or one node's (an exporter pod's own).
+pub fn render(seed: u64, objects: &Objects, now: i64, node: Option<&str>) -> String {
     let gpus = gpus(objects);
     let first_node = gpus.first().map(|g| g.node.to_string()).unwrap_or_default();
+    let last_node = gpus.last().map(|g| g.node.to_string()).unwrap_or_default();
     let step = now / 5;
-    let samples: Vec<(String, [f64; 6])> = gpus
+    let samples: Vec<(String, [f64; 8])> = gpus
         .iter()
+        .filter(|g| node.is_none_or(|n| n == g.node))
         .map(|g| {
             let id = format!("{}/{}", g.node, g.index);
             let n = |k: &str| rng::noise(seed, &format!("{id}/{k}"), step);
@@ -105,10 +135,15 @@ pub fn render(seed: u64, objects: &Objects, now: i64) -> String {
                 None => (0.0, 0.006),
             };
             let fb_used = (g.fb_total_mib * fb_share).round();
-            let temp = (33.0 + util * 0.45 + 3.0 * n("t")).round();
+            // The last GPU node's first GPU has a failing fan: it runs hot and the hardware slows it down.
+            let overheating = g.node == last_node && g.index == 0;
+            let temp = if overheating { 89.0 } else { (33.0 + util * 0.45 + 3.0 * n("t")).round() };
             let power = (70.0 + util * 6.2 + 15.0 * n("p")).round();
             let xid = if g.node == first_node && g.index == XID_GPU { 79.0 } else { 0.0 };
-            (labels(seed, g), [util.round(), fb_used, g.fb_total_mib - fb_used, temp, power, xid])
+            let throttle = if overheating { HW_THERMAL_SLOWDOWN } else { 0.0 };
+            let sm_clock = if overheating { 1095.0 } else if util > 0.0 { 1980.0 } else { 345.0 };
+            let values = [util.round(), fb_used, g.fb_total_mib - fb_used, temp, power, xid, throttle, sm_clock];
+            (labels(seed, g), values)
         })
         .collect();
     let metrics = [
@@ -118,6 +153,8 @@ pub fn render(seed: u64, objects: &Objects, now: i64) -> String {
         ("DCGM_FI_DEV_GPU_TEMP", "GPU temperature (in C)."),
         ("DCGM_FI_DEV_POWER_USAGE", "Power draw (in W)."),
         ("DCGM_FI_DEV_XID_ERRORS", "Value of the last XID error encountered."),
+        ("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", "Current clock throttle reasons."),
+        ("DCGM_FI_DEV_SM_CLOCK", "SM clock frequency (in MHz)."),
     ];
     let mut out = String::new();
     for (i, (name, help)) in metrics.iter().enumerate() {

@@ -24,6 +24,12 @@ pub enum Route {
         service: String,
         path: String,
     },
+    /// `/api/v1/namespaces/{ns}/pods/{pod}[:{port}]/proxy/{path}`
+    PodProxy {
+        namespace: String,
+        pod: String,
+        path: String,
+    },
     Resource(Target),
     /// `/sim/{what}`: fault switches and restart
     Control(String),
@@ -79,6 +85,9 @@ fn under_group_version(group: &str, version: &str, rest: &[&str]) -> Option<Rout
         [] => Some(Route::GroupVersion(group.to_string(), version.to_string())),
         ["namespaces", ns, "services", svc, "proxy", path @ ..] if group.is_empty() => {
             Some(Route::ServiceProxy { namespace: ns.to_string(), service: svc.to_string(), path: path.join("/") })
+        }
+        ["namespaces", ns, "pods", pod, "proxy", path @ ..] if group.is_empty() => {
+            Some(Route::PodProxy { namespace: ns.to_string(), pod: pod.to_string(), path: path.join("/") })
         }
         // `/api/v1/namespaces/{name}/status` is the namespace's own subresource, not a collection.
         ["namespaces", name, sub @ ("status" | "finalize")] if group.is_empty() => {

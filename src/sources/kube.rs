@@ -27,7 +27,7 @@ use crate::state::table::Delta;
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
 /// Starts watches for every resource the console shows; aborting the handles stops them (context switch).
-pub fn spawn_all(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandle> {
+pub fn spawn_all(client: &Client, tx: &UnboundedSender<Event>, dcgm: &super::dcgm::DcgmSettings) -> Vec<AbortHandle> {
     vec![
         spawn(all::<Pod>(client), "pods", tx.clone(), PodRow::from_pod, Data::Pods),
         spawn(all::<Node>(client), "nodes", tx.clone(), NodeRow::from_node, Data::Nodes),
@@ -50,6 +50,7 @@ pub fn spawn_all(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandl
         ),
         spawn_namespaces(Api::<Namespace>::all(client.clone()), tx.clone()),
         super::metrics::spawn(client.clone(), tx.clone()),
+        super::dcgm::spawn(client.clone(), dcgm.clone(), tx.clone()),
         spawn_discovery(client.clone(), tx.clone()),
     ]
 }

@@ -17,6 +17,7 @@ impl State {
                 // Watch updates carry no usage; keep the last metrics sample on them.
                 for row in &mut delta.upserts {
                     row.usage = usage_of(&self.pod_usage, &row.id);
+                    row.gpu_util = gpu_util_of(&self.pod_gpu_util, &row.id);
                 }
                 self.absorb_pods(delta);
             }
@@ -32,6 +33,18 @@ impl State {
                 self.node_lines_stale = true;
             }
             Data::MetricsUnavailable(why) => self.metrics_unavailable = Some(why),
+            Data::Dcgm(scrape) => {
+                self.gpus.absorb_scrape(scrape, self.now);
+                let faults = self.gpus.fault_lines(&self.node_rows, self.now);
+                self.triage.apply(faults);
+                let util = self.gpus.pod_utilization();
+                self.pods.update_each(false, |p| {
+                    let now = gpu_util_of(&util, &p.id);
+                    std::mem::replace(&mut p.gpu_util, now) != now
+                });
+                self.pod_gpu_util = util;
+            }
+            Data::LocalGpus(sample) => self.gpus.absorb_local(sample, self.now),
             Data::Nodes(delta) => {
                 self.synced.insert("nodes");
                 if delta.reset {
@@ -127,6 +140,8 @@ impl State {
                 self.workloads = Table::default();
                 self.node_rows.clear();
                 self.gpus_by_node.clear();
+                self.gpus.forget_cluster();
+                self.pod_gpu_util.clear();
                 self.warning_events = Warnings::default();
                 self.synced.clear();
                 self.namespaces.clear();
@@ -167,8 +182,10 @@ impl State {
         if delta.reset {
             self.pods.apply(delta);
             self.gpus_by_node.clear();
+            self.gpus.pending.clear();
             for p in self.pods.all() {
                 count_gpus(&mut self.gpus_by_node, p, 1);
+                self.gpus.track_pod(p);
             }
             self.triage_stale = true;
             self.node_lines_stale = true;
@@ -180,8 +197,10 @@ impl State {
                 self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, old, -1);
             }
             triage::forget(&mut triage, uid);
+            self.gpus.forget_pod(uid);
         }
         for row in &delta.upserts {
+            self.gpus.track_pod(row);
             if let Some(old) = self.pods.get(&row.id.uid) {
                 self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, old, -1);
             }
@@ -224,6 +243,10 @@ impl State {
         }
         self.triage.apply(triage);
     }
+}
+
+fn gpu_util_of(util: &super::gpus::PodGpuUtil, id: &crate::model::ObjectId) -> Option<u32> {
+    util.get(&id.namespace)?.get(&id.name).copied()
 }
 
 fn usage_of(usage: &PodUsage, id: &crate::model::ObjectId) -> Option<(u64, u64)> {

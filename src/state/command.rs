@@ -12,6 +12,8 @@ pub const COMMANDS: &[&str] = &[
     "deploy",
     "sts",
     "jobs",
+    "gpu",
+    "fit",
     "logs",
     "ns",
     "ctx",
@@ -65,6 +67,17 @@ impl State {
             ("triage", _) => self.pane = Pane::Triage,
             ("nodes" | "no" | "node", _) => self.pane = Pane::Nodes,
             ("pods" | "po" | "pod", _) => self.pane = Pane::Pods,
+            ("gpu" | "gpus", _) => self.pane = Pane::Gpu,
+            ("fit", _) => {
+                let args: Vec<&str> = input.split_whitespace().skip(1).collect();
+                match super::gpus::fit::FitQuery::parse(&args) {
+                    Ok(query) => {
+                        self.gpus.fit = Some(query);
+                        self.pane = Pane::Gpu;
+                    }
+                    Err(usage) => self.notice = Some(warning(usage)),
+                }
+            }
             ("workloads" | "deploy" | "deployments" | "sts" | "statefulsets" | "jobs" | "job", _) => {
                 self.pane = Pane::Workloads;
                 let kind = match command {

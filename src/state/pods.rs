@@ -14,7 +14,7 @@ const COLUMNS: &[Column] = &[
     Column::new("RESTARTS", 13, 1),
     Column::new("AGE", 5, 0),
     Column::new("NODE", 12, 2),
-    Column::new("GPU", 3, 3),
+    Column::new("GPU", 8, 3),
     Column::new("CPU", 6, 4),
     Column::new("MEM", 7, 4),
 ];
@@ -44,7 +44,11 @@ impl Row for PodRow {
             restarts,
             age(now - self.created),
             if self.node.is_empty() { "<none>".into() } else { self.node.clone() },
-            if self.gpus > 0 { self.gpus.to_string() } else { String::new() },
+            match (self.gpus, self.gpu_util) {
+                (0, _) => String::new(),
+                (n, Some(util)) => format!("{n} {util}%"),
+                (n, None) => n.to_string(),
+            },
             self.usage.map(|u| format!("{}m", u.0)).unwrap_or_default(),
             self.usage.map(|u| human_bytes(u.1)).unwrap_or_default(),
         ]

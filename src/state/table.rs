@@ -25,11 +25,18 @@ pub struct Column {
     pub title: &'static str,
     pub width: u16,
     pub drop: u8,
+    /// Cells are heat-grid glyphs, each drawn in its own colour (`state::gpus::Heat`).
+    pub heat: bool,
 }
 
 impl Column {
     pub const fn new(title: &'static str, width: u16, drop: u8) -> Self {
-        Column { title, width, drop }
+        Column { title, width, drop, heat: false }
+    }
+
+    /// A heat-grid column; it never drops, it is what the pane is for.
+    pub const fn heat(title: &'static str, width: u16) -> Self {
+        Column { title, width, drop: 0, heat: true }
     }
 }
 
@@ -566,6 +573,7 @@ mod tests {
             owner: None,
             containers: vec!["main".into()],
             usage: None,
+            gpu_util: None,
         }
     }
 

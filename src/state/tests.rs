@@ -28,6 +28,7 @@ fn pod(ns: &str, name: &str, status: &str, node: &str, restarts: i32) -> PodRow 
         owner: None,
         containers: vec!["main".into()],
         usage: None,
+        gpu_util: None,
     }
 }
 
@@ -281,12 +282,14 @@ fn panes_cycle_and_help_swallows_keys() {
     s.act(Action::NextPane);
     assert_eq!(s.pane, Pane::Workloads);
     s.act(Action::NextPane);
+    assert_eq!(s.pane, Pane::Gpu);
+    s.act(Action::NextPane);
     assert_eq!(s.pane, Pane::Triage);
     s.act(Action::PrevPane);
-    assert_eq!(s.pane, Pane::Workloads);
+    assert_eq!(s.pane, Pane::Gpu);
     s.act(Action::Help);
     s.act(Action::NextPane);
-    assert_eq!((s.pane, &s.mode), (Pane::Workloads, &Mode::Help { scroll: 0 }));
+    assert_eq!((s.pane, &s.mode), (Pane::Gpu, &Mode::Help { scroll: 0 }));
     s.act(Action::Back);
     assert_eq!(s.mode, Mode::Normal);
     s.act(Action::Quit);

@@ -1,0 +1,487 @@
+//! The GPU pane: cluster GPUs per node (allocation from the watches, utilization from DCGM) as a heat grid, where a
+//! job fits, pending GPU pods, GPU faults for triage, and the local GPUs NVML sees, each with five minutes of history.
+
+pub mod fit;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use super::table::{Column, Delta, Row, SortKey, Table};
+use super::triage::TriageRow;
+use crate::event::{ObjectKind, ObjectRef};
+use crate::model::dcgm::{DcgmGpu, Scrape, xid_meaning};
+use crate::model::gpu::LocalGpu;
+use crate::model::nodes::NodeRow;
+use crate::model::pods::PodRow;
+use crate::model::{Health, ObjectId};
+
+/// Five minutes of history: 300 NVML samples at 1 Hz, 30 DCGM scrapes at 10 s.
+pub const HISTORY_SECONDS: u64 = 300;
+
+/// The taint the GPU operator puts on GPU nodes; GPU jobs tolerate it, so it does not keep them off.
+const GPU_TAINT: &str = "nvidia.com/gpu";
+
+/// A fed value: not yet heard from, live since a time, or unavailable and why.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Feed {
+    #[default]
+    Waiting,
+    Live {
+        at: i64,
+    },
+    Unavailable(String),
+}
+
+/// What one GPU cell of the heat grid shows; each has its own glyph, so the grid reads without colour too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heat {
+    /// No DCGM figure: the GPU is free, or requested by a pod.
+    Free,
+    Held,
+    Idle,
+    Low,
+    Mid,
+    High,
+    Hot,
+    Xid,
+}
+
+impl Heat {
+    pub const ALL: [Heat; 8] = [Heat::Free, Heat::Held, Heat::Idle, Heat::Low, Heat::Mid, Heat::High, Heat::Hot, Heat::Xid];
+
+    pub fn glyph(self) -> char {
+        match self {
+            Heat::Free => '□',
+            Heat::Held => '■',
+            Heat::Idle => '·',
+            Heat::Low => '▃',
+            Heat::Mid => '▅',
+            Heat::High => '█',
+            Heat::Hot => '▲',
+            Heat::Xid => '✗',
+        }
+    }
+
+    pub fn of_glyph(c: char) -> Option<Heat> {
+        Heat::ALL.into_iter().find(|h| h.glyph() == c)
+    }
+
+    fn of(gpu: &DcgmGpu) -> Heat {
+        if gpu.xid.is_some() {
+            return Heat::Xid;
+        }
+        if gpu.heat_problem().is_some() {
+            return Heat::Hot;
+        }
+        match gpu.util.unwrap_or(0.0) {
+            u if u < 5.0 => Heat::Idle,
+            u if u < 40.0 => Heat::Low,
+            u if u < 75.0 => Heat::Mid,
+            _ => Heat::High,
+        }
+    }
+}
+
+/// A GPU node as the GPU pane shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GpuNodeLine {
+    pub id: ObjectId,
+    pub product: String,
+    pub capacity: u32,
+    pub allocatable: u32,
+    /// GPUs requested by the node's unfinished pods.
+    pub requested: u32,
+    /// Why GPU work cannot land here now (NotReady, cordoned, pressure, a taint other than the GPU taint).
+    pub unschedulable: Option<String>,
+    /// One cell per GPU: from DCGM when scraped, else from allocation.
+    pub heat: Vec<Heat>,
+    /// Averages and totals over the node's scraped GPUs.
+    pub util: Option<f64>,
+    pub memory_mib: Option<(f64, f64)>,
+    pub temp_max: Option<f64>,
+    pub power_w: Option<f64>,
+    /// GPU faults, worst first: "gpu3 XID 79", "gpu0 89 °C".
+    pub problems: Vec<String>,
+}
+
+impl GpuNodeLine {
+    pub fn free(&self) -> u32 {
+        self.allocatable.saturating_sub(self.requested)
+    }
+}
+
+const COLUMNS: &[Column] = &[
+    Column::new("NODE", 14, 0),
+    Column::new("PRODUCT", 12, 3),
+    Column::heat("GPUS", 16),
+    Column::new("UTIL", 4, 0),
+    Column::new("MEM GiB", 9, 2),
+    Column::new("TEMP", 5, 4),
+    Column::new("POWER", 6, 5),
+    Column::new("REQ", 5, 0),
+    Column::new("FREE", 4, 0),
+    Column::new("PROBLEMS", 0, 1),
+];
+
+impl Row for GpuNodeLine {
+    fn columns() -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn id(&self) -> &ObjectId {
+        &self.id
+    }
+
+    fn cells(&self, _now: i64) -> Vec<String> {
+        let grid: String = self.heat.iter().flat_map(|h| [h.glyph(), ' ']).collect();
+        let mut problems = self.problems.clone();
+        problems.extend(self.unschedulable.clone());
+        vec![
+            self.id.name.clone(),
+            short_product(&self.product),
+            grid.trim_end().to_string(),
+            self.util.map(|u| format!("{u:.0}%")).unwrap_or_else(|| "–".into()),
+            self.memory_mib.map(|(u, t)| format!("{:.0}/{:.0}", u / 1024.0, t / 1024.0)).unwrap_or_else(|| "–".into()),
+            self.temp_max.map(|t| format!("{t:.0}°C")).unwrap_or_else(|| "–".into()),
+            self.power_w.map(|p| format!("{p:.0}W")).unwrap_or_else(|| "–".into()),
+            format!("{}/{}", self.requested, self.allocatable),
+            self.free().to_string(),
+            problems.join("; "),
+        ]
+    }
+
+    fn sort_key(&self, column: usize, _now: i64) -> SortKey<'_> {
+        let num = |v: Option<f64>| SortKey::Num(v.map_or(-1, |v| v as i64));
+        match column {
+            1 => SortKey::Text(&self.product),
+            2 | 3 => num(self.util),
+            4 => num(self.memory_mib.map(|m| m.0)),
+            5 => num(self.temp_max),
+            6 => num(self.power_w),
+            7 => SortKey::Num(i64::from(self.requested)),
+            8 => SortKey::Num(i64::from(self.free())),
+            9 => SortKey::Num(-(self.health() as i64)),
+            _ => SortKey::Text(&self.id.name),
+        }
+    }
+
+    fn health(&self) -> Health {
+        if self.heat.contains(&Heat::Xid) {
+            Health::Error
+        } else if self.heat.contains(&Heat::Hot) || self.unschedulable.is_some() {
+            Health::Warn
+        } else {
+            Health::Ok
+        }
+    }
+
+    fn search_text(&self) -> String {
+        format!("{} {} {}", self.id.name, self.product, self.problems.join(" "))
+    }
+}
+
+/// `NVIDIA-H100-80GB-HBM3` → `H100-80GB-HBM3`: the vendor is the same on every line.
+fn short_product(product: &str) -> String {
+    product.trim_start_matches("NVIDIA-").trim_start_matches("NVIDIA ").to_string()
+}
+
+/// Recent values, oldest first, at most `cap`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct History {
+    values: VecDeque<u64>,
+    cap: usize,
+}
+
+impl History {
+    fn with_cap(cap: usize) -> History {
+        History { values: VecDeque::with_capacity(cap), cap }
+    }
+
+    fn push(&mut self, value: u64) {
+        if self.values.len() == self.cap {
+            self.values.pop_front();
+        }
+        self.values.push_back(value);
+    }
+
+    pub fn values(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
+        self.values.iter().copied()
+    }
+}
+
+/// Mean GPU utilization (percent) by namespace, then pod.
+pub type PodGpuUtil = HashMap<String, HashMap<String, u32>>;
+
+/// A GPU pod the scheduler has not placed, with its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingGpuPod {
+    pub id: ObjectId,
+    pub gpus: u32,
+    pub why: String,
+    pub since: i64,
+}
+
+/// A local GPU's last sample and its history (SM and memory utilization, percent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalLine {
+    pub gpu: LocalGpu,
+    pub sm: History,
+    pub mem: History,
+}
+
+#[derive(Debug, Default)]
+pub struct Gpus {
+    pub table: Table<GpuNodeLine>,
+    /// The DCGM exporter: when it last answered, or why it cannot be read.
+    pub dcgm: Feed,
+    /// Exporters that answered in the last scrape, and why the others did not.
+    pub exporters: usize,
+    pub exporter_failures: Vec<String>,
+    /// The last scrape's GPUs by node, in GPU order.
+    pub scraped: HashMap<String, Vec<DcgmGpu>>,
+    /// Utilization per (node, GPU index) over the last scrapes.
+    pub history: HashMap<(String, u32), History>,
+    /// NVML on this machine.
+    pub local: Feed,
+    pub local_gpus: Vec<LocalLine>,
+    /// Time between NVML samples: the local history keeps five minutes of them.
+    pub local_every: std::time::Duration,
+    pub pending: BTreeMap<String, PendingGpuPod>,
+    pub fit: Option<fit::FitQuery>,
+    /// The node shown GPU by GPU (enter on a line; esc goes back).
+    pub drill: Option<String>,
+    /// When each GPU fault was first seen, by its triage key: the faults triage shows now.
+    faults: BTreeMap<String, i64>,
+    pub stale: bool,
+}
+
+/// Triage keys of GPU faults.
+const FAULT_KEY: &str = "gpu/";
+
+impl Gpus {
+    /// An empty pane for NVML samples every `local_every`.
+    pub fn new(local_every: std::time::Duration) -> Gpus {
+        Gpus { local_every, ..Gpus::default() }
+    }
+
+    /// A pod's GPU request while it waits for a node; placed, finished or deleted pods leave the list.
+    pub fn track_pod(&mut self, pod: &PodRow) {
+        if pod.gpus > 0 && pod.node.is_empty() && !pod.finished() {
+            let line = PendingGpuPod { id: pod.id.clone(), gpus: pod.gpus, why: pod.why.clone(), since: pod.created };
+            self.pending.insert(pod.id.uid.clone(), line);
+        } else {
+            self.pending.remove(&pod.id.uid);
+        }
+    }
+
+    pub fn forget_pod(&mut self, uid: &str) {
+        self.pending.remove(uid);
+    }
+
+    /// A DCGM scrape (or why there is none) at `now`.
+    pub fn absorb_scrape(&mut self, scrape: Result<Scrape, String>, now: i64) {
+        self.stale = true;
+        let scrape = match scrape {
+            Ok(s) => s,
+            Err(why) => {
+                self.dcgm = Feed::Unavailable(why);
+                self.scraped.clear();
+                self.exporters = 0;
+                self.exporter_failures.clear();
+                return;
+            }
+        };
+        self.dcgm = Feed::Live { at: now };
+        self.exporters = scrape.exporters;
+        self.exporter_failures = scrape.failures;
+        let mut by_node: HashMap<String, Vec<DcgmGpu>> = HashMap::new();
+        for gpu in scrape.gpus {
+            let cap = (HISTORY_SECONDS / 10) as usize;
+            let history = self.history.entry((gpu.node.clone(), gpu.index)).or_insert_with(|| History::with_cap(cap));
+            history.push(gpu.util.unwrap_or(0.0).round() as u64);
+            by_node.entry(gpu.node.clone()).or_default().push(gpu);
+        }
+        for gpus in by_node.values_mut() {
+            gpus.sort_by_key(|g| g.index);
+        }
+        self.history.retain(|(node, index), _| by_node.get(node).is_some_and(|g| g.iter().any(|g| g.index == *index)));
+        self.scraped = by_node;
+    }
+
+    /// An NVML sample (or why there is none) at `now`.
+    pub fn absorb_local(&mut self, sample: Result<Vec<LocalGpu>, String>, now: i64) {
+        let gpus = match sample {
+            Ok(gpus) => gpus,
+            Err(why) => {
+                self.local = Feed::Unavailable(why);
+                self.local_gpus.clear();
+                return;
+            }
+        };
+        self.local = Feed::Live { at: now };
+        let cap = (HISTORY_SECONDS * 1000 / (self.local_every.as_millis() as u64).max(1)) as usize;
+        self.local_gpus.truncate(gpus.len());
+        for gpu in gpus {
+            let (sm, mem) = gpu.util.unwrap_or_default();
+            let at = gpu.index as usize;
+            if self.local_gpus.len() <= at || self.local_gpus[at].gpu.uuid != gpu.uuid {
+                let line = LocalLine { gpu: gpu.clone(), sm: History::with_cap(cap), mem: History::with_cap(cap) };
+                if self.local_gpus.len() <= at {
+                    self.local_gpus.push(line);
+                } else {
+                    self.local_gpus[at] = line;
+                }
+            }
+            let line = &mut self.local_gpus[at];
+            line.sm.push(u64::from(sm));
+            line.mem.push(u64::from(mem));
+            line.gpu = gpu;
+        }
+    }
+
+    /// Rebuilds the node lines from the nodes, the GPUs their pods request and the last scrape.
+    pub fn rebuild(&mut self, nodes: &HashMap<String, NodeRow>, requested: &HashMap<String, u32>) {
+        let lines: Vec<GpuNodeLine> = nodes
+            .values()
+            .filter(|n| n.gpu_capacity > 0 || n.gpu_allocatable > 0 || !n.gpu_product.is_empty())
+            .map(|n| self.line(n, requested.get(&n.id.name).copied().unwrap_or(0)))
+            .collect();
+        self.table.apply(Delta { reset: true, upserts: lines, deletes: vec![] });
+        self.stale = false;
+    }
+
+    fn line(&self, node: &NodeRow, requested: u32) -> GpuNodeLine {
+        let scraped = self.scraped.get(&node.id.name).map(Vec::as_slice).unwrap_or_default();
+        let count = node.gpu_capacity.max(node.gpu_allocatable).max(scraped.len() as u32);
+        let heat = (0..count)
+            .map(|i| match scraped.iter().find(|g| g.index == i) {
+                Some(gpu) => Heat::of(gpu),
+                None if i < requested => Heat::Held,
+                None => Heat::Free,
+            })
+            .collect();
+        let mean = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+        let sum = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>());
+        let used: Vec<f64> = scraped.iter().filter_map(|g| g.fb_used_mib).collect();
+        let total: Vec<f64> = scraped.iter().filter_map(DcgmGpu::fb_total_mib).collect();
+        let mut problems: Vec<String> = scraped
+            .iter()
+            .filter_map(|g| g.xid.map(|x| format!("gpu{} XID {x} {}", g.index, xid_meaning(x))))
+            .collect();
+        problems.extend(scraped.iter().filter_map(|g| Some(format!("gpu{} {}", g.index, g.heat_problem()?))));
+        GpuNodeLine {
+            id: node.id.clone(),
+            product: node.gpu_product.clone(),
+            capacity: node.gpu_capacity,
+            allocatable: node.gpu_allocatable,
+            requested,
+            unschedulable: unschedulable(node),
+            heat,
+            util: mean(scraped.iter().filter_map(|g| g.util).collect()),
+            memory_mib: sum(used).zip(sum(total)),
+            temp_max: scraped.iter().filter_map(|g| g.temp_c).reduce(f64::max),
+            power_w: sum(scraped.iter().filter_map(|g| g.power_w).collect()),
+            problems,
+        }
+    }
+
+    /// Mean utilization of the GPUs each pod holds, by namespace then pod (looked up per row without a key built).
+    pub fn pod_utilization(&self) -> PodGpuUtil {
+        let mut sums: HashMap<String, HashMap<String, (u32, f64)>> = HashMap::new();
+        for gpu in self.scraped.values().flatten() {
+            if let (Some((ns, pod)), Some(util)) = (&gpu.holder, gpu.util) {
+                let entry = sums.entry(ns.clone()).or_default().entry(pod.clone()).or_default();
+                *entry = (entry.0 + 1, entry.1 + util);
+            }
+        }
+        sums.into_iter()
+            .map(|(ns, pods)| {
+                let means = pods.into_iter().map(|(pod, (n, total))| (pod, (total / f64::from(n)).round() as u32));
+                (ns, means.collect())
+            })
+            .collect()
+    }
+
+    /// Forgets the cluster (a context switch); the local GPUs stay.
+    pub fn forget_cluster(&mut self) {
+        *self = Gpus {
+            local: std::mem::take(&mut self.local),
+            local_gpus: std::mem::take(&mut self.local_gpus),
+            local_every: self.local_every,
+            ..Gpus::default()
+        };
+    }
+
+    /// Triage lines for GPU faults (XID errors, heat), replacing the last scrape's.
+    pub fn fault_lines(&mut self, nodes: &HashMap<String, NodeRow>, now: i64) -> Delta<TriageRow> {
+        let node_uids: HashMap<&str, &str> = nodes.values().map(|n| (n.id.name.as_str(), n.id.uid.as_str())).collect();
+        let mut lines = Vec::new();
+        for gpu in self.scraped.values().flatten() {
+            let held = gpu.holder.as_ref().map(|(ns, pod)| format!("; held by {ns}/{pod}")).unwrap_or_default();
+            let (problem, why, severity, weight) = match (gpu.xid, gpu.heat_problem()) {
+                (Some(xid), _) => (format!("XID {xid}"), format!("{}{held}", xid_meaning(xid)), Health::Error, 95),
+                (None, Some(heat)) => ("GPU hot".to_string(), format!("{heat}{held}"), Health::Warn, 45),
+                (None, None) => continue,
+            };
+            let key = format!("{FAULT_KEY}{}/{}", gpu.node, gpu.index);
+            let since = *self.faults.entry(key.clone()).or_insert(now);
+            let object = node_uids.get(gpu.node.as_str()).map(|uid| ObjectRef {
+                kind: ObjectKind::Node,
+                namespace: String::new(),
+                name: gpu.node.clone(),
+                uid: uid.to_string(),
+            });
+            let name = format!("{} gpu{} {}", gpu.node, gpu.index, gpu.uuid);
+            lines.push(TriageRow {
+                id: ObjectId { namespace: String::new(), name: name.trim_end().to_string(), uid: key },
+                object,
+                kind: "gpu".into(),
+                problem,
+                why,
+                severity,
+                weight,
+                since,
+            });
+        }
+        let current: std::collections::BTreeSet<&str> = lines.iter().map(|l| l.id.uid.as_str()).collect();
+        let gone: Vec<String> = self.faults.keys().filter(|k| !current.contains(k.as_str())).cloned().collect();
+        for key in &gone {
+            self.faults.remove(key);
+        }
+        Delta { reset: false, upserts: lines, deletes: gone }
+    }
+
+    /// Lines the pane shows above its table (summary, DCGM, fit, pending pods) and below it (local GPUs: one each, at
+    /// most six, and their processes; or why there are none).
+    pub fn chrome(&self) -> (u16, u16) {
+        let local = match self.local_gpus.len() {
+            0 => 1,
+            n => n.min(6) as u16 + 1,
+        };
+        (4, local)
+    }
+
+    /// Node lines as a slice of references, for fit and fragmentation.
+    pub fn lines(&self) -> Vec<&GpuNodeLine> {
+        self.table.all().collect()
+    }
+}
+
+/// Why GPU work cannot be scheduled on `node` now, if it cannot.
+fn unschedulable(node: &NodeRow) -> Option<String> {
+    if !node.status.starts_with("Ready") {
+        return Some(node.status.split(',').next().unwrap_or_default().to_string());
+    }
+    if node.status.contains("SchedulingDisabled") {
+        return Some("cordoned".into());
+    }
+    if let Some(pressure) = node.pressure.first() {
+        return Some(pressure.clone());
+    }
+    node.taints
+        .iter()
+        .find(|t| !t.starts_with(GPU_TAINT) && (t.ends_with(":NoSchedule") || t.ends_with(":NoExecute")))
+        .map(|t| format!("taint {t}"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,303 @@
+//! Draws the GPU pane: summary, DCGM state, fit and pending GPU pods above the nodes × GPUs heat grid, the local
+//! GPUs below it; or one node GPU by GPU with five minutes of utilization history.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row as TableRow, Table as TableWidget};
+
+use crate::model::dcgm::xid_meaning;
+use crate::model::human_bytes;
+use crate::state::State;
+use crate::state::gpus::{Feed, Gpus, Heat, History, LocalLine, fit};
+use crate::theme::{Slot, Theme};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let gpus = &state.gpus;
+    if let Some(node) = &gpus.drill {
+        return drill(frame, area, gpus, node, state.now, theme);
+    }
+    let (above, below) = gpus.chrome();
+    let [head, grid, foot] =
+        Layout::vertical([Constraint::Length(above), Constraint::Min(2), Constraint::Length(below)]).areas(area);
+    frame.render_widget(Paragraph::new(summary(gpus, state.now, theme)), head);
+    super::table::render(frame, grid, &gpus.table, state, theme, "no GPU nodes");
+    frame.render_widget(Paragraph::new(local(gpus, theme)), foot);
+}
+
+/// The slot a heat cell is drawn in.
+pub fn heat_slot(heat: Heat) -> Slot {
+    match heat {
+        Heat::Free => Slot::Muted,
+        Heat::Held => Slot::Ok,
+        Heat::Idle => Slot::HeatIdle,
+        Heat::Low => Slot::HeatLow,
+        Heat::Mid => Slot::HeatMid,
+        Heat::High => Slot::HeatHigh,
+        Heat::Hot => Slot::Warn,
+        Heat::Xid => Slot::Error,
+    }
+}
+
+fn utilization_slot(percent: u64) -> Slot {
+    match percent {
+        0..5 => Slot::HeatIdle,
+        5..40 => Slot::HeatLow,
+        40..75 => Slot::HeatMid,
+        _ => Slot::HeatHigh,
+    }
+}
+
+/// The last `width` values as eighth blocks, 0–100 %.
+pub fn sparkline(values: impl ExactSizeIterator<Item = u64>, width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let skip = values.len().saturating_sub(width);
+    values.skip(skip).map(|v| BARS[(v.min(100) as usize * 7).div_ceil(100)]).collect()
+}
+
+fn summary<'a>(gpus: &'a Gpus, now: i64, theme: &Theme) -> Vec<Line<'a>> {
+    let lines = gpus.lines();
+    let total: u32 = lines.iter().map(|l| l.allocatable).sum();
+    let requested: u32 = lines.iter().map(|l| l.requested.min(l.allocatable)).sum();
+    let frag = fit::fragmentation(&lines);
+    let utils: Vec<f64> = gpus.scraped.values().flatten().filter_map(|g| g.util).collect();
+    let mut first = format!("{total} GPUs · {} nodes · {requested} requested · {} free", lines.len(), frag.free);
+    if frag.free > 0 {
+        first.push_str(&format!(" (largest block {}, {}% fragmented)", frag.largest_block, frag.percent()));
+    }
+    if !utils.is_empty() {
+        first.push_str(&format!(" · util {:.0}%", utils.iter().sum::<f64>() / utils.len() as f64));
+    }
+    let dcgm = match &gpus.dcgm {
+        Feed::Waiting => Line::styled("DCGM: waiting for the first scrape", theme.style(Slot::Muted)),
+        Feed::Live { at } => {
+            let mut text = format!(
+                "DCGM: {} GPUs from {} exporter{}, {}s ago",
+                gpus.scraped.values().map(Vec::len).sum::<usize>(),
+                gpus.exporters,
+                if gpus.exporters == 1 { "" } else { "s" },
+                (now - at).max(0)
+            );
+            let slot = match gpus.exporter_failures.first() {
+                Some(first) => {
+                    text.push_str(&format!("; {} failed: {first}", gpus.exporter_failures.len()));
+                    Slot::Warn
+                }
+                None => Slot::Muted,
+            };
+            Line::styled(text, theme.style(slot))
+        }
+        Feed::Unavailable(why) => {
+            Line::styled(format!("DCGM unavailable: {why}; showing allocation only"), theme.style(Slot::Warn))
+        }
+    };
+    vec![Line::raw(first), dcgm, fit_line(gpus, &lines, theme), pending_line(gpus, now, theme)]
+}
+
+fn fit_line<'a>(gpus: &Gpus, lines: &[&crate::state::gpus::GpuNodeLine], theme: &Theme) -> Line<'a> {
+    let Some(query) = &gpus.fit else {
+        return Line::styled("fit: :fit GPUS [PRODUCT] shows where a job can land now", theme.style(Slot::Muted));
+    };
+    let report = fit::fit(lines, query);
+    let excluded = match report.excluded.first() {
+        Some((node, why)) => format!("; {} node(s) excluded, {node}: {why}", report.excluded.len()),
+        None => String::new(),
+    };
+    if report.fits.is_empty() {
+        let largest = match &report.largest {
+            Some((node, free)) => format!("largest free block is {free} on {node}"),
+            None => "no node has that product".into(),
+        };
+        return Line::styled(format!("fit {}: nowhere now, {largest}{excluded}", query.describe()), theme.style(Slot::Warn));
+    }
+    let nodes: Vec<String> = report.fits.iter().map(|(n, free)| format!("{n} ({free} free)")).collect();
+    Line::styled(
+        format!("fit {}: {} node(s): {}{excluded}", query.describe(), nodes.len(), nodes.join(", ")),
+        theme.style(Slot::Ok),
+    )
+}
+
+fn pending_line<'a>(gpus: &Gpus, now: i64, theme: &Theme) -> Line<'a> {
+    let Some(first) = gpus.pending.values().min_by_key(|p| p.since) else {
+        return Line::styled("no GPU pods pending", theme.style(Slot::Muted));
+    };
+    let more = match gpus.pending.len() {
+        1 => String::new(),
+        n => format!(" (+{} more)", n - 1),
+    };
+    let why = if first.why.is_empty() { "waiting for the scheduler" } else { &first.why };
+    Line::styled(
+        format!(
+            "pending {}/{} wants {} GPUs for {}: {why}{more}",
+            first.id.namespace,
+            first.id.name,
+            first.gpus,
+            crate::model::age(now - first.since)
+        ),
+        theme.style(Slot::Pending),
+    )
+}
+
+fn local<'a>(gpus: &'a Gpus, theme: &Theme) -> Vec<Line<'a>> {
+    match &gpus.local {
+        Feed::Waiting => vec![Line::styled("local GPUs: sampling…", theme.style(Slot::Muted))],
+        Feed::Unavailable(why) => {
+            vec![Line::styled(format!("local GPUs: NVML unavailable: {why}"), theme.style(Slot::Muted))]
+        }
+        Feed::Live { .. } => {
+            let mut lines: Vec<Line> = gpus.local_gpus.iter().take(6).map(|l| local_line(l, theme)).collect();
+            let processes: Vec<String> = gpus
+                .local_gpus
+                .iter()
+                .flat_map(|l| l.gpu.processes.iter().map(move |p| (l.gpu.index, p)))
+                .map(|(gpu, p)| {
+                    let memory = p.memory.map(human_bytes).unwrap_or_else(|| "?".into());
+                    format!("{} {} on {gpu} ({memory})", p.pid, if p.name.is_empty() { "?" } else { &p.name })
+                })
+                .collect();
+            let text = match processes.is_empty() {
+                true => "  no compute processes".to_string(),
+                false => format!("  processes: {}", processes.join(", ")),
+            };
+            lines.push(Line::styled(text, theme.style(Slot::Muted)));
+            lines
+        }
+    }
+}
+
+fn local_line<'a>(line: &'a LocalLine, theme: &Theme) -> Line<'a> {
+    let g = &line.gpu;
+    let dash = || "–".to_string();
+    let (sm, mem_util) = g.util.unwrap_or_default();
+    let memory = g.memory.map(|(u, t)| format!("{}/{}", human_bytes(u), human_bytes(t))).unwrap_or_else(dash);
+    let power = match (g.power_mw, g.power_limit_mw) {
+        (Some(p), Some(l)) => format!("{}/{} W", p / 1000, l / 1000),
+        (Some(p), None) => format!("{} W", p / 1000),
+        _ => dash(),
+    };
+    let clocks = g.clocks_mhz.map(|(s, m)| format!("{s}/{m} MHz")).unwrap_or_else(dash);
+    let pcie = g.pcie_kbs.map(|(tx, rx)| format!("↑{:.1} ↓{:.1} MB/s", tx as f64 / 1000.0, rx as f64 / 1000.0));
+    let errors = match (g.ecc_uncorrected, g.retired_pages) {
+        (None, None) => "ECC –".to_string(),
+        (ecc, pages) => format!(
+            "ECC {} retired {}",
+            ecc.map(|e| e.to_string()).unwrap_or_else(dash),
+            pages.map(|p| p.to_string()).unwrap_or_else(dash)
+        ),
+    };
+    let error_slot = if g.ecc_uncorrected.unwrap_or(0) > 0 { Slot::Error } else { Slot::Muted };
+    Line::from(vec![
+        Span::raw(format!("local {} {} ", g.index, g.name)),
+        Span::raw(format!("SM {sm:>3}% ")),
+        Span::styled(sparkline(line.sm.values(), 20), theme.style(utilization_slot(u64::from(sm)))),
+        Span::raw(format!(" mem {mem_util:>3}% {memory} · {}°C · {power} · {clocks} · fan {} · {} · ",
+            g.temp_c.map(|t| t.to_string()).unwrap_or_else(dash),
+            g.fan_percent.map(|f| format!("{f}%")).unwrap_or_else(dash),
+            pcie.unwrap_or_else(|| "PCIe –".into()),
+        )),
+        Span::styled(errors, theme.style(error_slot)),
+    ])
+}
+
+/// One node GPU by GPU: utilization with its history, memory, heat, power, clock, holder and faults.
+fn drill(frame: &mut Frame, area: Rect, gpus: &Gpus, node: &str, now: i64, theme: &Theme) {
+    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+    let line = gpus.table.all().find(|l| l.id.name == node);
+    let title = match line {
+        Some(l) => format!(
+            "node {node} · {} · {} GPUs ({} allocatable) · {} requested · {} free{}",
+            l.product,
+            l.heat.len(),
+            l.allocatable,
+            l.requested,
+            l.free(),
+            l.unschedulable.as_ref().map(|u| format!(" · not schedulable: {u}")).unwrap_or_default()
+        ),
+        None => format!("node {node} is gone"),
+    };
+    let scraped = gpus.scraped.get(node).map(Vec::as_slice).unwrap_or_default();
+    let history_note = match &gpus.dcgm {
+        Feed::Live { at } => format!("DCGM scraped {}s ago; history covers 5 minutes · esc goes back", (now - at).max(0)),
+        Feed::Unavailable(why) => format!("DCGM unavailable: {why} · esc goes back"),
+        Feed::Waiting => "DCGM: waiting for the first scrape · esc goes back".into(),
+    };
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::styled(title, theme.style(Slot::Header)),
+            Line::styled(history_note, theme.style(Slot::Muted)),
+        ]),
+        head,
+    );
+    let header = TableRow::new(["GPU", "UTIL", "LAST 5 MIN", "MEM GiB", "TEMP", "POWER", "SM MHz", "FAULT", "POD"])
+        .style(theme.style(Slot::Header));
+    // The history narrows first on a small terminal; the fault and the holder matter more.
+    let history_width = usize::from(area.width).saturating_sub(100).clamp(8, 30);
+    let rows = scraped.iter().map(|g| {
+        let empty = History::default();
+        let history = gpus.history.get(&(node.to_string(), g.index)).unwrap_or(&empty);
+        let util = g.util.unwrap_or(0.0).round() as u64;
+        let fault = match (g.xid, g.heat_problem()) {
+            (Some(x), _) => (format!("XID {x}: {}", xid_meaning(x)), Slot::Error),
+            (None, Some(heat)) => (heat, Slot::Warn),
+            (None, None) => (String::new(), Slot::Ok),
+        };
+        let opt = |v: Option<f64>, unit: &str| v.map(|v| format!("{v:.0}{unit}")).unwrap_or_else(|| "–".into());
+        TableRow::new(vec![
+            Line::raw(format!("{} {}", g.index, short_uuid(&g.uuid))),
+            Line::styled(opt(g.util, "%"), theme.style(utilization_slot(util))),
+            Line::styled(sparkline(history.values(), history_width), theme.style(utilization_slot(util))),
+            Line::raw(match (g.fb_used_mib, g.fb_total_mib()) {
+                (Some(u), Some(t)) => format!("{:.1}/{:.0}", u / 1024.0, t / 1024.0),
+                _ => "–".into(),
+            }),
+            Line::raw(opt(g.temp_c, "°C")),
+            Line::raw(opt(g.power_w, "W")),
+            Line::raw(opt(g.sm_clock_mhz, "")),
+            Line::styled(fault.0, theme.style(fault.1)),
+            Line::raw(g.holder.as_ref().map(|(ns, pod)| format!("{ns}/{pod}")).unwrap_or_else(|| "–".into())),
+        ])
+    });
+    let mut rows: Vec<TableRow> = rows.collect();
+    if scraped.is_empty() {
+        // No DCGM figures for this node: its GPUs by allocation alone.
+        let heat = line.map(|l| l.heat.as_slice()).unwrap_or_default();
+        rows = heat
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let state = if *h == Heat::Held { "requested by a pod" } else { "free" };
+                TableRow::new(vec![Line::raw(i.to_string()), Line::styled(state, theme.style(heat_slot(*h)))])
+            })
+            .collect();
+    }
+    let widths = [
+        Constraint::Length(14),
+        Constraint::Length(5),
+        Constraint::Length(history_width as u16),
+        Constraint::Length(10),
+        Constraint::Length(5),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(32),
+        Constraint::Min(16),
+    ];
+    frame.render_widget(TableWidget::new(rows, widths).header(header).column_spacing(1), body);
+}
+
+/// `GPU-8f2a…` is enough to tell GPUs of one node apart and to find the full UUID in `nvidia-smi -L`.
+fn short_uuid(uuid: &str) -> String {
+    uuid.chars().take(12).collect()
+}
+
+/// A heat-grid cell's glyphs, each in its slot's style on top of the row's.
+pub fn heat_cell<'a>(text: String, row: Style, theme: &Theme) -> Line<'a> {
+    let spans: Vec<Span> = text
+        .chars()
+        .map(|c| match Heat::of_glyph(c) {
+            Some(h) => Span::styled(c.to_string(), row.patch(theme.style(heat_slot(h)))),
+            None => Span::styled(c.to_string(), row),
+        })
+        .collect();
+    Line::from(spans)
+}
