@@ -36,6 +36,10 @@ impl Default for DcgmSettings {
 /// Exporter pods scraped at once: enough for 500 nodes inside one period, few enough not to crowd the API server.
 const CONCURRENT: usize = 16;
 
+/// How long one exporter may take. The API server answers 503 for an exporter it cannot reach, and kube's client
+/// retries 503s with back-off for minutes; one unreachable node must not hold the whole scrape that long.
+const PER_EXPORTER: Duration = Duration::from_secs(5);
+
 pub fn spawn(client: Client, settings: DcgmSettings, tx: UnboundedSender<Event>) -> AbortHandle {
     tokio::spawn(async move {
         loop {
@@ -84,7 +88,13 @@ pub async fn scrape(client: &Client, settings: &DcgmSettings) -> Result<Scrape, 
     let mut results = futures_util::stream::iter(exporters)
         .map(|(pod, node)| {
             let path = format!("/api/v1/namespaces/{ns}/pods/{pod}:{port}/proxy/metrics");
-            async move { (pod, node, get_text(client, &path).await) }
+            async move {
+                let text = match tokio::time::timeout(PER_EXPORTER, get_text(client, &path)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(format!("no answer within {} s", PER_EXPORTER.as_secs())),
+                };
+                (pod, node, text)
+            }
         })
         .buffer_unordered(CONCURRENT);
     while let Some((pod, node, result)) = results.next().await {

@@ -232,7 +232,7 @@ fn drill(frame: &mut Frame, area: Rect, gpus: &Gpus, node: &str, now: i64, theme
     let header = TableRow::new(["GPU", "UTIL", "LAST 5 MIN", "MEM GiB", "TEMP", "POWER", "SM MHz", "FAULT", "POD"])
         .style(theme.style(Slot::Header));
     // The history narrows first on a small terminal; the fault and the holder matter more.
-    let history_width = usize::from(area.width).saturating_sub(100).clamp(8, 30);
+    let history_width = usize::from(area.width).saturating_sub(106).clamp(8, 30);
     let rows = scraped.iter().map(|g| {
         let empty = History::default();
         let history = gpus.history.get(&(node.to_string(), g.index)).unwrap_or(&empty);
@@ -279,7 +279,7 @@ fn drill(frame: &mut Frame, area: Rect, gpus: &Gpus, node: &str, now: i64, theme
         Constraint::Length(5),
         Constraint::Length(6),
         Constraint::Length(6),
-        Constraint::Length(32),
+        Constraint::Length(36),
         Constraint::Min(16),
     ];
     frame.render_widget(TableWidget::new(rows, widths).header(header).column_spacing(1), body);
