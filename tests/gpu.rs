@@ -163,7 +163,7 @@ fn tmux_heat_grid_fit_node_drill_down_and_local_gpus() {
     let t = Tmux::start_sized("gpu", &[("XDG_CONFIG_HOME", &xdg)], None, (160, 45));
     t.wait_for("the console", |s| s.contains("CrashLoopBackOff"));
     t.keys(&["5", "z"]);
-    let grid = t.wait_for("the heat grid with DCGM figures", |s| s.contains("DCGM: 52 GPUs from 8 exporters"));
+    let grid = t.wait_for("the heat grid with DCGM figures", |s| s.contains("DCGM: 52 GPUs from 8 exporters;"));
     assert!(grid.contains("1 failed: gpu-a100-04"), "{grid}");
     assert!(grid.lines().any(|l| l.contains("gpu-a100-01") && l.contains('✗') && l.contains("XID 79")), "{grid}");
     assert!(grid.lines().any(|l| l.contains("gpu-h100-05") && l.contains('▲')), "{grid}");

@@ -72,16 +72,18 @@ struct Gpu<'a> {
     index: u32,
     model: &'a str,
     fb_total_mib: f64,
+    power_limit_w: f64,
     holder: Option<(String, String, String, Profile)>,
 }
 
-fn model_name(product_label: &str) -> (&'static str, f64) {
+/// The exporter's model name, framebuffer MiB and board power limit W for a node's product label.
+fn model_name(product_label: &str) -> (&'static str, f64, f64) {
     if product_label.contains("A100") {
-        ("NVIDIA A100-SXM4-80GB", 81920.0)
+        ("NVIDIA A100-SXM4-80GB", 81920.0, 400.0)
     } else if product_label.contains("L4") {
-        ("NVIDIA L4", 23034.0)
+        ("NVIDIA L4", 23034.0, 72.0)
     } else {
-        ("NVIDIA H100 80GB HBM3", 81559.0)
+        ("NVIDIA H100 80GB HBM3", 81559.0, 700.0)
     }
 }
 
@@ -101,7 +103,7 @@ fn gpus(objects: &Objects) -> Vec<Gpu<'_>> {
         let Some(product) = node.labels.get(PRODUCT_LABEL) else { continue };
         let value = node.value();
         let count: u32 = value["status"]["capacity"][object::GPU].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
-        let (model, fb) = model_name(product);
+        let (model, fb, power_limit_w) = model_name(product);
         let mut pods = holders.remove(key.2.as_str()).unwrap_or_default();
         pods.sort_by_key(|(_, p)| p.rv);
         let mut slots = pods.iter().flat_map(|(k, p)| {
@@ -111,7 +113,7 @@ fn gpus(objects: &Objects) -> Vec<Gpu<'_>> {
             std::iter::repeat_n((k.1.clone(), k.2.clone(), container, profile), p.gpus as usize)
         });
         for index in 0..count {
-            out.push(Gpu { node: &key.2, index, model, fb_total_mib: fb, holder: slots.next() });
+            out.push(Gpu { node: &key.2, index, model, fb_total_mib: fb, power_limit_w, holder: slots.next() });
         }
     }
     out
@@ -138,7 +140,9 @@ pub fn render(seed: u64, objects: &Objects, now: i64, node: Option<&str>) -> Str
             // The last GPU node's first GPU has a failing fan: it runs hot and the hardware slows it down.
             let overheating = g.node == last_node && g.index == 0;
             let temp = if overheating { 89.0 } else { (33.0 + util * 0.45 + 3.0 * n("t")).round() };
-            let power = (70.0 + util * 6.2 + 15.0 * n("p")).round();
+            // Idle draw is about a tenth of the board limit; full load approaches the limit.
+            let idle = g.power_limit_w * 0.1;
+            let power = (idle + util / 100.0 * (g.power_limit_w * 0.85 - idle) + 0.03 * g.power_limit_w * n("p")).round();
             let xid = if g.node == first_node && g.index == XID_GPU { 79.0 } else { 0.0 };
             let throttle = if overheating { HW_THERMAL_SLOWDOWN } else { 0.0 };
             let sm_clock = if overheating { 1095.0 } else if util > 0.0 { 1980.0 } else { 345.0 };

@@ -26,6 +26,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(local(gpus, theme)), foot);
 }
 
+/// How long a DCGM feed has been silent, once that is longer than three 10 s scrapes.
+fn stale_for(at: i64, now: i64) -> Option<String> {
+    (now - at > 30).then(|| crate::model::age(now - at))
+}
+
 /// The slot a heat cell is drawn in.
 pub fn heat_slot(heat: Heat) -> Slot {
     match heat {
@@ -73,19 +78,21 @@ fn summary<'a>(gpus: &'a Gpus, now: i64, theme: &Theme) -> Vec<Line<'a>> {
         Feed::Waiting => Line::styled("DCGM: waiting for the first scrape", theme.style(Slot::Muted)),
         Feed::Live { at } => {
             let mut text = format!(
-                "DCGM: {} GPUs from {} exporter{}, {}s ago",
+                "DCGM: {} GPUs from {} exporter{}",
                 gpus.scraped.values().map(Vec::len).sum::<usize>(),
                 gpus.exporters,
                 if gpus.exporters == 1 { "" } else { "s" },
-                (now - at).max(0)
             );
-            let slot = match gpus.exporter_failures.first() {
-                Some(first) => {
-                    text.push_str(&format!("; {} failed: {first}", gpus.exporter_failures.len()));
-                    Slot::Warn
-                }
-                None => Slot::Muted,
-            };
+            let mut slot = Slot::Muted;
+            // A live feed is not timed to the second (that would redraw every second); a stalled one is.
+            if let Some(stale) = stale_for(*at, now) {
+                text.push_str(&format!(", last scrape {stale} ago"));
+                slot = Slot::Warn;
+            }
+            if let Some(first) = gpus.exporter_failures.first() {
+                text.push_str(&format!("; {} failed: {first}", gpus.exporter_failures.len()));
+                slot = Slot::Warn;
+            }
             Line::styled(text, theme.style(slot))
         }
         Feed::Unavailable(why) => {
@@ -218,7 +225,10 @@ fn drill(frame: &mut Frame, area: Rect, gpus: &Gpus, node: &str, now: i64, theme
     };
     let scraped = gpus.scraped.get(node).map(Vec::as_slice).unwrap_or_default();
     let history_note = match &gpus.dcgm {
-        Feed::Live { at } => format!("DCGM scraped {}s ago; history covers 5 minutes · esc goes back", (now - at).max(0)),
+        Feed::Live { at } => match stale_for(*at, now) {
+            Some(stale) => format!("DCGM: last scrape {stale} ago · esc goes back"),
+            None => "DCGM live; history covers the last 5 minutes · esc goes back".into(),
+        },
         Feed::Unavailable(why) => format!("DCGM unavailable: {why} · esc goes back"),
         Feed::Waiting => "DCGM: waiting for the first scrape · esc goes back".into(),
     };
