@@ -16,6 +16,8 @@ pub struct Config {
     pub read_only_contexts: Vec<String>,
     /// The DCGM exporter service, `namespace/name` (default `gpu-operator/nvidia-dcgm-exporter`).
     pub dcgm_service: Option<String>,
+    /// A Prometheus service, `namespace/name:port`, to read DCGM metrics from instead of the exporters.
+    pub prometheus_service: Option<String>,
     /// Seconds between DCGM scrapes (default 10).
     pub dcgm_interval_seconds: Option<u64>,
     /// The NVIDIA management library to load (default: the loader finds `libnvidia-ml.so.1`).
@@ -27,7 +29,7 @@ pub struct Config {
 impl Config {
     /// Where and how often to scrape DCGM; a malformed service name is a warning and the default.
     pub fn dcgm(&self) -> (DcgmSettings, Option<String>) {
-        let mut settings = DcgmSettings::default();
+        let mut settings = DcgmSettings { prometheus: self.prometheus_service.clone(), ..DcgmSettings::default() };
         if let Some(seconds) = self.dcgm_interval_seconds {
             settings.every = Duration::from_secs(seconds.max(1));
         }
@@ -79,7 +81,10 @@ mod tests {
         let (config, warning) = Config::parse(Some(text), "config.toml");
         assert_eq!(warning, None);
         let (dcgm, warning) = config.dcgm();
-        assert_eq!((dcgm.namespace.as_str(), dcgm.service.as_str(), dcgm.every), ("monitoring", "dcgm", Duration::from_secs(30)));
+        assert_eq!(
+            (dcgm.namespace.as_str(), dcgm.service.as_str(), dcgm.every),
+            ("monitoring", "dcgm", Duration::from_secs(30))
+        );
         assert_eq!(warning, None);
         assert_eq!(config.nvml().every, Duration::from_millis(100), "NVML is never sampled faster than 10 Hz");
         let (config, _) = Config::parse(Some("dcgm-service = \"dcgm\""), "config.toml");

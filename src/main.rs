@@ -169,7 +169,7 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
     state.read_only_contexts = config.read_only_contexts;
     state.namespace = cli.namespace.clone();
     state.log_capacity = cli.log_lines.max(1);
-    state.gpus = gpudeck::state::gpus::Gpus::new(nvml.every);
+    state.gpus = gpudeck::state::gpus::Gpus::new(nvml.every, dcgm.every);
     state.warnings = warnings;
     state.contexts =
         kubeconfig.as_ref().map(|k| k.contexts.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();

@@ -20,6 +20,7 @@ pub mod logtext;
 pub mod metrics;
 pub mod object;
 pub mod patch;
+pub mod prometheus;
 pub mod read;
 pub mod request_log;
 pub mod resources;

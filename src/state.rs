@@ -216,7 +216,7 @@ impl State {
             nodes: Table::default(),
             pods: Table::sorted_by(0, false),
             workloads: Table::default(),
-            gpus: gpus::Gpus::new(std::time::Duration::from_secs(1)),
+            gpus: gpus::Gpus::new(std::time::Duration::from_secs(1), std::time::Duration::from_secs(10)),
             node_rows: HashMap::new(),
             pod_usage: HashMap::new(),
             pod_gpu_util: HashMap::new(),

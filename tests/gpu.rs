@@ -113,8 +113,9 @@ fn dcgm_is_scraped_per_exporter_pod_and_refusals_say_what() {
     // Nine GPU nodes carry an exporter pod; the one that stopped reporting cannot be reached.
     assert_eq!(found.exporters, 8, "{:?}", found.failures);
     assert_eq!(found.failures.len(), 1);
-    assert!(found.failures[0].starts_with("gpu-a100-04 (pod nvidia-dcgm-exporter-"), "{:?}", found.failures);
-    assert!(found.failures[0].ends_with("no answer within 5 s"), "{:?}", found.failures);
+    let (node, why) = &found.failures[0];
+    assert_eq!(node, "gpu-a100-04");
+    assert!(why.starts_with("pod nvidia-dcgm-exporter-") && why.ends_with("no answer within 5 s"), "{why}");
     assert_eq!(found.gpus.len(), 5 * 8 + 3 * 4);
     let on = |node: &str| found.gpus.iter().filter(|g| g.node == node).count();
     assert_eq!((on("gpu-h100-01"), on("gpu-a100-01"), on("gpu-a100-04")), (8, 4, 0));
@@ -128,12 +129,44 @@ fn dcgm_is_scraped_per_exporter_pod_and_refusals_say_what() {
 
     let viewer = client(&sim, "gpudeck-sim-readonly");
     let why = sim.rt.block_on(scrape(&viewer, &settings)).unwrap_err();
-    assert!(why.contains("cannot get resource \"pods/proxy\" in API group \"\" in the namespace \"gpu-operator\""), "{why}");
-    assert!(why.contains("(403)"), "{why}");
+    assert!(
+        why.contains("cannot get resource \"pods/proxy\" in API group \"\" in the namespace \"gpu-operator\""),
+        "{why}"
+    );
+    assert!(
+        why.starts_with("scrape exporter pod gpu-operator/nvidia-dcgm-exporter-") && why.contains(": forbidden: "),
+        "{why}"
+    );
 
     let elsewhere = DcgmSettings { service: "dcgm-exporter".into(), ..DcgmSettings::default() };
     let why = sim.rt.block_on(scrape(&admin, &elsewhere)).unwrap_err();
-    assert_eq!(why, "no DCGM exporter: service gpu-operator/dcgm-exporter not found (dcgm-service in config.toml names another)");
+    assert_eq!(
+        why,
+        "no DCGM exporter: service gpu-operator/dcgm-exporter not found (dcgm-service in config.toml names another)"
+    );
+}
+
+#[test]
+fn dcgm_through_prometheus_agrees_with_the_exporters() {
+    let sim = TestSim::demo();
+    let admin = client(&sim, "gpudeck-sim");
+    let direct = sim.rt.block_on(scrape(&admin, &DcgmSettings::default())).unwrap();
+    let prometheus =
+        DcgmSettings { prometheus: Some("monitoring/prometheus-k8s:9090".into()), ..DcgmSettings::default() };
+    let via = sim.rt.block_on(scrape(&admin, &prometheus)).unwrap();
+    assert_eq!(via.via.as_deref(), Some("monitoring/prometheus-k8s:9090"));
+    assert_eq!(via.malformed, 0);
+    let key = |g: &gpudeck::model::dcgm::DcgmGpu| (g.node.clone(), g.index, g.uuid.clone(), g.holder.clone(), g.xid);
+    let mut a: Vec<_> = direct.gpus.iter().map(key).collect();
+    let mut b: Vec<_> = via.gpus.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "the same GPUs, nodes and holders (exported_pod, not the exporter pod Prometheus adds)");
+    assert!(b.iter().any(|g| g.3.is_none()), "idle GPUs are held by nobody, not by the exporter that reports them");
+
+    let absent = DcgmSettings { prometheus: Some("monitoring/thanos:9090".into()), ..DcgmSettings::default() };
+    let why = sim.rt.block_on(scrape(&admin, &absent)).unwrap_err();
+    assert!(why.starts_with("query Prometheus monitoring/thanos:9090: services \"thanos\" not found"), "{why}");
 }
 
 #[test]
@@ -173,11 +206,11 @@ fn tmux_heat_grid_fit_node_drill_down_and_local_gpus() {
     t.wait_for("where 2 A100s fit", |s| s.contains("fit 2× a100: 1 node(s): gpu-a100-03 (2 free)"));
     t.keys(&["/", "a", "1", "0", "0", "-", "0", "1", "Enter", "Enter"]);
     let node = t.wait_for("the node GPU by GPU", |s| s.contains("node gpu-a100-01 ·") && s.contains("LAST 5 MIN"));
-    assert!(node.contains("XID 79: GPU has fallen off the bus"), "{node}");
+    assert!(node.contains("last XID 79: GPU has fallen off the bus"), "{node}");
     t.keys(&["Escape"]);
     t.wait_for("back on the grid", |s| s.contains("DCGM:") && !s.contains("LAST 5 MIN"));
     t.keys(&["z", "1"]);
-    t.wait_for("GPU faults in triage", |s| s.contains("XID 79") && s.contains("GPU hot"));
+    t.wait_for("GPU faults in triage", |s| s.contains("last XID 79") && s.contains("hot    ") && s.contains("89 °C"));
     t.keys(&["C-c"]);
     t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
 }

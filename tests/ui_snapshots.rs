@@ -309,7 +309,7 @@ fn gpu_grid_fit_local_gpus_and_node_drill_down() {
     let mut scrape = Scrape::default();
     scrape.fold(include_str!("fixtures/dcgm-exporter-3.3-h100x8.txt"), Some("gpu-h100-01"));
     scrape.exporters = 1;
-    scrape.failures.push("gpu-h100-02 (pod nvidia-dcgm-exporter-9jc2l): error trying to reach service: i/o timeout".into());
+    scrape.failures.push(("gpu-h100-02".into(), "pod nvidia-dcgm-exporter-9jc2l: no answer within 5 s".into()));
     s.absorb(Data::Dcgm(Ok(scrape)));
     let local = LocalGpu {
         index: 0,
@@ -326,6 +326,7 @@ fn gpu_grid_fit_local_gpus_and_node_drill_down() {
         ecc_uncorrected: Some(0),
         retired_pages: Some(0),
         processes: vec![GpuProcess { pid: 4242, name: "python".into(), memory: Some(1 << 30) }],
+        error: None,
     };
     for util in [5, 40, 80, 37] {
         let mut sample = local.clone();

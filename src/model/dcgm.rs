@@ -23,7 +23,7 @@ pub struct DcgmGpu {
     pub sm_clock_mhz: Option<f64>,
     /// DCGM's clock throttle (clocks event) reason bits.
     pub throttle: Option<u64>,
-    /// The last XID error; 0 (none) is kept as `None`.
+    /// The last XID error since the exporter started (DCGM keeps the last one, it never clears); 0 is `None`.
     pub xid: Option<u32>,
     /// (namespace, pod) holding the GPU, from the exporter's pod attribution.
     pub holder: Option<(String, String)>,
@@ -38,7 +38,29 @@ const HW_POWER_BRAKE: u64 = 0x80;
 /// The temperature at which a datacenter GPU is called hot (H100/A100 slow down from about 87 °C).
 pub const HOT_C: f64 = 85.0;
 
+/// A GPU fault as the pane, the drill-down and triage word it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// "last XID 79", "hot".
+    pub problem: String,
+    /// "GPU has fallen off the bus", "89 °C, hardware thermal slowdown".
+    pub why: String,
+    /// Hardware faults are errors; faults an application usually causes (a page fault, a stopped kernel) and heat
+    /// are warnings.
+    pub serious: bool,
+}
+
 impl DcgmGpu {
+    /// The XID error, else the heat, this GPU reports.
+    pub fn fault(&self) -> Option<Fault> {
+        if let Some(code) = self.xid {
+            let problem = format!("last XID {code}");
+            return Some(Fault { problem, why: xid_meaning(code).into(), serious: !application_xid(code) });
+        }
+        let why = self.heat_problem()?;
+        Some(Fault { problem: "hot".into(), why, serious: false })
+    }
+
     pub fn fb_total_mib(&self) -> Option<f64> {
         Some(self.fb_used_mib? + self.fb_free_mib?)
     }
@@ -63,6 +85,11 @@ impl DcgmGpu {
             (None, Some(t)) => Some(format!("{t:.0} °C")),
         }
     }
+}
+
+/// XIDs an application usually causes (bad memory access, a kernel that stopped): the GPU itself is healthy.
+fn application_xid(code: u32) -> bool {
+    matches!(code, 13 | 31 | 43 | 45 | 68 | 109)
 }
 
 /// What an XID code means, in the words of NVIDIA's XID catalogue (the codes operators meet most).
@@ -102,21 +129,30 @@ enum Field {
     Xid,
 }
 
+/// The exporter metrics the pane reads, and into what.
+const FIELDS: [(&str, Field); 11] = [
+    ("DCGM_FI_DEV_GPU_UTIL", Field::Util),
+    // Newer exporter profiles send the profiling metric instead (a 0–1 ratio).
+    ("DCGM_FI_PROF_GR_ENGINE_ACTIVE", Field::ProfActive),
+    ("DCGM_FI_DEV_MEM_COPY_UTIL", Field::MemCopy),
+    ("DCGM_FI_DEV_FB_USED", Field::FbUsed),
+    ("DCGM_FI_DEV_FB_FREE", Field::FbFree),
+    ("DCGM_FI_DEV_GPU_TEMP", Field::Temp),
+    ("DCGM_FI_DEV_POWER_USAGE", Field::Power),
+    ("DCGM_FI_DEV_SM_CLOCK", Field::SmClock),
+    // DCGM 3.3 renamed the throttle reasons "clocks event reasons"; exporters send one or the other.
+    ("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", Field::Throttle),
+    ("DCGM_FI_DEV_CLOCKS_EVENT_REASONS", Field::Throttle),
+    ("DCGM_FI_DEV_XID_ERRORS", Field::Xid),
+];
+
 fn field(name: &str) -> Option<Field> {
-    Some(match name {
-        "DCGM_FI_DEV_GPU_UTIL" => Field::Util,
-        // Newer exporter profiles send the profiling metric instead (a 0–1 ratio).
-        "DCGM_FI_PROF_GR_ENGINE_ACTIVE" => Field::ProfActive,
-        "DCGM_FI_DEV_MEM_COPY_UTIL" => Field::MemCopy,
-        "DCGM_FI_DEV_FB_USED" => Field::FbUsed,
-        "DCGM_FI_DEV_FB_FREE" => Field::FbFree,
-        "DCGM_FI_DEV_GPU_TEMP" => Field::Temp,
-        "DCGM_FI_DEV_POWER_USAGE" => Field::Power,
-        "DCGM_FI_DEV_SM_CLOCK" => Field::SmClock,
-        "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS" | "DCGM_FI_DEV_CLOCKS_EVENT_REASONS" => Field::Throttle,
-        "DCGM_FI_DEV_XID_ERRORS" => Field::Xid,
-        _ => return None,
-    })
+    FIELDS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
+
+/// The metric names the pane reads, for a PromQL selector.
+pub fn metric_names() -> impl Iterator<Item = &'static str> {
+    FIELDS.iter().map(|(name, _)| *name)
 }
 
 /// GPUs gathered from one or more scrapes, keyed by (node, GPU index).
@@ -126,16 +162,20 @@ pub struct Scrape {
     at: HashMap<(String, u32), usize>,
     /// Sample lines that could not be read (a truncated body, a foreign exporter).
     pub malformed: usize,
-    /// Exporters whose text was folded in, and why the others could not be scraped.
+    /// Exporters whose text was folded in, and the nodes whose exporter could not be scraped, with why.
     pub exporters: usize,
-    pub failures: Vec<String>,
+    pub failures: Vec<(String, String)>,
+    /// The Prometheus the figures came from, when they did not come from the exporters.
+    pub via: Option<String>,
 }
 
 impl Scrape {
     /// Folds one exporter's text in. `node` is the node the exporter pod runs on when known (a per-pod scrape);
     /// otherwise the `Hostname` label (or a Prometheus `node`/`kubernetes_node` label) names it.
     pub fn fold(&mut self, text: &str, node: Option<&str>) {
-        // Samples of one GPU share their label text, so the GPU is found once per distinct label set.
+        // Samples of one GPU share their labels, so the GPU is found once: by its UUID (40 bytes to hash rather than
+        // a 300-byte label set), or by the whole label set when there is no UUID.
+        let uuid_label = memchr::memmem::Finder::new("UUID=\"");
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for line in text.lines() {
             let line = line.trim_start();
@@ -152,14 +192,21 @@ impl Scrape {
                 self.malformed += 1;
                 continue;
             };
-            let slot = match seen.get(labels) {
+            let key = uuid_label
+                .find(labels.as_bytes())
+                .and_then(|at| {
+                    let value = &labels[at + 6..];
+                    value.find('"').map(|end| &value[..end])
+                })
+                .unwrap_or(labels);
+            let slot = match seen.get(key) {
                 Some(&slot) => slot,
                 None => {
-                    let Some(slot) = self.slot(labels, node) else {
+                    let Some(slot) = self.slot(LabelIter(labels), node, false) else {
                         self.malformed += 1;
                         continue;
                     };
-                    seen.insert(labels, slot);
+                    seen.insert(key, slot);
                     slot
                 }
             };
@@ -167,23 +214,48 @@ impl Scrape {
         }
     }
 
-    /// The row of the GPU a label set names, made on first sight.
-    fn slot(&mut self, labels: &str, node: Option<&str>) -> Option<usize> {
+    /// One sample from a query answer (Prometheus' JSON): its metric name, labels and value.
+    pub fn fold_sample<'a>(&mut self, metric: &str, labels: impl Iterator<Item = (&'a str, &'a str)>, value: f64) {
+        let Some(field) = field(metric) else { return };
+        match self.slot(labels.map(|(k, v)| (k, Cow::Borrowed(v))), None, true) {
+            Some(slot) => set(&mut self.gpus[slot], field, value),
+            None => self.malformed += 1,
+        }
+    }
+
+    /// The row of the GPU a label set names, made on first sight. `via_prometheus`: the labels went through a
+    /// Prometheus scrape, which (honor_labels off, the default) renames the exporter's pod attribution `exported_*`
+    /// and sets `pod` and `namespace` to the exporter pod itself; scraped directly, `pod` and `namespace` are the
+    /// holder's.
+    fn slot<'a>(
+        &mut self,
+        labels: impl Iterator<Item = (&'a str, Cow<'a, str>)>,
+        node: Option<&str>,
+        via_prometheus: bool,
+    ) -> Option<usize> {
         let mut gpu = DcgmGpu::default();
-        let (mut index, mut host, mut pod, mut namespace) = (None, None, None, None);
-        for (key, value) in LabelIter(labels) {
+        let (mut index, mut host, mut node_label) = (None, None, None);
+        let (mut pod, mut namespace, mut exported_pod, mut exported_namespace) = (None, None, None, None);
+        for (key, value) in labels {
             match key {
                 "gpu" => index = value.parse::<u32>().ok(),
                 "UUID" => gpu.uuid = clean(&value),
                 "modelName" => gpu.model = clean(&value),
-                "Hostname" | "kubernetes_node" | "node" if host.is_none() || key != "Hostname" => host = Some(value),
-                "pod" | "exported_pod" if !value.is_empty() => pod = Some(value),
-                "namespace" | "exported_namespace" if !value.is_empty() => namespace = Some(value),
+                "Hostname" => host = Some(value),
+                "kubernetes_node" | "node" => node_label = Some(value),
+                "pod" if !value.is_empty() => pod = Some(value),
+                "namespace" if !value.is_empty() => namespace = Some(value),
+                "exported_pod" if !value.is_empty() => exported_pod = Some(value),
+                "exported_namespace" if !value.is_empty() => exported_namespace = Some(value),
                 _ => {}
             }
         }
         gpu.index = index?;
-        gpu.node = clean(node.map(Cow::Borrowed).or(host)?.as_ref());
+        gpu.node = clean(node.map(Cow::Borrowed).or(node_label).or(host)?.as_ref());
+        let (pod, namespace) = match via_prometheus {
+            true => (exported_pod, exported_namespace),
+            false => (pod, namespace),
+        };
         gpu.holder = pod.map(|p| (clean(namespace.as_deref().unwrap_or_default()), clean(&p)));
         let key = (gpu.node.clone(), gpu.index);
         if let Some(&slot) = self.at.get(&key) {
@@ -320,6 +392,31 @@ mod tests {
         let mut scrape = Scrape::default();
         scrape.fold(text, Some("gpu-node-3"));
         assert_eq!((scrape.gpus[0].node.as_str(), scrape.gpus[0].util), ("gpu-node-3", Some(50.0)));
-        assert_eq!(xid_meaning(79), "GPU has fallen off the bus");
+        let fault = |xid| DcgmGpu { xid: Some(xid), ..DcgmGpu::default() }.fault().map(|f| (f.problem, f.serious));
+        assert_eq!(fault(79), Some(("last XID 79".into(), true)));
+        assert_eq!(fault(31), Some(("last XID 31".into(), false)), "a page fault is usually the application's");
+    }
+
+    #[test]
+    fn through_prometheus_the_exported_pod_is_the_holder() {
+        let labels = [
+            ("Hostname", "gpu-7"),
+            ("exported_namespace", "ml"),
+            ("exported_pod", "train-0"),
+            ("gpu", "2"),
+            ("namespace", "gpu-operator"),
+            ("pod", "dcgm-exporter-x7k2p"),
+        ];
+        let mut scrape = Scrape::default();
+        scrape.fold_sample("DCGM_FI_DEV_GPU_UTIL", labels.into_iter(), 42.0);
+        scrape.fold_sample("go_goroutines", labels.into_iter(), 1.0);
+        let idle = [("Hostname", "gpu-7"), ("gpu", "3"), ("namespace", "gpu-operator"), ("pod", "dcgm-exporter-x7k2p")];
+        scrape.fold_sample("DCGM_FI_DEV_GPU_UTIL", idle.into_iter(), 0.0);
+        assert_eq!(scrape.gpus.len(), 2);
+        let g = &scrape.gpus[0];
+        assert_eq!((g.node.as_str(), g.index, g.util), ("gpu-7", 2, Some(42.0)));
+        assert_eq!(g.holder, Some(("ml".into(), "train-0".into())));
+        assert_eq!(scrape.gpus[1].holder, None, "an idle GPU is not held by the exporter that reports it");
+        assert_eq!(metric_names().count(), 11);
     }
 }

@@ -23,6 +23,8 @@ pub struct LocalGpu {
     /// Pages retired for double-bit ECC errors.
     pub retired_pages: Option<usize>,
     pub processes: Vec<GpuProcess>,
+    /// Why this GPU could not be read (lost from the bus, say); the others are still sampled.
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -127,7 +127,9 @@ async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str
         Route::PodProxy { namespace, pod, .. } if ctx.user.read_only => {
             Err(proxy_forbidden(&ctx, resources::PODS, &pod, &namespace))
         }
-        Route::ServiceProxy { namespace, service, path } => dcgm::proxy(world, &namespace, &service, &path),
+        Route::ServiceProxy { namespace, service, path } => {
+            dcgm::proxy(world, &namespace, &service, &path, ctx.query.get("query"))
+        }
         Route::PodProxy { namespace, pod, path } => dcgm::pod_proxy(world, &namespace, &pod, &path),
         Route::Resource(target) => match (verb, target.subresource.as_deref()) {
             ("watch", _) => watch::watch(world, &ctx, &target),

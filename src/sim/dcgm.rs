@@ -24,12 +24,22 @@ const XID_GPU: u32 = 3;
 /// DCGM's clock throttle reason bit for a hardware thermal slowdown.
 const HW_THERMAL_SLOWDOWN: f64 = 64.0;
 
-/// `/api/v1/namespaces/{ns}/services/{name[:port]}/proxy/{path}`.
-pub fn proxy(world: &Arc<World>, namespace: &str, service: &str, path: &str) -> Result<Reply, ApiError> {
+/// `/api/v1/namespaces/{ns}/services/{name[:port]}/proxy/{path}`: the exporter's service, or Prometheus (`query`
+/// is its PromQL parameter).
+pub fn proxy(
+    world: &Arc<World>,
+    namespace: &str,
+    service: &str,
+    path: &str,
+    query: Option<&str>,
+) -> Result<Reply, ApiError> {
     let name = service.split(':').next().unwrap_or(service);
     let key = (resources::SERVICES, namespace.to_string(), name.to_string());
     if world.store.get(&key).is_none() {
         return Err(ApiError::not_found(&RESOURCES[resources::SERVICES], name));
+    }
+    if (namespace, name) == (super::prometheus::NAMESPACE, super::prometheus::SERVICE) {
+        return super::prometheus::query(world, path, query);
     }
     if name != SERVICE || namespace != NAMESPACE || path != "metrics" {
         return Err(ApiError::unavailable(format!(
@@ -60,7 +70,9 @@ pub fn pod_proxy(world: &Arc<World>, namespace: &str, pod: &str, path: &str) -> 
     // A pod on a node that stopped reporting cannot be reached either.
     let node_key = (resources::NODES, String::new(), node.clone());
     if !world.store.get(&node_key).is_some_and(|n| n.ready) {
-        return Err(ApiError::unavailable(format!("error trying to reach service: dial tcp {name}:{port}: i/o timeout")));
+        return Err(ApiError::unavailable(format!(
+            "error trying to reach service: dial tcp {name}:{port}: i/o timeout"
+        )));
     }
     let (_, objects) = world.store.snapshot();
     Ok(http::respond(200, CONTENT_TYPE, render(world.seed, &objects, clock::now(), Some(&node))))
@@ -142,10 +154,17 @@ pub fn render(seed: u64, objects: &Objects, now: i64, node: Option<&str>) -> Str
             let temp = if overheating { 89.0 } else { (33.0 + util * 0.45 + 3.0 * n("t")).round() };
             // Idle draw is about a tenth of the board limit; full load approaches the limit.
             let idle = g.power_limit_w * 0.1;
-            let power = (idle + util / 100.0 * (g.power_limit_w * 0.85 - idle) + 0.03 * g.power_limit_w * n("p")).round();
+            let power =
+                (idle + util / 100.0 * (g.power_limit_w * 0.85 - idle) + 0.03 * g.power_limit_w * n("p")).round();
             let xid = if g.node == first_node && g.index == XID_GPU { 79.0 } else { 0.0 };
             let throttle = if overheating { HW_THERMAL_SLOWDOWN } else { 0.0 };
-            let sm_clock = if overheating { 1095.0 } else if util > 0.0 { 1980.0 } else { 345.0 };
+            let sm_clock = if overheating {
+                1095.0
+            } else if util > 0.0 {
+                1980.0
+            } else {
+                345.0
+            };
             let values = [util.round(), fb_used, g.fb_total_mib - fb_used, temp, power, xid, throttle, sm_clock];
             (labels(seed, g), values)
         })

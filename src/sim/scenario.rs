@@ -5,7 +5,6 @@
 use serde_json::{Value, json};
 
 use super::clock;
-use super::dcgm;
 use super::kubelet::{self, Behavior};
 use super::logtext::LOG_PROFILE;
 use super::object::{self, GPU};
@@ -14,6 +13,7 @@ use super::rng::Rng;
 use super::scheduler::{self, NodeView};
 use super::store::Store;
 use super::workloads::{self, Action};
+use super::{dcgm, prometheus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -355,7 +355,7 @@ impl<'a> Builder<'a> {
     /// About 12 nodes in three pools and ~150 pods with every failure state the triage pane ranks.
     pub fn demo(&mut self) {
         const DAY: f64 = 86400.0;
-        for ns in ["default", "kube-system", "kube-node-lease", "gpu-operator", "ml-train", "ml-serve"] {
+        for ns in ["default", "kube-system", "kube-node-lease", "gpu-operator", "monitoring", "ml-train", "ml-serve"] {
             self.namespace(ns, 41.0);
         }
         self.node("cpu-01", "system", 0, "", true, false, true, 41.0);
@@ -392,6 +392,7 @@ impl<'a> Builder<'a> {
             30.0 * DAY,
         );
         self.service(dcgm::NAMESPACE, dcgm::SERVICE, 9400, 30.0 * DAY);
+        self.service(prometheus::NAMESPACE, prometheus::SERVICE, prometheus::PORT, 30.0 * DAY);
         self.deployment(
             "kube-system",
             "coredns",

@@ -1,7 +1,9 @@
-//! Cluster GPU metrics from the DCGM exporter, scraped through the API server's proxy every 10 s. A service proxy
+//! Cluster GPU metrics from the DCGM exporter, read through the API server's proxy every 10 s. A service proxy
 //! reaches one endpoint only, so each exporter pod (found by the service's selector) is scraped on its node; the
-//! service itself is scraped when its pods cannot be listed.
+//! service itself is scraped when its pods cannot be listed. Or, when configured, one PromQL query to the cluster's
+//! Prometheus, which has scraped them all already.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -9,6 +11,7 @@ use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::api::ListParams;
 use kube::{Api, Client};
+use serde::Deserialize;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
@@ -21,6 +24,8 @@ pub struct DcgmSettings {
     pub namespace: String,
     pub service: String,
     pub every: Duration,
+    /// A Prometheus service, `namespace/name:port`, to query instead of scraping the exporters.
+    pub prometheus: Option<String>,
 }
 
 impl Default for DcgmSettings {
@@ -29,6 +34,7 @@ impl Default for DcgmSettings {
             namespace: "gpu-operator".into(),
             service: "nvidia-dcgm-exporter".into(),
             every: Duration::from_secs(10),
+            prometheus: None,
         }
     }
 }
@@ -36,8 +42,9 @@ impl Default for DcgmSettings {
 /// Exporter pods scraped at once: enough for 500 nodes inside one period, few enough not to crowd the API server.
 const CONCURRENT: usize = 16;
 
-/// How long one exporter may take. The API server answers 503 for an exporter it cannot reach, and kube's client
-/// retries 503s with back-off for minutes; one unreachable node must not hold the whole scrape that long.
+/// How long one exporter (or Prometheus) may take. The API server answers 503 for an exporter it cannot reach, and
+/// kube's client retries 503s with back-off for minutes; one unreachable node must not hold the whole scrape that
+/// long.
 const PER_EXPORTER: Duration = Duration::from_secs(5);
 
 pub fn spawn(client: Client, settings: DcgmSettings, tx: UnboundedSender<Event>) -> AbortHandle {
@@ -54,8 +61,11 @@ pub fn spawn(client: Client, settings: DcgmSettings, tx: UnboundedSender<Event>)
     .abort_handle()
 }
 
-/// One round: every exporter pod, or the service when the pods cannot be found.
+/// One round: every exporter pod, or the service when the pods cannot be found, or Prometheus when configured.
 pub async fn scrape(client: &Client, settings: &DcgmSettings) -> Result<Scrape, String> {
+    if let Some(prometheus) = &settings.prometheus {
+        return query_prometheus(client, prometheus).await;
+    }
     let (ns, name) = (&settings.namespace, &settings.service);
     let service = Api::<Service>::namespaced(client.clone(), ns).get(name).await.map_err(|e| match e {
         kube::Error::Api(s) if s.code == 404 => {
@@ -88,13 +98,7 @@ pub async fn scrape(client: &Client, settings: &DcgmSettings) -> Result<Scrape, 
     let mut results = futures_util::stream::iter(exporters)
         .map(|(pod, node)| {
             let path = format!("/api/v1/namespaces/{ns}/pods/{pod}:{port}/proxy/metrics");
-            async move {
-                let text = match tokio::time::timeout(PER_EXPORTER, get_text(client, &path)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(format!("no answer within {} s", PER_EXPORTER.as_secs())),
-                };
-                (pod, node, text)
-            }
+            async move { (pod, node, within(PER_EXPORTER, get_text(client, &path)).await) }
         })
         .buffer_unordered(CONCURRENT);
     while let Some((pod, node, result)) = results.next().await {
@@ -103,13 +107,81 @@ pub async fn scrape(client: &Client, settings: &DcgmSettings) -> Result<Scrape, 
                 scrape.fold(&text, Some(&node));
                 scrape.exporters += 1;
             }
-            Err(e) => scrape.failures.push(format!("{node} (pod {pod}): {e}")),
+            // A refusal is the same for every exporter: one is enough to say so, not 500 requests a round.
+            Err(e) if e.starts_with(FORBIDDEN) => return Err(format!("scrape exporter pod {ns}/{pod}: {e}")),
+            Err(e) => scrape.failures.push((node, format!("pod {pod}: {e}"))),
         }
     }
     match (scrape.exporters, scrape.failures.first()) {
-        (0, Some(first)) => Err(format!("scrape exporter pods in {ns}: {first}")),
+        (0, Some((node, why))) => Err(format!("scrape exporter pods in {ns}: {node} {why}")),
         _ => Ok(scrape),
     }
+}
+
+/// `future`'s outcome, or a clear error once `limit` has passed.
+async fn within(limit: Duration, future: impl Future<Output = Result<String, String>>) -> Result<String, String> {
+    tokio::time::timeout(limit, future).await.unwrap_or_else(|_| Err(format!("no answer within {} s", limit.as_secs())))
+}
+
+/// Prometheus' answer to an instant query (`/api/v1/query`).
+#[derive(Deserialize)]
+struct PromAnswer {
+    status: String,
+    #[serde(default)]
+    data: Option<PromData>,
+    #[serde(default)]
+    error: String,
+}
+
+#[derive(Deserialize)]
+struct PromData {
+    result: Vec<PromSample>,
+}
+
+#[derive(Deserialize)]
+struct PromSample {
+    metric: HashMap<String, String>,
+    /// (unix time, value as text).
+    value: (f64, String),
+}
+
+/// Every DCGM metric the pane reads, in one instant query to `namespace/name:port` through the service proxy.
+async fn query_prometheus(client: &Client, service: &str) -> Result<Scrape, String> {
+    let Some((ns, name)) = service.split_once('/') else {
+        return Err(format!("prometheus-service \"{service}\" must be NAMESPACE/NAME:PORT"));
+    };
+    let names: Vec<&str> = crate::model::dcgm::metric_names().collect();
+    let promql = format!("{{__name__=~\"{}\"}}", names.join("|"));
+    let path = format!("/api/v1/namespaces/{ns}/services/{name}/proxy/api/v1/query?query={}", url_encode(&promql));
+    let text =
+        within(PER_EXPORTER, get_text(client, &path)).await.map_err(|e| format!("query Prometheus {service}: {e}"))?;
+    let answer: PromAnswer =
+        serde_json::from_str(&text).map_err(|e| format!("Prometheus {service} answered something else: {e}"))?;
+    let data = match (answer.status.as_str(), answer.data) {
+        ("success", Some(data)) => data,
+        _ => return Err(format!("Prometheus {service}: {}", answer.error)),
+    };
+    let mut scrape = Scrape::default();
+    scrape.via = Some(service.to_string());
+    for sample in &data.result {
+        let Some(metric) = sample.metric.get("__name__") else { continue };
+        let Ok(value) = sample.value.1.parse::<f64>() else {
+            scrape.malformed += 1;
+            continue;
+        };
+        scrape.fold_sample(metric, sample.metric.iter().map(|(k, v)| (k.as_str(), v.as_str())), value);
+    }
+    Ok(scrape)
+}
+
+/// Percent-encodes a query parameter value (everything but unreserved characters).
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Running exporter pods with the node each runs on.
@@ -119,7 +191,8 @@ async fn exporter_pods(
     selector: &std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<(String, String)>, kube::Error> {
     let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let pods = Api::<Pod>::namespaced(client.clone(), ns).list(&ListParams::default().labels(&labels.join(","))).await?;
+    let pods =
+        Api::<Pod>::namespaced(client.clone(), ns).list(&ListParams::default().labels(&labels.join(","))).await?;
     Ok(pods
         .items
         .into_iter()
@@ -133,9 +206,13 @@ async fn get_text(client: &Client, path: &str) -> Result<String, String> {
     client.request_text(request).await.map_err(message)
 }
 
+/// How a refusal's message starts, so one refusal ends the round.
+const FORBIDDEN: &str = "forbidden: ";
+
 /// The API server's own words for a refusal (they name the verb and resource); others as kube says them.
 fn message(e: kube::Error) -> String {
     match e {
+        kube::Error::Api(s) if s.code == 403 => format!("{FORBIDDEN}{}", s.message),
         kube::Error::Api(s) => format!("{} ({})", s.message, s.code),
         other => other.to_string(),
     }

@@ -112,16 +112,27 @@ pub mod sampler {
     #[derive(Default)]
     pub struct ProcessNames(HashMap<u32, String>);
 
-    /// One sample of every GPU. Err when NVML cannot list devices (a missing core symbol, a lost driver).
+    /// One sample of every GPU. Err when NVML cannot count devices (a missing core symbol, a lost driver); a GPU
+    /// that cannot be opened is a line with its error.
     pub fn sample(nvml: &Nvml, names: &mut ProcessNames) -> Result<Vec<LocalGpu>, String> {
         let count = nvml.device_count().map_err(|e| reason(&e))?;
         let mut gpus = Vec::with_capacity(count as usize);
         let mut live = Vec::new();
         for index in 0..count {
-            let device = nvml.device_by_index(index).map_err(|e| format!("GPU {index}: {}", reason(&e)))?;
-            let processes = processes(nvml, &device, names);
-            live.extend(processes.iter().map(|p| p.pid));
-            gpus.push(gpu(index, &device, processes));
+            match nvml.device_by_index(index) {
+                Ok(device) => {
+                    let processes = processes(nvml, &device, names);
+                    live.extend(processes.iter().map(|p| p.pid));
+                    gpus.push(gpu(index, &device, processes));
+                }
+                // One lost GPU is shown as lost; the others are still sampled.
+                Err(e) => gpus.push(LocalGpu {
+                    index,
+                    name: format!("GPU {index}"),
+                    error: Some(reason(&e)),
+                    ..LocalGpu::default()
+                }),
+            }
         }
         names.0.retain(|pid, _| live.contains(pid));
         Ok(gpus)
@@ -148,6 +159,7 @@ pub mod sampler {
             ecc_uncorrected: device.total_ecc_errors(MemoryError::Uncorrected, EccCounter::Volatile).ok(),
             retired_pages: device.retired_pages(RetirementCause::DoubleBitEccError).ok().map(|p| p.len()),
             processes,
+            error: None,
         }
     }
 

@@ -38,7 +38,7 @@ impl State {
                 let faults = self.gpus.fault_lines(&self.node_rows, self.now);
                 self.triage.apply(faults);
                 let util = self.gpus.pod_utilization();
-                self.pods.update_each(false, |p| {
+                self.pods.update_each(self.pods.sort.0 == pods::GPU_COLUMN, |p| {
                     let now = gpu_util_of(&util, &p.id);
                     std::mem::replace(&mut p.gpu_util, now) != now
                 });

@@ -8,17 +8,18 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use super::table::{Column, Delta, Row, SortKey, Table};
 use super::triage::TriageRow;
 use crate::event::{ObjectKind, ObjectRef};
-use crate::model::dcgm::{DcgmGpu, Scrape, xid_meaning};
+use crate::model::dcgm::{DcgmGpu, Scrape};
 use crate::model::gpu::LocalGpu;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::{Health, ObjectId};
 
 /// Five minutes of history: 300 NVML samples at 1 Hz, 30 DCGM scrapes at 10 s.
-pub const HISTORY_SECONDS: u64 = 300;
+pub const HISTORY: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// The taint the GPU operator puts on GPU nodes; GPU jobs tolerate it, so it does not keep them off.
-const GPU_TAINT: &str = "nvidia.com/gpu";
+/// Taint keys that do not keep a GPU job off a node: the GPU operator's own (GPU jobs tolerate it), and memory
+/// pressure, which Kubernetes lets every pod that requests resources tolerate.
+const TOLERATED_TAINTS: [&str; 2] = ["nvidia.com/gpu", "node.kubernetes.io/memory-pressure"];
 
 /// A fed value: not yet heard from, live since a time, or unavailable and why.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -34,9 +35,11 @@ pub enum Feed {
 /// What one GPU cell of the heat grid shows; each has its own glyph, so the grid reads without colour too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Heat {
-    /// No DCGM figure: the GPU is free, or requested by a pod.
+    /// Free: no pod holds it (idle by DCGM, or free by allocation where DCGM has no figure).
     Free,
+    /// Requested by a pod, where DCGM has no figure.
     Held,
+    /// Held by a pod but idle (under 5 %): the waste operators look for.
     Idle,
     Low,
     Mid,
@@ -46,7 +49,8 @@ pub enum Heat {
 }
 
 impl Heat {
-    pub const ALL: [Heat; 8] = [Heat::Free, Heat::Held, Heat::Idle, Heat::Low, Heat::Mid, Heat::High, Heat::Hot, Heat::Xid];
+    pub const ALL: [Heat; 8] =
+        [Heat::Free, Heat::Held, Heat::Idle, Heat::Low, Heat::Mid, Heat::High, Heat::Hot, Heat::Xid];
 
     pub fn glyph(self) -> char {
         match self {
@@ -72,7 +76,15 @@ impl Heat {
         if gpu.heat_problem().is_some() {
             return Heat::Hot;
         }
-        match gpu.util.unwrap_or(0.0) {
+        match Heat::of_util(gpu.util.unwrap_or(0.0)) {
+            Heat::Idle if gpu.holder.is_none() => Heat::Free,
+            level => level,
+        }
+    }
+
+    /// The level of a utilization percentage: under 5 % idle, under 40 % low, under 75 % mid, else high.
+    pub fn of_util(percent: f64) -> Heat {
+        match percent {
             u if u < 5.0 => Heat::Idle,
             u if u < 40.0 => Heat::Low,
             u if u < 75.0 => Heat::Mid,
@@ -99,8 +111,10 @@ pub struct GpuNodeLine {
     pub memory_mib: Option<(f64, f64)>,
     pub temp_max: Option<f64>,
     pub power_w: Option<f64>,
-    /// GPU faults, worst first: "gpu3 XID 79", "gpu0 89 °C".
+    /// GPU faults, worst first: "gpu3 last XID 79 GPU has fallen off the bus", "gpu0 hot 89 °C".
     pub problems: Vec<String>,
+    /// A fault of the hardware itself (not heat, not an XID applications cause).
+    pub serious: bool,
 }
 
 impl GpuNodeLine {
@@ -165,12 +179,10 @@ impl Row for GpuNodeLine {
     }
 
     fn health(&self) -> Health {
-        if self.heat.contains(&Heat::Xid) {
-            Health::Error
-        } else if self.heat.contains(&Heat::Hot) || self.unschedulable.is_some() {
-            Health::Warn
-        } else {
-            Health::Ok
+        match (self.serious, self.problems.is_empty() && self.unschedulable.is_none()) {
+            (true, _) => Health::Error,
+            (false, false) => Health::Warn,
+            (false, true) => Health::Ok,
         }
     }
 
@@ -192,7 +204,9 @@ pub struct History {
 }
 
 impl History {
-    fn with_cap(cap: usize) -> History {
+    /// Room for [`HISTORY`] of values arriving every `every`.
+    fn covering(every: std::time::Duration) -> History {
+        let cap = (HISTORY.as_millis() / every.as_millis().max(1)).max(1) as usize;
         History { values: VecDeque::with_capacity(cap), cap }
     }
 
@@ -235,9 +249,15 @@ pub struct Gpus {
     pub dcgm: Feed,
     /// Exporters that answered in the last scrape, and why the others did not.
     pub exporters: usize,
-    pub exporter_failures: Vec<String>,
-    /// The last scrape's GPUs by node, in GPU order.
+    pub exporter_failures: Vec<(String, String)>,
+    /// The Prometheus the last figures came from, when not the exporters.
+    pub via: Option<String>,
+    /// Time between DCGM scrapes: history keeps five minutes of them, and three missed ones make the feed stale.
+    pub dcgm_every: std::time::Duration,
+    /// The last scrape's GPUs by node, in GPU order; a node whose exporter failed keeps its previous figures.
     pub scraped: HashMap<String, Vec<DcgmGpu>>,
+    /// Nodes whose figures are from an earlier scrape, with why the last one failed.
+    pub stale_nodes: BTreeMap<String, String>,
     /// Utilization per (node, GPU index) over the last scrapes.
     pub history: HashMap<(String, u32), History>,
     /// NVML on this machine.
@@ -258,9 +278,9 @@ pub struct Gpus {
 const FAULT_KEY: &str = "gpu/";
 
 impl Gpus {
-    /// An empty pane for NVML samples every `local_every`.
-    pub fn new(local_every: std::time::Duration) -> Gpus {
-        Gpus { local_every, ..Gpus::default() }
+    /// An empty pane for NVML samples every `local_every` and DCGM scrapes every `dcgm_every`.
+    pub fn new(local_every: std::time::Duration, dcgm_every: std::time::Duration) -> Gpus {
+        Gpus { local_every, dcgm_every, ..Gpus::default() }
     }
 
     /// A pod's GPU request while it waits for a node; placed, finished or deleted pods leave the list.
@@ -285,6 +305,7 @@ impl Gpus {
             Err(why) => {
                 self.dcgm = Feed::Unavailable(why);
                 self.scraped.clear();
+                self.stale_nodes.clear();
                 self.exporters = 0;
                 self.exporter_failures.clear();
                 return;
@@ -292,17 +313,27 @@ impl Gpus {
         };
         self.dcgm = Feed::Live { at: now };
         self.exporters = scrape.exporters;
-        self.exporter_failures = scrape.failures;
+        self.via = scrape.via;
         let mut by_node: HashMap<String, Vec<DcgmGpu>> = HashMap::new();
         for gpu in scrape.gpus {
-            let cap = (HISTORY_SECONDS / 10) as usize;
-            let history = self.history.entry((gpu.node.clone(), gpu.index)).or_insert_with(|| History::with_cap(cap));
+            let every = self.dcgm_every;
+            let history = self.history.entry((gpu.node.clone(), gpu.index)).or_insert_with(|| History::covering(every));
             history.push(gpu.util.unwrap_or(0.0).round() as u64);
             by_node.entry(gpu.node.clone()).or_default().push(gpu);
         }
         for gpus in by_node.values_mut() {
             gpus.sort_by_key(|g| g.index);
         }
+        // A node whose exporter did not answer keeps its last figures (an XID 79 often silences the exporter too,
+        // and the fault must not vanish with it), marked stale.
+        self.stale_nodes.clear();
+        for (node, why) in &scrape.failures {
+            if let Some(last) = self.scraped.remove(node) {
+                by_node.insert(node.clone(), last);
+            }
+            self.stale_nodes.insert(node.clone(), why.clone());
+        }
+        self.exporter_failures = scrape.failures;
         self.history.retain(|(node, index), _| by_node.get(node).is_some_and(|g| g.iter().any(|g| g.index == *index)));
         self.scraped = by_node;
     }
@@ -318,23 +349,23 @@ impl Gpus {
             }
         };
         self.local = Feed::Live { at: now };
-        let cap = (HISTORY_SECONDS * 1000 / (self.local_every.as_millis() as u64).max(1)) as usize;
         self.local_gpus.truncate(gpus.len());
-        for gpu in gpus {
+        // Lines go by position in the sample; a different GPU in a position (a GPU lost, the list shifted) starts
+        // its history afresh.
+        for (at, gpu) in gpus.into_iter().enumerate() {
             let (sm, mem) = gpu.util.unwrap_or_default();
-            let at = gpu.index as usize;
-            if self.local_gpus.len() <= at || self.local_gpus[at].gpu.uuid != gpu.uuid {
-                let line = LocalLine { gpu: gpu.clone(), sm: History::with_cap(cap), mem: History::with_cap(cap) };
-                if self.local_gpus.len() <= at {
-                    self.local_gpus.push(line);
-                } else {
-                    self.local_gpus[at] = line;
-                }
+            let every = self.local_every;
+            let fresh = || LocalLine { gpu: gpu.clone(), sm: History::covering(every), mem: History::covering(every) };
+            match self.local_gpus.get_mut(at) {
+                Some(line) if line.gpu.uuid == gpu.uuid => {}
+                Some(line) => *line = fresh(),
+                None => self.local_gpus.push(fresh()),
             }
-            let line = &mut self.local_gpus[at];
-            line.sm.push(u64::from(sm));
-            line.mem.push(u64::from(mem));
-            line.gpu = gpu;
+            if let Some(line) = self.local_gpus.get_mut(at) {
+                line.sm.push(u64::from(sm));
+                line.mem.push(u64::from(mem));
+                line.gpu = gpu;
+            }
         }
     }
 
@@ -363,11 +394,17 @@ impl Gpus {
         let sum = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>());
         let used: Vec<f64> = scraped.iter().filter_map(|g| g.fb_used_mib).collect();
         let total: Vec<f64> = scraped.iter().filter_map(DcgmGpu::fb_total_mib).collect();
-        let mut problems: Vec<String> = scraped
+        let mut faults: Vec<(bool, String)> = scraped
             .iter()
-            .filter_map(|g| g.xid.map(|x| format!("gpu{} XID {x} {}", g.index, xid_meaning(x))))
+            .filter_map(|g| g.fault().map(|f| (f.serious, format!("gpu{} {} {}", g.index, f.problem, f.why))))
             .collect();
-        problems.extend(scraped.iter().filter_map(|g| Some(format!("gpu{} {}", g.index, g.heat_problem()?))));
+        faults.sort_by_key(|(serious, _)| !serious);
+        let serious = faults.first().is_some_and(|(serious, _)| *serious);
+        let mut problems: Vec<String> = faults.into_iter().map(|(_, text)| text).collect();
+        if let Some(why) = self.stale_nodes.get(&node.id.name) {
+            let earlier = if scraped.is_empty() { "" } else { "; figures from an earlier scrape" };
+            problems.insert(0, format!("exporter not answering ({why}){earlier}"));
+        }
         GpuNodeLine {
             id: node.id.clone(),
             product: node.gpu_product.clone(),
@@ -381,6 +418,7 @@ impl Gpus {
             temp_max: scraped.iter().filter_map(|g| g.temp_c).reduce(f64::max),
             power_w: sum(scraped.iter().filter_map(|g| g.power_w).collect()),
             problems,
+            serious,
         }
     }
 
@@ -416,12 +454,10 @@ impl Gpus {
         let node_uids: HashMap<&str, &str> = nodes.values().map(|n| (n.id.name.as_str(), n.id.uid.as_str())).collect();
         let mut lines = Vec::new();
         for gpu in self.scraped.values().flatten() {
+            let Some(fault) = gpu.fault() else { continue };
             let held = gpu.holder.as_ref().map(|(ns, pod)| format!("; held by {ns}/{pod}")).unwrap_or_default();
-            let (problem, why, severity, weight) = match (gpu.xid, gpu.heat_problem()) {
-                (Some(xid), _) => (format!("XID {xid}"), format!("{}{held}", xid_meaning(xid)), Health::Error, 95),
-                (None, Some(heat)) => ("GPU hot".to_string(), format!("{heat}{held}"), Health::Warn, 45),
-                (None, None) => continue,
-            };
+            let (severity, weight) = if fault.serious { (Health::Error, 95) } else { (Health::Warn, 45) };
+            let (problem, why) = (fault.problem, format!("{}{held}", fault.why));
             let key = format!("{FAULT_KEY}{}/{}", gpu.node, gpu.index);
             let since = *self.faults.entry(key.clone()).or_insert(now);
             let object = node_uids.get(gpu.node.as_str()).map(|uid| ObjectRef {
@@ -451,11 +487,11 @@ impl Gpus {
     }
 
     /// Lines the pane shows above its table (summary, DCGM, fit, pending pods) and below it (local GPUs: one each, at
-    /// most six, and their processes; or why there are none).
+    /// most eight, and their processes; or why there are none).
     pub fn chrome(&self) -> (u16, u16) {
         let local = match self.local_gpus.len() {
             0 => 1,
-            n => n.min(6) as u16 + 1,
+            n => n.min(8) as u16 + 1,
         };
         (4, local)
     }
@@ -474,13 +510,12 @@ fn unschedulable(node: &NodeRow) -> Option<String> {
     if node.status.contains("SchedulingDisabled") {
         return Some("cordoned".into());
     }
-    if let Some(pressure) = node.pressure.first() {
-        return Some(pressure.clone());
-    }
+    // Pressure conditions keep pods off through their taints (disk and PID pressure), so the taints decide.
     node.taints
         .iter()
-        .find(|t| !t.starts_with(GPU_TAINT) && (t.ends_with(":NoSchedule") || t.ends_with(":NoExecute")))
-        .map(|t| format!("taint {t}"))
+        .filter_map(|t| t.rsplit_once(':'))
+        .find(|(key, effect)| !TOLERATED_TAINTS.contains(key) && matches!(*effect, "NoSchedule" | "NoExecute"))
+        .map(|(key, effect)| format!("taint {key}:{effect}"))
 }
 
 #[cfg(test)]

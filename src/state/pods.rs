@@ -22,6 +22,9 @@ const COLUMNS: &[Column] = &[
 /// The CPU and MEM columns: metrics samples change them in place.
 pub const USAGE_COLUMNS: [usize; 2] = [8, 9];
 
+/// The GPU column: DCGM scrapes change the utilization it shows, and its sort, in place.
+pub const GPU_COLUMN: usize = 7;
+
 impl Row for PodRow {
     fn columns() -> &'static [Column] {
         COLUMNS
@@ -62,7 +65,8 @@ impl Row for PodRow {
             4 => SortKey::Num(i64::from(self.restarts)),
             5 => SortKey::Num(now - self.created),
             6 => SortKey::Text(&self.node),
-            7 => SortKey::Num(i64::from(self.gpus)),
+            // By GPUs held, then by how busy they are.
+            7 => SortKey::Num(i64::from(self.gpus) * 1000 + self.gpu_util.map_or(-1, i64::from)),
             8 => SortKey::Num(self.usage.map_or(-1, |u| u.0 as i64)),
             9 => SortKey::Num(self.usage.map_or(-1, |u| u.1 as i64)),
             _ => SortKey::Text(&self.id.name),

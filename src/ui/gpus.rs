@@ -3,15 +3,17 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row as TableRow, Table as TableWidget};
 
-use crate::model::dcgm::xid_meaning;
+use crate::model::gpu::GpuProcess;
 use crate::model::human_bytes;
 use crate::state::State;
 use crate::state::gpus::{Feed, Gpus, Heat, History, LocalLine, fit};
 use crate::theme::{Slot, Theme};
+
+/// Local GPUs listed one per line; more are counted.
+const MAX_LOCAL: usize = 8;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let gpus = &state.gpus;
@@ -26,9 +28,34 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(local(gpus, theme)), foot);
 }
 
-/// How long a DCGM feed has been silent, once that is longer than three 10 s scrapes.
-fn stale_for(at: i64, now: i64) -> Option<String> {
-    (now - at > 30).then(|| crate::model::age(now - at))
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The DCGM feed in words, and how loudly: where the figures come from, whether they are late, which exporters
+/// failed. A live feed is not timed to the second (that would redraw every second); a stalled one is.
+fn dcgm_status(gpus: &Gpus, now: i64) -> (String, Slot) {
+    match &gpus.dcgm {
+        Feed::Waiting => ("DCGM: waiting for the first scrape".into(), Slot::Muted),
+        Feed::Unavailable(why) => (format!("DCGM unavailable: {why}; showing allocation only"), Slot::Warn),
+        Feed::Live { at } => {
+            let count = gpus.scraped.values().map(Vec::len).sum::<usize>();
+            let mut text = match &gpus.via {
+                Some(prometheus) => format!("DCGM: {count} GPUs via Prometheus {prometheus}"),
+                None => format!("DCGM: {count} GPUs from {} exporter{}", gpus.exporters, plural(gpus.exporters)),
+            };
+            let mut slot = Slot::Muted;
+            if now - at > 3 * gpus.dcgm_every.as_secs() as i64 {
+                text.push_str(&format!(", last scrape {} ago", crate::model::age(now - at)));
+                slot = Slot::Warn;
+            }
+            if let Some((node, why)) = gpus.exporter_failures.first() {
+                text.push_str(&format!("; {} failed: {node} {why}", gpus.exporter_failures.len()));
+                slot = Slot::Warn;
+            }
+            (text, slot)
+        }
+    }
 }
 
 /// The slot a heat cell is drawn in.
@@ -45,20 +72,21 @@ pub fn heat_slot(heat: Heat) -> Slot {
     }
 }
 
-fn utilization_slot(percent: u64) -> Slot {
-    match percent {
-        0..5 => Slot::HeatIdle,
-        5..40 => Slot::HeatLow,
-        40..75 => Slot::HeatMid,
-        _ => Slot::HeatHigh,
-    }
+fn utilization_slot(percent: f64) -> Slot {
+    heat_slot(Heat::of_util(percent))
 }
 
-/// The last `width` values as eighth blocks, 0–100 %.
+/// A history of percentages in `width` cells of eighth blocks. A longer history is bucketed, each cell showing its
+/// bucket's peak, so the line always spans the whole history and a short spike is not lost.
 pub fn sparkline(values: impl ExactSizeIterator<Item = u64>, width: usize) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let skip = values.len().saturating_sub(width);
-    values.skip(skip).map(|v| BARS[(v.min(100) as usize * 7).div_ceil(100)]).collect()
+    let values: Vec<u64> = values.collect();
+    let per_cell = values.len().div_ceil(width.max(1)).max(1);
+    values
+        .chunks(per_cell)
+        .map(|bucket| bucket.iter().copied().max().unwrap_or(0))
+        .map(|v| BARS[(v.min(100) as usize * 7).div_ceil(100)])
+        .collect()
 }
 
 fn summary<'a>(gpus: &'a Gpus, now: i64, theme: &Theme) -> Vec<Line<'a>> {
@@ -74,31 +102,8 @@ fn summary<'a>(gpus: &'a Gpus, now: i64, theme: &Theme) -> Vec<Line<'a>> {
     if !utils.is_empty() {
         first.push_str(&format!(" · util {:.0}%", utils.iter().sum::<f64>() / utils.len() as f64));
     }
-    let dcgm = match &gpus.dcgm {
-        Feed::Waiting => Line::styled("DCGM: waiting for the first scrape", theme.style(Slot::Muted)),
-        Feed::Live { at } => {
-            let mut text = format!(
-                "DCGM: {} GPUs from {} exporter{}",
-                gpus.scraped.values().map(Vec::len).sum::<usize>(),
-                gpus.exporters,
-                if gpus.exporters == 1 { "" } else { "s" },
-            );
-            let mut slot = Slot::Muted;
-            // A live feed is not timed to the second (that would redraw every second); a stalled one is.
-            if let Some(stale) = stale_for(*at, now) {
-                text.push_str(&format!(", last scrape {stale} ago"));
-                slot = Slot::Warn;
-            }
-            if let Some(first) = gpus.exporter_failures.first() {
-                text.push_str(&format!("; {} failed: {first}", gpus.exporter_failures.len()));
-                slot = Slot::Warn;
-            }
-            Line::styled(text, theme.style(slot))
-        }
-        Feed::Unavailable(why) => {
-            Line::styled(format!("DCGM unavailable: {why}; showing allocation only"), theme.style(Slot::Warn))
-        }
-    };
+    let (text, slot) = dcgm_status(gpus, now);
+    let dcgm = Line::styled(text, theme.style(slot));
     vec![Line::raw(first), dcgm, fit_line(gpus, &lines, theme), pending_line(gpus, now, theme)]
 }
 
@@ -116,7 +121,10 @@ fn fit_line<'a>(gpus: &Gpus, lines: &[&crate::state::gpus::GpuNodeLine], theme: 
             Some((node, free)) => format!("largest free block is {free} on {node}"),
             None => "no node has that product".into(),
         };
-        return Line::styled(format!("fit {}: nowhere now, {largest}{excluded}", query.describe()), theme.style(Slot::Warn));
+        return Line::styled(
+            format!("fit {}: nowhere now, {largest}{excluded}", query.describe()),
+            theme.style(Slot::Warn),
+        );
     }
     let nodes: Vec<String> = report.fits.iter().map(|(n, free)| format!("{n} ({free} free)")).collect();
     Line::styled(
@@ -153,19 +161,25 @@ fn local<'a>(gpus: &'a Gpus, theme: &Theme) -> Vec<Line<'a>> {
             vec![Line::styled(format!("local GPUs: NVML unavailable: {why}"), theme.style(Slot::Muted))]
         }
         Feed::Live { .. } => {
-            let mut lines: Vec<Line> = gpus.local_gpus.iter().take(6).map(|l| local_line(l, theme)).collect();
-            let processes: Vec<String> = gpus
-                .local_gpus
-                .iter()
-                .flat_map(|l| l.gpu.processes.iter().map(move |p| (l.gpu.index, p)))
+            let mut lines: Vec<Line> = gpus.local_gpus.iter().take(MAX_LOCAL).map(|l| local_line(l, theme)).collect();
+            let mut processes: Vec<(u32, &GpuProcess)> =
+                gpus.local_gpus.iter().flat_map(|l| l.gpu.processes.iter().map(move |p| (l.gpu.index, p))).collect();
+            // The biggest first: when the line is cut, what is cut matters least.
+            processes.sort_by_key(|(_, p)| std::cmp::Reverse(p.memory));
+            let processes: Vec<String> = processes
+                .into_iter()
                 .map(|(gpu, p)| {
                     let memory = p.memory.map(human_bytes).unwrap_or_else(|| "?".into());
                     format!("{} {} on {gpu} ({memory})", p.pid, if p.name.is_empty() { "?" } else { &p.name })
                 })
                 .collect();
+            let more = match gpus.local_gpus.len().saturating_sub(MAX_LOCAL) {
+                0 => String::new(),
+                n => format!(" (+{n} GPUs not listed)"),
+            };
             let text = match processes.is_empty() {
-                true => "  no compute processes".to_string(),
-                false => format!("  processes: {}", processes.join(", ")),
+                true => format!(" {more} no compute processes"),
+                false => format!(" {more} processes: {}", processes.join(", ")),
             };
             lines.push(Line::styled(text, theme.style(Slot::Muted)));
             lines
@@ -175,6 +189,9 @@ fn local<'a>(gpus: &'a Gpus, theme: &Theme) -> Vec<Line<'a>> {
 
 fn local_line<'a>(line: &'a LocalLine, theme: &Theme) -> Line<'a> {
     let g = &line.gpu;
+    if let Some(why) = &g.error {
+        return Line::styled(format!("local {} {}: {why}", g.index, g.name), theme.style(Slot::Error));
+    }
     let dash = || "–".to_string();
     let (sm, mem_util) = g.util.unwrap_or_default();
     let memory = g.memory.map(|(u, t)| format!("{}/{}", human_bytes(u), human_bytes(t))).unwrap_or_else(dash);
@@ -195,10 +212,13 @@ fn local_line<'a>(line: &'a LocalLine, theme: &Theme) -> Line<'a> {
     };
     let error_slot = if g.ecc_uncorrected.unwrap_or(0) > 0 { Slot::Error } else { Slot::Muted };
     Line::from(vec![
-        Span::raw(format!("local {} {} ", g.index, g.name)),
+        Span::raw(format!("local {} {} {} ", g.index, g.name, short_uuid(&g.uuid))),
         Span::raw(format!("SM {sm:>3}% ")),
-        Span::styled(sparkline(line.sm.values(), 20), theme.style(utilization_slot(u64::from(sm)))),
-        Span::raw(format!(" mem {mem_util:>3}% {memory} · {}°C · {power} · {clocks} · fan {} · {} · ",
+        Span::styled(sparkline(line.sm.values(), 20), theme.style(utilization_slot(f64::from(sm)))),
+        Span::raw(format!(" mem {mem_util:>3}% ")),
+        Span::styled(sparkline(line.mem.values(), 10), theme.style(utilization_slot(f64::from(mem_util)))),
+        Span::raw(format!(
+            " {memory} · {}°C · {power} · {clocks} · fan {} · {} · ",
             g.temp_c.map(|t| t.to_string()).unwrap_or_else(dash),
             g.fan_percent.map(|f| format!("{f}%")).unwrap_or_else(dash),
             pcie.unwrap_or_else(|| "PCIe –".into()),
@@ -224,33 +244,26 @@ fn drill(frame: &mut Frame, area: Rect, gpus: &Gpus, node: &str, now: i64, theme
         None => format!("node {node} is gone"),
     };
     let scraped = gpus.scraped.get(node).map(Vec::as_slice).unwrap_or_default();
-    let history_note = match &gpus.dcgm {
-        Feed::Live { at } => match stale_for(*at, now) {
-            Some(stale) => format!("DCGM: last scrape {stale} ago · esc goes back"),
-            None => "DCGM live; history covers the last 5 minutes · esc goes back".into(),
-        },
-        Feed::Unavailable(why) => format!("DCGM unavailable: {why} · esc goes back"),
-        Feed::Waiting => "DCGM: waiting for the first scrape · esc goes back".into(),
-    };
+    let (mut status, slot) = dcgm_status(gpus, now);
+    if let Some(why) = gpus.stale_nodes.get(node) {
+        status = format!("this node's exporter is not answering ({why}): figures from an earlier scrape");
+    }
+    status.push_str(" · history: the last 5 minutes · esc goes back");
     frame.render_widget(
-        Paragraph::new(vec![
-            Line::styled(title, theme.style(Slot::Header)),
-            Line::styled(history_note, theme.style(Slot::Muted)),
-        ]),
+        Paragraph::new(vec![Line::styled(title, theme.style(Slot::Header)), Line::styled(status, theme.style(slot))]),
         head,
     );
     let header = TableRow::new(["GPU", "UTIL", "LAST 5 MIN", "MEM GiB", "TEMP", "POWER", "SM MHz", "FAULT", "POD"])
         .style(theme.style(Slot::Header));
     // The history narrows first on a small terminal; the fault and the holder matter more.
-    let history_width = usize::from(area.width).saturating_sub(106).clamp(8, 30);
+    let history_width = usize::from(area.width).saturating_sub(110).clamp(8, 30);
     let rows = scraped.iter().map(|g| {
         let empty = History::default();
         let history = gpus.history.get(&(node.to_string(), g.index)).unwrap_or(&empty);
-        let util = g.util.unwrap_or(0.0).round() as u64;
-        let fault = match (g.xid, g.heat_problem()) {
-            (Some(x), _) => (format!("XID {x}: {}", xid_meaning(x)), Slot::Error),
-            (None, Some(heat)) => (heat, Slot::Warn),
-            (None, None) => (String::new(), Slot::Ok),
+        let util = g.util.unwrap_or(0.0);
+        let fault = match g.fault() {
+            Some(f) => (format!("{}: {}", f.problem, f.why), if f.serious { Slot::Error } else { Slot::Warn }),
+            None => (String::new(), Slot::Ok),
         };
         let opt = |v: Option<f64>, unit: &str| v.map(|v| format!("{v:.0}{unit}")).unwrap_or_else(|| "–".into());
         TableRow::new(vec![
@@ -289,7 +302,7 @@ fn drill(frame: &mut Frame, area: Rect, gpus: &Gpus, node: &str, now: i64, theme
         Constraint::Length(5),
         Constraint::Length(6),
         Constraint::Length(6),
-        Constraint::Length(36),
+        Constraint::Length(40),
         Constraint::Min(16),
     ];
     frame.render_widget(TableWidget::new(rows, widths).header(header).column_spacing(1), body);
@@ -300,13 +313,13 @@ fn short_uuid(uuid: &str) -> String {
     uuid.chars().take(12).collect()
 }
 
-/// A heat-grid cell's glyphs, each in its slot's style on top of the row's.
-pub fn heat_cell<'a>(text: String, row: Style, theme: &Theme) -> Line<'a> {
+/// A heat-grid cell's glyphs, each in its slot's style (on top of the row's).
+pub fn heat_cell<'a>(text: String, theme: &Theme) -> Line<'a> {
     let spans: Vec<Span> = text
         .chars()
         .map(|c| match Heat::of_glyph(c) {
-            Some(h) => Span::styled(c.to_string(), row.patch(theme.style(heat_slot(h)))),
-            None => Span::styled(c.to_string(), row),
+            Some(h) => Span::styled(c.to_string(), theme.style(heat_slot(h))),
+            None => Span::raw(c.to_string()),
         })
         .collect();
     Line::from(spans)

@@ -2,7 +2,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Style;
 use ratatui::text::Text;
 use ratatui::widgets::{Paragraph, Row as TableRow, Table as TableWidget};
 
@@ -66,9 +65,9 @@ pub fn render<R: Row>(frame: &mut Frame, area: Rect, table: &Table<R>, state: &S
         let mut cells = row.cells(state.now);
         TableRow::new(shown.iter().map(move |&i| {
             let cell = std::mem::take(&mut cells[i]);
-            if R::columns()[i].heat { Text::from(super::gpus::heat_cell(cell, Style::default(), theme)) } else { Text::from(cell) }
+            if R::columns()[i].heat { Text::from(super::gpus::heat_cell(cell, theme)) } else { Text::from(cell) }
         }))
-            .style(slot.map(|s| theme.style(s)).unwrap_or_default())
+        .style(slot.map(|s| theme.style(s)).unwrap_or_default())
     });
     let widths: Vec<Constraint> = columns
         .iter()

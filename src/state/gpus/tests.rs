@@ -32,7 +32,14 @@ fn cluster() -> Gpus {
         node("h1", "NVIDIA-H100-80GB-HBM3", 8, "Ready", &["nvidia.com/gpu:NoSchedule"]),
         node("h2", "NVIDIA-H100-80GB-HBM3", 8, "Ready", &[]),
         node("h3", "NVIDIA-H100-80GB-HBM3", 8, "Ready,SchedulingDisabled", &[]),
-        node("h4", "NVIDIA-H100-80GB-HBM3", 8, "Ready", &["dedicated=infer:NoSchedule"]),
+        node(
+            "h4",
+            "NVIDIA-H100-80GB-HBM3",
+            8,
+            "Ready",
+            &["dedicated:NoSchedule", "node.kubernetes.io/memory-pressure:NoSchedule"],
+        ),
+        node("h5", "NVIDIA-H100-80GB-HBM3", 8, "Ready", &["nvidia.com/gpu.unhealthy:NoExecute"]),
         node("a1", "NVIDIA-A100-SXM4-80GB", 4, "Ready", &[]),
         node("cpu", "", 0, "Ready", &[]),
     ]
@@ -40,8 +47,8 @@ fn cluster() -> Gpus {
     .map(|n| (n.id.uid.clone(), n))
     .collect();
     let requested: HashMap<String, u32> =
-        [("h1", 5), ("h2", 7), ("h3", 6), ("h4", 0)].into_iter().map(|(n, r)| (n.to_string(), r)).collect();
-    let mut gpus = Gpus::new(Duration::from_secs(1));
+        [("h1", 5), ("h2", 7), ("h3", 6), ("h4", 0), ("h5", 0)].into_iter().map(|(n, r)| (n.to_string(), r)).collect();
+    let mut gpus = Gpus::new(Duration::from_secs(1), Duration::from_secs(10));
     gpus.rebuild(&nodes, &requested);
     gpus
 }
@@ -50,14 +57,15 @@ fn cluster() -> Gpus {
 fn fit_honours_the_gpu_taint_cordons_and_other_taints_and_picks_the_tightest_node() {
     let gpus = cluster();
     let lines = gpus.lines();
-    assert_eq!(lines.len(), 5, "the CPU node has no GPU line");
+    assert_eq!(lines.len(), 6, "the CPU node has no GPU line");
     let report = fit(&lines, &FitQuery { gpus: 2, product: Some("h100".into()) });
     assert_eq!(report.fits, vec![("h1".to_string(), 3)], "h2 has one free; h3 is cordoned; h4 is tainted");
     assert_eq!(
         report.excluded,
         vec![
             ("h3".to_string(), "cordoned".to_string()),
-            ("h4".to_string(), "taint dedicated=infer:NoSchedule".to_string())
+            ("h4".to_string(), "taint dedicated:NoSchedule".to_string()),
+            ("h5".to_string(), "taint nvidia.com/gpu.unhealthy:NoExecute".to_string()),
         ]
     );
     let anywhere = fit(&lines, &FitQuery { gpus: 1, product: None });
@@ -84,7 +92,7 @@ fn fragmentation_counts_only_schedulable_free_gpus() {
 const SCRAPE: &str = "\
 DCGM_FI_DEV_GPU_UTIL{gpu=\"0\",UUID=\"GPU-0\",Hostname=\"h1\",namespace=\"ml\",pod=\"train-0\"} 90
 DCGM_FI_DEV_GPU_UTIL{gpu=\"1\",UUID=\"GPU-1\",Hostname=\"h1\",namespace=\"ml\",pod=\"train-0\"} 70
-DCGM_FI_DEV_GPU_UTIL{gpu=\"2\",UUID=\"GPU-2\",Hostname=\"h1\"} 0
+DCGM_FI_DEV_GPU_UTIL{gpu=\"2\",UUID=\"GPU-2\",Hostname=\"h1\",namespace=\"ml\",pod=\"notebook-0\"} 0
 DCGM_FI_DEV_GPU_UTIL{gpu=\"3\",UUID=\"GPU-3\",Hostname=\"h1\"} 20
 DCGM_FI_DEV_XID_ERRORS{gpu=\"3\",UUID=\"GPU-3\",Hostname=\"h1\"} 79
 DCGM_FI_DEV_GPU_TEMP{gpu=\"1\",UUID=\"GPU-1\",Hostname=\"h1\",namespace=\"ml\",pod=\"train-0\"} 91
@@ -102,7 +110,7 @@ fn a_scrape_colours_the_grid_feeds_triage_and_keeps_history() {
     let nodes: HashMap<String, NodeRow> =
         [node("h1", "NVIDIA-H100-80GB-HBM3", 8, "Ready", &[])].into_iter().map(|n| (n.id.uid.clone(), n)).collect();
     let requested = HashMap::from([("h1".to_string(), 5)]);
-    let mut gpus = Gpus::new(Duration::from_secs(1));
+    let mut gpus = Gpus::new(Duration::from_secs(1), Duration::from_secs(10));
     gpus.rebuild(&nodes, &requested);
     let line = gpus.table.all().next().cloned().unwrap();
     assert_eq!(line.heat, [[Heat::Held; 5].as_slice(), &[Heat::Free; 3]].concat(), "allocation alone before DCGM");
@@ -113,19 +121,19 @@ fn a_scrape_colours_the_grid_feeds_triage_and_keeps_history() {
     assert_eq!(
         line.heat,
         [Heat::High, Heat::Hot, Heat::Idle, Heat::Xid, Heat::Held, Heat::Free, Heat::Free, Heat::Free],
-        "scraped GPUs by utilization and fault, the unscraped by allocation"
+        "scraped GPUs by utilization and fault (an idle GPU a pod holds is idle, not free), the unscraped by allocation"
     );
     assert_eq!(line.util, Some(45.0));
     assert_eq!(line.health(), Health::Error);
-    assert_eq!(line.problems, ["gpu3 XID 79 GPU has fallen off the bus", "gpu1 91 °C"]);
+    assert_eq!(line.problems, ["gpu3 last XID 79 GPU has fallen off the bus", "gpu1 hot 91 °C"]);
     assert_eq!(line.cells(0)[2], "█ ▲ · ✗ ■ □ □ □");
 
     let triage = gpus.fault_lines(&nodes, 100);
     let found: Vec<(&str, &str, Health)> =
         triage.upserts.iter().map(|t| (t.id.uid.as_str(), t.problem.as_str(), t.severity)).collect();
     assert_eq!(found.len(), 2);
-    assert!(found.contains(&("gpu/h1/3", "XID 79", Health::Error)), "{found:?}");
-    assert!(found.contains(&("gpu/h1/1", "GPU hot", Health::Warn)), "{found:?}");
+    assert!(found.contains(&("gpu/h1/3", "last XID 79", Health::Error)), "{found:?}");
+    assert!(found.contains(&("gpu/h1/1", "hot", Health::Warn)), "{found:?}");
     let hot = triage.upserts.iter().find(|t| t.id.uid == "gpu/h1/1").unwrap();
     assert_eq!(hot.why, "91 °C; held by ml/train-0");
     assert_eq!(hot.object.as_ref().map(|o| o.uid.as_str()), Some("uid-h1"), "enter jumps to the node");
@@ -138,6 +146,21 @@ fn a_scrape_colours_the_grid_feeds_triage_and_keeps_history() {
     assert_eq!(triage.deletes, ["gpu/h1/3"]);
     assert_eq!(triage.upserts.iter().map(|t| (t.id.uid.as_str(), t.since)).collect::<Vec<_>>(), [("gpu/h1/1", 100)]);
     assert_eq!(gpus.history[&("h1".to_string(), 0)].values().collect::<Vec<_>>(), [90, 90]);
+
+    // The node's exporter stops answering: its figures and faults stay, marked as from an earlier scrape.
+    let mut silent = Scrape::default();
+    silent.failures.push(("h1".into(), "pod dcgm-x: no answer within 5 s".into()));
+    gpus.absorb_scrape(Ok(silent), 115);
+    gpus.rebuild(&nodes, &requested);
+    let line = gpus.table.all().next().cloned().unwrap();
+    assert_eq!(line.heat[1], Heat::Hot);
+    assert!(
+        line.problems[0].starts_with("exporter not answering (pod dcgm-x: no answer within 5 s)"),
+        "{:?}",
+        line.problems
+    );
+    assert!(gpus.fault_lines(&nodes, 115).deletes.is_empty(), "the heat is still reported");
+    assert_eq!(gpus.history[&("h1".to_string(), 0)].values().len(), 2, "history kept, not extended");
 
     // A failed scrape says why and leaves the grid to allocation.
     gpus.absorb_scrape(Err("forbidden".into()), 120);
@@ -179,7 +202,7 @@ fn pending_gpu_pods_come_and_go_with_the_scheduler() {
 
 #[test]
 fn local_samples_keep_five_minutes_and_a_lost_driver_says_why() {
-    let mut gpus = Gpus::new(Duration::from_secs(1));
+    let mut gpus = Gpus::new(Duration::from_secs(1), Duration::from_secs(10));
     let sample = |sm: u32| LocalGpu { index: 0, uuid: "GPU-x".into(), util: Some((sm, 1)), ..LocalGpu::default() };
     for i in 0..400 {
         gpus.absorb_local(Ok(vec![sample(i % 100)]), i64::from(i));
