@@ -2,10 +2,11 @@
 //! job fits, pending GPU pods, GPU faults for triage, and the local GPUs NVML sees, each with five minutes of history.
 
 pub mod fit;
+mod grid;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use super::table::{Column, Delta, Row, SortKey, Table};
+use super::table::{Delta, Table};
 use super::triage::TriageRow;
 use crate::event::{ObjectKind, ObjectRef};
 use crate::model::dcgm::{DcgmGpu, Scrape};
@@ -13,13 +14,11 @@ use crate::model::gpu::LocalGpu;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::{Health, ObjectId};
+use grid::unschedulable;
+pub use grid::{GpuNodeLine, Heat};
 
 /// Five minutes of history: 300 NVML samples at 1 Hz, 30 DCGM scrapes at 10 s.
 pub const HISTORY: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// Taint keys that do not keep a GPU job off a node: the GPU operator's own (GPU jobs tolerate it), and memory
-/// pressure, which Kubernetes lets every pod that requests resources tolerate.
-const TOLERATED_TAINTS: [&str; 2] = ["nvidia.com/gpu", "node.kubernetes.io/memory-pressure"];
 
 /// A fed value: not yet heard from, live since a time, or unavailable and why.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -30,170 +29,6 @@ pub enum Feed {
         at: i64,
     },
     Unavailable(String),
-}
-
-/// What one GPU cell of the heat grid shows; each has its own glyph, so the grid reads without colour too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Heat {
-    /// Free: no pod holds it (idle by DCGM, or free by allocation where DCGM has no figure).
-    Free,
-    /// Requested by a pod, where DCGM has no figure.
-    Held,
-    /// Held by a pod but idle (under 5 %): the waste operators look for.
-    Idle,
-    Low,
-    Mid,
-    High,
-    Hot,
-    Xid,
-}
-
-impl Heat {
-    pub const ALL: [Heat; 8] =
-        [Heat::Free, Heat::Held, Heat::Idle, Heat::Low, Heat::Mid, Heat::High, Heat::Hot, Heat::Xid];
-
-    pub fn glyph(self) -> char {
-        match self {
-            Heat::Free => '□',
-            Heat::Held => '■',
-            Heat::Idle => '·',
-            Heat::Low => '▃',
-            Heat::Mid => '▅',
-            Heat::High => '█',
-            Heat::Hot => '▲',
-            Heat::Xid => '✗',
-        }
-    }
-
-    pub fn of_glyph(c: char) -> Option<Heat> {
-        Heat::ALL.into_iter().find(|h| h.glyph() == c)
-    }
-
-    fn of(gpu: &DcgmGpu) -> Heat {
-        if gpu.xid.is_some() {
-            return Heat::Xid;
-        }
-        if gpu.heat_problem().is_some() {
-            return Heat::Hot;
-        }
-        match Heat::of_util(gpu.util.unwrap_or(0.0)) {
-            Heat::Idle if gpu.holder.is_none() => Heat::Free,
-            level => level,
-        }
-    }
-
-    /// The level of a utilization percentage: under 5 % idle, under 40 % low, under 75 % mid, else high.
-    pub fn of_util(percent: f64) -> Heat {
-        match percent {
-            u if u < 5.0 => Heat::Idle,
-            u if u < 40.0 => Heat::Low,
-            u if u < 75.0 => Heat::Mid,
-            _ => Heat::High,
-        }
-    }
-}
-
-/// A GPU node as the GPU pane shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GpuNodeLine {
-    pub id: ObjectId,
-    pub product: String,
-    pub capacity: u32,
-    pub allocatable: u32,
-    /// GPUs requested by the node's unfinished pods.
-    pub requested: u32,
-    /// Why GPU work cannot land here now (NotReady, cordoned, pressure, a taint other than the GPU taint).
-    pub unschedulable: Option<String>,
-    /// One cell per GPU: from DCGM when scraped, else from allocation.
-    pub heat: Vec<Heat>,
-    /// Averages and totals over the node's scraped GPUs.
-    pub util: Option<f64>,
-    pub memory_mib: Option<(f64, f64)>,
-    pub temp_max: Option<f64>,
-    pub power_w: Option<f64>,
-    /// GPU faults, worst first: "gpu3 last XID 79 GPU has fallen off the bus", "gpu0 hot 89 °C".
-    pub problems: Vec<String>,
-    /// A fault of the hardware itself (not heat, not an XID applications cause).
-    pub serious: bool,
-}
-
-impl GpuNodeLine {
-    pub fn free(&self) -> u32 {
-        self.allocatable.saturating_sub(self.requested)
-    }
-}
-
-const COLUMNS: &[Column] = &[
-    Column::new("NODE", 14, 0),
-    Column::new("PRODUCT", 12, 3),
-    Column::heat("GPUS", 16),
-    Column::new("UTIL", 4, 0),
-    Column::new("MEM GiB", 9, 2),
-    Column::new("TEMP", 5, 4),
-    Column::new("POWER", 6, 5),
-    Column::new("REQ", 5, 0),
-    Column::new("FREE", 4, 0),
-    Column::new("PROBLEMS", 0, 1),
-];
-
-impl Row for GpuNodeLine {
-    fn columns() -> &'static [Column] {
-        COLUMNS
-    }
-
-    fn id(&self) -> &ObjectId {
-        &self.id
-    }
-
-    fn cells(&self, _now: i64) -> Vec<String> {
-        let grid: String = self.heat.iter().flat_map(|h| [h.glyph(), ' ']).collect();
-        let mut problems = self.problems.clone();
-        problems.extend(self.unschedulable.clone());
-        vec![
-            self.id.name.clone(),
-            short_product(&self.product),
-            grid.trim_end().to_string(),
-            self.util.map(|u| format!("{u:.0}%")).unwrap_or_else(|| "–".into()),
-            self.memory_mib.map(|(u, t)| format!("{:.0}/{:.0}", u / 1024.0, t / 1024.0)).unwrap_or_else(|| "–".into()),
-            self.temp_max.map(|t| format!("{t:.0}°C")).unwrap_or_else(|| "–".into()),
-            self.power_w.map(|p| format!("{p:.0}W")).unwrap_or_else(|| "–".into()),
-            format!("{}/{}", self.requested, self.allocatable),
-            self.free().to_string(),
-            problems.join("; "),
-        ]
-    }
-
-    fn sort_key(&self, column: usize, _now: i64) -> SortKey<'_> {
-        let num = |v: Option<f64>| SortKey::Num(v.map_or(-1, |v| v as i64));
-        match column {
-            1 => SortKey::Text(&self.product),
-            2 | 3 => num(self.util),
-            4 => num(self.memory_mib.map(|m| m.0)),
-            5 => num(self.temp_max),
-            6 => num(self.power_w),
-            7 => SortKey::Num(i64::from(self.requested)),
-            8 => SortKey::Num(i64::from(self.free())),
-            9 => SortKey::Num(-(self.health() as i64)),
-            _ => SortKey::Text(&self.id.name),
-        }
-    }
-
-    fn health(&self) -> Health {
-        match (self.serious, self.problems.is_empty() && self.unschedulable.is_none()) {
-            (true, _) => Health::Error,
-            (false, false) => Health::Warn,
-            (false, true) => Health::Ok,
-        }
-    }
-
-    fn search_text(&self) -> String {
-        format!("{} {} {}", self.id.name, self.product, self.problems.join(" "))
-    }
-}
-
-/// `NVIDIA-H100-80GB-HBM3` → `H100-80GB-HBM3`: the vendor is the same on every line.
-fn short_product(product: &str) -> String {
-    product.trim_start_matches("NVIDIA-").trim_start_matches("NVIDIA ").to_string()
 }
 
 /// Recent values, oldest first, at most `cap`.
@@ -500,22 +335,6 @@ impl Gpus {
     pub fn lines(&self) -> Vec<&GpuNodeLine> {
         self.table.all().collect()
     }
-}
-
-/// Why GPU work cannot be scheduled on `node` now, if it cannot.
-fn unschedulable(node: &NodeRow) -> Option<String> {
-    if !node.status.starts_with("Ready") {
-        return Some(node.status.split(',').next().unwrap_or_default().to_string());
-    }
-    if node.status.contains("SchedulingDisabled") {
-        return Some("cordoned".into());
-    }
-    // Pressure conditions keep pods off through their taints (disk and PID pressure), so the taints decide.
-    node.taints
-        .iter()
-        .filter_map(|t| t.rsplit_once(':'))
-        .find(|(key, effect)| !TOLERATED_TAINTS.contains(key) && matches!(*effect, "NoSchedule" | "NoExecute"))
-        .map(|(key, effect)| format!("taint {key}:{effect}"))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use super::fit::{FitQuery, fit, fragmentation};
 use super::*;
 use crate::model::dcgm::Scrape;
 use crate::model::gpu::LocalGpu;
+use crate::state::table::Row;
 
 fn node(name: &str, product: &str, gpus: u32, status: &str, taints: &[&str]) -> NodeRow {
     NodeRow {
