@@ -2,7 +2,7 @@
 //! machine without one gets a reason in the GPU pane, retried now and then, and everything else works.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -23,6 +23,7 @@ impl Default for NvmlSettings {
 }
 
 /// How long a machine without a usable NVML waits before the library is tried again (a driver may be installed).
+#[cfg(feature = "nvml")]
 const RETRY: Duration = Duration::from_secs(30);
 
 /// Samples on its own thread until the app loop is gone; every sample (or the reason there is none) is sent.
@@ -44,7 +45,7 @@ fn run(settings: &NvmlSettings, tx: &UnboundedSender<Event>) {
             }
         };
         let mut names = sampler::ProcessNames::default();
-        let mut next = Instant::now();
+        let mut next = std::time::Instant::now();
         loop {
             let sample = sampler::sample(&nvml, &mut names);
             let failed = sample.is_err();
@@ -56,7 +57,7 @@ fn run(settings: &NvmlSettings, tx: &UnboundedSender<Event>) {
                 break;
             }
             next += settings.every;
-            let now = Instant::now();
+            let now = std::time::Instant::now();
             // A sampler that fell behind (a suspended laptop, a stalled driver) skips samples instead of bursting.
             if next < now {
                 next = now + settings.every;
