@@ -66,7 +66,7 @@ fn dcgm_rows(rows: &mut Vec<(String, String, String)>) {
     let text = exposition();
     let nodes = nodes();
     let requested: HashMap<String, u32> = nodes.values().map(|n| (n.id.name.clone(), 8)).collect();
-    let mut gpus = Gpus::new(Duration::from_secs(1), Duration::from_secs(10));
+    let mut gpus = Gpus::new(Duration::from_secs(10));
     let (mut ours, mut fold_only, mut generic) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..30 {
         let t = Instant::now();

@@ -29,8 +29,9 @@ pub struct App {
     pub effects: Effects,
     /// The running watches; replaced on a context switch.
     pub watches: Vec<AbortHandle>,
-    /// Which DCGM exporter the watches scrape (started again with them on a context switch).
+    /// Which DCGM exporter the watches scrape (started again with them on a context switch), and how often now.
     pub dcgm: crate::sources::dcgm::DcgmSettings,
+    pub dcgm_every: tokio::sync::watch::Sender<std::time::Duration>,
     /// Test-only: pressing this key panics, so tests can prove the panic hook restores the terminal.
     pub panic_key: Option<char>,
     /// When the process started, to log how long the first complete pods table took (the benchmark reads it).
@@ -92,6 +93,8 @@ impl App {
             if self.state.quit {
                 return Ok(());
             }
+            let wanted = self.state.dcgm_interval();
+            self.dcgm_every.send_if_modified(|every| std::mem::replace(every, wanted) != wanted);
         }
     }
 
@@ -128,7 +131,8 @@ impl App {
                 for watch in self.watches.drain(..) {
                     watch.abort();
                 }
-                self.watches = crate::sources::kube::spawn_all(&client, &self.effects.tx, &self.dcgm);
+                let every = self.dcgm_every.subscribe();
+                self.watches = crate::sources::kube::spawn_all(&client, &self.effects.tx, &self.dcgm, every);
                 self.effects.client = client;
                 self.state.absorb(crate::event::Data::Connected { context });
             }

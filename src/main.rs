@@ -169,7 +169,7 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
     state.read_only_contexts = config.read_only_contexts;
     state.namespace = cli.namespace.clone();
     state.log_capacity = cli.log_lines.max(1);
-    state.gpus = gpudeck::state::gpus::Gpus::new(nvml.every, dcgm.every);
+    state.gpus = gpudeck::state::gpus::Gpus::new(dcgm.every);
     state.warnings = warnings;
     state.contexts =
         kubeconfig.as_ref().map(|k| k.contexts.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
@@ -186,7 +186,8 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
         });
     }
     let input = sources::terminal::InputGate::default();
-    let watches = sources::kube::spawn_all(&client, &tx, &dcgm);
+    let (dcgm_every, every) = tokio::sync::watch::channel(state.dcgm_interval());
+    let watches = sources::kube::spawn_all(&client, &tx, &dcgm, every);
     sources::nvml::spawn(nvml, tx.clone())?;
     let app = App {
         state,
@@ -195,6 +196,7 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
         effects: Effects { client, kubeconfig, tx: tx.clone(), logs: None, recovery: Some(recovery), apply: None },
         watches,
         dcgm,
+        dcgm_every,
         panic_key: std::env::var("GPUDECK_TEST_PANIC_KEY").ok().and_then(|k| k.chars().next()),
         started,
         input: input.clone(),

@@ -216,7 +216,7 @@ impl State {
             nodes: Table::default(),
             pods: Table::sorted_by(0, false),
             workloads: Table::default(),
-            gpus: gpus::Gpus::new(std::time::Duration::from_secs(1), std::time::Duration::from_secs(10)),
+            gpus: gpus::Gpus::new(std::time::Duration::from_secs(10)),
             node_rows: HashMap::new(),
             pod_usage: HashMap::new(),
             pod_gpu_util: HashMap::new(),
@@ -257,6 +257,11 @@ impl State {
             Pane::Workloads => &mut self.workloads,
             Pane::Gpu => &mut self.gpus.table,
         }
+    }
+
+    /// How often DCGM should be scraped now (the GPU pane in focus wants it often).
+    pub fn dcgm_interval(&self) -> std::time::Duration {
+        self.gpus.scrape_every(self.pane == Pane::Gpu)
     }
 
     /// Where everything goes on the current terminal.

@@ -13,6 +13,7 @@ use kube::api::ListParams;
 use kube::{Api, Client};
 use serde::Deserialize;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 use crate::event::{Data, Event};
@@ -47,7 +48,13 @@ const CONCURRENT: usize = 16;
 /// long.
 const PER_EXPORTER: Duration = Duration::from_secs(5);
 
-pub fn spawn(client: Client, settings: DcgmSettings, tx: UnboundedSender<Event>) -> AbortHandle {
+/// Scrapes every `every` (the app loop changes it with focus: a shorter one takes effect at once).
+pub fn spawn(
+    client: Client,
+    settings: DcgmSettings,
+    mut every: watch::Receiver<Duration>,
+    tx: UnboundedSender<Event>,
+) -> AbortHandle {
     tokio::spawn(async move {
         loop {
             let started = tokio::time::Instant::now();
@@ -55,7 +62,13 @@ pub fn spawn(client: Client, settings: DcgmSettings, tx: UnboundedSender<Event>)
             if tx.send(Event::Data(data)).is_err() {
                 return;
             }
-            tokio::time::sleep_until(started + settings.every).await;
+            loop {
+                let next = started + *every.borrow_and_update();
+                tokio::select! {
+                    _ = tokio::time::sleep_until(next) => break,
+                    changed = every.changed() => if changed.is_err() { return },
+                }
+            }
         }
     })
     .abort_handle()

@@ -27,7 +27,13 @@ use crate::state::table::Delta;
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
 /// Starts watches for every resource the console shows; aborting the handles stops them (context switch).
-pub fn spawn_all(client: &Client, tx: &UnboundedSender<Event>, dcgm: &super::dcgm::DcgmSettings) -> Vec<AbortHandle> {
+/// Every watch and poll of one cluster; DCGM is scraped as often as `dcgm_every` says.
+pub fn spawn_all(
+    client: &Client,
+    tx: &UnboundedSender<Event>,
+    dcgm: &super::dcgm::DcgmSettings,
+    dcgm_every: tokio::sync::watch::Receiver<std::time::Duration>,
+) -> Vec<AbortHandle> {
     vec![
         spawn(all::<Pod>(client), "pods", tx.clone(), PodRow::from_pod, Data::Pods),
         spawn(all::<Node>(client), "nodes", tx.clone(), NodeRow::from_node, Data::Nodes),
@@ -50,7 +56,7 @@ pub fn spawn_all(client: &Client, tx: &UnboundedSender<Event>, dcgm: &super::dcg
         ),
         spawn_namespaces(Api::<Namespace>::all(client.clone()), tx.clone()),
         super::metrics::spawn(client.clone(), tx.clone()),
-        super::dcgm::spawn(client.clone(), dcgm.clone(), tx.clone()),
+        super::dcgm::spawn(client.clone(), dcgm.clone(), dcgm_every, tx.clone()),
         spawn_discovery(client.clone(), tx.clone()),
     ]
 }

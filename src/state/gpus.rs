@@ -17,8 +17,11 @@ use crate::model::{Health, ObjectId};
 use grid::unschedulable;
 pub use grid::{GpuNodeLine, Heat};
 
-/// Five minutes of history: 300 NVML samples at 1 Hz, 30 DCGM scrapes at 10 s.
+/// How far back sparklines go: 300 NVML samples at 1 Hz, 30 DCGM scrapes at 10 s.
 pub const HISTORY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// DCGM scrapes while another pane has focus.
+const UNFOCUSED_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A fed value: not yet heard from, live since a time, or unavailable and why.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -31,29 +34,24 @@ pub enum Feed {
     Unavailable(String),
 }
 
-/// Recent values, oldest first, at most `cap`.
+/// The values of the last [`HISTORY`], oldest first, with when each came: however often they come (a scrape
+/// interval that changes with focus, a sampler's setting), the history spans the same time.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct History {
-    values: VecDeque<u64>,
-    cap: usize,
+    values: VecDeque<(i64, u64)>,
 }
 
 impl History {
-    /// Room for [`HISTORY`] of values arriving every `every`.
-    fn covering(every: std::time::Duration) -> History {
-        let cap = (HISTORY.as_millis() / every.as_millis().max(1)).max(1) as usize;
-        History { values: VecDeque::with_capacity(cap), cap }
-    }
-
-    fn push(&mut self, value: u64) {
-        if self.values.len() == self.cap {
+    fn push(&mut self, at: i64, value: u64) {
+        let oldest = at - HISTORY.as_secs() as i64;
+        while self.values.front().is_some_and(|(when, _)| *when <= oldest) {
             self.values.pop_front();
         }
-        self.values.push_back(value);
+        self.values.push_back((at, value));
     }
 
     pub fn values(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
-        self.values.iter().copied()
+        self.values.iter().map(|(_, v)| *v)
     }
 }
 
@@ -87,7 +85,7 @@ pub struct Gpus {
     pub exporter_failures: Vec<(String, String)>,
     /// The Prometheus the last figures came from, when not the exporters.
     pub via: Option<String>,
-    /// Time between DCGM scrapes: history keeps five minutes of them, and three missed ones make the feed stale.
+    /// Time between DCGM scrapes while the pane has focus (`dcgm-interval-seconds`).
     pub dcgm_every: std::time::Duration,
     /// The last scrape's GPUs by node, in GPU order; a node whose exporter failed keeps its previous figures.
     pub scraped: HashMap<String, Vec<DcgmGpu>>,
@@ -98,8 +96,6 @@ pub struct Gpus {
     /// NVML on this machine.
     pub local: Feed,
     pub local_gpus: Vec<LocalLine>,
-    /// Time between NVML samples: the local history keeps five minutes of them.
-    pub local_every: std::time::Duration,
     pub pending: BTreeMap<String, PendingGpuPod>,
     pub fit: Option<fit::FitQuery>,
     /// The node shown GPU by GPU (enter on a line; esc goes back).
@@ -113,9 +109,16 @@ pub struct Gpus {
 const FAULT_KEY: &str = "gpu/";
 
 impl Gpus {
-    /// An empty pane for NVML samples every `local_every` and DCGM scrapes every `dcgm_every`.
-    pub fn new(local_every: std::time::Duration, dcgm_every: std::time::Duration) -> Gpus {
-        Gpus { local_every, dcgm_every, ..Gpus::default() }
+    /// An empty pane for DCGM scrapes every `dcgm_every` while it has focus.
+    pub fn new(dcgm_every: std::time::Duration) -> Gpus {
+        Gpus { dcgm_every, ..Gpus::default() }
+    }
+
+    /// How often to scrape: the configured interval while the pane has focus, at most once a minute otherwise.
+    /// Each scrape of a large cluster costs tens of milliseconds and redraws every figure that moved; an operator
+    /// looking elsewhere needs the faults, not every wiggle.
+    pub fn scrape_every(&self, focused: bool) -> std::time::Duration {
+        if focused { self.dcgm_every } else { self.dcgm_every.max(UNFOCUSED_EVERY) }
     }
 
     /// A pod's GPU request while it waits for a node; placed, finished or deleted pods leave the list.
@@ -151,9 +154,8 @@ impl Gpus {
         self.via = scrape.via;
         let mut by_node: HashMap<String, Vec<DcgmGpu>> = HashMap::new();
         for gpu in scrape.gpus {
-            let every = self.dcgm_every;
-            let history = self.history.entry((gpu.node.clone(), gpu.index)).or_insert_with(|| History::covering(every));
-            history.push(gpu.util.unwrap_or(0.0).round() as u64);
+            let history = self.history.entry((gpu.node.clone(), gpu.index)).or_default();
+            history.push(now, gpu.util.unwrap_or(0.0).round() as u64);
             by_node.entry(gpu.node.clone()).or_default().push(gpu);
         }
         for gpus in by_node.values_mut() {
@@ -189,16 +191,15 @@ impl Gpus {
         // its history afresh.
         for (at, gpu) in gpus.into_iter().enumerate() {
             let (sm, mem) = gpu.util.unwrap_or_default();
-            let every = self.local_every;
-            let fresh = || LocalLine { gpu: gpu.clone(), sm: History::covering(every), mem: History::covering(every) };
+            let fresh = || LocalLine { gpu: gpu.clone(), sm: History::default(), mem: History::default() };
             match self.local_gpus.get_mut(at) {
                 Some(line) if line.gpu.uuid == gpu.uuid => {}
                 Some(line) => *line = fresh(),
                 None => self.local_gpus.push(fresh()),
             }
             if let Some(line) = self.local_gpus.get_mut(at) {
-                line.sm.push(u64::from(sm));
-                line.mem.push(u64::from(mem));
+                line.sm.push(now, u64::from(sm));
+                line.mem.push(now, u64::from(mem));
                 line.gpu = gpu;
             }
         }
@@ -279,7 +280,7 @@ impl Gpus {
         *self = Gpus {
             local: std::mem::take(&mut self.local),
             local_gpus: std::mem::take(&mut self.local_gpus),
-            local_every: self.local_every,
+            dcgm_every: self.dcgm_every,
             ..Gpus::default()
         };
     }

@@ -18,12 +18,12 @@ const MAX_LOCAL: usize = 8;
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let gpus = &state.gpus;
     if let Some(node) = &gpus.drill {
-        return drill(frame, area, gpus, node, state.now, theme);
+        return drill(frame, area, state, node, theme);
     }
     let (above, below) = gpus.chrome();
     let [head, grid, foot] =
         Layout::vertical([Constraint::Length(above), Constraint::Min(2), Constraint::Length(below)]).areas(area);
-    frame.render_widget(Paragraph::new(summary(gpus, state.now, theme)), head);
+    frame.render_widget(Paragraph::new(summary(state, theme)), head);
     super::table::render(frame, grid, &gpus.table, state, theme, "no GPU nodes");
     frame.render_widget(Paragraph::new(local(gpus, theme)), foot);
 }
@@ -34,7 +34,7 @@ fn plural(n: usize) -> &'static str {
 
 /// The DCGM feed in words, and how loudly: where the figures come from, whether they are late, which exporters
 /// failed. A live feed is not timed to the second (that would redraw every second); a stalled one is.
-fn dcgm_status(gpus: &Gpus, now: i64) -> (String, Slot) {
+fn dcgm_status(gpus: &Gpus, every: std::time::Duration, now: i64) -> (String, Slot) {
     match &gpus.dcgm {
         Feed::Waiting => ("DCGM: waiting for the first scrape".into(), Slot::Muted),
         Feed::Unavailable(why) => (format!("DCGM unavailable: {why}; showing allocation only"), Slot::Warn),
@@ -44,8 +44,15 @@ fn dcgm_status(gpus: &Gpus, now: i64) -> (String, Slot) {
                 Some(prometheus) => format!("DCGM: {count} GPUs via Prometheus {prometheus}"),
                 None => format!("DCGM: {count} GPUs from {} exporter{}", gpus.exporters, plural(gpus.exporters)),
             };
+            if every > gpus.dcgm_every {
+                text.push_str(&format!(
+                    ", every {} s ({} s while this pane has focus)",
+                    every.as_secs(),
+                    gpus.dcgm_every.as_secs()
+                ));
+            }
             let mut slot = Slot::Muted;
-            if now - at > 3 * gpus.dcgm_every.as_secs() as i64 {
+            if now - at > 3 * every.as_secs() as i64 {
                 text.push_str(&format!(", last scrape {} ago", crate::model::age(now - at)));
                 slot = Slot::Warn;
             }
@@ -89,7 +96,8 @@ pub fn sparkline(values: impl ExactSizeIterator<Item = u64>, width: usize) -> St
         .collect()
 }
 
-fn summary<'a>(gpus: &'a Gpus, now: i64, theme: &Theme) -> Vec<Line<'a>> {
+fn summary<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
+    let (gpus, now) = (&state.gpus, state.now);
     let lines = gpus.lines();
     let total: u32 = lines.iter().map(|l| l.allocatable).sum();
     let requested: u32 = lines.iter().map(|l| l.requested.min(l.allocatable)).sum();
@@ -102,7 +110,7 @@ fn summary<'a>(gpus: &'a Gpus, now: i64, theme: &Theme) -> Vec<Line<'a>> {
     if !utils.is_empty() {
         first.push_str(&format!(" · util {:.0}%", utils.iter().sum::<f64>() / utils.len() as f64));
     }
-    let (text, slot) = dcgm_status(gpus, now);
+    let (text, slot) = dcgm_status(gpus, state.dcgm_interval(), now);
     let dcgm = Line::styled(text, theme.style(slot));
     vec![Line::raw(first), dcgm, fit_line(gpus, &lines, theme), pending_line(gpus, now, theme)]
 }
@@ -228,7 +236,8 @@ fn local_line<'a>(line: &'a LocalLine, theme: &Theme) -> Line<'a> {
 }
 
 /// One node GPU by GPU: utilization with its history, memory, heat, power, clock, holder and faults.
-fn drill(frame: &mut Frame, area: Rect, gpus: &Gpus, node: &str, now: i64, theme: &Theme) {
+fn drill(frame: &mut Frame, area: Rect, state: &State, node: &str, theme: &Theme) {
+    let (gpus, now) = (&state.gpus, state.now);
     let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     let line = gpus.table.all().find(|l| l.id.name == node);
     let title = match line {
@@ -244,7 +253,7 @@ fn drill(frame: &mut Frame, area: Rect, gpus: &Gpus, node: &str, now: i64, theme
         None => format!("node {node} is gone"),
     };
     let scraped = gpus.scraped.get(node).map(Vec::as_slice).unwrap_or_default();
-    let (mut status, slot) = dcgm_status(gpus, now);
+    let (mut status, slot) = dcgm_status(gpus, state.dcgm_interval(), now);
     if let Some(why) = gpus.stale_nodes.get(node) {
         status = format!("this node's exporter is not answering ({why}): figures from an earlier scrape");
     }

@@ -49,7 +49,7 @@ fn cluster() -> Gpus {
     .collect();
     let requested: HashMap<String, u32> =
         [("h1", 5), ("h2", 7), ("h3", 6), ("h4", 0), ("h5", 0)].into_iter().map(|(n, r)| (n.to_string(), r)).collect();
-    let mut gpus = Gpus::new(Duration::from_secs(1), Duration::from_secs(10));
+    let mut gpus = Gpus::new(Duration::from_secs(10));
     gpus.rebuild(&nodes, &requested);
     gpus
 }
@@ -111,7 +111,7 @@ fn a_scrape_colours_the_grid_feeds_triage_and_keeps_history() {
     let nodes: HashMap<String, NodeRow> =
         [node("h1", "NVIDIA-H100-80GB-HBM3", 8, "Ready", &[])].into_iter().map(|n| (n.id.uid.clone(), n)).collect();
     let requested = HashMap::from([("h1".to_string(), 5)]);
-    let mut gpus = Gpus::new(Duration::from_secs(1), Duration::from_secs(10));
+    let mut gpus = Gpus::new(Duration::from_secs(10));
     gpus.rebuild(&nodes, &requested);
     let line = gpus.table.all().next().cloned().unwrap();
     assert_eq!(line.heat, [[Heat::Held; 5].as_slice(), &[Heat::Free; 3]].concat(), "allocation alone before DCGM");
@@ -203,7 +203,7 @@ fn pending_gpu_pods_come_and_go_with_the_scheduler() {
 
 #[test]
 fn local_samples_keep_five_minutes_and_a_lost_driver_says_why() {
-    let mut gpus = Gpus::new(Duration::from_secs(1), Duration::from_secs(10));
+    let mut gpus = Gpus::new(Duration::from_secs(10));
     let sample = |sm: u32| LocalGpu { index: 0, uuid: "GPU-x".into(), util: Some((sm, 1)), ..LocalGpu::default() };
     for i in 0..400 {
         gpus.absorb_local(Ok(vec![sample(i % 100)]), i64::from(i));
@@ -215,4 +215,26 @@ fn local_samples_keep_five_minutes_and_a_lost_driver_says_why() {
     assert_eq!(gpus.local, Feed::Unavailable("the NVIDIA driver is not loaded".into()));
     assert!(gpus.local_gpus.is_empty());
     assert_eq!(gpus.chrome(), (4, 1));
+}
+
+#[test]
+fn dcgm_is_scraped_often_only_while_the_pane_has_focus() {
+    let mut s = crate::state::State::new("demo", false, 0, (200, 50));
+    assert_eq!(s.dcgm_interval(), Duration::from_secs(60), "another pane has focus");
+    s.act(crate::action::Action::PaneGpu);
+    assert_eq!(s.dcgm_interval(), Duration::from_secs(10));
+    s.gpus.dcgm_every = Duration::from_secs(120);
+    s.act(crate::action::Action::PaneTriage);
+    assert_eq!(s.dcgm_interval(), Duration::from_secs(120), "a longer configured interval is kept everywhere");
+}
+
+#[test]
+fn history_spans_five_minutes_however_often_values_come() {
+    let mut gpus = Gpus::new(Duration::from_secs(10));
+    for (at, util) in [(0, 10), (60, 20), (290, 30), (360, 40)] {
+        let text = format!("DCGM_FI_DEV_GPU_UTIL{{gpu=\"0\",UUID=\"GPU-0\",Hostname=\"h1\"}} {util}\n");
+        gpus.absorb_scrape(Ok(scrape(&text)), at);
+    }
+    let kept: Vec<u64> = gpus.history[&("h1".to_string(), 0)].values().collect();
+    assert_eq!(kept, [30, 40], "at 360 s the values of 0 s and 60 s (300 s old) are gone");
 }
