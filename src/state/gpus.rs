@@ -55,6 +55,23 @@ impl History {
     }
 }
 
+/// The pane's first line, worked out when its inputs change rather than once a frame (thousands of GPUs).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Summary {
+    pub nodes: usize,
+    pub allocatable: u32,
+    pub requested: u32,
+    pub free: fit::Fragmentation,
+    /// GPUs with DCGM figures, and their mean utilization.
+    pub scraped: usize,
+    pub mean_util: Option<f64>,
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (count, sum) = values.fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
+    (count > 0).then(|| sum / count as f64)
+}
+
 /// Mean GPU utilization (percent) by namespace, then pod.
 pub type PodGpuUtil = HashMap<String, HashMap<String, u32>>;
 
@@ -98,6 +115,7 @@ pub struct Gpus {
     pub local_gpus: Vec<LocalLine>,
     pub pending: BTreeMap<String, PendingGpuPod>,
     pub fit: Option<fit::FitQuery>,
+    pub summary: Summary,
     /// The node shown GPU by GPU (enter on a line; esc goes back).
     pub drill: Option<String>,
     /// When each GPU fault was first seen, by its triage key: the faults triage shows now.
@@ -212,6 +230,14 @@ impl Gpus {
             .filter(|n| n.gpu_capacity > 0 || n.gpu_allocatable > 0 || !n.gpu_product.is_empty())
             .map(|n| self.line(n, requested.get(&n.id.name).copied().unwrap_or(0)))
             .collect();
+        self.summary = Summary {
+            nodes: lines.len(),
+            allocatable: lines.iter().map(|l| l.allocatable).sum(),
+            requested: lines.iter().map(|l| l.requested.min(l.allocatable)).sum(),
+            free: fit::fragmentation(&lines.iter().collect::<Vec<_>>()),
+            scraped: self.scraped.values().map(Vec::len).sum(),
+            mean_util: mean(self.scraped.values().flatten().filter_map(|g| g.util)),
+        };
         self.table.apply(Delta { reset: true, upserts: lines, deletes: vec![] });
         self.stale = false;
     }
@@ -226,7 +252,6 @@ impl Gpus {
                 None => Heat::Free,
             })
             .collect();
-        let mean = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
         let sum = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>());
         let used: Vec<f64> = scraped.iter().filter_map(|g| g.fb_used_mib).collect();
         let total: Vec<f64> = scraped.iter().filter_map(DcgmGpu::fb_total_mib).collect();
@@ -249,7 +274,7 @@ impl Gpus {
             requested,
             unschedulable: unschedulable(node),
             heat,
-            util: mean(scraped.iter().filter_map(|g| g.util).collect()),
+            util: mean(scraped.iter().filter_map(|g| g.util)),
             memory_mib: sum(used).zip(sum(total)),
             temp_max: scraped.iter().filter_map(|g| g.temp_c).reduce(f64::max),
             power_w: sum(scraped.iter().filter_map(|g| g.power_w).collect()),

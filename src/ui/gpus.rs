@@ -39,7 +39,7 @@ fn dcgm_status(gpus: &Gpus, every: std::time::Duration, now: i64) -> (String, Sl
         Feed::Waiting => ("DCGM: waiting for the first scrape".into(), Slot::Muted),
         Feed::Unavailable(why) => (format!("DCGM unavailable: {why}; showing allocation only"), Slot::Warn),
         Feed::Live { at } => {
-            let count = gpus.scraped.values().map(Vec::len).sum::<usize>();
+            let count = gpus.summary.scraped;
             let mut text = match &gpus.via {
                 Some(prometheus) => format!("DCGM: {count} GPUs via Prometheus {prometheus}"),
                 None => format!("DCGM: {count} GPUs from {} exporter{}", gpus.exporters, plural(gpus.exporters)),
@@ -98,28 +98,25 @@ pub fn sparkline(values: impl ExactSizeIterator<Item = u64>, width: usize) -> St
 
 fn summary<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     let (gpus, now) = (&state.gpus, state.now);
-    let lines = gpus.lines();
-    let total: u32 = lines.iter().map(|l| l.allocatable).sum();
-    let requested: u32 = lines.iter().map(|l| l.requested.min(l.allocatable)).sum();
-    let frag = fit::fragmentation(&lines);
-    let utils: Vec<f64> = gpus.scraped.values().flatten().filter_map(|g| g.util).collect();
-    let mut first = format!("{total} GPUs · {} nodes · {requested} requested · {} free", lines.len(), frag.free);
-    if frag.free > 0 {
-        first.push_str(&format!(" (largest block {}, {}% fragmented)", frag.largest_block, frag.percent()));
+    let s = &gpus.summary;
+    let mut first =
+        format!("{} GPUs · {} nodes · {} requested · {} free", s.allocatable, s.nodes, s.requested, s.free.free);
+    if s.free.free > 0 {
+        first.push_str(&format!(" (largest block {}, {}% fragmented)", s.free.largest_block, s.free.percent()));
     }
-    if !utils.is_empty() {
-        first.push_str(&format!(" · util {:.0}%", utils.iter().sum::<f64>() / utils.len() as f64));
+    if let Some(util) = s.mean_util {
+        first.push_str(&format!(" · util {util:.0}%"));
     }
     let (text, slot) = dcgm_status(gpus, state.dcgm_interval(), now);
     let dcgm = Line::styled(text, theme.style(slot));
-    vec![Line::raw(first), dcgm, fit_line(gpus, &lines, theme), pending_line(gpus, now, theme)]
+    vec![Line::raw(first), dcgm, fit_line(gpus, theme), pending_line(gpus, now, theme)]
 }
 
-fn fit_line<'a>(gpus: &Gpus, lines: &[&crate::state::gpus::GpuNodeLine], theme: &Theme) -> Line<'a> {
+fn fit_line<'a>(gpus: &Gpus, theme: &Theme) -> Line<'a> {
     let Some(query) = &gpus.fit else {
         return Line::styled("fit: :fit GPUS [PRODUCT] shows where a job can land now", theme.style(Slot::Muted));
     };
-    let report = fit::fit(lines, query);
+    let report = fit::fit(&gpus.lines(), query);
     let excluded = match report.excluded.first() {
         Some((node, why)) => format!("; {} node(s) excluded, {node}: {why}", report.excluded.len()),
         None => String::new(),
