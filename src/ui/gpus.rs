@@ -44,13 +44,7 @@ fn dcgm_status(gpus: &Gpus, every: std::time::Duration, now: i64) -> (String, Sl
                 Some(prometheus) => format!("DCGM: {count} GPUs via Prometheus {prometheus}"),
                 None => format!("DCGM: {count} GPUs from {} exporter{}", gpus.exporters, plural(gpus.exporters)),
             };
-            if every > gpus.dcgm_every {
-                text.push_str(&format!(
-                    ", every {} s ({} s while this pane has focus)",
-                    every.as_secs(),
-                    gpus.dcgm_every.as_secs()
-                ));
-            }
+            // Worst news first: a line cut short by a narrow pane loses the least.
             let mut slot = Slot::Muted;
             if now - at > 3 * every.as_secs() as i64 {
                 text.push_str(&format!(", last scrape {} ago", crate::model::age(now - at)));
@@ -59,6 +53,10 @@ fn dcgm_status(gpus: &Gpus, every: std::time::Duration, now: i64) -> (String, Sl
             if let Some((node, why)) = gpus.exporter_failures.first() {
                 text.push_str(&format!("; {} failed: {node} {why}", gpus.exporter_failures.len()));
                 slot = Slot::Warn;
+            }
+            if every > gpus.dcgm_every {
+                let focused = gpus.dcgm_every.as_secs();
+                text.push_str(&format!("; every {} s ({focused} s while this pane has focus)", every.as_secs()));
             }
             (text, slot)
         }
