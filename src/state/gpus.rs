@@ -97,16 +97,15 @@ pub struct Gpus {
     pub table: Table<GpuNodeLine>,
     /// The DCGM exporter: when it last answered, or why it cannot be read.
     pub dcgm: Feed,
-    /// Exporters that answered in the last scrape, and why the others did not.
+    /// Exporters that answered in the last scrape.
     pub exporters: usize,
-    pub exporter_failures: Vec<(String, String)>,
     /// The Prometheus the last figures came from, when not the exporters.
     pub via: Option<String>,
     /// Time between DCGM scrapes while the pane has focus (`dcgm-interval-seconds`).
     pub dcgm_every: std::time::Duration,
     /// The last scrape's GPUs by node, in GPU order; a node whose exporter failed keeps its previous figures.
     pub scraped: HashMap<String, Vec<DcgmGpu>>,
-    /// Nodes whose figures are from an earlier scrape, with why the last one failed.
+    /// Nodes whose exporter failed in the last scrape, with why (their figures, if any, are from an earlier one).
     pub stale_nodes: BTreeMap<String, String>,
     /// Utilization per (node, GPU index) over the last scrapes.
     pub history: HashMap<(String, u32), History>,
@@ -163,7 +162,6 @@ impl Gpus {
                 self.scraped.clear();
                 self.stale_nodes.clear();
                 self.exporters = 0;
-                self.exporter_failures.clear();
                 return;
             }
         };
@@ -182,13 +180,12 @@ impl Gpus {
         // A node whose exporter did not answer keeps its last figures (an XID 79 often silences the exporter too,
         // and the fault must not vanish with it), marked stale.
         self.stale_nodes.clear();
-        for (node, why) in &scrape.failures {
-            if let Some(last) = self.scraped.remove(node) {
+        for (node, why) in scrape.failures {
+            if let Some(last) = self.scraped.remove(&node) {
                 by_node.insert(node.clone(), last);
             }
-            self.stale_nodes.insert(node.clone(), why.clone());
+            self.stale_nodes.insert(node, why);
         }
-        self.exporter_failures = scrape.failures;
         self.history.retain(|(node, index), _| by_node.get(node).is_some_and(|g| g.iter().any(|g| g.index == *index)));
         self.scraped = by_node;
     }
@@ -269,7 +266,6 @@ impl Gpus {
         GpuNodeLine {
             id: node.id.clone(),
             product: node.gpu_product.clone(),
-            capacity: node.gpu_capacity,
             allocatable: node.gpu_allocatable,
             requested,
             unschedulable: unschedulable(node),

@@ -50,8 +50,8 @@ fn dcgm_status(gpus: &Gpus, every: std::time::Duration, now: i64) -> (String, Sl
                 text.push_str(&format!(", last scrape {} ago", crate::model::age(now - at)));
                 slot = Slot::Warn;
             }
-            if let Some((node, why)) = gpus.exporter_failures.first() {
-                text.push_str(&format!("; {} failed: {node} {why}", gpus.exporter_failures.len()));
+            if let Some((node, why)) = gpus.stale_nodes.first_key_value() {
+                text.push_str(&format!("; {} failed: {node} {why}", gpus.stale_nodes.len()));
                 slot = Slot::Warn;
             }
             if every > gpus.dcgm_every {

@@ -75,7 +75,6 @@ impl Heat {
 pub struct GpuNodeLine {
     pub id: ObjectId,
     pub product: String,
-    pub capacity: u32,
     pub allocatable: u32,
     /// GPUs requested by the node's unfinished pods.
     pub requested: u32,
