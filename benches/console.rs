@@ -57,6 +57,9 @@ fn filter_latency(pods: usize) -> (f64, f64, f64) {
             containers: vec!["main".into()],
             usage: Some((250, 1 << 30)),
             gpu_util: None,
+            images: Vec::new(),
+            pull_image: None,
+            registry: None,
         })
         .collect();
     let mut state = State::new("bench", false, 1_800_000_000, (200, 50));

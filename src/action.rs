@@ -14,6 +14,7 @@ pub enum Action {
     PanePods,
     PaneWorkloads,
     PaneGpu,
+    PaneImages,
     Up,
     Down,
     PageUp,

@@ -20,6 +20,9 @@ pub struct Cli {
     /// Refuse every mutation.
     #[arg(long, global = true)]
     pub readonly: bool,
+    /// A registry to browse in the images pane (repeatable): `http://127.0.0.1:5000`, `https://registry.example`.
+    #[arg(long = "registry", value_name = "URL")]
+    pub registries: Vec<String>,
     /// Use the embedded demo cluster even when a kubeconfig exists.
     #[arg(long)]
     pub demo: bool,

@@ -24,6 +24,12 @@ pub struct Config {
     pub nvml_library: Option<std::path::PathBuf>,
     /// Milliseconds between NVML samples (default 1000).
     pub nvml_interval_ms: Option<u64>,
+    /// Registries the images pane browses besides those pods use: `http://127.0.0.1:5000`, `https://r.example`.
+    #[serde(default)]
+    pub registries: Vec<String>,
+    /// Registry name → the URL that serves it (a pull-through mirror): `"docker.io" = "https://mirror.example"`.
+    #[serde(default)]
+    pub registry_mirrors: std::collections::BTreeMap<String, String>,
 }
 
 impl Config {

@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod external;
+pub mod registry;
 pub mod scale;
 
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ pub struct Effects {
     pub recovery: Option<PathBuf>,
     /// The apply in flight, stopped when another replaces it or the operator leaves it.
     pub apply: Option<AbortHandle>,
+    /// Registry requests share one client: its cache, tokens and in-flight limit.
+    pub registry: registry::RegistryClient,
 }
 
 /// How long the editor waits after the last keystroke before checking the text and autosaving it.
@@ -172,6 +175,26 @@ impl Effects {
                 tokio::spawn(async move {
                     tokio::time::sleep(QUIET_TIME).await;
                     let _ = tx.send(Event::Data(Data::Wake(token)));
+                });
+            }
+            Effect::BrowseRegistry { registry, known } => {
+                let client = self.registry.clone();
+                tokio::spawn(async move {
+                    registry::browse(&client, &registry, known, |data| tx.send(Event::Data(data)).is_ok()).await
+                });
+            }
+            Effect::RegistryManifest { registry, repository, reference, generation } => {
+                let client = self.registry.clone();
+                tokio::spawn(async move {
+                    let detail = client.manifest(&registry, &repository, &reference).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Event::Data(Data::Manifest { generation, detail }));
+                });
+            }
+            Effect::CheckImage { image, platform } => {
+                let client = self.registry.clone();
+                tokio::spawn(async move {
+                    let verdict = client.check(&image, platform.as_deref()).await;
+                    let _ = tx.send(Event::Data(Data::ImageChecked { image, verdict }));
                 });
             }
             Effect::SwitchContext(context) => {

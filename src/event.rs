@@ -201,10 +201,47 @@ pub enum Effect {
     Wake {
         token: u64,
     },
+    /// List a registry's repositories, then their tags; `known` are listed instead when it serves no catalog.
+    BrowseRegistry {
+        registry: String,
+        known: Vec<String>,
+    },
+    /// Fetch a manifest with each platform's size and config, for the detail view `generation`.
+    RegistryManifest {
+        registry: String,
+        repository: String,
+        reference: String,
+        generation: u64,
+    },
+    /// Ask an image's registry whether it has what a pod cannot pull, for a node of `platform`.
+    CheckImage {
+        image: String,
+        platform: Option<String>,
+    },
 }
 
 #[derive(Debug)]
 pub enum Data {
+    /// A registry's catalog (Err: why it serves none to us).
+    Catalog {
+        registry: String,
+        repositories: Result<Vec<String>, String>,
+    },
+    /// Tags of some repositories of a registry, a batch at a time.
+    Tags {
+        registry: String,
+        tags: Vec<(String, Result<Vec<String>, String>)>,
+    },
+    /// The manifest asked for by detail view `generation`.
+    Manifest {
+        generation: u64,
+        detail: Result<crate::model::registry::ManifestDetail, String>,
+    },
+    /// What the registry says about an image pods cannot pull.
+    ImageChecked {
+        image: String,
+        verdict: crate::model::registry::PullVerdict,
+    },
     Pods(Delta<PodRow>),
     Nodes(Delta<NodeRow>),
     Workloads(WorkloadKind, Delta<WorkloadRow>),

@@ -8,6 +8,9 @@ use crate::state::Pane;
 /// The smallest terminal that gets the dashboard (several panes at once) instead of one pane with a tab bar.
 pub const DASHBOARD_MIN: (u16, u16) = (160, 45);
 
+/// Lines of the images pane above its table: what the registries said, and where the operator is.
+pub const IMAGES_CHROME: u16 = 2;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screen {
     /// Title bar and tab bar; empty when zoomed.
@@ -35,7 +38,8 @@ impl Screen {
         let [title, tabs, body, status] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
                 .areas(area);
-        if size.0 < DASHBOARD_MIN.0 || size.1 < DASHBOARD_MIN.1 {
+        // Browsing registries is its own errand: the images pane takes the whole body, not a dashboard slot.
+        if size.0 < DASHBOARD_MIN.0 || size.1 < DASHBOARD_MIN.1 || focused == Pane::Images {
             let panes = vec![(focused, body)];
             return Screen { title, tabs, body, status, panes, bordered: false, gpu_chrome };
         }
@@ -58,7 +62,11 @@ impl Screen {
     /// Table body rows (below the header, inside any border) of `pane`, or 0 when it is not on screen.
     pub fn rows(&self, pane: Pane) -> usize {
         let border = if self.bordered { 2 } else { 0 };
-        let chrome = if pane == Pane::Gpu { self.gpu_chrome.0 + self.gpu_chrome.1 } else { 0 };
+        let chrome = match pane {
+            Pane::Gpu => self.gpu_chrome.0 + self.gpu_chrome.1,
+            Pane::Images => IMAGES_CHROME,
+            _ => 0,
+        };
         self.panes
             .iter()
             .find(|(p, _)| *p == pane)

@@ -8,6 +8,7 @@ use gpudeck::app::{App, TerminalGuard};
 use gpudeck::cli::{Cli, Command, ScenarioArg, SimArgs};
 use gpudeck::config::Config;
 use gpudeck::effects::Effects;
+use gpudeck::effects::registry::{RegistryClient, RegistrySettings};
 use gpudeck::keymap::Keymap;
 use gpudeck::sim::{FaultSettings, Scenario, Sim, SimConfig};
 use gpudeck::sources;
@@ -65,6 +66,9 @@ async fn run_sim(args: SimArgs) -> anyhow::Result<()> {
     };
     let sim = Sim::start(config).await?;
     println!("gpudeck sim: API server at {}", sim.server);
+    for (name, url) in &sim.registries {
+        println!("gpudeck sim: registry {name} served at {url}");
+    }
     match &args.kubeconfig_out {
         Some(path) => println!("gpudeck sim: kubeconfig written to {}", path.display()),
         None => println!("gpudeck sim: no --kubeconfig-out given; admin token {}", sim.admin_token),
@@ -170,6 +174,16 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
     state.namespace = cli.namespace.clone();
     state.log_capacity = cli.log_lines.max(1);
     state.gpus = gpudeck::state::gpus::Gpus::new(dcgm.every);
+    let mut registry = RegistrySettings::from_env();
+    registry.registries = cli.registries.iter().chain(&config.registries).cloned().collect();
+    registry.mirrors = config.registry_mirrors.clone();
+    // The demo cluster's images are served by its own registries, standing in for ghcr.io and nvcr.io.
+    for (name, url) in sim.iter().flat_map(|s| &s.registries) {
+        registry.mirrors.insert(name.clone(), url.clone());
+    }
+    state.images = gpudeck::state::images::Images::new(
+        registry.registries.iter().map(|u| gpudeck::model::registry::credentials::registry_key(u)).collect(),
+    );
     state.warnings = warnings;
     state.contexts =
         kubeconfig.as_ref().map(|k| k.contexts.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
@@ -193,7 +207,15 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
         state,
         theme,
         keymap,
-        effects: Effects { client, kubeconfig, tx: tx.clone(), logs: None, recovery: Some(recovery), apply: None },
+        effects: Effects {
+            client,
+            kubeconfig,
+            tx: tx.clone(),
+            logs: None,
+            recovery: Some(recovery),
+            apply: None,
+            registry: RegistryClient::new(registry)?,
+        },
         watches,
         dcgm,
         dcgm_every,

@@ -6,6 +6,7 @@ pub mod gpu;
 pub mod mutation;
 pub mod nodes;
 pub mod pods;
+pub mod registry;
 pub mod workloads;
 
 use std::collections::BTreeMap;

@@ -22,6 +22,7 @@ pub mod object;
 pub mod patch;
 pub mod prometheus;
 pub mod read;
+pub mod registry;
 pub mod request_log;
 pub mod resources;
 pub mod rng;
@@ -104,6 +105,8 @@ pub struct Sim {
     pub readonly_token: String,
     /// The CA that signed the server certificate (None over plain HTTP).
     pub ca_pem: Option<String>,
+    /// The demo's registries: (registry name its images use, the loopback URL serving it).
+    pub registries: Vec<(String, String)>,
     shutdown: signal::Sender<bool>,
     stop_controllers: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<()>>,
@@ -169,12 +172,22 @@ impl Sim {
         let controllers = controllers::Controllers::new(world.clone(), config.churn);
         let stop = stop_controllers.clone();
         let (ready_tx, ready) = tokio::sync::oneshot::channel();
-        let tasks = vec![
-            tokio::task::spawn_blocking(move || controllers.run(stop, ready_tx)),
-            tokio::spawn(listen(world, listener, tls.map(|t| t.acceptor), restart_rx, shutdown_rx)),
-        ];
+        let (registries, mut tasks) = registry::start(&shutdown_rx).await?;
+        tasks.push(tokio::task::spawn_blocking(move || controllers.run(stop, ready_tx)));
+        tasks.push(tokio::spawn(listen(world, listener, tls.map(|t| t.acceptor), restart_rx, shutdown_rx)));
         ready.await.context("the controller loop stopped while starting")?;
-        Ok(Sim { addr, server, kubeconfig, admin_token, readonly_token, ca_pem, shutdown, stop_controllers, tasks })
+        Ok(Sim {
+            addr,
+            server,
+            kubeconfig,
+            admin_token,
+            readonly_token,
+            ca_pem,
+            registries,
+            shutdown,
+            stop_controllers,
+            tasks,
+        })
     }
 
     /// Stops the listener, every connection and the controllers.

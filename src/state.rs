@@ -5,6 +5,7 @@ mod absorb;
 pub mod command;
 pub mod editor;
 pub mod gpus;
+pub mod images;
 pub mod logs;
 pub mod mutate;
 pub mod nodes;
@@ -35,9 +36,10 @@ pub enum Pane {
     Pods,
     Workloads,
     Gpu,
+    Images,
 }
 
-pub const PANES: [Pane; 5] = [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads, Pane::Gpu];
+pub const PANES: [Pane; 6] = [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads, Pane::Gpu, Pane::Images];
 
 impl Pane {
     pub fn title(self) -> &'static str {
@@ -47,6 +49,7 @@ impl Pane {
             Pane::Pods => "pods",
             Pane::Workloads => "workloads",
             Pane::Gpu => "gpu",
+            Pane::Images => "images",
         }
     }
 }
@@ -115,6 +118,7 @@ pub struct State {
     pub pods: Table<PodRow>,
     pub workloads: Table<WorkloadRow>,
     pub gpus: gpus::Gpus,
+    pub images: images::Images,
     node_rows: HashMap<String, NodeRow>,
     pod_usage: PodUsage,
     /// GPU utilization of the pods holding GPUs, from the last DCGM scrape.
@@ -217,6 +221,7 @@ impl State {
             pods: Table::sorted_by(0, false),
             workloads: Table::default(),
             gpus: gpus::Gpus::new(std::time::Duration::from_secs(10)),
+            images: images::Images::new(Vec::new()),
             node_rows: HashMap::new(),
             pod_usage: HashMap::new(),
             pod_gpu_util: HashMap::new(),
@@ -256,6 +261,8 @@ impl State {
             Pane::Pods => &mut self.pods,
             Pane::Workloads => &mut self.workloads,
             Pane::Gpu => &mut self.gpus.table,
+            Pane::Images if self.images.showing_tags() => &mut self.images.tags,
+            Pane::Images => &mut self.images.repos,
         }
     }
 
@@ -331,6 +338,7 @@ impl State {
             (Mode::Normal, Action::PanePods) => self.pane = Pane::Pods,
             (Mode::Normal, Action::PaneWorkloads) => self.pane = Pane::Workloads,
             (Mode::Normal, Action::PaneGpu) => self.pane = Pane::Gpu,
+            (Mode::Normal, Action::PaneImages) => self.pane = Pane::Images,
             (Mode::Normal, Action::Up) => self.focused().move_by(-1),
             (Mode::Normal, Action::Down) => self.focused().move_by(1),
             (Mode::Normal, Action::PageUp) => self.focused().move_by(-page),
@@ -432,6 +440,7 @@ impl State {
                 (kind, w.id.clone())
             }
             Pane::Triage => return self.triage.selected_row()?.object.clone(),
+            Pane::Images => return None,
         };
         Some(ObjectRef { kind, namespace: id.namespace, name: id.name, uid: id.uid })
     }
@@ -480,6 +489,8 @@ impl State {
     fn back(&mut self) {
         if self.pane == Pane::Gpu && self.gpus.drill.is_some() {
             self.gpus.drill = None;
+        } else if self.pane == Pane::Images && self.images.back() {
+            // The detail or the tag list closed.
         } else if !self.focused().filter_text().is_empty() {
             self.focused().filter("");
         } else if self.focused().clear_scope() {
@@ -526,6 +537,7 @@ impl State {
             }
             Pane::Pods => self.open_logs(),
             Pane::Gpu => self.gpus.drill = self.gpus.table.selected_row().map(|l| l.id.name.clone()),
+            Pane::Images => self.images.drill_in(&mut self.effects),
         }
     }
 
@@ -541,6 +553,7 @@ impl State {
             Pane::Workloads => self.workloads.select_uid(uid),
             Pane::Triage => self.triage.select_uid(uid),
             Pane::Gpu => self.gpus.table.select_uid(uid),
+            Pane::Images => self.images.repos.select_uid(uid),
         }
         self.namespace = None;
     }
@@ -585,6 +598,9 @@ impl State {
         if !self.rollouts.is_empty() {
             self.settle_rollouts();
         }
+        if self.pane == Pane::Images {
+            self.images.enter(self.pods.all(), &mut self.effects);
+        }
         let ns = self.namespace.clone();
         let (now, screen) = (self.now, self.screen());
         self.triage.refresh(ns.as_deref(), now);
@@ -592,11 +608,15 @@ impl State {
         self.pods.refresh(ns.as_deref(), now);
         self.workloads.refresh(ns.as_deref(), now);
         self.gpus.table.refresh(None, now);
+        self.images.repos.refresh(None, now);
+        self.images.tags.refresh(None, now);
         self.triage.scroll_to_selection(screen.rows(Pane::Triage));
         self.nodes.scroll_to_selection(screen.rows(Pane::Nodes));
         self.pods.scroll_to_selection(screen.rows(Pane::Pods));
         self.workloads.scroll_to_selection(screen.rows(Pane::Workloads));
         self.gpus.table.scroll_to_selection(screen.rows(Pane::Gpu));
+        self.images.repos.scroll_to_selection(screen.rows(Pane::Images));
+        self.images.tags.scroll_to_selection(screen.rows(Pane::Images));
     }
 }
 

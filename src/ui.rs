@@ -3,6 +3,7 @@
 mod editor;
 mod gpus;
 mod highlight;
+mod images;
 mod logs;
 mod table;
 
@@ -48,6 +49,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
                 Pane::Pods => table::render(frame, area, &state.pods, state, theme, "no pods"),
                 Pane::Workloads => table::render(frame, area, &state.workloads, state, theme, "no workloads"),
                 Pane::Gpu => gpus::render(frame, area, state, theme),
+                Pane::Images => images::render(frame, area, state, theme),
             }
         }
     }
@@ -169,6 +171,8 @@ fn shown_rows(state: &State, pane: Pane) -> usize {
         Pane::Pods => state.pods.len(),
         Pane::Workloads => state.workloads.len(),
         Pane::Gpu => state.gpus.table.len(),
+        Pane::Images if state.images.showing_tags() => state.images.tags.len(),
+        Pane::Images => state.images.repos.len(),
     }
 }
 
@@ -255,6 +259,8 @@ fn tab_bar(state: &State, theme: &Theme) -> Paragraph<'static> {
         Pane::Pods => &state.pods.filter_text,
         Pane::Workloads => &state.workloads.filter_text,
         Pane::Gpu => &state.gpus.table.filter_text,
+        Pane::Images if state.images.showing_tags() => &state.images.tags.filter_text,
+        Pane::Images => &state.images.repos.filter_text,
     };
     if let Some(scope) = narrowing {
         spans.push(Span::styled(format!(" ▸ {scope}"), theme.style(Slot::Prompt)));

@@ -26,6 +26,8 @@ pub struct NodeRow {
     pub kubelet: String,
     pub runtime: String,
     pub taints: Vec<String>,
+    /// `linux/amd64`: what images pulled here must be built for.
+    pub platform: String,
 }
 
 const POOL_LABELS: [&str; 3] = ["gpudeck.io/pool", "cloud.google.com/gke-nodepool", "eks.amazonaws.com/nodegroup"];
@@ -104,6 +106,11 @@ impl NodeRow {
             kubelet: clean(info.map(|i| i.kubelet_version.as_str()).unwrap_or_default()),
             runtime: clean(info.map(|i| i.container_runtime_version.as_str()).unwrap_or_default()),
             taints,
+            platform: clean(&format!(
+                "{}/{}",
+                info.map_or("linux", |i| i.operating_system.as_str()),
+                info.map_or("amd64", |i| i.architecture.as_str())
+            )),
         }
     }
 }

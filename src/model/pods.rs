@@ -30,6 +30,12 @@ pub struct PodRow {
     pub usage: Option<(u64, u64)>,
     /// Mean utilization (percent) of the GPUs DCGM says the pod holds.
     pub gpu_util: Option<u32>,
+    /// Each container's image as the spec names it, and the digest it runs (`imageID`) once started.
+    pub images: Vec<(String, Option<String>)>,
+    /// The image a container waits to pull (ErrImagePull, ImagePullBackOff).
+    pub pull_image: Option<String>,
+    /// What the image's registry says about `pull_image`, once asked.
+    pub registry: Option<String>,
 }
 
 impl PodRow {
@@ -84,8 +90,30 @@ impl PodRow {
             containers: pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| clean(&c.name))).collect(),
             usage: None,
             gpu_util: None,
+            images: images(pod, &statuses),
+            pull_image: statuses
+                .iter()
+                .find(|c| {
+                    let waiting = c.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref());
+                    matches!(waiting, Some("ErrImagePull" | "ImagePullBackOff"))
+                })
+                .map(|c| clean(&c.image)),
+            registry: None,
         }
     }
+}
+
+/// Each container's image, with the digest its status reports (`imageID` ends in `@sha256:…`).
+fn images(pod: &Pod, statuses: &[ContainerStatus]) -> Vec<(String, Option<String>)> {
+    let containers = pod.spec.iter().flat_map(|s| s.containers.iter());
+    containers
+        .map(|c| {
+            let image = clean(c.image.as_deref().unwrap_or_default());
+            let status = statuses.iter().find(|s| s.name == c.name);
+            let digest = status.and_then(|s| s.image_id.rsplit_once('@')).map(|(_, d)| clean(d));
+            (image, digest.filter(|d| d.starts_with("sha256:")))
+        })
+        .collect()
 }
 
 /// The status text kubectl prints, and the message behind it when something is wrong.

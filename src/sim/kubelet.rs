@@ -160,7 +160,9 @@ fn set_status(
             });
             if running || st.get("terminated").is_some() {
                 cs["containerID"] = json!(container_id(pod, name, restarts));
-                cs["imageID"] = json!(format!("{image}@sha256:{:064x}", rng::hash(image) as u128));
+                let digest = super::registry::digest_of(image)
+                    .unwrap_or_else(|| format!("sha256:{:064x}", rng::hash(image) as u128));
+                cs["imageID"] = json!(format!("{image}@{digest}"));
             }
             cs
         })

@@ -18,7 +18,14 @@ impl State {
                 for row in &mut delta.upserts {
                     row.usage = usage_of(&self.pod_usage, &row.id);
                     row.gpu_util = gpu_util_of(&self.pod_gpu_util, &row.id);
+                    if let Some(image) = &row.pull_image {
+                        row.registry = self.images.verdict(image);
+                        let platform =
+                            self.node_rows.values().find(|n| n.id.name == row.node).map(|n| n.platform.as_str());
+                        self.images.want_check(image, platform, self.now, &mut self.effects);
+                    }
                 }
+                self.images.usage_stale = true;
                 self.absorb_pods(delta);
             }
             Data::Metrics { pods, nodes } => {
@@ -43,6 +50,21 @@ impl State {
                     std::mem::replace(&mut p.gpu_util, now) != now
                 });
                 self.pod_gpu_util = util;
+            }
+            Data::Catalog { registry, repositories } => self.images.absorb_catalog(&registry, repositories),
+            Data::Tags { registry, tags } => self.images.absorb_tags(&registry, tags),
+            Data::Manifest { generation, detail } => self.images.absorb_manifest(generation, detail),
+            Data::ImageChecked { image, verdict } => {
+                self.images.absorb_check(&image, verdict, self.now);
+                let said = self.images.verdict(&image);
+                self.pods.update_each(false, |p| {
+                    let changed = p.pull_image.as_deref() == Some(image.as_str()) && p.registry != said;
+                    if changed {
+                        p.registry = said.clone();
+                    }
+                    changed
+                });
+                self.triage_stale = true;
             }
             Data::LocalGpus(sample) => self.gpus.absorb_local(sample, self.now),
             Data::Nodes(delta) => {

@@ -13,6 +13,7 @@ pub const COMMANDS: &[&str] = &[
     "sts",
     "jobs",
     "gpu",
+    "images",
     "fit",
     "logs",
     "ns",
@@ -68,6 +69,14 @@ impl State {
             ("nodes" | "no" | "node", _) => self.pane = Pane::Nodes,
             ("pods" | "po" | "pod", _) => self.pane = Pane::Pods,
             ("gpu" | "gpus", _) => self.pane = Pane::Gpu,
+            ("images" | "image" | "img", arg) => {
+                self.pane = Pane::Images;
+                if let Some(reference) = arg {
+                    if let Err(why) = self.images.open_typed(reference, &mut self.effects) {
+                        self.notice = Some(warning(why));
+                    }
+                }
+            }
             ("fit", _) => {
                 let args: Vec<&str> = input.split_whitespace().skip(1).collect();
                 match super::gpus::fit::FitQuery::parse(&args) {

@@ -17,6 +17,7 @@ const COLUMNS: &[Column] = &[
     Column::new("GPU", 8, 3),
     Column::new("CPU", 6, 4),
     Column::new("MEM", 7, 4),
+    Column::new("WHY", 0, 5),
 ];
 
 /// The CPU and MEM columns: metrics samples change them in place.
@@ -54,6 +55,7 @@ impl Row for PodRow {
             },
             self.usage.map(|u| format!("{}m", u.0)).unwrap_or_default(),
             self.usage.map(|u| human_bytes(u.1)).unwrap_or_default(),
+            self.registry.clone().unwrap_or_else(|| self.why.clone()),
         ]
     }
 
@@ -69,6 +71,7 @@ impl Row for PodRow {
             7 => SortKey::Num(i64::from(self.gpus) * 1000 + self.gpu_util.map_or(-1, i64::from)),
             8 => SortKey::Num(self.usage.map_or(-1, |u| u.0 as i64)),
             9 => SortKey::Num(self.usage.map_or(-1, |u| u.1 as i64)),
+            10 => SortKey::Text(self.registry.as_deref().unwrap_or(&self.why)),
             _ => SortKey::Text(&self.id.name),
         }
     }

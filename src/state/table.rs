@@ -574,6 +574,9 @@ mod tests {
             containers: vec!["main".into()],
             usage: None,
             gpu_util: None,
+            images: Vec::new(),
+            pull_image: None,
+            registry: None,
         }
     }
 

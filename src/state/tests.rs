@@ -29,6 +29,9 @@ fn pod(ns: &str, name: &str, status: &str, node: &str, restarts: i32) -> PodRow 
         containers: vec!["main".into()],
         usage: None,
         gpu_util: None,
+        images: Vec::new(),
+        pull_image: None,
+        registry: None,
     }
 }
 
@@ -284,12 +287,14 @@ fn panes_cycle_and_help_swallows_keys() {
     s.act(Action::NextPane);
     assert_eq!(s.pane, Pane::Gpu);
     s.act(Action::NextPane);
+    assert_eq!(s.pane, Pane::Images);
+    s.act(Action::NextPane);
     assert_eq!(s.pane, Pane::Triage);
     s.act(Action::PrevPane);
-    assert_eq!(s.pane, Pane::Gpu);
+    assert_eq!(s.pane, Pane::Images);
     s.act(Action::Help);
     s.act(Action::NextPane);
-    assert_eq!((s.pane, &s.mode), (Pane::Gpu, &Mode::Help { scroll: 0 }));
+    assert_eq!((s.pane, &s.mode), (Pane::Images, &Mode::Help { scroll: 0 }));
     s.act(Action::Back);
     assert_eq!(s.mode, Mode::Normal);
     s.act(Action::Quit);
@@ -405,7 +410,7 @@ fn metrics_fill_usage_and_survive_watch_updates() {
     let row = s.pods.selected_row().cloned();
     assert_eq!(row.as_ref().map(|p| (p.restarts, p.usage)), Some((1, Some((250, 1 << 30)))));
     let cells = row.map(|r| r.cells(s.now)).unwrap_or_default();
-    assert_eq!(&cells[8..], ["250m", "1.0Gi"]);
+    assert_eq!(&cells[8..10], ["250m", "1.0Gi"]);
     s.absorb(Data::MetricsUnavailable("no metrics API".into()));
     assert!(s.metrics_unavailable.is_some());
 }

@@ -184,7 +184,11 @@ pub fn pod_line(p: &PodRow, now: i64) -> Option<TriageRow> {
     if !(broken || pending_long || restarting) {
         return None;
     }
-    let why = if p.why.is_empty() && p.restarts > 0 { format!("{} restarts", p.restarts) } else { p.why.clone() };
+    let why = match &p.registry {
+        Some(verdict) => verdict.clone(),
+        None if p.why.is_empty() && p.restarts > 0 => format!("{} restarts", p.restarts),
+        None => p.why.clone(),
+    };
     let (severity, weight) = match () {
         _ if restarting => (Health::Error, pod_weight("CrashLoopBackOff")),
         _ if pending_long && !broken => (Health::Warn, pod_weight("Pending")),

@@ -24,6 +24,7 @@ fn node(name: &str, product: &str, gpus: u32, status: &str, taints: &[&str]) -> 
         kubelet: String::new(),
         runtime: String::new(),
         taints: taints.iter().map(|t| t.to_string()).collect(),
+        platform: "linux/amd64".into(),
     }
 }
 
@@ -190,6 +191,9 @@ fn pending_gpu_pods_come_and_go_with_the_scheduler() {
         containers: vec![],
         usage: None,
         gpu_util: None,
+        images: Vec::new(),
+        pull_image: None,
+        registry: None,
     };
     gpus.track_pod(&pod("", "Pending"));
     assert_eq!(gpus.pending["p1"].gpus, 8);

@@ -1,0 +1,293 @@
+//! The images pane: registries → repositories → tags → one manifest's detail; which pods and nodes run each image;
+//! the registries' verdicts on images pods cannot pull. Pure: requests go out as effects.
+
+pub mod lines;
+mod usage;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::table::{Delta, Table};
+use crate::event::Effect;
+use crate::model::ObjectId;
+use crate::model::pods::PodRow;
+use crate::model::registry::credentials::registry_key;
+use crate::model::registry::{ImageRef, ManifestDetail, PullVerdict, version_order};
+use lines::{RepoLine, TagLine, TagSummary};
+pub use usage::{Usage, Users};
+
+/// A verdict is asked again after this long (seconds): an operator may have pushed the tag meanwhile.
+pub const CHECK_AGAIN_AFTER: i64 = 60;
+
+/// What a registry's catalog said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listing {
+    Loading,
+    Catalog(usize),
+    /// No catalog for us (Docker Hub, GHCR, or not allowed): the repositories pods use are listed instead.
+    NoCatalog(String),
+}
+
+/// The manifest shown for one tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    pub registry: String,
+    pub repository: String,
+    pub tag: String,
+    pub generation: u64,
+    /// None while it is fetched.
+    pub manifest: Option<Result<ManifestDetail, String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub asked: i64,
+    pub verdict: Option<PullVerdict>,
+}
+
+#[derive(Debug, Default)]
+pub struct Images {
+    /// Registries from `--registry` and the config, browsed even when no pod uses them.
+    pub configured: Vec<String>,
+    pub registries: BTreeMap<String, Listing>,
+    pub repos: Table<RepoLine>,
+    pub tags: Table<TagLine>,
+    /// Each repository's tags as listed, in version order (uid → tags).
+    listed: HashMap<String, Vec<String>>,
+    /// The repository whose tags are shown (its uid).
+    pub open: Option<String>,
+    pub detail: Option<Detail>,
+    generation: u64,
+    pub usage: Usage,
+    /// Pods changed since usage was worked out.
+    pub usage_stale: bool,
+    /// Image (as pods name it) → the registry's verdict.
+    pub checks: HashMap<String, Check>,
+    /// Repositories typed with `:images REF` (uids), listed even where there is no catalog.
+    typed: BTreeSet<String>,
+}
+
+impl Images {
+    pub fn new(configured: Vec<String>) -> Images {
+        let mut images = Images { configured, usage_stale: true, ..Images::default() };
+        images.tags = Table::sorted_by(0, true);
+        images
+    }
+
+    /// The pane came into view: work out usage if pods changed, and browse registries not browsed yet.
+    pub fn enter<'a>(&mut self, pods: impl Iterator<Item = &'a PodRow>, effects: &mut Vec<Effect>) {
+        if self.usage_stale {
+            self.usage = Usage::of(pods);
+            self.usage_stale = false;
+            self.refresh_counts();
+        }
+        let wanted: BTreeSet<String> =
+            self.configured.iter().cloned().chain(self.usage.registries().map(String::from)).collect();
+        for registry in wanted {
+            self.browse(registry, effects);
+        }
+    }
+
+    fn browse(&mut self, registry: String, effects: &mut Vec<Effect>) {
+        if self.registries.contains_key(&registry) {
+            return;
+        }
+        let mut known: BTreeSet<String> = self.usage.repositories(&registry).map(String::from).collect();
+        known.extend(self.typed.iter().filter_map(|uid| Some(uid.strip_prefix(&format!("{registry}/"))?.to_string())));
+        for repository in &known {
+            self.upsert_repo(&registry, repository);
+        }
+        effects.push(Effect::BrowseRegistry { registry: registry.clone(), known: known.into_iter().collect() });
+        self.registries.insert(registry, Listing::Loading);
+    }
+
+    /// `:images REF`: a registry (`127.0.0.1:5000`, `https://r.example`) is browsed; a repository (`ghcr.io/org/app`)
+    /// is listed and opened, for registries without a catalog.
+    pub fn open_typed(&mut self, input: &str, effects: &mut Vec<Effect>) -> Result<(), String> {
+        let input = input.trim();
+        let bare = input.split_once("://").map_or(input, |(_, rest)| rest).trim_end_matches('/');
+        if !bare.contains('/') {
+            let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+            if bare.is_empty() || !bare.chars().all(valid) {
+                return Err(format!("\"{input}\" is neither a registry (host[:port]) nor a repository (host/name)"));
+            }
+            let registry = registry_key(input);
+            if input.contains("://") && !self.configured.contains(&registry) {
+                self.configured.push(registry.clone());
+            }
+            self.registries.remove(&registry);
+            self.browse(registry, effects);
+            return Ok(());
+        }
+        let image = ImageRef::parse(bare)?;
+        let uid = image.repository_key();
+        self.typed.insert(uid.clone());
+        // Asked again so the typed repository is listed, whatever the registry's catalog said before.
+        self.registries.remove(&image.registry);
+        self.browse(image.registry.clone(), effects);
+        self.open = Some(uid);
+        self.detail = None;
+        self.rebuild_tags();
+        Ok(())
+    }
+
+    pub fn absorb_catalog(&mut self, registry: &str, repositories: Result<Vec<String>, String>) {
+        let listing = match repositories {
+            Ok(repositories) => {
+                for repository in &repositories {
+                    self.upsert_repo(registry, repository);
+                }
+                Listing::Catalog(repositories.len())
+            }
+            Err(why) => Listing::NoCatalog(why),
+        };
+        self.registries.insert(registry.to_string(), listing);
+    }
+
+    pub fn absorb_tags(&mut self, registry: &str, batch: Vec<(String, Result<Vec<String>, String>)>) {
+        let mut lines = Vec::with_capacity(batch.len());
+        let mut opened = false;
+        for (repository, tags) in batch {
+            let uid = format!("{registry}/{repository}");
+            let summary = tags.map(|mut tags| {
+                tags.sort_by(|a, b| version_order(a, b));
+                let summary = TagSummary { count: tags.len(), newest: tags.last().cloned() };
+                self.listed.insert(uid.clone(), tags);
+                summary
+            });
+            let mut line = self.repo_line(registry, &repository);
+            line.tags = Some(summary);
+            opened |= self.open.as_deref() == Some(uid.as_str());
+            lines.push(line);
+        }
+        self.repos.apply(Delta { reset: false, upserts: lines, deletes: vec![] });
+        if opened {
+            self.rebuild_tags();
+        }
+    }
+
+    /// enter: a repository opens its tags; a tag opens its manifest.
+    pub fn drill_in(&mut self, effects: &mut Vec<Effect>) {
+        if self.detail.is_some() {
+            return;
+        }
+        let Some(open) = self.open.clone() else {
+            self.open = self.repos.selected_row().map(|r| r.id.uid.clone());
+            self.rebuild_tags();
+            return;
+        };
+        let Some(tag) = self.tags.selected_row().map(|t| t.id.name.clone()) else { return };
+        let Some(line) = self.repos.get(&open) else { return };
+        let (registry, repository) = (line.id.namespace.clone(), line.id.name.clone());
+        self.generation += 1;
+        effects.push(Effect::RegistryManifest {
+            registry: registry.clone(),
+            repository: repository.clone(),
+            reference: tag.clone(),
+            generation: self.generation,
+        });
+        self.detail = Some(Detail { registry, repository, tag, generation: self.generation, manifest: None });
+    }
+
+    pub fn absorb_manifest(&mut self, generation: u64, manifest: Result<ManifestDetail, String>) {
+        if let Some(detail) = self.detail.as_mut().filter(|d| d.generation == generation) {
+            detail.manifest = Some(manifest);
+        }
+    }
+
+    /// esc: the detail closes, then the tags; says whether there was anything to close.
+    pub fn back(&mut self) -> bool {
+        if self.detail.take().is_some() {
+            return true;
+        }
+        self.open.take().is_some()
+    }
+
+    /// The line being shown: tags of the open repository, or the repositories.
+    pub fn showing_tags(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// Who uses the open repository's image at `tag`.
+    pub fn users(&self, tag: &str) -> Option<&Users> {
+        self.usage.of_tag(self.open.as_deref()?, tag)
+    }
+
+    /// The registry's verdict on `image`, as pods and triage show it.
+    pub fn verdict(&self, image: &str) -> Option<String> {
+        self.checks.get(image)?.verdict.as_ref().map(|v| format!("registry: {v}"))
+    }
+
+    /// Asks the registry about an image a pod cannot pull, unless it was asked recently.
+    pub fn want_check(&mut self, image: &str, platform: Option<&str>, now: i64, effects: &mut Vec<Effect>) {
+        if self.checks.get(image).is_some_and(|c| now - c.asked < CHECK_AGAIN_AFTER) {
+            return;
+        }
+        let verdict = self.checks.remove(image).and_then(|c| c.verdict);
+        self.checks.insert(image.to_string(), Check { asked: now, verdict });
+        effects.push(Effect::CheckImage { image: image.to_string(), platform: platform.map(String::from) });
+    }
+
+    pub fn absorb_check(&mut self, image: &str, verdict: PullVerdict, now: i64) {
+        self.checks.insert(image.to_string(), Check { asked: now, verdict: Some(verdict) });
+    }
+
+    fn repo_line(&self, registry: &str, repository: &str) -> RepoLine {
+        let uid = format!("{registry}/{repository}");
+        let existing = self.repos.get(&uid);
+        RepoLine {
+            id: ObjectId { namespace: registry.into(), name: repository.into(), uid: uid.clone() },
+            tags: existing.and_then(|l| l.tags.clone()),
+            pods: self.usage.pods_of(&uid),
+            failing: self.usage.failing(&uid),
+        }
+    }
+
+    fn upsert_repo(&mut self, registry: &str, repository: &str) {
+        let line = self.repo_line(registry, repository);
+        if self.repos.get(&line.id.uid) != Some(&line) {
+            self.repos.apply(Delta { reset: false, upserts: vec![line], deletes: vec![] });
+        }
+    }
+
+    /// Pod counts of every repository line, after usage changed.
+    fn refresh_counts(&mut self) {
+        let usage = &self.usage;
+        self.repos.update_each(true, |line| {
+            let (pods, failing) = (usage.pods_of(&line.id.uid), usage.failing(&line.id.uid));
+            let changed = (line.pods, line.failing) != (pods, failing);
+            (line.pods, line.failing) = (pods, failing);
+            changed
+        });
+        self.rebuild_tags();
+    }
+
+    /// The open repository's tags, plus the tags pods name that the registry does not list (flagged).
+    fn rebuild_tags(&mut self) {
+        let Some(uid) = self.open.clone() else { return };
+        let mut tags: Vec<String> = self.listed.get(&uid).cloned().unwrap_or_default();
+        let used = self.usage.tags(&uid);
+        tags.extend(used.filter(|t| !t.starts_with("sha256:")).map(String::from));
+        tags.sort_by(|a, b| version_order(a, b));
+        tags.dedup();
+        let listed = self.listed.get(&uid);
+        let lines = tags
+            .iter()
+            .enumerate()
+            .map(|(rank, tag)| {
+                let users = self.usage.of_tag(&uid, tag);
+                TagLine {
+                    id: ObjectId { namespace: String::new(), name: tag.clone(), uid: tag.clone() },
+                    rank,
+                    pods: users.map_or(0, |u| u.pods.len()),
+                    nodes: users.map(|u| u.nodes.iter().cloned().collect()).unwrap_or_default(),
+                    failing: users.is_some_and(|u| u.failing > 0)
+                        || listed.is_some_and(|l| !l.iter().any(|t| t == tag)),
+                }
+            })
+            .collect();
+        self.tags.apply(Delta { reset: true, upserts: lines, deletes: vec![] });
+    }
+}
+
+#[cfg(test)]
+mod tests;
