@@ -20,6 +20,17 @@ if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
         || echo "note: could not install tmux; the tmux end-to-end tests will report SKIPPED" >&2
 fi
 
+# The registry tests run Debian's docker-registry (the CNCF distribution server) on loopback; it is installed when
+# missing, the same way. Where it cannot be, those tests print why they skip.
+if ! command -v docker-registry >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    as_root=""
+    if [ "$(id -u)" -ne 0 ]; then as_root="sudo -n"; fi
+    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null 2>&1 \
+        || { $as_root apt-get update -qq >/dev/null 2>&1 \
+            && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null 2>&1; } \
+        || echo "note: could not install docker-registry; the registry tests will report SKIPPED" >&2
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # --lib --bins --tests: every unit and integration test; benches are run by `cargo bench`, not here.

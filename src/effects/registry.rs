@@ -29,7 +29,7 @@ const CACHE_ENTRIES: usize = 8192;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Where the registries are and how to log in to them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RegistrySettings {
     /// Registries to browse (`--registry URL`, the config file): `http://127.0.0.1:5000`, `https://r.example`.
     pub registries: Vec<String>,
@@ -41,6 +41,21 @@ pub struct RegistrySettings {
     pub helper_path: Option<OsString>,
     /// The first retry's pause; later ones double it.
     pub backoff: Duration,
+    /// Repositories asked for per catalog page (the reference server refuses more than 1000).
+    pub catalog_page: usize,
+}
+
+impl Default for RegistrySettings {
+    fn default() -> Self {
+        RegistrySettings {
+            registries: Vec::new(),
+            mirrors: BTreeMap::new(),
+            docker_config: None,
+            helper_path: None,
+            backoff: Duration::from_millis(250),
+            catalog_page: 1000,
+        }
+    }
 }
 
 impl RegistrySettings {
@@ -49,7 +64,7 @@ impl RegistrySettings {
         let docker_config = std::env::var_os("DOCKER_CONFIG")
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")));
-        RegistrySettings { docker_config, backoff: Duration::from_millis(250), ..RegistrySettings::default() }
+        RegistrySettings { docker_config, ..RegistrySettings::default() }
     }
 
     /// The base URL that serves `registry` (a name as image references write it).

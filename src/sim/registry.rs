@@ -265,7 +265,8 @@ mod tests {
         let (_, tags) = body(ghcr.handle(&Method::GET, "/v2/acme-ml/reranker/tags/list", "", "")).await;
         assert_eq!(tags["tags"], json!(["2.3.0", "2.4.0"]), "2.4.1 is what the failing pod wants");
         let accept = crate::model::registry::MANIFEST_ACCEPT;
-        let (status, index) = body(ghcr.handle(&Method::GET, "/v2/acme-ml/llm-server/manifests/1.9.1", "", accept)).await;
+        let (status, index) =
+            body(ghcr.handle(&Method::GET, "/v2/acme-ml/llm-server/manifests/1.9.1", "", accept)).await;
         assert_eq!((status, index["manifests"].as_array().map(Vec::len)), (200, Some(2)));
         let (status, _) = body(ghcr.handle(&Method::GET, "/v2/acme-ml/llm-server/manifests/1.9.1", "", "")).await;
         assert_eq!(status, 404, "OCI content needs an Accept that names it");

@@ -10,8 +10,6 @@ use crate::model::registry::{
 };
 use crate::sanitize::clean;
 
-/// Catalog page size: the reference server refuses more than 1000.
-const CATALOG_PAGE: usize = 1000;
 /// A registry that keeps sending `next` links is cut off here rather than followed forever.
 const MAX_PAGES: usize = 1000;
 
@@ -22,7 +20,7 @@ impl RegistryClient {
         struct Page {
             repositories: Option<Vec<String>>,
         }
-        let first = format!("/v2/_catalog?n={CATALOG_PAGE}");
+        let first = format!("/v2/_catalog?n={}", self.settings().catalog_page.max(1));
         let pages = self.pages(registry, &first, "registry:catalog:*".into(), "the catalog".into()).await?;
         let mut repositories = Vec::new();
         for body in pages {

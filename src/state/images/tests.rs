@@ -63,7 +63,10 @@ fn registries_pods_use_are_browsed_once_and_their_repositories_listed_with_pod_c
     );
     images.repos.refresh(None, 0);
     let web = images.repos.get("ghcr.io/acme/web").unwrap();
-    assert_eq!((web.pods, web.tags.clone()), (2, Some(Ok(lines::TagSummary { count: 3, newest: Some("5.10.0".into()) }))));
+    assert_eq!(
+        (web.pods, web.tags.clone()),
+        (2, Some(Ok(lines::TagSummary { count: 3, newest: Some("5.10.0".into()) })))
+    );
     assert!(images.repos.get("ghcr.io/acme/reranker").unwrap().failing);
     assert_eq!(images.repos.get("ghcr.io/acme/tools").unwrap().tags, Some(Err("denied".into())));
 }
@@ -79,7 +82,8 @@ fn tags_open_newest_first_with_the_missing_tag_pods_want_flagged_then_a_manifest
     images.repos.select_uid("ghcr.io/acme/reranker".into());
     images.drill_in(&mut effects);
     images.tags.refresh(None, 0);
-    let shown: Vec<(String, bool)> = images.tags.window(0, images.tags.len()).map(|t| (t.id.name.clone(), t.failing)).collect();
+    let shown: Vec<(String, bool)> =
+        images.tags.window(0, images.tags.len()).map(|t| (t.id.name.clone(), t.failing)).collect();
     assert_eq!(shown, vec![("2.4.1".into(), true), ("2.4.0".into(), false), ("2.3.0".into(), false)]);
 
     effects.clear();

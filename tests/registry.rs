@@ -1,0 +1,260 @@
+//! The registry client against the real reference server (Debian's docker-registry 2.8 on loopback, seeded over
+//! its API): catalog paging, tags, indexes with per-platform sizes and configs, htpasswd (bcrypt) logins from the
+//! docker config and from a credential helper, pull verdicts; and against a scripted server, the statuses 2.8
+//! never sends (403, 429, 5xx) and a malformed manifest.
+
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use base64::Engine;
+use common::registry::{RegistryServer, Seeder, docker_config};
+use gpudeck::effects::registry::{RegistryClient, RegistrySettings};
+use gpudeck::model::registry::{PullVerdict, RegistryError};
+use serde_json::json;
+
+fn settings() -> RegistrySettings {
+    RegistrySettings { backoff: Duration::from_millis(10), ..RegistrySettings::default() }
+}
+
+fn client(settings: RegistrySettings) -> RegistryClient {
+    RegistryClient::new(settings).unwrap()
+}
+
+/// team/app v1 (labelled), v2; multi:1.0 for amd64 and arm64; page/r1..r6 so the catalog spans pages of 3.
+async fn seed(seeder: &Seeder) -> HashMap<&'static str, common::registry::Pushed> {
+    let mut pushed = HashMap::new();
+    let labels = json!({"org.opencontainers.image.title": "demo-app", "com.example.gpu": "true"});
+    pushed.insert("app:v1", seeder.image("team/app", Some("v1"), "amd64", labels, "2024-05-01T10:00:00Z").await);
+    pushed.insert("app:v2", seeder.image("team/app", Some("v2"), "amd64", json!({}), "2024-09-09T09:09:09Z").await);
+    let amd = seeder.image("multi", None, "amd64", json!({}), "2024-06-01T00:00:00Z").await;
+    let arm = seeder.image("multi", None, "arm64", json!({}), "2024-06-01T00:00:00Z").await;
+    seeder.index("multi", "1.0", &[("amd64", &amd), ("arm64", &arm)]).await;
+    pushed.insert("multi:amd64", amd);
+    pushed.insert("multi:arm64", arm);
+    for i in 1..=6 {
+        seeder.image(&format!("page/r{i}"), Some("latest"), "amd64", json!({}), "2024-01-01T00:00:00Z").await;
+    }
+    pushed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_pages_tags_index_platforms_sizes_and_labels() {
+    require_registry!();
+    let server = RegistryServer::start("");
+    let pushed = seed(&Seeder::new(&server, None)).await;
+    let registry = client(RegistrySettings { catalog_page: 3, ..settings() });
+
+    let catalog = registry.catalog(&server.host).await.unwrap();
+    let expected = ["multi", "page/r1", "page/r2", "page/r3", "page/r4", "page/r5", "page/r6", "team/app"];
+    assert_eq!(catalog, expected, "every page of 3, followed through the relative Link header");
+
+    let mut tags = registry.tags(&server.host, "team/app").await.unwrap();
+    tags.sort();
+    assert_eq!(tags, ["v1", "v2"]);
+    let missing = registry.tags(&server.host, "no/such").await.unwrap_err();
+    assert_eq!(missing.to_string(), format!("repository no/such not found in {}", server.host));
+
+    let index = registry.manifest(&server.host, "multi", "1.0").await.unwrap();
+    assert!(index.index && index.media_type.contains("image.index"), "{index:?}");
+    let platforms: Vec<(String, u64)> =
+        index.platforms.iter().map(|p| p.as_ref().map(|p| (p.platform.clone(), p.compressed_size)).unwrap()).collect();
+    assert_eq!(
+        platforms,
+        [
+            ("linux/amd64".to_string(), pushed["multi:amd64"].compressed_size),
+            ("linux/arm64".to_string(), pushed["multi:arm64"].compressed_size)
+        ],
+        "config plus layers, per platform"
+    );
+
+    let app = registry.manifest(&server.host, "team/app", "v1").await.unwrap();
+    assert_eq!(app.digest, pushed["app:v1"].digest, "the digest the registry reports is the one pushed");
+    let config = app.platforms[0].as_ref().unwrap().config.as_ref().unwrap();
+    assert_eq!(config.labels["org.opencontainers.image.title"], "demo-app");
+    assert_eq!(config.created.as_deref(), Some("2024-05-01T10:00:00Z"));
+    assert_eq!(config.entrypoint, ["/app"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_verdicts_name_the_missing_tag_platform_or_repository() {
+    require_registry!();
+    let server = RegistryServer::start("");
+    let pushed = seed(&Seeder::new(&server, None)).await;
+    let registry = client(settings());
+    let host = &server.host;
+
+    let verdict = registry.check(&format!("{host}/team/app:v3"), Some("linux/amd64")).await;
+    assert_eq!(verdict.to_string(), "tag v3 not found; nearest: v1, v2");
+    let verdict = registry.check(&format!("{host}/multi:1.0"), Some("linux/s390x")).await;
+    assert_eq!(verdict.to_string(), "manifest has no linux/s390x platform (has linux/amd64, linux/arm64)");
+    let verdict = registry.check(&format!("{host}/team/nothing:v1"), None).await;
+    assert_eq!(verdict.to_string(), format!("repository team/nothing not found in {host}"));
+    let verdict = registry.check(&format!("{host}/multi:1.0"), Some("linux/arm64")).await;
+    assert!(matches!(&verdict, PullVerdict::Exists { .. }), "{verdict}");
+    let verdict = registry.check(&format!("{host}/team/app@{}", pushed["app:v2"].digest), Some("linux/amd64")).await;
+    assert!(matches!(&verdict, PullVerdict::Exists { digest } if *digest == pushed["app:v2"].digest), "{verdict}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn htpasswd_logins_from_the_docker_config_and_a_credential_helper() {
+    require_registry!();
+    let dir = tempfile::tempdir().unwrap();
+    let htpasswd = dir.path().join("htpasswd");
+    std::fs::write(&htpasswd, format!("alice:{}\n", bcrypt::hash("s3cret", 4).unwrap())).unwrap();
+    let server = RegistryServer::start(&format!("  htpasswd: {{realm: gpudeck-tests, path: {}}}", htpasswd.display()));
+    let basic =
+        |user: &str, password: &str| base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    Seeder::new(&server, Some(format!("Basic {}", basic("alice", "s3cret"))))
+        .image("team/private", Some("v1"), "amd64", json!({}), "2024-01-01T00:00:00Z")
+        .await;
+    let host = &server.host;
+
+    let anonymous = client(RegistrySettings { docker_config: Some(dir.path().join("none")), ..settings() });
+    let refused = anonymous.catalog(host).await.unwrap_err();
+    assert_eq!(refused.to_string(), format!("unauthorized: no credentials for {host}"));
+    let verdict = anonymous.check(&format!("{host}/team/private:v1"), None).await;
+    assert_eq!(verdict.to_string(), format!("unauthorized: no credentials for {host}"));
+
+    let (_wrong_dir, wrong) = docker_config(json!({"auths": {host.as_str(): {"auth": basic("alice", "guess")}}}));
+    let wrong = client(RegistrySettings { docker_config: Some(wrong), ..settings() });
+    let refused = wrong.tags(host, "team/private").await.unwrap_err();
+    assert_eq!(refused, RegistryError::BadCredentials { registry: host.clone(), user: "alice".into() });
+    assert_eq!(refused.to_string(), format!("unauthorized: {host} refused the credentials for alice"));
+
+    let (_right_dir, right) =
+        docker_config(json!({"auths": {format!("http://{host}"): {"auth": basic("alice", "s3cret")}}}));
+    let right = client(RegistrySettings { docker_config: Some(right), ..settings() });
+    assert_eq!(right.catalog(host).await.unwrap(), ["team/private"]);
+
+    // A credential helper, found on the helper path, answers for this registry.
+    let helpers = tempfile::tempdir().unwrap();
+    let helper = helpers.path().join("docker-credential-gdtest");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\nread server\n[ \"$1\" = get ] || exit 2\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"alice\",\"Secret\":\"s3cret\"}' \"$server\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (_helped_dir, helped) = docker_config(json!({"credHelpers": {host.as_str(): "gdtest"}}));
+    let helped = client(RegistrySettings {
+        docker_config: Some(helped),
+        helper_path: Some(helpers.path().as_os_str().to_owned()),
+        ..settings()
+    });
+    assert_eq!(helped.tags(host, "team/private").await.unwrap(), ["v1"]);
+
+    let (_missing_dir, missing) = docker_config(json!({"credsStore": "nosuchstore"}));
+    let missing = client(RegistrySettings {
+        docker_config: Some(missing),
+        helper_path: Some(helpers.path().as_os_str().to_owned()),
+        ..settings()
+    });
+    let why = missing.catalog(host).await.unwrap_err().to_string();
+    assert_eq!(why, format!("cannot get credentials for {host}: docker-credential-nosuchstore is not installed"));
+}
+
+/// A registry that answers from a script: each path gets its statuses in turn (the last one repeats).
+struct Scripted {
+    url: String,
+    host: String,
+    hits: Arc<HashMap<String, AtomicUsize>>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Scripted {
+    async fn start(script: Vec<(&'static str, Vec<(u16, &'static str)>)>) -> Scripted {
+        use hyper_util::rt::TokioIo;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        let hits: Arc<HashMap<String, AtomicUsize>> =
+            Arc::new(script.iter().map(|(p, _)| (p.to_string(), AtomicUsize::new(0))).collect());
+        let script: Arc<HashMap<&str, Vec<(u16, &str)>>> = Arc::new(script.into_iter().collect());
+        let counted = hits.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else { return };
+                let (script, hits) = (script.clone(), counted.clone());
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let path = req.uri().path().to_string();
+                        let (status, body) = match (script.get(path.as_str()), hits.get(&path)) {
+                            (Some(answers), Some(count)) => {
+                                let n = count.fetch_add(1, Ordering::SeqCst);
+                                answers[n.min(answers.len() - 1)]
+                            }
+                            _ => (404, r#"{"errors":[{"code":"NAME_UNKNOWN","message":"unknown"}]}"#),
+                        };
+                        let mut reply = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(body)));
+                        *reply.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                        reply.headers_mut().insert("content-type", MANIFEST_TYPE.parse().unwrap());
+                        async move { Ok::<_, std::convert::Infallible>(reply) }
+                    });
+                    let _ =
+                        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tcp), service).await;
+                });
+            }
+        });
+        Scripted { url: format!("http://{host}"), host, hits, _task: task }
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits[path].load(Ordering::SeqCst)
+    }
+}
+
+const MANIFEST_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_rate_limits_and_server_errors_say_what_and_retry_a_bounded_number_of_times() {
+    let good_tags = r#"{"name":"ok","tags":["1.0"]}"#;
+    let server = Scripted::start(vec![
+        ("/v2/_catalog", vec![(200, r#"{"repositories":["denied","limited","flaky","down","ok","broken"]}"#)]),
+        ("/v2/denied/tags/list", vec![(403, r#"{"errors":[{"code":"DENIED","message":"no"}]}"#)]),
+        ("/v2/limited/tags/list", vec![(429, "")]),
+        ("/v2/flaky/tags/list", vec![(503, ""), (200, good_tags)]),
+        ("/v2/down/tags/list", vec![(502, "")]),
+        ("/v2/ok/tags/list", vec![(200, good_tags)]),
+        ("/v2/broken/tags/list", vec![(200, "<html>proxy error</html>")]),
+        ("/v2/ok/manifests/1.0", vec![(200, r#"{"schemaVersion":2,"config":"not a descriptor"}"#)]),
+    ])
+    .await;
+    let registry = client(RegistrySettings { registries: vec![server.url.clone()], ..settings() });
+    let host = &server.host;
+
+    let mut answers = Vec::new();
+    gpudeck::effects::registry::browse(&registry, host, Vec::new(), |data| {
+        if let gpudeck::event::Data::Tags { tags, .. } = data {
+            answers.extend(tags);
+        }
+        true
+    })
+    .await;
+    answers.sort();
+    let said: HashMap<String, Result<Vec<String>, String>> = answers.into_iter().collect();
+    assert_eq!(said.len(), 6, "one bad repository costs its own row only: {said:?}");
+    assert_eq!(said["denied"], Err(format!("denied: {host} refused pull on repository denied")));
+    assert_eq!(said["limited"], Err(format!("rate limited by {host} (429) after 3 tries")));
+    assert_eq!(said["down"], Err(format!("{host} answered 502 after 3 tries: Bad Gateway")));
+    assert_eq!(said["flaky"], Ok(vec!["1.0".to_string()]), "a 503 once is retried");
+    assert_eq!(said["ok"], Ok(vec!["1.0".to_string()]));
+    assert!(said["broken"].as_ref().unwrap_err().starts_with(&format!("malformed tag list of broken from {host}")));
+    assert_eq!(server.hits("/v2/limited/tags/list"), 3, "bounded: three tries, no more");
+    assert_eq!(server.hits("/v2/down/tags/list"), 3);
+    assert_eq!(server.hits("/v2/denied/tags/list"), 1, "a refusal is not retried");
+
+    let malformed = registry.manifest(host, "ok", "1.0").await.unwrap_err().to_string();
+    assert!(malformed.starts_with(&format!("malformed ok:1.0 from {host}: manifest:")), "{malformed}");
+    let verdict = registry.check(&format!("{host}/ok:1.0"), None).await;
+    assert!(verdict.to_string().starts_with("malformed"), "{verdict}");
+
+    let nobody = client(RegistrySettings { registries: vec!["http://127.0.0.1:9".into()], ..settings() });
+    let unreachable = nobody.catalog("127.0.0.1:9").await.unwrap_err().to_string();
+    assert!(unreachable.starts_with("cannot reach 127.0.0.1:9: "), "{unreachable}");
+}
