@@ -177,7 +177,7 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
     let mut registry = RegistrySettings::from_env();
     registry.registries = cli.registries.iter().chain(&config.registries).cloned().collect();
     registry.mirrors = config.registry_mirrors.clone();
-    // The demo cluster's images are served by its own registries, standing in for ghcr.io and nvcr.io.
+    // The demo cluster's images are served by its own registries, standing in for ghcr.io, nvcr.io and the rest.
     for (name, url) in sim.iter().flat_map(|s| &s.registries) {
         registry.mirrors.insert(name.clone(), url.clone());
     }

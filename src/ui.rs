@@ -26,7 +26,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
     let screen = state.screen();
     if !state.zoom {
         frame.render_widget(title_bar(state, theme, screen.title.width), screen.title);
-        frame.render_widget(tab_bar(state, theme), screen.tabs);
+        frame.render_widget(tab_bar(state, theme, screen.tabs.width), screen.tabs);
     }
     let editing = match &state.mode {
         Mode::Editor => true,
@@ -241,13 +241,7 @@ fn title_bar(state: &State, theme: &Theme, width: u16) -> Paragraph<'static> {
     Paragraph::new(Line::from(format!("{left}{}{right}", " ".repeat(pad)))).style(style)
 }
 
-fn tab_bar(state: &State, theme: &Theme) -> Paragraph<'static> {
-    let mut spans = Vec::new();
-    for (i, pane) in PANES.iter().enumerate() {
-        let count = shown_rows(state, *pane);
-        let slot = if *pane == state.pane { Slot::TabActive } else { Slot::Tab };
-        spans.push(Span::styled(format!(" {} {} ({count}) ", i + 1, pane.title()), theme.style(slot)));
-    }
+fn tab_bar(state: &State, theme: &Theme, width: u16) -> Paragraph<'static> {
     let narrowing = match state.pane {
         Pane::Pods => state.pods.scope.as_ref().map(|s| s.describe()),
         Pane::Gpu => state.gpus.drill.as_ref().map(|node| format!("node {node}")),
@@ -262,13 +256,39 @@ fn tab_bar(state: &State, theme: &Theme) -> Paragraph<'static> {
         Pane::Images if state.images.showing_tags() => &state.images.tags.filter_text,
         Pane::Images => &state.images.repos.filter_text,
     };
+    let mut after = Vec::new();
     if let Some(scope) = narrowing {
-        spans.push(Span::styled(format!(" ▸ {scope}"), theme.style(Slot::Prompt)));
+        after.push(Span::styled(format!(" ▸ {scope}"), theme.style(Slot::Prompt)));
     }
     if !filter.is_empty() {
-        spans.push(Span::styled(format!(" /{filter}"), theme.style(Slot::Prompt)));
+        after.push(Span::styled(format!(" /{filter}"), theme.style(Slot::Prompt)));
     }
-    Paragraph::new(Line::from(spans))
+    // Narrow terminals: the other panes' counts go first, then their names, so the filter stays in sight.
+    let room = usize::from(width).saturating_sub(after.iter().map(|s| s.content.chars().count()).sum());
+    let tabs = (0..3)
+        .map(|detail| tabs(state, theme, detail))
+        .find(|spans| spans.iter().map(|s| s.content.chars().count()).sum::<usize>() <= room)
+        .unwrap_or_else(|| tabs(state, theme, 2));
+    Paragraph::new(Line::from(tabs.into_iter().chain(after).collect::<Vec<_>>()))
+}
+
+/// One tab per pane; the focused one always in full, the others with less as `terse` grows (0 full, 1 without
+/// counts, 2 numbers only).
+fn tabs(state: &State, theme: &Theme, terse: u8) -> Vec<Span<'static>> {
+    PANES
+        .iter()
+        .enumerate()
+        .map(|(i, pane)| {
+            let focused = *pane == state.pane;
+            let slot = if focused { Slot::TabActive } else { Slot::Tab };
+            let text = match (focused, terse) {
+                (true, _) | (false, 0) => format!(" {} {} ({}) ", i + 1, pane.title(), shown_rows(state, *pane)),
+                (false, 1) => format!(" {} {} ", i + 1, pane.title()),
+                (false, _) => format!(" {} ", i + 1),
+            };
+            Span::styled(text, theme.style(slot))
+        })
+        .collect()
 }
 
 fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'static> {

@@ -352,3 +352,94 @@ fn gpu_grid_fit_local_gpus_and_node_drill_down() {
     s.act(Action::Back);
     assert_eq!(s.gpus.drill, None);
 }
+
+#[test]
+fn images_pane_repositories_tags_manifest_and_the_pull_verdict_in_triage() {
+    use gpudeck::event::Effect;
+    use gpudeck::model::registry::{ImageConfig, ManifestDetail, PlatformImage, PullVerdict};
+    let mut s = fixture((120, 30));
+    s.images = gpudeck::state::images::Images::new(vec!["127.0.0.1:5000".into()]);
+    let verdict = PullVerdict::MissingTag { tag: "latest".into(), nearest: vec!["2.3.0".into(), "2.4.0".into()] };
+    s.absorb(Data::ImageChecked { image: "img".into(), verdict });
+    s.settle();
+    let triage = render(&s);
+    assert!(triage.contains("registry: tag latest not found"), "{triage}");
+    let line = s.triage.all().find(|t| t.id.name == "reranker-77f-zzz9q").unwrap();
+    assert_eq!(line.why, "registry: tag latest not found; nearest: 2.3.0, 2.4.0");
+    let pod = s.pods.all().find(|p| p.id.name == "reranker-77f-zzz9q").unwrap();
+    assert_eq!(pod.registry.as_deref(), Some(line.why.as_str()), "the pods pane's WHY says the same");
+    insta::assert_snapshot!("triage_with_registry_verdict_120x30", triage);
+
+    s.act(Action::PaneImages);
+    let browsed: Vec<&str> = s
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::BrowseRegistry { registry, .. } => Some(registry.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(browsed, ["127.0.0.1:5000", "docker.io"], "configured registries and those pods use");
+    s.effects.clear();
+    let local = "127.0.0.1:5000".to_string();
+    let strings = |v: &[&str]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    s.absorb(Data::Catalog { registry: local.clone(), repositories: Ok(strings(&["multi", "team/app"])) });
+    s.absorb(Data::Catalog {
+        registry: "docker.io".into(),
+        repositories: Err("unauthorized: no credentials for docker.io".into()),
+    });
+    s.absorb(Data::Tags {
+        registry: local,
+        tags: vec![
+            ("team/app".into(), Ok(strings(&["v1", "v10", "v2"]))),
+            ("multi".into(), Err("denied: 127.0.0.1:5000 refused pull on repository multi".into())),
+        ],
+    });
+    s.absorb(Data::Tags {
+        registry: "docker.io".into(),
+        tags: vec![("library/img".into(), Ok(strings(&["2.3.0", "2.4.0"])))],
+    });
+    s.settle();
+    insta::assert_snapshot!("images_repositories_120x30", render(&s));
+
+    s.act(Action::Bottom);
+    s.act(Action::DrillIn);
+    let tags = render(&s);
+    assert!(tags.contains("docker.io/library/img: 3 tags"), "{tags}");
+    insta::assert_snapshot!("images_tags_120x30", tags);
+
+    s.act(Action::Down);
+    s.act(Action::DrillIn);
+    let Some(Effect::RegistryManifest { reference, generation, .. }) = s.effects.first().cloned() else {
+        panic!("{:?}", s.effects)
+    };
+    assert_eq!(reference, "2.4.0");
+    let config = ImageConfig {
+        created: Some("2024-09-09T09:09:09Z".into()),
+        platform: "linux/amd64".into(),
+        entrypoint: vec!["/app".into()],
+        cmd: vec!["--serve".into()],
+        labels: [("org.opencontainers.image.title".to_string(), "img".to_string())].into(),
+    };
+    let detail = ManifestDetail {
+        reference: "2.4.0".into(),
+        digest: format!("sha256:{}", "1".repeat(64)),
+        media_type: "application/vnd.oci.image.index.v1+json".into(),
+        index: true,
+        platforms: vec![
+            Ok(PlatformImage {
+                platform: "linux/amd64".into(),
+                digest: format!("sha256:{}", "2".repeat(64)),
+                compressed_size: 734_003_200,
+                layers: 7,
+                config: Ok(config),
+            }),
+            Err(("linux/arm64".into(), "manifest: missing field `layers`".into())),
+        ],
+    };
+    s.absorb(Data::Manifest { generation, detail: Ok(detail) });
+    s.settle();
+    let manifest = render(&s);
+    assert!(manifest.contains("700.0 MiB") && manifest.contains("unreadable: manifest: missing field"), "{manifest}");
+    insta::assert_snapshot!("images_manifest_120x30", manifest);
+}

@@ -10,7 +10,7 @@ use std::fmt;
 use oci_client::manifest::{OciImageIndex, OciImageManifest, OciManifest};
 
 use crate::sanitize::clean;
-pub use tags::{nearest, version_order};
+pub use tags::{is_version, nearest, version_order};
 
 /// Every manifest type the console reads; registries answer 404 or down-convert to schema1 without it.
 pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, \

@@ -1,5 +1,5 @@
 //! The demo's read-only container registries: one plain-HTTP Distribution API per registry the demo's images name
-//! (ghcr.io, nvcr.io), seeded from `images::CATALOG` with OCI manifests, multi-arch indexes and configs, so the
+//! (ghcr.io, nvcr.io, quay.io, registry.k8s.io), seeded from `images::CATALOG` with OCI manifests, multi-arch indexes and configs, so the
 //! images pane and the pull checks work with no setup. The tag the ImagePullBackOff pod wants is not there.
 
 use std::collections::{BTreeMap, HashMap};
@@ -47,7 +47,8 @@ impl Content {
     /// Adds `repository:tag`, the `nth` tag of its repository (older tags were built earlier). GPU frameworks are
     /// built for amd64 and arm64 (Grace Hopper nodes); the rest for amd64 only.
     fn add(&mut self, repository: &str, tag: &str, nth: usize) {
-        let multi = ["pytorch", "tritonserver", "llm-server"].iter().any(|m| repository.ends_with(m));
+        let multi =
+            ["pytorch", "tritonserver", "llm-server", "kube-proxy", "coredns"].iter().any(|m| repository.ends_with(m));
         let arches: &[&str] = if multi { &["amd64", "arm64"] } else { &["amd64"] };
         let created = format!("2024-{:02}-{:02}T09:00:00Z", 3 + nth * 2, 1 + rng::hash(tag) % 27);
         let mut entries = Vec::new();
@@ -184,7 +185,7 @@ fn unknown_name(name: &str) -> Reply {
 }
 
 /// The registry hosts the demo's images name, each served from its own loopback port.
-pub const HOSTS: [&str; 2] = ["ghcr.io", "nvcr.io"];
+pub const HOSTS: [&str; 4] = ["ghcr.io", "nvcr.io", "quay.io", "registry.k8s.io"];
 
 /// Starts one registry per host; answers `(host, base URL)` pairs and the serving tasks.
 pub async fn start(

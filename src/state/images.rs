@@ -11,7 +11,7 @@ use crate::event::Effect;
 use crate::model::ObjectId;
 use crate::model::pods::PodRow;
 use crate::model::registry::credentials::registry_key;
-use crate::model::registry::{ImageRef, ManifestDetail, PullVerdict, version_order};
+use crate::model::registry::{ImageRef, ManifestDetail, PullVerdict, is_version, version_order};
 use lines::{RepoLine, TagLine, TagSummary};
 pub use usage::{Usage, Users};
 
@@ -150,7 +150,9 @@ impl Images {
             let uid = format!("{registry}/{repository}");
             let summary = tags.map(|mut tags| {
                 tags.sort_by(|a, b| version_order(a, b));
-                let summary = TagSummary { count: tags.len(), newest: tags.last().cloned() };
+                // The highest version, not `latest`: that is what an operator compares a pod's tag with.
+                let newest = tags.iter().rev().find(|t| is_version(t)).or(tags.last()).cloned();
+                let summary = TagSummary { count: tags.len(), newest };
                 self.listed.insert(uid.clone(), tags);
                 summary
             });
@@ -280,8 +282,8 @@ impl Images {
                     rank,
                     pods: users.map_or(0, |u| u.pods.len()),
                     nodes: users.map(|u| u.nodes.iter().cloned().collect()).unwrap_or_default(),
-                    failing: users.is_some_and(|u| u.failing > 0)
-                        || listed.is_some_and(|l| !l.iter().any(|t| t == tag)),
+                    failing: users.is_some_and(|u| u.failing > 0),
+                    missing: listed.is_some_and(|l| !l.iter().any(|t| t == tag)),
                 }
             })
             .collect();

@@ -37,11 +37,11 @@ fn registries(images: &Images, theme: &Theme) -> Line<'static> {
     for (registry, listing) in &images.registries {
         match listing {
             Listing::Loading => listed.push(Span::styled(format!("{registry}: listing…  "), theme.style(Slot::Muted))),
-            Listing::Catalog(n) => listed.push(Span::raw(format!("{registry}: {n} repositories  "))),
-            Listing::NoCatalog(why) => failed.push(Span::styled(
-                format!("{registry}: no catalog ({why}); listing what pods use  "),
-                theme.style(Slot::Warn),
-            )),
+            Listing::Catalog(n) => {
+                listed.push(Span::raw(format!("{registry}: {n} repositor{}  ", if *n == 1 { "y" } else { "ies" })))
+            }
+            Listing::NoCatalog(why) => failed
+                .push(Span::styled(format!("{why}; listing the repositories pods use  "), theme.style(Slot::Warn))),
         }
     }
     failed.extend(listed);

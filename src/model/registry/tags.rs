@@ -1,5 +1,5 @@
 //! Tag order and nearness: versions compare number by number (`1.10` after `1.9`), a suffix after a release
-//! (`1.3-rc1`) comes before it, and words (`latest`) come before every version.
+//! (`1.3-rc1`) comes before it, and words (`latest`, `main`) come after every version: they name what is newest.
 
 use std::cmp::Ordering;
 
@@ -37,17 +37,22 @@ fn parts(tag: &str) -> Vec<Part<'_>> {
     out
 }
 
-fn is_version(parts: &[Part]) -> bool {
+/// Whether a tag names a version (has a number), rather than a channel like `latest`.
+pub fn is_version(tag: &str) -> bool {
+    has_number(&parts(tag))
+}
+
+fn has_number(parts: &[Part]) -> bool {
     parts.iter().any(|p| matches!(p, Part::Number(_)))
 }
 
-/// Ascending version order. Tags without any number sort before all versions, by name.
+/// Ascending version order. Tags without any number sort after all versions, by name.
 pub fn version_order(a: &str, b: &str) -> Ordering {
     let (pa, pb) = (parts(a), parts(b));
-    match (is_version(&pa), is_version(&pb)) {
+    match (has_number(&pa), has_number(&pb)) {
         (false, false) => return a.cmp(b),
-        (false, true) => return Ordering::Less,
-        (true, false) => return Ordering::Greater,
+        (false, true) => return Ordering::Greater,
+        (true, false) => return Ordering::Less,
         (true, true) => {}
     }
     for (x, y) in pa.iter().zip(&pb) {

@@ -23,10 +23,10 @@ fn references_normalize_as_the_runtime_does() {
 }
 
 #[test]
-fn versions_sort_by_number_with_prereleases_first_and_words_before_versions() {
+fn versions_sort_by_number_with_prereleases_first_and_words_after_versions() {
     let mut tags = strings(&["v1.10", "latest", "v1.2", "v1.3-rc1", "v1.3", "v1.9", "24.12-py3", "main"]);
     tags.sort_by(|a, b| version_order(a, b));
-    assert_eq!(tags, strings(&["latest", "main", "v1.2", "v1.3-rc1", "v1.3", "v1.9", "v1.10", "24.12-py3"]));
+    assert_eq!(tags, strings(&["v1.2", "v1.3-rc1", "v1.3", "v1.9", "v1.10", "24.12-py3", "latest", "main"]));
     assert_eq!(version_order("1.2.1", "1.2"), Ordering::Greater);
     assert_eq!(version_order("2.4.0", "2.4.1"), Ordering::Less);
 }

@@ -86,9 +86,12 @@ pub struct TagLine {
     pub nodes: Vec<String>,
     /// Some pod naming this tag cannot pull it.
     pub failing: bool,
+    /// Pods name it but the registry does not list it.
+    pub missing: bool,
 }
 
-const TAG_COLUMNS: &[Column] = &[Column::new("TAG", 0, 0), Column::new("PODS", 6, 0), Column::new("NODES", 40, 1)];
+const TAG_COLUMNS: &[Column] =
+    &[Column::new("TAG", 0, 0), Column::new("PODS", 6, 0), Column::new("NODES", 40, 1), Column::new("PROBLEM", 22, 2)];
 
 impl Row for TagLine {
     fn columns() -> &'static [Column] {
@@ -104,19 +107,26 @@ impl Row for TagLine {
             0 | 1 | 2 => self.nodes.join(", "),
             n => format!("{}, {} and {} more", self.nodes[0], self.nodes[1], n - 2),
         };
-        vec![self.id.name.clone(), if self.pods == 0 { String::new() } else { self.pods.to_string() }, nodes]
+        let problem = match (self.missing, self.failing) {
+            (true, _) => "not in the registry",
+            (false, true) => "pods cannot pull it",
+            _ => "",
+        };
+        let pods = if self.pods == 0 { String::new() } else { self.pods.to_string() };
+        vec![self.id.name.clone(), pods, nodes, problem.to_string()]
     }
 
     fn sort_key(&self, column: usize, _now: i64) -> SortKey<'_> {
         match column {
             1 => SortKey::Num(self.pods as i64),
             2 => SortKey::Num(self.nodes.len() as i64),
+            3 => SortKey::Num(i64::from(self.missing) * 2 + i64::from(self.failing)),
             _ => SortKey::Num(self.rank as i64),
         }
     }
 
     fn health(&self) -> Health {
-        if self.failing { Health::Error } else { Health::Ok }
+        if self.failing || self.missing { Health::Error } else { Health::Ok }
     }
 
     fn search_text(&self) -> String {

@@ -82,9 +82,12 @@ fn tags_open_newest_first_with_the_missing_tag_pods_want_flagged_then_a_manifest
     images.repos.select_uid("ghcr.io/acme/reranker".into());
     images.drill_in(&mut effects);
     images.tags.refresh(None, 0);
-    let shown: Vec<(String, bool)> =
-        images.tags.window(0, images.tags.len()).map(|t| (t.id.name.clone(), t.failing)).collect();
-    assert_eq!(shown, vec![("2.4.1".into(), true), ("2.4.0".into(), false), ("2.3.0".into(), false)]);
+    let shown: Vec<(String, bool, bool)> =
+        images.tags.window(0, images.tags.len()).map(|t| (t.id.name.clone(), t.failing, t.missing)).collect();
+    assert_eq!(
+        shown,
+        vec![("2.4.1".into(), true, true), ("2.4.0".into(), false, false), ("2.3.0".into(), false, false)]
+    );
 
     effects.clear();
     images.tags.select_uid("2.4.0".into());
