@@ -258,3 +258,51 @@ async fn refusals_rate_limits_and_server_errors_say_what_and_retry_a_bounded_num
     let unreachable = nobody.catalog("127.0.0.1:9").await.unwrap_err().to_string();
     assert!(unreachable.starts_with("cannot reach 127.0.0.1:9: "), "{unreachable}");
 }
+
+#[test]
+fn tmux_demo_verdict_in_triage_then_repositories_tags_and_a_manifest_beside_a_real_registry() {
+    require_tmux!();
+    require_registry!();
+    let server = RegistryServer::start("");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let seeder = Seeder::new(&server, None);
+        let labels = json!({"org.opencontainers.image.title": "e2e"});
+        seeder.image("team/e2e", Some("v7"), "amd64", labels, "2024-05-01T10:00:00Z").await;
+    });
+    let args = format!("--demo --registry {}", server.url);
+    let t = common::tmux::Tmux::start_with("images", &[], None, (160, 45), &args);
+    t.wait_for("the console", |s| s.contains("CrashLoopBackOff"));
+    t.keys(&["z"]);
+    let triage = t.wait_for("the registry's verdict on the pod that cannot pull", |s| {
+        s.contains("registry: tag 2.4.1 not found; nearest: 2.3.0, 2.4.0")
+    });
+    assert!(triage.contains("ImagePullBackOff"), "{triage}");
+    t.keys(&["z", "6"]);
+    let repositories = t.wait_for("every registry listed", |s| {
+        s.contains("ghcr.io: 7 repositories") && s.contains(&format!("{}: 1 repository", server.host))
+    });
+    assert!(
+        repositories.lines().any(|l| l.contains("acme-ml/reranker") && l.contains("pods cannot pull")),
+        "{repositories}"
+    );
+    assert!(repositories.lines().any(|l| l.contains("team/e2e") && l.contains("v7")), "{repositories}");
+    t.keys(&["/", "r", "e", "r", "a", "n", "k", "Enter", "Enter"]);
+    let tags = t.wait_for("the reranker's tags", |s| s.contains("ghcr.io/acme-ml/reranker: 3 tags"));
+    assert!(tags.lines().any(|l| l.starts_with("2.4.1") && l.contains("not in the registry")), "{tags}");
+    t.keys(&["j", "Enter"]);
+    let manifest =
+        t.wait_for("the 2.4.0 manifest", |s| s.contains("single-platform image") && s.contains("entrypoint"));
+    assert!(
+        manifest.contains("linux/amd64") && manifest.contains("org.opencontainers.image.version=2.4.0"),
+        "{manifest}"
+    );
+    t.keys(&["Escape", "Escape", "Escape", ":", "i", "m", "a", "g", "e", "s", " "]);
+    for c in format!("{}/team/e2e", server.host).chars() {
+        t.keys(&[&c.to_string()]);
+    }
+    t.keys(&["Enter"]);
+    t.wait_for("a typed repository's tags", |s| s.contains(&format!("{}/team/e2e: 1 tag,", server.host)));
+    t.keys(&["C-c"]);
+    t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
+}

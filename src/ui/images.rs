@@ -53,7 +53,9 @@ fn location(images: &Images, theme: &Theme) -> Line<'static> {
     let text = match (&images.detail, &images.open) {
         (Some(d), _) => format!("{}/{}:{}  (esc: back to the tags)", d.registry, d.repository, d.tag),
         (None, Some(uid)) => {
-            format!("{uid}: {} tags, newest first  (enter: manifest · esc: repositories)", images.tags.len())
+            let n = images.tags.len();
+            let s = if n == 1 { "" } else { "s" };
+            format!("{uid}: {n} tag{s}, newest first  (enter: manifest · esc: repositories)")
         }
         (None, None) => "enter: tags · :images HOST browses a registry, :images HOST/REPO lists a repository".into(),
     };
