@@ -21,12 +21,14 @@ const REPOSITORIES: usize = 1000;
 const TAGS: usize = 50;
 const RUNS: usize = 7;
 
-/// The filesystem driver's layout: a repository is a directory with `_manifests`, a tag a `current/link` file.
+/// The filesystem driver's layout: a repository is a directory with `_layers` (what 2.8's catalog walk looks for)
+/// and `_manifests`, a tag a `current/link` file.
 fn write_storage(root: &Path) {
     let digest = format!("sha256:{}", "ab".repeat(32));
     for r in 0..REPOSITORIES {
-        let tags =
-            root.join(format!("docker/registry/v2/repositories/team-{:02}/service-{r:04}/_manifests/tags", r % 40));
+        let repository = root.join(format!("docker/registry/v2/repositories/team-{:02}/service-{r:04}", r % 40));
+        std::fs::create_dir_all(repository.join("_layers")).unwrap();
+        let tags = repository.join("_manifests/tags");
         for t in 0..TAGS {
             let current = tags.join(format!("1.{}.{t}", r % 7)).join("current");
             std::fs::create_dir_all(&current).unwrap();
@@ -85,10 +87,14 @@ fn main() {
     let before = rss_kib();
     let mut ours = Vec::new();
     let mut listed = 0;
-    for _ in 0..RUNS {
+    let mut after_first = 0;
+    for run in 0..RUNS {
         let (seconds, tags) = runtime.block_on(list_once(&server.host));
         ours.push(seconds);
         listed = tags;
+        if run == 0 {
+            after_first = rss_kib();
+        }
     }
     let after = rss_kib();
     assert_eq!(listed, REPOSITORIES * TAGS, "every tag of every repository reached the pane");
@@ -130,9 +136,11 @@ fn main() {
     println!(
         "| {REPOSITORIES} repositories × {TAGS} tags listed into the pane (median of {RUNS}, cold cache) | {ours:.2} s; {reference} | ≤ 2 s |"
     );
+    let mib = |kib: u64| kib as f64 / 1024.0;
     println!(
-        "| memory after {RUNS} listings (client cache and pane state of the last one kept) | RSS +{:.1} MiB | bounded |",
-        after.saturating_sub(before) as f64 / 1024.0
+        "| process memory (RSS) growth: after the first listing, after all {RUNS} | +{:.1} MiB, +{:.1} MiB | bounded |",
+        mib(after_first.saturating_sub(before)),
+        mib(after.saturating_sub(before))
     );
     drop(server);
     std::thread::sleep(Duration::from_millis(50));

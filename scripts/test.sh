@@ -10,26 +10,22 @@ if ! command -v kubectl >/dev/null 2>&1; then
     echo "note: kubectl not found on PATH; the kubectl fidelity tests will report SKIPPED" >&2
 fi
 
-# The end-to-end console tests drive the real binary in tmux; Debian has it, so it is installed when missing (as root,
-# or through sudo when that needs no password). Where it cannot be, those tests print why they skip.
-if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-    as_root=""
+# Debian packages the tests drive, installed when missing (as root, or through sudo when that needs no password).
+# Where one cannot be, the tests that need it print why they skip.
+install_if_missing() { # COMMAND PACKAGE WHO-NEEDS-IT
+    command -v "$1" >/dev/null 2>&1 && return
+    command -v apt-get >/dev/null 2>&1 || { echo "note: $1 not found; $3 will report SKIPPED" >&2; return; }
+    local as_root=""
     if [ "$(id -u)" -ne 0 ]; then as_root="sudo -n"; fi
-    $as_root apt-get install -y -qq tmux >/dev/null 2>&1 \
-        || { $as_root apt-get update -qq >/dev/null 2>&1 && $as_root apt-get install -y -qq tmux >/dev/null 2>&1; } \
-        || echo "note: could not install tmux; the tmux end-to-end tests will report SKIPPED" >&2
-fi
-
-# The registry tests run Debian's docker-registry (the CNCF distribution server) on loopback; it is installed when
-# missing, the same way. Where it cannot be, those tests print why they skip.
-if ! command -v docker-registry >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-    as_root=""
-    if [ "$(id -u)" -ne 0 ]; then as_root="sudo -n"; fi
-    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null 2>&1 \
-        || { $as_root apt-get update -qq >/dev/null 2>&1 \
-            && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null 2>&1; } \
-        || echo "note: could not install docker-registry; the registry tests will report SKIPPED" >&2
-fi
+    local install="$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $2"
+    $install >/dev/null 2>&1 \
+        || { $as_root apt-get update -qq >/dev/null 2>&1 && $install >/dev/null 2>&1; } \
+        || echo "note: could not install $2; $3 will report SKIPPED" >&2
+}
+# The end-to-end console tests drive the real binary in tmux.
+install_if_missing tmux tmux "the tmux end-to-end tests"
+# The registry tests run the CNCF distribution server (2.8) on loopback.
+install_if_missing docker-registry docker-registry "the registry tests"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -82,6 +82,15 @@ mod tests {
     }
 
     #[test]
+    fn registries_and_mirrors_from_the_config() {
+        let text = "registries = [\"http://127.0.0.1:5000\"]\n[registry-mirrors]\n\"docker.io\" = \"https://mirror.example\"\n";
+        let (config, warning) = Config::parse(Some(text), "config.toml");
+        assert_eq!(warning, None);
+        assert_eq!(config.registries, ["http://127.0.0.1:5000"]);
+        assert_eq!(config.registry_mirrors.get("docker.io").map(String::as_str), Some("https://mirror.example"));
+    }
+
+    #[test]
     fn gpu_sources_from_the_config() {
         let text = "dcgm-service = \"monitoring/dcgm\"\ndcgm-interval-seconds = 30\nnvml-interval-ms = 10\n";
         let (config, warning) = Config::parse(Some(text), "config.toml");

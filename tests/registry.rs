@@ -306,3 +306,177 @@ fn tmux_demo_verdict_in_triage_then_repositories_tags_and_a_manifest_beside_a_re
     t.keys(&["C-c"]);
     t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
 }
+
+/// A token server as Docker Hub and Harbor run one: ES256 JWTs carrying the certificate the registry trusts, pull on
+/// `public/*` for anyone, everything asked for alice (password s3cret). Counts the tokens it issues per scope.
+struct TokenServer {
+    realm: String,
+    cert_pem: String,
+    issued: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+    signer: Arc<Signer>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+struct Signer {
+    key: rcgen::KeyPair,
+    cert_der: Vec<u8>,
+}
+
+impl Signer {
+    fn jwt(&self, subject: &str, access: serde_json::Value) -> String {
+        use rcgen::SigningKey;
+        let url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let header = json!({"typ": "JWT", "alg": "ES256",
+            "x5c": [base64::engine::general_purpose::STANDARD.encode(&self.cert_der)]});
+        let claims = json!({"iss": "gpudeck-issuer", "sub": subject, "aud": "gpudeck-registry", "exp": now + 300,
+            "nbf": now - 10, "iat": now, "jti": format!("{now}-{subject}-{}", rand_suffix()), "access": access});
+        let input = format!("{}.{}", url.encode(header.to_string()), url.encode(claims.to_string()));
+        let der = self.key.sign(input.as_bytes()).unwrap();
+        format!("{input}.{}", url.encode(ecdsa_raw(&der)))
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+/// JWS wants r‖s, 32 bytes each; ring signs ECDSA as an ASN.1 SEQUENCE of two INTEGERs.
+fn ecdsa_raw(der: &[u8]) -> Vec<u8> {
+    let mut at = 2; // SEQUENCE tag and length (under 128 bytes for P-256)
+    let mut out = Vec::new();
+    for _ in 0..2 {
+        assert_eq!(der[at], 0x02, "an INTEGER");
+        let len = usize::from(der[at + 1]);
+        let int = &der[at + 2..at + 2 + len];
+        let int = if int.len() > 32 { &int[int.len() - 32..] } else { int };
+        out.extend(std::iter::repeat_n(0u8, 32 - int.len()));
+        out.extend_from_slice(int);
+        at += 2 + len;
+    }
+    out
+}
+
+impl TokenServer {
+    async fn start() -> TokenServer {
+        use hyper_util::rt::TokioIo;
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["gpudeck-token".to_string()]).unwrap().self_signed(&key).unwrap();
+        let signer = Arc::new(Signer { cert_der: cert.der().to_vec(), key });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let realm = format!("http://{}/token", listener.local_addr().unwrap());
+        let issued: Arc<std::sync::Mutex<HashMap<String, usize>>> = Arc::default();
+        let (counts, signing) = (issued.clone(), signer.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else { return };
+                let (counts, signing) = (counts.clone(), signing.clone());
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let reply = token_reply(&req, &signing, &counts);
+                        async move { Ok::<_, std::convert::Infallible>(reply) }
+                    });
+                    let _ =
+                        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tcp), service).await;
+                });
+            }
+        });
+        TokenServer { realm, cert_pem: cert.pem(), issued, signer, _task: task }
+    }
+
+    fn issued(&self, scope: &str) -> usize {
+        self.issued.lock().unwrap().get(scope).copied().unwrap_or(0)
+    }
+}
+
+fn token_reply(
+    req: &hyper::Request<hyper::body::Incoming>,
+    signer: &Signer,
+    issued: &std::sync::Mutex<HashMap<String, usize>>,
+) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+    let respond = |status: u16, body: String| {
+        let mut reply = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(body)));
+        *reply.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+        reply
+    };
+    let user = match req.headers().get("authorization").and_then(|v| v.to_str().ok()) {
+        None => "",
+        Some(basic) => {
+            let decoded = basic
+                .strip_prefix("Basic ")
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .unwrap_or_default();
+            if decoded != b"alice:s3cret" {
+                return respond(401, r#"{"details":"wrong credentials"}"#.into());
+            }
+            "alice"
+        }
+    };
+    let query = req.uri().query().unwrap_or_default();
+    let mut access = Vec::new();
+    for pair in query.split('&') {
+        let Some(scope) = pair.strip_prefix("scope=") else { continue };
+        let scope = scope.replace("%3A", ":").replace("%2F", "/").replace("%2A", "*").replace("%2C", ",");
+        *issued.lock().unwrap().entry(scope.clone()).or_default() += 1;
+        let parts: Vec<&str> = scope.splitn(3, ':').collect();
+        let (kind, name, actions) = (parts[0], parts[1], parts[2]);
+        let allowed: Vec<&str> =
+            actions.split(',').filter(|_| user == "alice" || name.starts_with("public/")).collect();
+        access.push(json!({"type": kind, "name": name, "actions": allowed}));
+    }
+    respond(200, json!({"token": signer.jwt(user, json!(access)), "expires_in": 300}).to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_tokens_per_scope_from_a_token_server_cached_until_they_expire() {
+    require_registry!();
+    let tokens = TokenServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("token.pem");
+    std::fs::write(&bundle, &tokens.cert_pem).unwrap();
+    let server = RegistryServer::start(&format!(
+        "  token: {{realm: \"{}\", service: gpudeck-registry, issuer: gpudeck-issuer, rootcertbundle: {}}}",
+        tokens.realm,
+        bundle.display()
+    ));
+    let push = |name: &str| json!({"type": "repository", "name": name, "actions": ["pull", "push"]});
+    let seeder = Seeder::new(
+        &server,
+        Some(format!("Bearer {}", tokens.signer.jwt("alice", json!([push("public/app"), push("secret/app")])))),
+    );
+    seeder.image("public/app", Some("v1"), "amd64", json!({}), "2024-01-01T00:00:00Z").await;
+    seeder.image("secret/app", Some("v1"), "arm64", json!({"tier": "gold"}), "2024-01-01T00:00:00Z").await;
+    let host = &server.host;
+
+    let anonymous = client(RegistrySettings { docker_config: Some(dir.path().join("none")), ..settings() });
+    assert_eq!(anonymous.tags(host, "public/app").await.unwrap(), ["v1"], "anonymous pull tokens for public images");
+    let refused = anonymous.tags(host, "secret/app").await.unwrap_err();
+    assert_eq!(refused.to_string(), format!("unauthorized: no credentials for {host}"));
+    let refused = anonymous.catalog(host).await.unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        format!("unauthorized: no credentials for {host}"),
+        "the catalog needs its own scope"
+    );
+
+    let basic = base64::engine::general_purpose::STANDARD.encode("alice:s3cret");
+    let (_config_dir, config) = docker_config(json!({"auths": {host.as_str(): {"auth": basic}}}));
+    let alice = client(RegistrySettings { docker_config: Some(config), ..settings() });
+    let before = tokens.issued("repository:secret/app:pull");
+    assert_eq!(alice.catalog(host).await.unwrap(), ["public/app", "secret/app"], "a registry:catalog:* token");
+    assert_eq!(alice.tags(host, "secret/app").await.unwrap(), ["v1"]);
+    let detail = alice.manifest(host, "secret/app", "v1").await.unwrap();
+    assert_eq!(detail.platforms[0].as_ref().unwrap().config.as_ref().unwrap().labels["tier"], "gold");
+    assert_eq!(
+        tokens.issued("repository:secret/app:pull") - before,
+        1,
+        "tags, manifest and config blob share one token for their scope"
+    );
+    assert_eq!(tokens.issued("registry:catalog:*"), 2, "one for the anonymous try, one for alice");
+
+    let wrong = base64::engine::general_purpose::STANDARD.encode("alice:guess");
+    let (_wrong_dir, config) = docker_config(json!({"auths": {host.as_str(): {"auth": wrong}}}));
+    let wrong = client(RegistrySettings { docker_config: Some(config), ..settings() });
+    let refused = wrong.tags(host, "secret/app").await.unwrap_err();
+    assert_eq!(refused.to_string(), format!("unauthorized: {host} refused the credentials for alice"));
+}

@@ -70,7 +70,7 @@ impl RegistrySettings {
     /// The base URL that serves `registry` (a name as image references write it).
     pub fn base_url(&self, registry: &str) -> String {
         let key = registry_key(registry);
-        if let Some(mirror) = self.mirrors.get(&key) {
+        if let Some((_, mirror)) = self.mirrors.iter().find(|(name, _)| registry_key(name) == key) {
             return mirror.trim_end_matches('/').to_string();
         }
         if let Some(url) = self.registries.iter().find(|u| registry_key(u) == key) {
@@ -209,7 +209,7 @@ impl RegistryClient {
                     let challenge = header(WWW_AUTHENTICATE.as_str()).and_then(Challenge::parse);
                     self.inner.auth.log_in(&self.inner.http, &registry, challenge, &ask.scope).await?;
                 }
-                StatusCode::UNAUTHORIZED => return Err(self.inner.auth.refused(&registry, &headers)),
+                StatusCode::UNAUTHORIZED => return Err(self.inner.auth.refused(&registry, &headers, ask)),
                 StatusCode::FORBIDDEN => {
                     return Err(RegistryError::Denied { registry, action: verb(&ask.scope), what: ask.what.clone() });
                 }
@@ -312,7 +312,7 @@ pub async fn browse(
 }
 
 /// What a scope lets you do, as an error names it: `pull`, `catalog`.
-fn verb(scope: &str) -> String {
+pub(crate) fn verb(scope: &str) -> String {
     match scope.rsplit_once(':') {
         Some(("registry:catalog", _)) => "catalog".into(),
         Some((_, actions)) => actions.into(),
@@ -335,4 +335,29 @@ fn transport_error(e: &reqwest::Error) -> String {
         cause = inner;
     }
     if e.is_timeout() { "timed out".into() } else { cause.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registries_resolve_to_mirrors_configured_urls_docker_hub_and_loopback_http() {
+        let settings = RegistrySettings {
+            registries: vec!["https://harbor.example:8443/".into()],
+            mirrors: BTreeMap::from([(
+                "https://index.docker.io/v1/".to_string(),
+                "https://mirror.example/".to_string(),
+            )]),
+            ..RegistrySettings::default()
+        };
+        assert_eq!(settings.base_url("docker.io"), "https://mirror.example", "a mirror named the way docker names Hub");
+        assert_eq!(settings.base_url("harbor.example:8443"), "https://harbor.example:8443");
+        assert_eq!(settings.base_url("127.0.0.1:5000"), "http://127.0.0.1:5000");
+        assert_eq!(settings.base_url("localhost:5000"), "http://localhost:5000");
+        assert_eq!(settings.base_url("ghcr.io"), "https://ghcr.io");
+        assert_eq!(RegistrySettings::default().base_url("docker.io"), "https://registry-1.docker.io");
+        assert_eq!(verb("registry:catalog:*"), "catalog");
+        assert_eq!(verb("repository:team/app:pull"), "pull");
+    }
 }

@@ -26,7 +26,7 @@ pub struct NodeRow {
     pub kubelet: String,
     pub runtime: String,
     pub taints: Vec<String>,
-    /// `linux/amd64`: what images pulled here must be built for.
+    /// `linux/amd64`: what images pulled here must be built for (empty when the node does not say).
     pub platform: String,
 }
 
@@ -106,11 +106,10 @@ impl NodeRow {
             kubelet: clean(info.map(|i| i.kubelet_version.as_str()).unwrap_or_default()),
             runtime: clean(info.map(|i| i.container_runtime_version.as_str()).unwrap_or_default()),
             taints,
-            platform: clean(&format!(
-                "{}/{}",
-                info.map_or("linux", |i| i.operating_system.as_str()),
-                info.map_or("amd64", |i| i.architecture.as_str())
-            )),
+            platform: match info.map(|i| (i.operating_system.as_str(), i.architecture.as_str())) {
+                Some((os, arch)) if !os.is_empty() && !arch.is_empty() => clean(&format!("{os}/{arch}")),
+                _ => String::new(),
+            },
         }
     }
 }

@@ -20,8 +20,8 @@ impl State {
                     row.gpu_util = gpu_util_of(&self.pod_gpu_util, &row.id);
                     if let Some(image) = &row.pull_image {
                         row.registry = self.images.verdict(image);
-                        let platform =
-                            self.node_rows.values().find(|n| n.id.name == row.node).map(|n| n.platform.as_str());
+                        let node = self.node_rows.values().find(|n| n.id.name == row.node);
+                        let platform = node.map(|n| n.platform.as_str()).filter(|p| !p.is_empty());
                         self.images.want_check(image, platform, self.now, &mut self.effects);
                     }
                 }

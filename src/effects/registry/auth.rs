@@ -128,16 +128,17 @@ impl Auth {
         }
     }
 
-    /// The error for a 401 that came after logging in.
-    pub fn refused(&self, registry: &str, headers: &HeaderMap) -> RegistryError {
+    /// The error for a 401 that came after logging in: a login that lacks the scope is denied what it asked;
+    /// otherwise the credentials (or their absence) are the problem.
+    pub fn refused(&self, registry: &str, headers: &HeaderMap, ask: &super::Ask<'_>) -> RegistryError {
         let login = self.logins.lock().ok().and_then(|l| l.get(registry).cloned()).flatten();
         let challenge = headers.get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).and_then(Challenge::parse);
         match (challenge, &login) {
-            (Some(Challenge::Bearer { error: Some(e), scope, .. }), Some(_)) if e == "insufficient_scope" => {
+            (Some(Challenge::Bearer { error: Some(e), .. }), Some(_)) if e == "insufficient_scope" => {
                 RegistryError::Denied {
                     registry: registry.into(),
-                    action: "pull".into(),
-                    what: scope.unwrap_or_else(|| "that repository".into()),
+                    action: super::verb(&ask.scope),
+                    what: ask.what.clone(),
                 }
             }
             _ => self.refused_login(registry, &login),
