@@ -119,6 +119,8 @@ pub struct State {
     pub workloads: Table<WorkloadRow>,
     pub gpus: gpus::Gpus,
     pub images: images::Images,
+    /// The images pane was in view at the last settle (coming back to it lists stale registries again).
+    images_in_view: bool,
     node_rows: HashMap<String, NodeRow>,
     pod_usage: PodUsage,
     /// GPU utilization of the pods holding GPUs, from the last DCGM scrape.
@@ -222,6 +224,7 @@ impl State {
             workloads: Table::default(),
             gpus: gpus::Gpus::new(std::time::Duration::from_secs(10)),
             images: images::Images::new(Vec::new()),
+            images_in_view: false,
             node_rows: HashMap::new(),
             pod_usage: HashMap::new(),
             pod_gpu_util: HashMap::new(),
@@ -598,8 +601,10 @@ impl State {
         if !self.rollouts.is_empty() {
             self.settle_rollouts();
         }
-        if self.pane == Pane::Images {
-            self.images.enter(self.pods.all(), &mut self.effects);
+        let arriving = self.pane == Pane::Images && !self.images_in_view;
+        self.images_in_view = self.pane == Pane::Images;
+        if self.images_in_view {
+            self.images.enter(self.pods.all(), self.now, arriving, &mut self.effects);
         }
         let ns = self.namespace.clone();
         let (now, screen) = (self.now, self.screen());

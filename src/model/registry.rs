@@ -205,7 +205,7 @@ pub struct ManifestDetail {
 /// A manifest body, parsed: an image's config and layers, or an index's entries.
 #[derive(Debug)]
 pub enum Parsed {
-    Image(OciImageManifest),
+    Image(Box<OciImageManifest>),
     Index(OciImageIndex),
 }
 
@@ -217,7 +217,7 @@ impl Parsed {
             return Err("schema1 manifest (deprecated; push it again as schema2 or OCI)".into());
         }
         match serde_json::from_value::<OciManifest>(value).map_err(|e| format!("manifest: {e}"))? {
-            OciManifest::Image(image) => Ok(Parsed::Image(image)),
+            OciManifest::Image(image) => Ok(Parsed::Image(Box::new(image))),
             OciManifest::ImageIndex(index) => Ok(Parsed::Index(index)),
         }
     }

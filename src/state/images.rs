@@ -17,6 +17,10 @@ pub use usage::{Usage, Users};
 
 /// A verdict is asked again after this long (seconds): an operator may have pushed the tag meanwhile.
 pub const CHECK_AGAIN_AFTER: i64 = 60;
+/// Coming back to the pane lists a registry again when its listing is older than this (seconds).
+pub const BROWSE_AGAIN_AFTER: i64 = 60;
+/// While pods churn, who uses which image is worked out again at most this often (seconds), not per burst.
+const USAGE_EVERY: i64 = 2;
 
 /// What a registry's catalog said.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +53,9 @@ pub struct Images {
     /// Registries from `--registry` and the config, browsed even when no pod uses them.
     pub configured: Vec<String>,
     pub registries: BTreeMap<String, Listing>,
+    /// When each registry was last asked for its listing.
+    browsed_at: HashMap<String, i64>,
+    usage_at: i64,
     pub repos: Table<RepoLine>,
     pub tags: Table<TagLine>,
     /// Each repository's tags as listed, in version order (uid → tags).
@@ -64,6 +71,8 @@ pub struct Images {
     pub checks: HashMap<String, Check>,
     /// Repositories typed with `:images REF` (uids), listed even where there is no catalog.
     typed: BTreeSet<String>,
+    /// The clock at the last `enter`, stamped on listings asked for.
+    now: i64,
 }
 
 impl Images {
@@ -73,13 +82,35 @@ impl Images {
         images
     }
 
-    /// The pane came into view: work out usage if pods changed, and browse registries not browsed yet.
-    pub fn enter<'a>(&mut self, pods: impl Iterator<Item = &'a PodRow>, effects: &mut Vec<Effect>) {
-        if self.usage_stale {
+    /// The pane is in view (`arriving`: it just came into view): work out usage if pods changed, and browse
+    /// registries not browsed yet, or, on arrival, not for a minute.
+    pub fn enter<'a>(
+        &mut self,
+        pods: impl Iterator<Item = &'a PodRow>,
+        now: i64,
+        arriving: bool,
+        effects: &mut Vec<Effect>,
+    ) {
+        if self.usage_stale && (arriving || now - self.usage_at >= USAGE_EVERY) {
             self.usage = Usage::of(pods);
             self.usage_stale = false;
+            self.usage_at = now;
             self.refresh_counts();
         }
+        if arriving {
+            let old: Vec<String> = self
+                .browsed_at
+                .iter()
+                .filter(|(r, at)| {
+                    now - **at >= BROWSE_AGAIN_AFTER && self.registries.get(*r) != Some(&Listing::Loading)
+                })
+                .map(|(r, _)| r.clone())
+                .collect();
+            for registry in old {
+                self.registries.remove(&registry);
+            }
+        }
+        self.now = now;
         let wanted: BTreeSet<String> =
             self.configured.iter().cloned().chain(self.usage.registries().map(String::from)).collect();
         for registry in wanted {
@@ -97,6 +128,7 @@ impl Images {
             self.upsert_repo(&registry, repository);
         }
         effects.push(Effect::BrowseRegistry { registry: registry.clone(), known: known.into_iter().collect() });
+        self.browsed_at.insert(registry.clone(), self.now);
         self.registries.insert(registry, Listing::Loading);
     }
 
@@ -133,6 +165,19 @@ impl Images {
     pub fn absorb_catalog(&mut self, registry: &str, repositories: Result<Vec<String>, String>) {
         let listing = match repositories {
             Ok(repositories) => {
+                // Repositories gone from the catalog since the last listing go, unless pods use or someone typed them.
+                let listed: BTreeSet<&String> = repositories.iter().collect();
+                let gone: Vec<String> = self
+                    .repos
+                    .all()
+                    .filter(|l| l.id.namespace == registry && l.pods == 0 && !listed.contains(&l.id.name))
+                    .filter(|l| !self.typed.contains(&l.id.uid))
+                    .map(|l| l.id.uid.clone())
+                    .collect();
+                for uid in &gone {
+                    self.listed.remove(uid);
+                }
+                self.repos.apply(Delta { reset: false, upserts: vec![], deletes: gone });
                 for repository in &repositories {
                     self.upsert_repo(registry, repository);
                 }

@@ -104,7 +104,7 @@ impl Row for TagLine {
 
     fn cells(&self, _now: i64) -> Vec<String> {
         let nodes = match self.nodes.len() {
-            0 | 1 | 2 => self.nodes.join(", "),
+            0..=2 => self.nodes.join(", "),
             n => format!("{}, {} and {} more", self.nodes[0], self.nodes[1], n - 2),
         };
         let problem = match (self.missing, self.failing) {

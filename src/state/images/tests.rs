@@ -38,7 +38,7 @@ fn registries_pods_use_are_browsed_once_and_their_repositories_listed_with_pod_c
     ];
     let mut images = Images::new(strings(&["127.0.0.1:5000"]));
     let mut effects = Vec::new();
-    images.enter(pods.iter(), &mut effects);
+    images.enter(pods.iter(), 1000, true, &mut effects);
     let browsed: Vec<(&str, &[String])> = effects
         .iter()
         .filter_map(|e| match e {
@@ -49,7 +49,8 @@ fn registries_pods_use_are_browsed_once_and_their_repositories_listed_with_pod_c
     let known = strings(&["acme/reranker", "acme/web"]);
     assert_eq!(browsed, vec![("127.0.0.1:5000", &[][..]), ("ghcr.io", &known[..])]);
     effects.clear();
-    images.enter(pods.iter(), &mut effects);
+    images.enter(pods.iter(), 1001, false, &mut effects);
+    images.enter(pods.iter(), 1001 + BROWSE_AGAIN_AFTER, false, &mut effects);
     assert!(effects.is_empty(), "a registry is browsed once, not at every settle");
 
     images.absorb_catalog("ghcr.io", Ok(strings(&["acme/reranker", "acme/web", "acme/tools"])));
@@ -69,6 +70,22 @@ fn registries_pods_use_are_browsed_once_and_their_repositories_listed_with_pod_c
     );
     assert!(images.repos.get("ghcr.io/acme/reranker").unwrap().failing);
     assert_eq!(images.repos.get("ghcr.io/acme/tools").unwrap().tags, Some(Err("denied".into())));
+
+    // Back in the pane a minute later: listed again; a repository gone from the catalog goes unless pods use it.
+    images.enter(pods.iter(), 1000 + BROWSE_AGAIN_AFTER, true, &mut effects);
+    let again: Vec<&Effect> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::BrowseRegistry { registry, .. } if registry == "ghcr.io"))
+        .collect();
+    assert_eq!(
+        (effects.len(), again.len()),
+        (1, 1),
+        "ghcr.io asked again; 127.0.0.1:5000 is still being listed: {effects:?}"
+    );
+    images.absorb_catalog("ghcr.io", Ok(strings(&["acme/web"])));
+    images.repos.refresh(None, 0);
+    assert!(images.repos.get("ghcr.io/acme/tools").is_none());
+    assert!(images.repos.get("ghcr.io/acme/reranker").is_some(), "pods still use it");
 }
 
 #[test]
@@ -76,7 +93,7 @@ fn tags_open_newest_first_with_the_missing_tag_pods_want_flagged_then_a_manifest
     let pods = [pod("rr-1", "n1", "ghcr.io/acme/reranker:2.4.1", None, true)];
     let mut images = Images::new(Vec::new());
     let mut effects = Vec::new();
-    images.enter(pods.iter(), &mut effects);
+    images.enter(pods.iter(), 1000, true, &mut effects);
     images.absorb_tags("ghcr.io", vec![("acme/reranker".into(), Ok(strings(&["2.3.0", "2.4.0"])))]);
     images.repos.refresh(None, 0);
     images.repos.select_uid("ghcr.io/acme/reranker".into());
