@@ -492,8 +492,8 @@ impl State {
     fn back(&mut self) {
         if self.pane == Pane::Gpu && self.gpus.drill.is_some() {
             self.gpus.drill = None;
-        } else if self.pane == Pane::Images && self.images.back() {
-            // The detail or the tag list closed.
+        } else if self.pane == Pane::Images && self.focused().filter_text().is_empty() && self.images.back() {
+            // The detail or the tag list closed (a filter is cleared first).
         } else if !self.focused().filter_text().is_empty() {
             self.focused().filter("");
         } else if self.focused().clear_scope() {

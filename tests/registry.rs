@@ -150,6 +150,21 @@ async fn htpasswd_logins_from_the_docker_config_and_a_credential_helper() {
     });
     assert_eq!(helped.tags(host, "team/private").await.unwrap(), ["v1"]);
 
+    // A helper that has nothing for this registry means no credentials, not a failure.
+    let empty = helpers.path().join("docker-credential-empty");
+    std::fs::write(&empty, "#!/bin/sh\necho 'credentials not found in native keychain'\nexit 1\n").unwrap();
+    std::fs::set_permissions(&empty, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (_empty_dir, nothing) = docker_config(json!({"credsStore": "empty"}));
+    let nothing = client(RegistrySettings {
+        docker_config: Some(nothing),
+        helper_path: Some(helpers.path().as_os_str().to_owned()),
+        ..settings()
+    });
+    assert_eq!(
+        nothing.catalog(host).await.unwrap_err().to_string(),
+        format!("unauthorized: no credentials for {host}")
+    );
+
     let (_missing_dir, missing) = docker_config(json!({"credsStore": "nosuchstore"}));
     let missing = client(RegistrySettings {
         docker_config: Some(missing),
@@ -170,6 +185,11 @@ struct Scripted {
 
 impl Scripted {
     async fn start(script: Vec<(&'static str, Vec<(u16, &'static str)>)>) -> Scripted {
+        Scripted::start_linking(script, None).await
+    }
+
+    /// As `start`, every answer carrying `Link: <link>; rel="next"` when given.
+    async fn start_linking(script: Vec<(&'static str, Vec<(u16, &'static str)>)>, link: Option<String>) -> Scripted {
         use hyper_util::rt::TokioIo;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let host = listener.local_addr().unwrap().to_string();
@@ -180,7 +200,7 @@ impl Scripted {
         let task = tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else { return };
-                let (script, hits) = (script.clone(), counted.clone());
+                let (script, hits, link) = (script.clone(), counted.clone(), link.clone());
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let path = req.uri().path().to_string();
@@ -194,6 +214,9 @@ impl Scripted {
                         let mut reply = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(body)));
                         *reply.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
                         reply.headers_mut().insert("content-type", MANIFEST_TYPE.parse().unwrap());
+                        if let Some(link) = &link {
+                            reply.headers_mut().insert("link", format!("<{link}>; rel=\"next\"").parse().unwrap());
+                        }
                         async move { Ok::<_, std::convert::Infallible>(reply) }
                     });
                     let _ =
@@ -254,6 +277,19 @@ async fn refusals_rate_limits_and_server_errors_say_what_and_retry_a_bounded_num
     let verdict = registry.check(&format!("{host}/ok:1.0"), None).await;
     assert!(verdict.to_string().starts_with("malformed"), "{verdict}");
 
+    // A next page on another host is not followed: the registry's credentials would go with it.
+    let elsewhere = Scripted::start(vec![("/v2/_catalog", vec![(200, r#"{"repositories":["stolen"]}"#)])]).await;
+    let catalog = r#"{"repositories":["a"]}"#;
+    let linking = Scripted::start_linking(
+        vec![("/v2/_catalog", vec![(200, catalog)])],
+        Some(format!("{}/v2/_catalog", elsewhere.url)),
+    )
+    .await;
+    let registry = client(RegistrySettings { registries: vec![linking.url.clone()], ..settings() });
+    let refused = registry.catalog(&linking.host).await.unwrap_err().to_string();
+    assert!(refused.contains("the next page is on another host"), "{refused}");
+    assert_eq!(elsewhere.hits("/v2/_catalog"), 0);
+
     let nobody = client(RegistrySettings { registries: vec!["http://127.0.0.1:9".into()], ..settings() });
     let unreachable = nobody.catalog("127.0.0.1:9").await.unwrap_err().to_string();
     assert!(unreachable.starts_with("cannot reach 127.0.0.1:9: "), "{unreachable}");
@@ -308,7 +344,8 @@ fn tmux_demo_verdict_in_triage_then_repositories_tags_and_a_manifest_beside_a_re
 }
 
 /// A token server as Docker Hub and Harbor run one: ES256 JWTs carrying the certificate the registry trusts, pull on
-/// `public/*` for anyone, everything asked for alice (password s3cret). Counts the tokens it issues per scope.
+/// `public/*` for anyone (bob, password hunter2, included), everything asked for alice (password s3cret). Counts the
+/// tokens it issues per scope.
 struct TokenServer {
     realm: String,
     cert_pem: String,
@@ -406,10 +443,11 @@ fn token_reply(
                 .strip_prefix("Basic ")
                 .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
                 .unwrap_or_default();
-            if decoded != b"alice:s3cret" {
-                return respond(401, r#"{"details":"wrong credentials"}"#.into());
+            match decoded.as_slice() {
+                b"alice:s3cret" => "alice",
+                b"bob:hunter2" => "bob",
+                _ => return respond(401, r#"{"details":"wrong credentials"}"#.into()),
             }
-            "alice"
         }
     };
     let query = req.uri().query().unwrap_or_default();
@@ -420,15 +458,17 @@ fn token_reply(
         *issued.lock().unwrap().entry(scope.clone()).or_default() += 1;
         let parts: Vec<&str> = scope.splitn(3, ':').collect();
         let (kind, name, actions) = (parts[0], parts[1], parts[2]);
-        let allowed: Vec<&str> =
-            actions.split(',').filter(|_| user == "alice" || name.starts_with("public/")).collect();
+        let allowed: Vec<&str> = actions
+            .split(',')
+            .filter(|action| user == "alice" || (name.starts_with("public/") && *action == "pull"))
+            .collect();
         access.push(json!({"type": kind, "name": name, "actions": allowed}));
     }
     respond(200, json!({"token": signer.jwt(user, json!(access)), "expires_in": 300}).to_string())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bearer_tokens_per_scope_from_a_token_server_cached_until_they_expire() {
+async fn bearer_tokens_per_scope_from_a_token_server_reused_across_requests() {
     require_registry!();
     let tokens = TokenServer::start().await;
     let dir = tempfile::tempdir().unwrap();
@@ -473,6 +513,16 @@ async fn bearer_tokens_per_scope_from_a_token_server_cached_until_they_expire() 
         "tags, manifest and config blob share one token for their scope"
     );
     assert_eq!(tokens.issued("registry:catalog:*"), 2, "one for the anonymous try, one for alice");
+
+    // Logged in, but not allowed: denied what was asked, not "no credentials".
+    let bob = base64::engine::general_purpose::STANDARD.encode("bob:hunter2");
+    let (_bob_dir, config) = docker_config(json!({"auths": {host.as_str(): {"auth": bob}}}));
+    let bob = client(RegistrySettings { docker_config: Some(config), ..settings() });
+    assert_eq!(bob.tags(host, "public/app").await.unwrap(), ["v1"]);
+    let denied = bob.tags(host, "secret/app").await.unwrap_err();
+    assert_eq!(denied.to_string(), format!("denied: {host} refused pull on repository secret/app"));
+    let denied = bob.catalog(host).await.unwrap_err();
+    assert_eq!(denied.to_string(), format!("denied: {host} refused catalog on the catalog"));
 
     let wrong = base64::engine::general_purpose::STANDARD.encode("alice:guess");
     let (_wrong_dir, config) = docker_config(json!({"auths": {host.as_str(): {"auth": wrong}}}));

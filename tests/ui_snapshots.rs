@@ -422,7 +422,6 @@ fn images_pane_repositories_tags_manifest_and_the_pull_verdict_in_triage() {
         labels: [("org.opencontainers.image.title".to_string(), "img".to_string())].into(),
     };
     let detail = ManifestDetail {
-        reference: "2.4.0".into(),
         digest: format!("sha256:{}", "1".repeat(64)),
         media_type: "application/vnd.oci.image.index.v1+json".into(),
         index: true,

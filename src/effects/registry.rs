@@ -26,6 +26,7 @@ pub const CACHE_FOR: Duration = Duration::from_secs(30);
 /// Tries of a request that got 429, a 5xx or no connection.
 pub const ATTEMPTS: u32 = 3;
 const CACHE_ENTRIES: usize = 8192;
+const CACHE_BYTES: usize = 64 << 20;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Where the registries are and how to log in to them.
@@ -121,7 +122,14 @@ struct Inner {
     settings: RegistrySettings,
     permits: Semaphore,
     auth: auth::Auth,
-    cache: Mutex<HashMap<String, (Instant, Answer)>>,
+    cache: Mutex<Cache>,
+}
+
+/// Answers by URL and Accept, with the bytes they hold.
+#[derive(Default)]
+struct Cache {
+    answers: HashMap<String, (Instant, Answer)>,
+    bytes: usize,
 }
 
 impl RegistryClient {
@@ -140,7 +148,7 @@ impl RegistryClient {
                 settings,
                 permits: Semaphore::new(IN_FLIGHT),
                 auth,
-                cache: Mutex::new(HashMap::new()),
+                cache: Mutex::new(Cache::default()),
             }),
         })
     }
@@ -170,7 +178,8 @@ impl RegistryClient {
             if let Some(accept) = ask.accept {
                 request = request.header(ACCEPT, accept);
             }
-            if let Some(header) = self.inner.auth.header(&registry, &ask.scope) {
+            // Credentials go to the registry's own origin only, never to a host a Link header names.
+            if let Some(header) = self.inner.auth.header(&registry, &ask.scope).filter(|_| same_origin(&url, &base)) {
                 request = request.header(AUTHORIZATION, header);
             }
             let sent = {
@@ -204,9 +213,11 @@ impl RegistryClient {
                     self.remember(key, answer.clone());
                     return Ok(answer);
                 }
-                StatusCode::UNAUTHORIZED if !logged_in => {
+                StatusCode::UNAUTHORIZED if !logged_in && same_origin(&url, &base) => {
                     logged_in = true;
                     let challenge = header(WWW_AUTHENTICATE.as_str()).and_then(Challenge::parse);
+                    // A token request is a request too: it counts against the in-flight limit.
+                    let _permit = self.inner.permits.acquire().await.map_err(|_| unreachable(&registry, "closed"))?;
                     self.inner.auth.log_in(&self.inner.http, &registry, challenge, &ask.scope).await?;
                 }
                 StatusCode::UNAUTHORIZED => return Err(self.inner.auth.refused(&registry, &headers, ask)),
@@ -244,18 +255,25 @@ impl RegistryClient {
 
     fn cached(&self, key: &str) -> Option<Answer> {
         let cache = self.inner.cache.lock().ok()?;
-        cache.get(key).filter(|(at, _)| at.elapsed() < CACHE_FOR).map(|(_, answer)| answer.clone())
+        cache.answers.get(key).filter(|(at, _)| at.elapsed() < CACHE_FOR).map(|(_, answer)| answer.clone())
     }
 
+    /// Keeps an answer; past the entry or byte limit the stale ones go first, then all of them.
     fn remember(&self, key: String, answer: Answer) {
         let Ok(mut cache) = self.inner.cache.lock() else { return };
-        if cache.len() >= CACHE_ENTRIES {
-            cache.retain(|_, (at, _)| at.elapsed() < CACHE_FOR);
-            if cache.len() >= CACHE_ENTRIES {
-                cache.clear();
+        let size = answer.body.len();
+        if cache.answers.len() >= CACHE_ENTRIES || cache.bytes + size > CACHE_BYTES {
+            cache.answers.retain(|_, (at, _)| at.elapsed() < CACHE_FOR);
+            cache.bytes = cache.answers.values().map(|(_, a)| a.body.len()).sum();
+            if cache.answers.len() >= CACHE_ENTRIES || cache.bytes + size > CACHE_BYTES {
+                cache.answers.clear();
+                cache.bytes = 0;
             }
         }
-        cache.insert(key, (Instant::now(), answer));
+        cache.bytes += size;
+        if let Some((_, replaced)) = cache.answers.insert(key, (Instant::now(), answer)) {
+            cache.bytes -= replaced.body.len();
+        }
     }
 }
 
@@ -273,13 +291,13 @@ pub async fn browse(
     use futures_util::StreamExt;
     let repositories = match client.catalog(registry).await {
         Ok(mut listed) => {
-            // Repositories pods use that the catalog leaves out (paged past, or hidden from us) are listed too.
-            listed.extend(known);
-            listed.sort_unstable();
-            listed.dedup();
             if !deliver(Data::Catalog { registry: registry.into(), repositories: Ok(listed.clone()) }) {
                 return;
             }
+            // Repositories pods use that the catalog leaves out (hidden from us) get their tags listed too.
+            listed.extend(known);
+            listed.sort_unstable();
+            listed.dedup();
             listed
         }
         Err(e) => {
@@ -318,6 +336,11 @@ pub(crate) fn verb(scope: &str) -> String {
         Some((_, actions)) => actions.into(),
         None => "read".into(),
     }
+}
+
+/// Whether `url` is on the registry's own scheme, host and port.
+pub(crate) fn same_origin(url: &str, base: &str) -> bool {
+    url.strip_prefix(base).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {

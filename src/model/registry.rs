@@ -22,7 +22,7 @@ pub const DOCKER_HUB_API: &str = "registry-1.docker.io";
 
 /// `registry/repository[:tag][@digest]`, normalized as the container runtime does (`nginx` is
 /// `docker.io/library/nginx:latest`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef {
     pub registry: String,
     pub repository: String,
@@ -51,19 +51,6 @@ impl ImageRef {
     /// `registry/repository`, the key the pane and usage maps share.
     pub fn repository_key(&self) -> String {
         format!("{}/{}", self.registry, self.repository)
-    }
-}
-
-impl fmt::Display for ImageRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.registry, self.repository)?;
-        if let Some(tag) = &self.tag {
-            write!(f, ":{tag}")?;
-        }
-        if let Some(digest) = &self.digest {
-            write!(f, "@{digest}")?;
-        }
-        Ok(())
     }
 }
 
@@ -193,7 +180,6 @@ impl ImageConfig {
 /// A manifest as fetched: an image, or an index of per-platform images (filled in as they are fetched).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManifestDetail {
-    pub reference: String,
     pub digest: String,
     pub media_type: String,
     /// An index (multi-platform) rather than a single image.
@@ -226,18 +212,20 @@ impl Parsed {
 /// Config plus layers: what pulling one image manifest downloads.
 pub fn compressed_size(image: &OciImageManifest) -> u64 {
     let sizes = std::iter::once(image.config.size).chain(image.layers.iter().map(|l| l.size));
-    sizes.map(|s| u64::try_from(s).unwrap_or(0)).sum()
+    // Sizes are the registry's word: a negative one counts as nothing, an absurd total stops at the maximum.
+    sizes.map(|s| u64::try_from(s).unwrap_or(0)).fold(0, u64::saturating_add)
 }
 
-/// `os/arch[/variant]` of an index entry; attestation manifests say `unknown/unknown`.
+/// `os/arch[/variant]` of an index entry, sanitized; attestation manifests say `unknown/unknown`.
 pub fn platform_name(entry: &oci_client::manifest::ImageIndexEntry) -> String {
-    match &entry.platform {
+    let name = match &entry.platform {
         Some(p) => match &p.variant {
             Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
             None => format!("{}/{}", p.os, p.architecture),
         },
         None => "unknown/unknown".into(),
-    }
+    };
+    clean(&name)
 }
 
 /// Whether an image for `have` runs on a node of `want` (`linux/arm64` matches `linux/arm64/v8`).
@@ -338,9 +326,9 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
     text
 }
 
-/// `sha256:0123456789ab`: enough to tell digests apart on screen.
+/// `sha256:0123456789ab`: enough to tell digests apart on screen (a malformed one is shown whole).
 pub fn short_digest(digest: &str) -> &str {
-    &digest[..digest.len().min(19)]
+    digest.get(..19).unwrap_or(digest)
 }
 
 /// Human size with binary units, as registries' UIs show it.

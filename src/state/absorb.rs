@@ -19,7 +19,7 @@ impl State {
                     row.usage = usage_of(&self.pod_usage, &row.id);
                     row.gpu_util = gpu_util_of(&self.pod_gpu_util, &row.id);
                     if let Some(image) = &row.pull_image {
-                        row.registry = self.images.verdict(image);
+                        row.registry = self.images.verdict(image, &row.why);
                         let node = self.node_rows.values().find(|n| n.id.name == row.node);
                         let platform = node.map(|n| n.platform.as_str()).filter(|p| !p.is_empty());
                         self.images.want_check(image, platform, self.now, &mut self.effects);
@@ -56,13 +56,13 @@ impl State {
             Data::Manifest { generation, detail } => self.images.absorb_manifest(generation, detail),
             Data::ImageChecked { image, verdict } => {
                 self.images.absorb_check(&image, verdict, self.now);
-                let said = self.images.verdict(&image);
+                let images = &self.images;
                 self.pods.update_each(false, |p| {
-                    let changed = p.pull_image.as_deref() == Some(image.as_str()) && p.registry != said;
-                    if changed {
-                        p.registry = said.clone();
+                    if p.pull_image.as_deref() != Some(image.as_str()) {
+                        return false;
                     }
-                    changed
+                    let said = images.verdict(&image, &p.why);
+                    std::mem::replace(&mut p.registry, said.clone()) != said
                 });
                 self.triage_stale = true;
             }

@@ -111,8 +111,9 @@ impl Images {
             }
         }
         self.now = now;
+        let typed = self.typed.iter().filter_map(|uid| uid.split_once('/').map(|(registry, _)| registry.to_string()));
         let wanted: BTreeSet<String> =
-            self.configured.iter().cloned().chain(self.usage.registries().map(String::from)).collect();
+            self.configured.iter().cloned().chain(self.usage.registries().map(String::from)).chain(typed).collect();
         for registry in wanted {
             self.browse(registry, effects);
         }
@@ -143,7 +144,7 @@ impl Images {
                 return Err(format!("\"{input}\" is neither a registry (host[:port]) nor a repository (host/name)"));
             }
             let registry = registry_key(input);
-            if input.contains("://") && !self.configured.contains(&registry) {
+            if !self.configured.contains(&registry) {
                 self.configured.push(registry.clone());
             }
             self.registries.remove(&registry);
@@ -219,6 +220,8 @@ impl Images {
         }
         let Some(open) = self.open.clone() else {
             self.open = self.repos.selected_row().map(|r| r.id.uid.clone());
+            // A filter typed over another repository's tags would hide this one's.
+            self.tags.set_filter("");
             self.rebuild_tags();
             return;
         };
@@ -259,9 +262,20 @@ impl Images {
         self.usage.of_tag(self.open.as_deref()?, tag)
     }
 
-    /// The registry's verdict on `image`, as pods and triage show it.
-    pub fn verdict(&self, image: &str) -> Option<String> {
-        self.checks.get(image)?.verdict.as_ref().map(|v| format!("registry: {v}"))
+    /// What pods and triage say about a pod that cannot pull `image`, given the kubelet's message: the registry's
+    /// answer alone when it names the cause, after the kubelet's own error when it does not (the registry has the
+    /// image, or could not be asked from here).
+    pub fn verdict(&self, image: &str, kubelet: &str) -> Option<String> {
+        let verdict = self.checks.get(image)?.verdict.as_ref()?;
+        Some(match verdict {
+            PullVerdict::MissingTag { .. }
+            | PullVerdict::MissingRepository { .. }
+            | PullVerdict::MissingPlatform { .. } => {
+                format!("registry: {verdict}")
+            }
+            _ if kubelet.is_empty() => format!("registry: {verdict}"),
+            _ => format!("{kubelet} · registry: {verdict}"),
+        })
     }
 
     /// Asks the registry about an image a pod cannot pull, unless it was asked recently.
@@ -270,6 +284,8 @@ impl Images {
             return;
         }
         let verdict = self.checks.remove(image).and_then(|c| c.verdict);
+        // Images no pod has asked about for ten minutes are pulled fine now, or gone with their pods.
+        self.checks.retain(|_, c| now - c.asked < 10 * CHECK_AGAIN_AFTER);
         self.checks.insert(image.to_string(), Check { asked: now, verdict });
         effects.push(Effect::CheckImage { image: image.to_string(), platform: platform.map(String::from) });
     }
@@ -316,7 +332,7 @@ impl Images {
         tags.extend(used.filter(|t| !t.starts_with("sha256:")).map(String::from));
         tags.sort_by(|a, b| version_order(a, b));
         tags.dedup();
-        let listed = self.listed.get(&uid);
+        let listed: Option<std::collections::HashSet<&String>> = self.listed.get(&uid).map(|l| l.iter().collect());
         let lines = tags
             .iter()
             .enumerate()
@@ -328,7 +344,7 @@ impl Images {
                     pods: users.map_or(0, |u| u.pods.len()),
                     nodes: users.map(|u| u.nodes.iter().cloned().collect()).unwrap_or_default(),
                     failing: users.is_some_and(|u| u.failing > 0),
-                    missing: listed.is_some_and(|l| !l.iter().any(|t| t == tag)),
+                    missing: listed.as_ref().is_some_and(|l| !l.contains(tag)),
                 }
             })
             .collect();

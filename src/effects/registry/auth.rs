@@ -19,8 +19,11 @@ type Login = Option<(String, String)>;
 pub struct Auth {
     config: Result<DockerConfig, String>,
     helper_path: Option<std::ffi::OsString>,
-    /// Resolved credentials per registry (helpers can take seconds: ask each once).
-    logins: Mutex<HashMap<String, Login>>,
+    /// Resolved credentials per registry, or why they could not be: helpers can take seconds (or prompt), so each
+    /// registry's is asked once, failures included.
+    logins: Mutex<HashMap<String, Result<Login, String>>>,
+    /// Held while a helper is asked, so concurrent requests wait for its answer instead of asking again.
+    asking: tokio::sync::Mutex<()>,
     /// Registries that asked for Basic.
     basic: Mutex<HashSet<String>>,
     /// (registry, scope) → token and when it stops being good.
@@ -43,6 +46,7 @@ impl Auth {
             config,
             helper_path: settings.helper_path.clone(),
             logins: Mutex::default(),
+            asking: tokio::sync::Mutex::new(()),
             basic: Mutex::default(),
             tokens: Mutex::default(),
         }
@@ -60,7 +64,7 @@ impl Auth {
         if !self.basic.lock().ok()?.contains(registry) {
             return None;
         }
-        let (user, password) = self.logins.lock().ok()?.get(registry)?.clone()?;
+        let (user, password) = self.logins.lock().ok()?.get(registry)?.clone().ok()??;
         Some(basic(&user, &password))
     }
 
@@ -121,7 +125,9 @@ impl Auth {
                 // Renew a little early: a token that expires between our check and the registry's is a 401.
                 let lasts = Duration::from_secs(token.expires_in.unwrap_or(60).max(10) - 5);
                 if let Ok(mut tokens) = self.tokens.lock() {
-                    tokens.insert((registry.to_string(), scope.to_string()), (value, Instant::now() + lasts));
+                    let now = Instant::now();
+                    tokens.retain(|_, (_, until)| *until > now);
+                    tokens.insert((registry.to_string(), scope.to_string()), (value, now + lasts));
                 }
                 Ok(())
             }
@@ -131,7 +137,7 @@ impl Auth {
     /// The error for a 401 that came after logging in: a login that lacks the scope is denied what it asked;
     /// otherwise the credentials (or their absence) are the problem.
     pub fn refused(&self, registry: &str, headers: &HeaderMap, ask: &super::Ask<'_>) -> RegistryError {
-        let login = self.logins.lock().ok().and_then(|l| l.get(registry).cloned()).flatten();
+        let login = self.logins.lock().ok().and_then(|l| l.get(registry).cloned()).and_then(Result::ok).flatten();
         let challenge = headers.get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).and_then(Challenge::parse);
         match (challenge, &login) {
             (Some(Challenge::Bearer { error: Some(e), .. }), Some(_)) if e == "insufficient_scope" => {
@@ -154,25 +160,26 @@ impl Auth {
 
     /// The credentials for `registry`, asking its helper the first time.
     async fn login(&self, registry: &str) -> Result<Login, RegistryError> {
-        if let Some(known) = self.logins.lock().ok().and_then(|l| l.get(registry).cloned()) {
-            return Ok(known);
+        let known = || self.logins.lock().ok().and_then(|l| l.get(registry).cloned());
+        let failed = |why| RegistryError::Credentials { registry: registry.into(), why };
+        if let Some(known) = known() {
+            return known.map_err(failed);
         }
-        let config = self
-            .config
-            .as_ref()
-            .map_err(|why| RegistryError::Credentials { registry: registry.into(), why: why.clone() })?;
-        let login = match config.source(registry) {
-            None => None,
-            Some(Source::Basic { user, password }) => Some((user, password)),
-            Some(Source::Helper(name)) => self
-                .ask_helper(&name, registry)
-                .await
-                .map_err(|why| RegistryError::Credentials { registry: registry.into(), why })?,
+        let _asking = self.asking.lock().await;
+        // Another request may have asked while this one waited.
+        if let Some(known) = known() {
+            return known.map_err(failed);
+        }
+        let login = match self.config.as_ref().map(|c| c.source(registry)) {
+            Err(why) => Err(why.clone()),
+            Ok(None) => Ok(None),
+            Ok(Some(Source::Basic { user, password })) => Ok(Some((user, password))),
+            Ok(Some(Source::Helper(name))) => self.ask_helper(&name, registry).await,
         };
         if let Ok(mut logins) = self.logins.lock() {
             logins.insert(registry.to_string(), login.clone());
         }
-        Ok(login)
+        login.map_err(failed)
     }
 
     /// `docker-credential-NAME get` with the registry on stdin; "not found" is no login, not an error.
@@ -195,7 +202,8 @@ impl Auth {
             .spawn()
             .map_err(|e| format!("{program}: {e}"))?;
         if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(server.as_bytes()).await.map_err(|e| format!("{program}: {e}"))?;
+            // A helper may answer without reading (nothing stored): its exit status and output tell, not the pipe.
+            let _ = stdin.write_all(server.as_bytes()).await;
         }
         let output = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
             .await

@@ -61,6 +61,10 @@ impl RegistryClient {
             let ask = Ask { registry, path: &path, accept: None, scope: scope.clone(), what: what.clone() };
             let answer = self.get(&ask).await?;
             next = answer.link.as_deref().and_then(|l| next_link(l, &base));
+            if let Some(elsewhere) = next.as_deref().filter(|url| !super::same_origin(url, &base)) {
+                let why = format!("the next page is on another host ({elsewhere}); not followed");
+                return Err(malformed(registry, &what, why));
+            }
             bodies.push(answer.body);
             if bodies.len() >= MAX_PAGES {
                 break;
@@ -78,11 +82,11 @@ impl RegistryClient {
     ) -> Result<ManifestDetail, RegistryError> {
         let what = &format!("{repository}:{reference}");
         let answer = self.manifest_bytes(registry, repository, reference, what).await?;
-        let digest = answer.digest.clone().unwrap_or_else(|| sha256_digest(&answer.body));
-        let media_type = answer.content_type.clone().unwrap_or_default();
+        let digest = clean(&answer.digest.clone().unwrap_or_else(|| sha256_digest(&answer.body)));
+        let media_type = clean(&answer.content_type.clone().unwrap_or_default());
         let parsed = Parsed::from_bytes(&answer.body).map_err(|why| malformed(registry, what, why))?;
         let (index, platforms) = match parsed {
-            Parsed::Image(image) => (false, vec![Ok(self.platform(registry, repository, &digest, &image).await)]),
+            Parsed::Image(image) => (false, vec![Ok(self.platform(registry, repository, &digest, &image, None).await)]),
             Parsed::Index(index) => {
                 // Collected first: a lazy map would hold its closure across the awaits, and the future would not
                 // be Send.
@@ -92,7 +96,7 @@ impl RegistryClient {
                 (true, platforms)
             }
         };
-        Ok(ManifestDetail { reference: reference.to_string(), digest, media_type, index, platforms })
+        Ok(ManifestDetail { digest, media_type, index, platforms })
     }
 
     /// One entry of an index: its image manifest and config, or why it could not be read.
@@ -109,9 +113,10 @@ impl RegistryClient {
             Ok(Parsed::Index(_)) => Err("a nested index".to_string()),
             Err(why) => Err(why),
         });
+        let declared = platform_name(entry);
         match image {
-            Ok(image) => Ok(self.platform(registry, repository, &entry.digest, &image).await),
-            Err(why) => Err((platform_name(entry), why)),
+            Ok(image) => Ok(self.platform(registry, repository, &clean(&entry.digest), &image, Some(declared)).await),
+            Err(why) => Err((declared, why)),
         }
     }
 
@@ -133,13 +138,15 @@ impl RegistryClient {
         self.get(&ask).await
     }
 
-    /// One platform's image: its size from the manifest, created/labels/entrypoint from its config blob.
+    /// One platform's image: its size from the manifest, created/labels/entrypoint from its config blob. Its
+    /// platform is what the index `declared`, else what the config says.
     async fn platform(
         &self,
         registry: &str,
         repository: &str,
         digest: &str,
         image: &oci_client::manifest::OciImageManifest,
+        declared: Option<String>,
     ) -> PlatformImage {
         let path = format!("/v2/{repository}/blobs/{}", image.config.digest);
         let ask = Ask {
@@ -154,7 +161,9 @@ impl RegistryClient {
             Err(e) => Err(e.to_string()),
         };
         PlatformImage {
-            platform: config.as_ref().map(|c| c.platform.clone()).unwrap_or_else(|_| "?".into()),
+            platform: declared
+                .or_else(|| config.as_ref().ok().map(|c| c.platform.clone()))
+                .unwrap_or_else(|| "unknown".into()),
             digest: digest.to_string(),
             compressed_size: compressed_size(image),
             layers: image.layers.len(),
@@ -177,8 +186,16 @@ impl RegistryClient {
         let (registry, repository) = (parsed.registry.as_str(), parsed.repository.as_str());
         match self.manifest(registry, repository, parsed.reference()).await {
             Ok(detail) => {
-                let available: Vec<String> =
-                    detail.platforms.iter().filter_map(|p| p.as_ref().ok()).map(|p| p.platform.clone()).collect();
+                // Every platform the manifest names counts, read or not: the runtime picks by the index alone.
+                let available: Vec<String> = detail
+                    .platforms
+                    .iter()
+                    .map(|p| match p {
+                        Ok(image) => image.platform.clone(),
+                        Err((declared, _)) => declared.clone(),
+                    })
+                    .filter(|p| p != "unknown/unknown" && p != "unknown")
+                    .collect();
                 match platform {
                     Some(want) if !available.is_empty() && !available.iter().any(|p| platform_matches(p, want)) => {
                         PullVerdict::MissingPlatform { wanted: want.to_string(), available }

@@ -1,5 +1,5 @@
-//! `~/.docker/config.json` read the way the docker CLI reads it: per-registry helpers first, then inline `auths`,
-//! then the default store. Secrets never reach Debug output or logs.
+//! `~/.docker/config.json` read the way the docker CLI reads it: a registry's own helper, else the default store,
+//! and inline `auths` only where no store is set. Secrets never reach Debug output or logs.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -83,7 +83,10 @@ impl DockerConfig {
         if let Some(helper) = self.helpers.get(&key) {
             return Some(Source::Helper(helper.clone()));
         }
-        self.auths.get(&key).cloned().or_else(|| self.store.clone().map(Source::Helper))
+        match &self.store {
+            Some(store) => Some(Source::Helper(store.clone())),
+            None => self.auths.get(&key).cloned(),
+        }
     }
 }
 
@@ -115,18 +118,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn helpers_win_then_inline_auths_then_the_store() {
+    fn helpers_win_then_the_store_then_inline_auths() {
+        let inline = DockerConfig::parse(
+            r#"{"auths":{"https://index.docker.io/v1/":{"auth":"YWxpY2U6czNjcmV0"},"registry.example:5000":{},
+                "ghcr.io":{"username":"bob","password":"pat"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(inline.source("docker.io"), Some(Source::Basic { user: "alice".into(), password: "s3cret".into() }));
+        assert_eq!(inline.source("ghcr.io"), Some(Source::Basic { user: "bob".into(), password: "pat".into() }));
+        assert_eq!(inline.source("registry.example:5000"), None, "an empty entry holds no credentials");
+        assert!(!format!("{:?}", inline.source("docker.io")).contains("s3cret"), "Debug must not print secrets");
         let config = DockerConfig::parse(
             r#"{"auths":{"https://index.docker.io/v1/":{"auth":"YWxpY2U6czNjcmV0"},"registry.example:5000":{},
                 "ghcr.io":{"username":"bob","password":"pat"}},
                "credsStore":"desktop","credHelpers":{"123.dkr.ecr.us-east-1.amazonaws.com":"ecr-login"}}"#,
         )
         .unwrap();
-        assert_eq!(config.source("docker.io"), Some(Source::Basic { user: "alice".into(), password: "s3cret".into() }));
-        assert_eq!(config.source("ghcr.io"), Some(Source::Basic { user: "bob".into(), password: "pat".into() }));
         assert_eq!(config.source("123.dkr.ecr.us-east-1.amazonaws.com"), Some(Source::Helper("ecr-login".into())));
         assert_eq!(config.source("registry.example:5000"), Some(Source::Helper("desktop".into())));
-        assert!(!format!("{:?}", config.source("docker.io")).contains("s3cret"), "Debug must not print secrets");
+        assert_eq!(
+            config.source("docker.io"),
+            Some(Source::Helper("desktop".into())),
+            "with a store, inline auths are not read"
+        );
         assert_eq!(DockerConfig::parse("{}").unwrap().source("ghcr.io"), None);
         assert!(DockerConfig::parse(r#"{"auths":{"x":{"auth":"!!"}}}"#).unwrap_err().contains("base64"));
         assert_eq!(helper_answer(br#"{"ServerURL":"x","Username":"u","Secret":"s"}"#), Ok(("u".into(), "s".into())));

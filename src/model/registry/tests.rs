@@ -15,7 +15,7 @@ fn references_normalize_as_the_runtime_does() {
     );
     let local = ImageRef::parse("127.0.0.1:5000/team/app:v1").unwrap();
     assert_eq!((local.registry.as_str(), local.repository.as_str()), ("127.0.0.1:5000", "team/app"));
-    assert_eq!(local.to_string(), "127.0.0.1:5000/team/app:v1");
+    assert_eq!(local.repository_key(), "127.0.0.1:5000/team/app");
     let pinned = ImageRef::parse(&format!("ghcr.io/a/b@sha256:{}", "0".repeat(64))).unwrap();
     assert_eq!(pinned.tag, None);
     assert!(pinned.reference().starts_with("sha256:"));

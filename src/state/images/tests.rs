@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::pods::PodRow;
+use crate::model::registry::RegistryError;
 use crate::model::{Health, ObjectId};
 
 fn pod(name: &str, node: &str, image: &str, digest: Option<&str>, pulling: bool) -> PodRow {
@@ -142,8 +143,15 @@ fn typed_repositories_are_listed_where_the_registry_has_no_catalog_and_checks_ar
     assert_eq!(effects.len(), 1, "one question per image while the answer is fresh");
     let verdict = PullVerdict::MissingTag { tag: "1".into(), nearest: strings(&["0.9"]) };
     images.absorb_check("ghcr.io/a/b:1", verdict, 1010);
-    assert_eq!(images.verdict("ghcr.io/a/b:1").as_deref(), Some("registry: tag 1 not found; nearest: 0.9"));
+    assert_eq!(images.verdict("ghcr.io/a/b:1", "Back-off").as_deref(), Some("registry: tag 1 not found; nearest: 0.9"));
+    let unreachable = RegistryError::Unreachable { registry: "ghcr.io".into(), why: "timed out".into() };
+    images.absorb_check("ghcr.io/a/c:1", PullVerdict::Failed(unreachable), 1010);
+    assert_eq!(
+        images.verdict("ghcr.io/a/c:1", "x509: certificate signed by unknown authority").as_deref(),
+        Some("x509: certificate signed by unknown authority · registry: cannot reach ghcr.io: timed out"),
+        "when the registry cannot say, the kubelet's error stays first"
+    );
     images.want_check("ghcr.io/a/b:1", None, 1010 + CHECK_AGAIN_AFTER, &mut effects);
     assert_eq!(effects.len(), 2, "asked again once the answer is old");
-    assert!(images.verdict("ghcr.io/a/b:1").is_some(), "the old verdict stays shown while the new one is asked");
+    assert!(images.verdict("ghcr.io/a/b:1", "").is_some(), "the old verdict stays shown while the new one is asked");
 }
