@@ -180,31 +180,47 @@ struct Scripted {
     url: String,
     host: String,
     hits: Arc<HashMap<String, AtomicUsize>>,
+    /// The most requests it was answering at once.
+    peak: Arc<AtomicUsize>,
     _task: tokio::task::JoinHandle<()>,
 }
 
+/// What every answer of a scripted server carries besides its status and body.
+#[derive(Default, Clone)]
+struct Extras {
+    /// `Link: <link>; rel="next"`.
+    link: Option<String>,
+    /// `Retry-After` on a 429.
+    retry_after: Option<&'static str>,
+    /// How long each answer takes.
+    delay: Duration,
+}
+
+type Script = Vec<(String, Vec<(u16, &'static str)>)>;
+
 impl Scripted {
     async fn start(script: Vec<(&'static str, Vec<(u16, &'static str)>)>) -> Scripted {
-        Scripted::start_linking(script, None).await
+        Scripted::start_with(script.into_iter().map(|(p, a)| (p.to_string(), a)).collect(), Extras::default()).await
     }
 
-    /// As `start`, every answer carrying `Link: <link>; rel="next"` when given.
-    async fn start_linking(script: Vec<(&'static str, Vec<(u16, &'static str)>)>, link: Option<String>) -> Scripted {
+    async fn start_with(script: Script, extras: Extras) -> Scripted {
         use hyper_util::rt::TokioIo;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let host = listener.local_addr().unwrap().to_string();
         let hits: Arc<HashMap<String, AtomicUsize>> =
-            Arc::new(script.iter().map(|(p, _)| (p.to_string(), AtomicUsize::new(0))).collect());
-        let script: Arc<HashMap<&str, Vec<(u16, &str)>>> = Arc::new(script.into_iter().collect());
-        let counted = hits.clone();
+            Arc::new(script.iter().map(|(p, _)| (p.clone(), AtomicUsize::new(0))).collect());
+        let script: Arc<HashMap<String, Vec<(u16, &str)>>> = Arc::new(script.into_iter().collect());
+        let (counted, peak) = (hits.clone(), Arc::new(AtomicUsize::new(0)));
+        let (busy, highest) = (Arc::new(AtomicUsize::new(0)), peak.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else { return };
-                let (script, hits, link) = (script.clone(), counted.clone(), link.clone());
+                let (script, hits, extras) = (script.clone(), counted.clone(), extras.clone());
+                let (busy, highest) = (busy.clone(), highest.clone());
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let path = req.uri().path().to_string();
-                        let (status, body) = match (script.get(path.as_str()), hits.get(&path)) {
+                        let (status, body) = match (script.get(&path), hits.get(&path)) {
                             (Some(answers), Some(count)) => {
                                 let n = count.fetch_add(1, Ordering::SeqCst);
                                 answers[n.min(answers.len() - 1)]
@@ -214,17 +230,27 @@ impl Scripted {
                         let mut reply = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(body)));
                         *reply.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
                         reply.headers_mut().insert("content-type", MANIFEST_TYPE.parse().unwrap());
-                        if let Some(link) = &link {
+                        if let Some(link) = &extras.link {
                             reply.headers_mut().insert("link", format!("<{link}>; rel=\"next\"").parse().unwrap());
                         }
-                        async move { Ok::<_, std::convert::Infallible>(reply) }
+                        if let (429, Some(after)) = (status, extras.retry_after) {
+                            reply.headers_mut().insert("retry-after", after.parse().unwrap());
+                        }
+                        let (busy, highest, delay) = (busy.clone(), highest.clone(), extras.delay);
+                        async move {
+                            let now = busy.fetch_add(1, Ordering::SeqCst) + 1;
+                            highest.fetch_max(now, Ordering::SeqCst);
+                            tokio::time::sleep(delay).await;
+                            busy.fetch_sub(1, Ordering::SeqCst);
+                            Ok::<_, std::convert::Infallible>(reply)
+                        }
                     });
                     let _ =
                         hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tcp), service).await;
                 });
             }
         });
-        Scripted { url: format!("http://{host}"), host, hits, _task: task }
+        Scripted { url: format!("http://{host}"), host, hits, peak, _task: task }
     }
 
     fn hits(&self, path: &str) -> usize {
@@ -280,11 +306,10 @@ async fn refusals_rate_limits_and_server_errors_say_what_and_retry_a_bounded_num
     // A next page on another host is not followed: the registry's credentials would go with it.
     let elsewhere = Scripted::start(vec![("/v2/_catalog", vec![(200, r#"{"repositories":["stolen"]}"#)])]).await;
     let catalog = r#"{"repositories":["a"]}"#;
-    let linking = Scripted::start_linking(
-        vec![("/v2/_catalog", vec![(200, catalog)])],
-        Some(format!("{}/v2/_catalog", elsewhere.url)),
-    )
-    .await;
+    let link = Some(format!("{}/v2/_catalog", elsewhere.url));
+    let linking =
+        Scripted::start_with(vec![("/v2/_catalog".into(), vec![(200, catalog)])], Extras { link, ..Extras::default() })
+            .await;
     let registry = client(RegistrySettings { registries: vec![linking.url.clone()], ..settings() });
     let refused = registry.catalog(&linking.host).await.unwrap_err().to_string();
     assert!(refused.contains("the next page is on another host"), "{refused}");
@@ -529,4 +554,42 @@ async fn bearer_tokens_per_scope_from_a_token_server_reused_across_requests() {
     let wrong = client(RegistrySettings { docker_config: Some(config), ..settings() });
     let refused = wrong.tags(host, "secret/app").await.unwrap_err();
     assert_eq!(refused.to_string(), format!("unauthorized: {host} refused the credentials for alice"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_most_eight_requests_in_flight_and_retry_after_is_honoured() {
+    // 40 repositories whose tag lists each take 50 ms: listed side by side, never more than 8 at once.
+    let mut script: Script = vec![];
+    let names: Vec<String> = (0..40).map(|i| format!("r{i:02}")).collect();
+    let catalog: &'static str = Box::leak(json!({"repositories": names}).to_string().into_boxed_str());
+    script.push(("/v2/_catalog".into(), vec![(200, catalog)]));
+    for name in &names {
+        script.push((format!("/v2/{name}/tags/list"), vec![(200, r#"{"name":"x","tags":["1"]}"#)]));
+    }
+    let slow = Scripted::start_with(script, Extras { delay: Duration::from_millis(50), ..Extras::default() }).await;
+    let registry = client(RegistrySettings { registries: vec![slow.url.clone()], ..settings() });
+    let mut listed = 0;
+    gpudeck::effects::registry::browse(&registry, &slow.host, Vec::new(), |data| {
+        if let gpudeck::event::Data::Tags { tags, .. } = data {
+            listed += tags.iter().filter(|(_, t)| t.is_ok()).count();
+        }
+        true
+    })
+    .await;
+    assert_eq!(listed, 40);
+    let peak = slow.peak.load(Ordering::SeqCst);
+    assert!((2..=gpudeck::effects::registry::IN_FLIGHT).contains(&peak), "peak {peak} in flight");
+
+    // A 429 asking for a second's pause gets it (the back-off alone would be 10 ms).
+    let limited = Scripted::start_with(
+        vec![("/v2/x/tags/list".into(), vec![(429, ""), (200, r#"{"name":"x","tags":["1"]}"#)])],
+        Extras { retry_after: Some("1"), ..Extras::default() },
+    )
+    .await;
+    let registry = client(RegistrySettings { registries: vec![limited.url.clone()], ..settings() });
+    let started = std::time::Instant::now();
+    assert_eq!(registry.tags(&limited.host, "x").await.unwrap(), ["1"]);
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(1) && waited < Duration::from_secs(4), "waited {waited:?}");
+    assert_eq!(limited.hits("/v2/x/tags/list"), 2);
 }
