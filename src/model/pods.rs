@@ -1,6 +1,7 @@
 //! Pod → PodRow: ready count, kubectl's status reason, restarts, node, GPU requests, the owner to drill into.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 
@@ -31,7 +32,7 @@ pub struct PodRow {
     /// Mean utilization (percent) of the GPUs DCGM says the pod holds.
     pub gpu_util: Option<u32>,
     /// Each container's image as the spec names it, and the digest it runs (`imageID`) once started.
-    pub images: Vec<(String, Option<String>)>,
+    pub images: Vec<(Arc<str>, Option<Arc<str>>)>,
     /// The image a container waits to pull (ErrImagePull, ImagePullBackOff).
     pub pull_image: Option<String>,
     /// What the image's registry says about `pull_image`, once asked.
@@ -45,6 +46,11 @@ impl PodRow {
     }
 
     pub fn from_pod(pod: &Pod) -> Self {
+        Self::from_pod_interned(pod, &mut Interner::default())
+    }
+
+    /// As `from_pod`, sharing image names and digests with the rows built before through `interner`.
+    pub fn from_pod_interned(pod: &Pod, interner: &mut Interner) -> Self {
         let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.clone()).unwrap_or_default();
         let declared = pod.spec.as_ref().map(|s| s.containers.len()).unwrap_or(0);
         let ready = statuses.iter().filter(|c| c.ready).count();
@@ -90,7 +96,7 @@ impl PodRow {
             containers: pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| clean(&c.name))).collect(),
             usage: None,
             gpu_util: None,
-            images: images(pod, &statuses),
+            images: images(pod, &statuses, interner),
             pull_image: statuses
                 .iter()
                 .find(|c| {
@@ -104,16 +110,39 @@ impl PodRow {
 }
 
 /// Each container's image, with the digest its status reports (`imageID` ends in `@sha256:…`).
-fn images(pod: &Pod, statuses: &[ContainerStatus]) -> Vec<(String, Option<String>)> {
+fn images(pod: &Pod, statuses: &[ContainerStatus], interner: &mut Interner) -> Vec<(Arc<str>, Option<Arc<str>>)> {
     let containers = pod.spec.iter().flat_map(|s| s.containers.iter());
     containers
         .map(|c| {
-            let image = clean(c.image.as_deref().unwrap_or_default());
+            let image = interner.intern(&clean(c.image.as_deref().unwrap_or_default()));
             let status = statuses.iter().find(|s| s.name == c.name);
             let digest = status.and_then(|s| s.image_id.rsplit_once('@')).map(|(_, d)| clean(d));
-            (image, digest.filter(|d| d.starts_with("sha256:")))
+            (image, digest.filter(|d| d.starts_with("sha256:")).map(|d| interner.intern(&d)))
         })
         .collect()
+}
+
+/// One shared copy of each image name and digest: 50,000 pods name a few hundred, and a row per pod would
+/// otherwise carry its own.
+#[derive(Debug, Default)]
+pub struct Interner(HashSet<Arc<str>>);
+
+/// Past this many distinct strings (digests of many builds over a long session) the interner starts over; rows
+/// keep what they hold.
+const INTERNED_MAX: usize = 100_000;
+
+impl Interner {
+    pub fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return shared.clone();
+        }
+        if self.0.len() >= INTERNED_MAX {
+            self.0.clear();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.0.insert(shared.clone());
+        shared
+    }
 }
 
 /// The status text kubectl prints, and the message behind it when something is wrong.
@@ -176,6 +205,26 @@ mod tests {
             "status": status,
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn image_names_and_digests_are_shared_between_rows_and_pulls_are_noticed() {
+        let pulling = json!({"phase": "Pending", "containerStatuses": [{"name": "c", "image": "i", "ready": false,
+            "restartCount": 0, "imageID": "", "state": {"waiting": {"reason": "ImagePullBackOff", "message": "m"}}}]});
+        let running = json!({"phase": "Running", "containerStatuses": [{"name": "c", "image": "i", "ready": true,
+            "restartCount": 0, "imageID": format!("docker.io/library/i@sha256:{}", "a".repeat(64)),
+            "state": {"running": {"startedAt": "2026-11-25T08:00:05Z"}}}]});
+        let mut interner = Interner::default();
+        let (a, b) = (
+            PodRow::from_pod_interned(&pod(running.clone()), &mut interner),
+            PodRow::from_pod_interned(&pod(running), &mut interner),
+        );
+        assert!(Arc::ptr_eq(&a.images[0].0, &b.images[0].0), "one copy of the image name");
+        let (da, db) = (a.images[0].1.clone().unwrap(), b.images[0].1.clone().unwrap());
+        assert!(Arc::ptr_eq(&da, &db) && da.starts_with("sha256:aaaa"));
+        assert_eq!(a.pull_image, None);
+        let stuck = PodRow::from_pod_interned(&pod(pulling), &mut interner);
+        assert_eq!((stuck.pull_image.as_deref(), stuck.images[0].1.clone()), (Some("i"), None));
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub fn spawn_all(
     dcgm_every: tokio::sync::watch::Receiver<std::time::Duration>,
 ) -> Vec<AbortHandle> {
     vec![
-        spawn(all::<Pod>(client), "pods", tx.clone(), PodRow::from_pod, Data::Pods),
+        spawn(all::<Pod>(client), "pods", tx.clone(), pod_rows(), Data::Pods),
         spawn(all::<Node>(client), "nodes", tx.clone(), NodeRow::from_node, Data::Nodes),
         spawn(all::<Deployment>(client), "deployments", tx.clone(), WorkloadRow::from_deployment, |d| {
             Data::Workloads(WorkloadKind::Deployment, d)
@@ -73,6 +73,12 @@ fn spawn_discovery(client: Client, tx: UnboundedSender<Event>) -> AbortHandle {
         }
     })
     .abort_handle()
+}
+
+/// Pods into rows, sharing image strings across every row the watch builds.
+fn pod_rows() -> impl FnMut(&Pod) -> PodRow + Send + 'static {
+    let mut interner = crate::model::pods::Interner::default();
+    move |pod| PodRow::from_pod_interned(pod, &mut interner)
 }
 
 /// What one watcher watches: a resource across namespaces, and which of its objects.
@@ -143,7 +149,7 @@ fn spawn<K, R>(
     Watched { api, config }: Watched<K>,
     resource: &'static str,
     tx: UnboundedSender<Event>,
-    to_row: fn(&K) -> R,
+    mut to_row: impl FnMut(&K) -> R + Send + 'static,
     wrap: fn(Delta<R>) -> Data,
 ) -> AbortHandle
 where

@@ -20,7 +20,7 @@ fn pod(name: &str, node: &str, image: &str, digest: Option<&str>, pulling: bool)
         containers: vec!["main".into()],
         usage: None,
         gpu_util: None,
-        images: vec![(image.into(), digest.map(String::from))],
+        images: vec![(image.into(), digest.map(std::sync::Arc::from))],
         pull_image: pulling.then(|| image.to_string()),
         registry: None,
     }

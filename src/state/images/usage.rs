@@ -31,8 +31,7 @@ impl Usage {
         let mut by_repository: HashMap<String, HashMap<String, Users>> = HashMap::new();
         for pod in pods {
             for (image, digest) in &pod.images {
-                let Some(reference) = parsed.entry(image.as_str()).or_insert_with(|| ImageRef::parse(image).ok())
-                else {
+                let Some(reference) = parsed.entry(image).or_insert_with(|| ImageRef::parse(image).ok()) else {
                     continue;
                 };
                 let key = reference.tag.clone().or_else(|| reference.digest.clone()).unwrap_or_default();
@@ -42,9 +41,9 @@ impl Usage {
                     users.nodes.insert(pod.node.clone());
                 }
                 if let Some(digest) = digest {
-                    *users.digests.entry(digest.clone()).or_default() += 1;
+                    *users.digests.entry(digest.to_string()).or_default() += 1;
                 }
-                if pod.pull_image.as_deref() == Some(image.as_str()) {
+                if pod.pull_image.as_deref() == Some(&**image) {
                     users.failing += 1;
                 }
             }
