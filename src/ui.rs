@@ -63,6 +63,11 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
     }
 }
 
+/// The plural ending of a count's noun: "1 tag", "2 tags".
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
 /// A box in the middle of `area`, `width` wide and `height` tall (borders included), cleared and framed.
 fn modal(frame: &mut Frame, area: Rect, width: u16, height: u16, title: &str, theme: &Theme) -> Rect {
     let (width, height) = (width.min(area.width), height.min(area.height));

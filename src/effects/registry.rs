@@ -183,7 +183,7 @@ impl RegistryClient {
                 request = request.header(AUTHORIZATION, header);
             }
             let sent = {
-                let _permit = self.inner.permits.acquire().await.map_err(|_| unreachable(&registry, "closed"))?;
+                let _permit = self.permit(&registry).await?;
                 match request.send().await {
                     Ok(response) => {
                         let status = response.status();
@@ -217,7 +217,7 @@ impl RegistryClient {
                     logged_in = true;
                     let challenge = header(WWW_AUTHENTICATE.as_str()).and_then(Challenge::parse);
                     // A token request is a request too: it counts against the in-flight limit.
-                    let _permit = self.inner.permits.acquire().await.map_err(|_| unreachable(&registry, "closed"))?;
+                    let _permit = self.permit(&registry).await?;
                     self.inner.auth.log_in(&self.inner.http, &registry, challenge, &ask.scope).await?;
                 }
                 StatusCode::UNAUTHORIZED => return Err(self.inner.auth.refused(&registry, &headers, ask)),
@@ -245,6 +245,11 @@ impl RegistryClient {
                 }
             }
         }
+    }
+
+    /// One of the in-flight slots every request, token requests included, waits for.
+    async fn permit(&self, registry: &str) -> Result<tokio::sync::SemaphorePermit<'_>, RegistryError> {
+        self.inner.permits.acquire().await.map_err(|_| unreachable(registry, "closed"))
     }
 
     /// Waits before retry `attempt`: what Retry-After asks (up to 5 s), else the doubling back-off.

@@ -91,11 +91,17 @@ impl Images {
         arriving: bool,
         effects: &mut Vec<Effect>,
     ) {
-        if self.usage_stale && (arriving || now - self.usage_at >= USAGE_EVERY) {
+        self.now = now;
+        let recount = self.usage_stale && (arriving || now - self.usage_at >= USAGE_EVERY);
+        if recount {
             self.usage = Usage::of(pods);
             self.usage_stale = false;
             self.usage_at = now;
             self.refresh_counts();
+        }
+        // Which registries to list changes only on arrival or with usage (`:images` browses its own).
+        if !(arriving || recount) {
+            return;
         }
         if arriving {
             let old: Vec<String> = self
@@ -110,7 +116,6 @@ impl Images {
                 self.registries.remove(&registry);
             }
         }
-        self.now = now;
         let typed = self.typed.iter().filter_map(|uid| uid.split_once('/').map(|(registry, _)| registry.to_string()));
         let wanted: BTreeSet<String> =
             self.configured.iter().cloned().chain(self.usage.registries().map(String::from)).chain(typed).collect();
@@ -267,14 +272,16 @@ impl Images {
     /// image, or could not be asked from here).
     pub fn verdict(&self, image: &str, kubelet: &str) -> Option<String> {
         let verdict = self.checks.get(image)?.verdict.as_ref()?;
-        Some(match verdict {
+        let names_the_cause = matches!(
+            verdict,
             PullVerdict::MissingTag { .. }
-            | PullVerdict::MissingRepository { .. }
-            | PullVerdict::MissingPlatform { .. } => {
-                format!("registry: {verdict}")
-            }
-            _ if kubelet.is_empty() => format!("registry: {verdict}"),
-            _ => format!("{kubelet} · registry: {verdict}"),
+                | PullVerdict::MissingRepository { .. }
+                | PullVerdict::MissingPlatform { .. }
+        );
+        Some(if names_the_cause || kubelet.is_empty() {
+            format!("registry: {verdict}")
+        } else {
+            format!("{kubelet} · registry: {verdict}")
         })
     }
 

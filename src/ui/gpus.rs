@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row as TableRow, Table as TableWidget};
 
+use super::plural;
 use crate::model::gpu::GpuProcess;
 use crate::model::human_bytes;
 use crate::state::State;
@@ -26,10 +27,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(summary(state, theme)), head);
     super::table::render(frame, grid, &gpus.table, state, theme, "no GPU nodes");
     frame.render_widget(Paragraph::new(local(gpus, theme)), foot);
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// The DCGM feed in words, and how loudly: where the figures come from, whether they are late, which exporters

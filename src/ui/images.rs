@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::plural;
 use crate::layout::IMAGES_CHROME;
 use crate::model::registry::{ManifestDetail, human_size, short_digest};
 use crate::state::State;
@@ -54,8 +55,7 @@ fn location(images: &Images, theme: &Theme) -> Line<'static> {
         (Some(d), _) => format!("{}/{}:{}  (esc: back to the tags)", d.registry, d.repository, d.tag),
         (None, Some(uid)) => {
             let n = images.tags.len();
-            let s = if n == 1 { "" } else { "s" };
-            format!("{uid}: {n} tag{s}, newest first  (enter: manifest · esc: repositories)")
+            format!("{uid}: {n} tag{}, newest first  (enter: manifest · esc: repositories)", plural(n))
         }
         (None, None) => "enter: tags · :images HOST browses a registry, :images HOST/REPO lists a repository".into(),
     };
@@ -123,9 +123,9 @@ fn users_lines(users: Option<&Users>, manifest: Option<&ManifestDetail>, theme: 
     let mut lines = vec![Line::raw(format!(
         "used by {} pod{} on {} node{}",
         users.pods.len(),
-        if users.pods.len() == 1 { "" } else { "s" },
+        plural(users.pods.len()),
         users.nodes.len(),
-        if users.nodes.len() == 1 { "" } else { "s" }
+        plural(users.nodes.len())
     ))];
     if users.failing > 0 {
         lines.push(Line::styled(format!("{} of them cannot pull it", users.failing), theme.style(Slot::Error)));

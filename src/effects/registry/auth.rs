@@ -64,7 +64,7 @@ impl Auth {
         if !self.basic.lock().ok()?.contains(registry) {
             return None;
         }
-        let (user, password) = self.logins.lock().ok()?.get(registry)?.clone().ok()??;
+        let (user, password) = self.known_login(registry)?;
         Some(basic(&user, &password))
     }
 
@@ -137,7 +137,7 @@ impl Auth {
     /// The error for a 401 that came after logging in: a login that lacks the scope is denied what it asked;
     /// otherwise the credentials (or their absence) are the problem.
     pub fn refused(&self, registry: &str, headers: &HeaderMap, ask: &super::Ask<'_>) -> RegistryError {
-        let login = self.logins.lock().ok().and_then(|l| l.get(registry).cloned()).and_then(Result::ok).flatten();
+        let login = self.known_login(registry);
         let challenge = headers.get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).and_then(Challenge::parse);
         match (challenge, &login) {
             (Some(Challenge::Bearer { error: Some(e), .. }), Some(_)) if e == "insufficient_scope" => {
@@ -149,6 +149,11 @@ impl Auth {
             }
             _ => self.refused_login(registry, &login),
         }
+    }
+
+    /// The credentials already resolved for `registry`, if any.
+    fn known_login(&self, registry: &str) -> Login {
+        self.logins.lock().ok()?.get(registry)?.clone().ok()?
     }
 
     fn refused_login(&self, registry: &str, login: &Login) -> RegistryError {

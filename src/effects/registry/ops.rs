@@ -16,46 +16,33 @@ const MAX_PAGES: usize = 1000;
 impl RegistryClient {
     /// Every repository in the registry's catalog, following `Link` pages.
     pub async fn catalog(&self, registry: &str) -> Result<Vec<String>, RegistryError> {
-        #[derive(serde::Deserialize)]
-        struct Page {
-            repositories: Option<Vec<String>>,
-        }
         let first = format!("/v2/_catalog?n={}", self.settings().catalog_page.max(1));
-        let pages = self.pages(registry, &first, "registry:catalog:*".into(), "the catalog".into()).await?;
-        let mut repositories = Vec::new();
-        for body in pages {
-            let page: Page = parse(registry, "catalog", &body)?;
-            repositories.extend(page.repositories.unwrap_or_default().iter().map(|r| clean(r)));
-        }
-        Ok(repositories)
+        let scope = "registry:catalog:*".to_string();
+        self.listing(registry, &first, scope, "the catalog".into(), "catalog", "repositories").await
     }
 
     /// Every tag of `repository`, following `Link` pages; a repository whose tags were all deleted has none.
     pub async fn tags(&self, registry: &str, repository: &str) -> Result<Vec<String>, RegistryError> {
-        #[derive(serde::Deserialize)]
-        struct Page {
-            tags: Option<Vec<String>>,
-        }
         let first = format!("/v2/{repository}/tags/list");
         let scope = format!("repository:{repository}:pull");
-        let pages = self.pages(registry, &first, scope, format!("repository {repository}")).await?;
-        let mut tags = Vec::new();
-        for body in pages {
-            let page: Page = parse(registry, &format!("tag list of {repository}"), &body)?;
-            tags.extend(page.tags.unwrap_or_default().iter().map(|t| clean(t)));
-        }
-        Ok(tags)
+        let (what, page) = (format!("repository {repository}"), format!("tag list of {repository}"));
+        self.listing(registry, &first, scope, what, &page, "tags").await
     }
 
-    async fn pages(
+    /// The names under `field` of every page from `first` on, sanitized; `null` (all deleted) is none. A page that
+    /// is not such a list is `malformed {page}`.
+    async fn listing(
         &self,
         registry: &str,
         first: &str,
         scope: String,
         what: String,
-    ) -> Result<Vec<bytes::Bytes>, RegistryError> {
+        page: &str,
+        field: &str,
+    ) -> Result<Vec<String>, RegistryError> {
         let base = self.settings().base_url(registry);
-        let mut bodies = Vec::new();
+        let mut names = Vec::new();
+        let mut pages = 0;
         let mut next = Some(first.to_string());
         while let Some(path) = next.take() {
             let ask = Ask { registry, path: &path, accept: None, scope: scope.clone(), what: what.clone() };
@@ -65,12 +52,18 @@ impl RegistryClient {
                 let why = format!("the next page is on another host ({elsewhere}); not followed");
                 return Err(malformed(registry, &what, why));
             }
-            bodies.push(answer.body);
-            if bodies.len() >= MAX_PAGES {
+            let mut body: serde_json::Map<String, serde_json::Value> = parse(registry, page, &answer.body)?;
+            let listed: Option<Vec<String>> = match body.remove(field) {
+                Some(value) => serde_json::from_value(value).map_err(|e| malformed(registry, page, e.to_string()))?,
+                None => None,
+            };
+            names.extend(listed.unwrap_or_default().iter().map(|n| clean(n)));
+            pages += 1;
+            if pages >= MAX_PAGES {
                 break;
             }
         }
-        Ok(bodies)
+        Ok(names)
     }
 
     /// The manifest `reference` names; for an index, each platform's manifest and config, fetched side by side.
