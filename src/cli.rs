@@ -43,6 +43,32 @@ pub struct Cli {
 pub enum Command {
     /// Run the embedded Kubernetes-compatible cluster for kubectl, tests and benchmarks.
     Sim(SimArgs),
+    /// Validate this machine's GPU (or CPU) by running a CNN on sample images: exit 0 on pass, 1 on fail.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// auto (CUDA when this build has it and a GPU answers, else CPU), cpu, cuda or cuda:N.
+    #[arg(long, default_value = "auto", value_parser = crate::infer::device::DeviceRequest::parse)]
+    pub device: crate::infer::device::DeviceRequest,
+    /// A directory of PNG or JPEG images (default: the samples built into gpudeck). Expected labels come from
+    /// `expected.txt` (`FILE LABEL` lines) or a file name's first word.
+    #[arg(long)]
+    pub images: Option<PathBuf>,
+    /// A model directory: model.safetensors, labels.txt, optional model.toml and model.sha256 (default: the
+    /// sample model built into gpudeck).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Scale images of another size to the model's input instead of skipping them.
+    #[arg(long)]
+    pub resize: bool,
+    /// Labels listed per image.
+    #[arg(long, default_value_t = 3)]
+    pub top: usize,
+    /// Print the verdict as one JSON object (schema gpudeck.validate/v1).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod diff;
 pub mod effects;
 pub mod event;
+pub mod infer;
 pub mod keymap;
 pub mod layout;
 pub mod manifest;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use gpudeck::app::{App, TerminalGuard};
-use gpudeck::cli::{Cli, Command, ScenarioArg, SimArgs};
+use gpudeck::cli::{Cli, Command, ScenarioArg, SimArgs, ValidateArgs};
 use gpudeck::config::Config;
 use gpudeck::effects::Effects;
 use gpudeck::effects::registry::{RegistryClient, RegistrySettings};
@@ -19,12 +19,16 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 fn main() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let cli = Cli::parse();
+    if let Some(Command::Validate(args)) = &cli.command {
+        std::process::exit(run_validate(args));
+    }
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         runtime.block_on(async {
             match cli.command {
                 Some(Command::Sim(args)) => run_sim(args).await,
+                Some(Command::Validate(_)) => Ok(()),
                 None => run_console(&cli, started).await,
             }
         })
@@ -36,6 +40,34 @@ fn main() -> anyhow::Result<()> {
         // The panic hook has restored the terminal and printed the message.
         Err(_) => std::process::exit(101),
     }
+}
+
+/// `gpudeck validate`: the verdict on stdout (text or JSON), progress and errors on stderr; 0 on pass, 1 on fail.
+fn run_validate(args: &ValidateArgs) -> i32 {
+    use gpudeck::infer::{bundle::ModelSource, images::ImageSource, report::Report, run};
+    let options = run::Options {
+        model: args.model.clone().map_or(ModelSource::Shipped, ModelSource::Dir),
+        images: args.images.clone().map_or(ImageSource::Shipped, ImageSource::Dir),
+        device: args.device,
+        resize: args.resize,
+        top_k: args.top.max(1),
+        ..run::Options::default()
+    };
+    let report = run::validate(&options, &mut |progress| {
+        if let run::Progress::Loaded { device, total } = progress {
+            eprintln!("gpudeck validate: {total} images on {device}");
+        }
+    })
+    .unwrap_or_else(|e| Report::failed(&args.device.name(), e.to_string()));
+    if args.json {
+        match serde_json::to_string(&report) {
+            Ok(json) => println!("{json}"),
+            Err(e) => eprintln!("gpudeck validate: {e}"),
+        }
+    } else {
+        print!("{}", gpudeck::infer::text::render(&report));
+    }
+    if report.pass { 0 } else { 1 }
 }
 
 async fn run_sim(args: SimArgs) -> anyhow::Result<()> {

@@ -316,14 +316,13 @@ impl fmt::Display for PullVerdict {
 
 /// `sha256:<hex>` of content, as registries address it.
 pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", sha256_hex(bytes))
+}
+
+/// The sha256 of content as lowercase hex, as `sha256sum` prints it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    let hash = sha2::Sha256::digest(bytes);
-    let mut text = String::with_capacity(71);
-    text.push_str("sha256:");
-    for byte in hash {
-        text.push_str(&format!("{byte:02x}"));
-    }
-    text
+    sha2::Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// `sha256:0123456789ab`: enough to tell digests apart on screen (a malformed one is shown whole).
