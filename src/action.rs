@@ -15,6 +15,13 @@ pub enum Action {
     PaneWorkloads,
     PaneGpu,
     PaneImages,
+    PaneInference,
+    /// In the inference pane: pick or drop the selected image.
+    TogglePick,
+    /// In the inference pane: pick every image, or none.
+    PickAll,
+    /// Validate by inference: the picked images (inference pane) or the selected GPU node (a Job on it).
+    Validate,
     Up,
     Down,
     PageUp,

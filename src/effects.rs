@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod external;
+pub mod inference;
 pub mod registry;
 pub mod scale;
 
@@ -197,6 +198,8 @@ impl Effects {
                     let _ = tx.send(Event::Data(Data::ImageChecked { image, verdict }));
                 });
             }
+            Effect::LoadSamples { model, images } => inference::load_samples(model, images, tx),
+            Effect::Infer { generation, options } => inference::run(generation, *options, tx),
             Effect::SwitchContext(context) => {
                 let Some(kubeconfig) = self.kubeconfig.clone() else { return };
                 tokio::spawn(async move {

@@ -218,6 +218,16 @@ pub enum Effect {
         image: String,
         platform: Option<String>,
     },
+    /// List the model and the images the inference pane offers, decoded for their previews.
+    LoadSamples {
+        model: crate::infer::bundle::ModelSource,
+        images: crate::infer::images::ImageSource,
+    },
+    /// Run a local validation; a newer run makes this one's late progress stale.
+    Infer {
+        generation: u64,
+        options: Box<crate::infer::run::Options>,
+    },
 }
 
 #[derive(Debug)]
@@ -241,6 +251,18 @@ pub enum Data {
     ImageChecked {
         image: String,
         verdict: crate::model::registry::PullVerdict,
+    },
+    /// The inference pane's model and images (Err: why the model or the directory could not be read).
+    Samples(Result<Box<crate::infer::run::Catalogue>, String>),
+    /// How far local validation `generation` has got.
+    InferProgress {
+        generation: u64,
+        progress: crate::infer::run::Progress,
+    },
+    /// Local validation `generation` finished (Err: why it could not run).
+    Inferred {
+        generation: u64,
+        report: Result<Box<crate::infer::report::Report>, String>,
     },
     Pods(Delta<PodRow>),
     Nodes(Delta<NodeRow>),

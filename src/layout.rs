@@ -11,6 +11,9 @@ pub const DASHBOARD_MIN: (u16, u16) = (160, 45);
 /// Lines of the images pane above its table: what the registries said, and where the operator is.
 pub const IMAGES_CHROME: u16 = 2;
 
+/// Lines of the inference pane above its table: the model and device, the progress or verdict, the keys.
+pub const INFERENCE_CHROME: u16 = 3;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screen {
     /// Title bar and tab bar; empty when zoomed.
@@ -38,8 +41,8 @@ impl Screen {
         let [title, tabs, body, status] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
                 .areas(area);
-        // Browsing registries is its own errand: the images pane takes the whole body, not a dashboard slot.
-        if size.0 < DASHBOARD_MIN.0 || size.1 < DASHBOARD_MIN.1 || focused == Pane::Images {
+        // Browsing registries and validating are errands of their own: they take the whole body, not a dashboard slot.
+        if size.0 < DASHBOARD_MIN.0 || size.1 < DASHBOARD_MIN.1 || matches!(focused, Pane::Images | Pane::Inference) {
             let panes = vec![(focused, body)];
             return Screen { title, tabs, body, status, panes, bordered: false, gpu_chrome };
         }
@@ -65,6 +68,7 @@ impl Screen {
         let chrome = match pane {
             Pane::Gpu => self.gpu_chrome.0 + self.gpu_chrome.1,
             Pane::Images => IMAGES_CHROME,
+            Pane::Inference => INFERENCE_CHROME,
             _ => 0,
         };
         self.panes

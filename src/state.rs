@@ -6,6 +6,7 @@ pub mod command;
 pub mod editor;
 pub mod gpus;
 pub mod images;
+pub mod inference;
 pub mod logs;
 pub mod mutate;
 pub mod nodes;
@@ -37,9 +38,11 @@ pub enum Pane {
     Workloads,
     Gpu,
     Images,
+    Inference,
 }
 
-pub const PANES: [Pane; 6] = [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads, Pane::Gpu, Pane::Images];
+pub const PANES: [Pane; 7] =
+    [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads, Pane::Gpu, Pane::Images, Pane::Inference];
 
 impl Pane {
     pub fn title(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Pane {
             Pane::Workloads => "workloads",
             Pane::Gpu => "gpu",
             Pane::Images => "images",
+            Pane::Inference => "inference",
         }
     }
 }
@@ -119,6 +123,7 @@ pub struct State {
     pub workloads: Table<WorkloadRow>,
     pub gpus: gpus::Gpus,
     pub images: images::Images,
+    pub inference: inference::Inference,
     /// The images pane was in view at the last settle (coming back to it lists stale registries again).
     images_in_view: bool,
     node_rows: HashMap<String, NodeRow>,
@@ -224,6 +229,11 @@ impl State {
             workloads: Table::default(),
             gpus: gpus::Gpus::new(std::time::Duration::from_secs(10)),
             images: images::Images::new(Vec::new()),
+            inference: inference::Inference::new(
+                crate::infer::bundle::ModelSource::Shipped,
+                crate::infer::images::ImageSource::Shipped,
+                crate::infer::device::DeviceRequest::Auto,
+            ),
             images_in_view: false,
             node_rows: HashMap::new(),
             pod_usage: HashMap::new(),
@@ -266,6 +276,7 @@ impl State {
             Pane::Gpu => &mut self.gpus.table,
             Pane::Images if self.images.showing_tags() => &mut self.images.tags,
             Pane::Images => &mut self.images.repos,
+            Pane::Inference => &mut self.inference.table,
         }
     }
 
@@ -342,6 +353,10 @@ impl State {
             (Mode::Normal, Action::PaneWorkloads) => self.pane = Pane::Workloads,
             (Mode::Normal, Action::PaneGpu) => self.pane = Pane::Gpu,
             (Mode::Normal, Action::PaneImages) => self.pane = Pane::Images,
+            (Mode::Normal, Action::PaneInference) => self.pane = Pane::Inference,
+            (Mode::Normal, Action::TogglePick) if self.pane == Pane::Inference => self.inference.toggle_pick(),
+            (Mode::Normal, Action::PickAll) if self.pane == Pane::Inference => self.inference.pick_all(),
+            (Mode::Normal, Action::Validate) => self.validate(),
             (Mode::Normal, Action::Up) => self.focused().move_by(-1),
             (Mode::Normal, Action::Down) => self.focused().move_by(1),
             (Mode::Normal, Action::PageUp) => self.focused().move_by(-page),
@@ -387,7 +402,9 @@ impl State {
                 | Action::Confirm
                 | Action::Force
                 | Action::Increment
-                | Action::Decrement,
+                | Action::Decrement
+                | Action::TogglePick
+                | Action::PickAll,
             ) => {}
             (Mode::Normal, Action::Accept | Action::DeleteChar | Action::Complete) => {}
         }
@@ -443,7 +460,7 @@ impl State {
                 (kind, w.id.clone())
             }
             Pane::Triage => return self.triage.selected_row()?.object.clone(),
-            Pane::Images => return None,
+            Pane::Images | Pane::Inference => return None,
         };
         Some(ObjectRef { kind, namespace: id.namespace, name: id.name, uid: id.uid })
     }
@@ -506,6 +523,13 @@ impl State {
         }
     }
 
+    /// `v`: validate by inference — the picked images here, in the inference pane.
+    fn validate(&mut self) {
+        if self.pane == Pane::Inference {
+            self.notice = self.inference.start(&mut self.effects).err().map(warning);
+        }
+    }
+
     fn drill_in(&mut self) {
         match self.pane {
             Pane::Triage => {
@@ -541,6 +565,7 @@ impl State {
             Pane::Pods => self.open_logs(),
             Pane::Gpu => self.gpus.drill = self.gpus.table.selected_row().map(|l| l.id.name.clone()),
             Pane::Images => self.images.drill_in(&mut self.effects),
+            Pane::Inference => self.validate(),
         }
     }
 
@@ -557,6 +582,7 @@ impl State {
             Pane::Triage => self.triage.select_uid(uid),
             Pane::Gpu => self.gpus.table.select_uid(uid),
             Pane::Images => self.images.repos.select_uid(uid),
+            Pane::Inference => self.inference.table.select_uid(uid),
         }
         self.namespace = None;
     }
@@ -606,6 +632,9 @@ impl State {
         if self.images_in_view {
             self.images.enter(self.pods.all(), self.now, arriving, &mut self.effects);
         }
+        if self.pane == Pane::Inference {
+            self.inference.enter(&mut self.effects);
+        }
         let ns = self.namespace.clone();
         let (now, screen) = (self.now, self.screen());
         self.triage.refresh(ns.as_deref(), now);
@@ -615,6 +644,7 @@ impl State {
         self.gpus.table.refresh(None, now);
         self.images.repos.refresh(None, now);
         self.images.tags.refresh(None, now);
+        self.inference.table.refresh(None, now);
         self.triage.scroll_to_selection(screen.rows(Pane::Triage));
         self.nodes.scroll_to_selection(screen.rows(Pane::Nodes));
         self.pods.scroll_to_selection(screen.rows(Pane::Pods));
@@ -622,6 +652,7 @@ impl State {
         self.gpus.table.scroll_to_selection(screen.rows(Pane::Gpu));
         self.images.repos.scroll_to_selection(screen.rows(Pane::Images));
         self.images.tags.scroll_to_selection(screen.rows(Pane::Images));
+        self.inference.table.scroll_to_selection(screen.rows(Pane::Inference));
     }
 }
 

@@ -119,6 +119,11 @@ impl Theme {
         Ok(Theme { styles })
     }
 
+    /// Whether the theme draws in colour (mono and NO_COLOR do not): images are then drawn as a luminance ramp.
+    pub fn has_colour(&self) -> bool {
+        self.styles.values().any(|s| s.fg.is_some() || s.bg.is_some())
+    }
+
     pub fn style(&self, slot: Slot) -> Style {
         self.styles.get(&slot).copied().unwrap_or_default()
     }

@@ -4,6 +4,7 @@ mod editor;
 mod gpus;
 mod highlight;
 mod images;
+mod inference;
 mod logs;
 mod table;
 
@@ -50,6 +51,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
                 Pane::Workloads => table::render(frame, area, &state.workloads, state, theme, "no workloads"),
                 Pane::Gpu => gpus::render(frame, area, state, theme),
                 Pane::Images => images::render(frame, area, state, theme),
+                Pane::Inference => inference::render(frame, area, state, theme),
             }
         }
     }
@@ -178,6 +180,7 @@ fn shown_rows(state: &State, pane: Pane) -> usize {
         Pane::Gpu => state.gpus.table.len(),
         Pane::Images if state.images.showing_tags() => state.images.tags.len(),
         Pane::Images => state.images.repos.len(),
+        Pane::Inference => state.inference.table.len(),
     }
 }
 
@@ -260,6 +263,7 @@ fn tab_bar(state: &State, theme: &Theme, width: u16) -> Paragraph<'static> {
         Pane::Gpu => &state.gpus.table.filter_text,
         Pane::Images if state.images.showing_tags() => &state.images.tags.filter_text,
         Pane::Images => &state.images.repos.filter_text,
+        Pane::Inference => &state.inference.table.filter_text,
     };
     let mut after = Vec::new();
     if let Some(scope) = narrowing {

@@ -442,3 +442,62 @@ fn images_pane_repositories_tags_manifest_and_the_pull_verdict_in_triage() {
     assert!(manifest.contains("700.0 MiB") && manifest.contains("unreadable: manifest: missing field"), "{manifest}");
     insta::assert_snapshot!("images_manifest_120x30", manifest);
 }
+
+#[test]
+fn inference_pane_picks_runs_with_progress_and_shows_the_verdict() {
+    use gpudeck::event::Effect;
+    use gpudeck::infer::bundle::ModelSource;
+    use gpudeck::infer::images::ImageSource;
+    use gpudeck::infer::report::{Latency, Throughput};
+    use gpudeck::infer::run::{self, Progress};
+    let mut s = fixture((120, 30));
+    s.act(Action::PaneInference);
+    assert!(s.effects.iter().any(|e| matches!(e, Effect::LoadSamples { .. })), "{:?}", s.effects);
+    insta::assert_snapshot!("inference_loading_120x30", render(&s));
+
+    // The real shipped model and samples, decoded as the effect does.
+    s.absorb(Data::Samples(Ok(Box::new(run::catalogue(&ModelSource::Shipped, &ImageSource::Shipped, false).unwrap()))));
+    s.settle();
+    s.act(Action::Down);
+    s.act(Action::TogglePick);
+    s.effects.clear();
+    s.act(Action::Validate);
+    let options = s
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Infer { options, .. } => Some(options.clone()),
+            _ => None,
+        })
+        .expect("v runs");
+    let picked = options.only.clone().unwrap();
+    assert_eq!(picked.len(), 11, "the dropped image is not run: {picked:?}");
+    assert!(!picked.contains(&"circle-2.png".to_string()));
+
+    // Progress as the effect reports it; the report is the real one with its timings fixed for the snapshot.
+    let mut report =
+        run::validate(&run::Options { timing: std::time::Duration::from_millis(1), ..*options }, &mut |_| {}).unwrap();
+    report.load_ms = 1.5;
+    report.device.name = "CPU (2 threads)".into();
+    report.latency_ms = Latency { p50: 0.44, p95: 0.52 };
+    report.throughput = [(1, 2743.0), (8, 3440.0), (32, 3602.0)]
+        .map(|(batch, images_per_s)| Throughput { batch, images_per_s })
+        .to_vec();
+    for image in &mut report.images {
+        image.latency_ms = 0.44;
+    }
+    s.absorb(Data::InferProgress { generation: 1, progress: Progress::Loaded { device: "cpu".into(), total: 11 } });
+    for image in report.images.iter().take(4) {
+        s.absorb(Data::InferProgress { generation: 1, progress: Progress::Classified(Box::new(image.clone())) });
+    }
+    // A superseded run's progress is dropped.
+    s.absorb(Data::InferProgress { generation: 0, progress: Progress::Comparing });
+    s.settle();
+    insta::assert_snapshot!("inference_running_120x30", render(&s));
+
+    s.absorb(Data::Inferred { generation: 1, report: Ok(Box::new(report)) });
+    s.settle();
+    let done = render(&s);
+    assert!(done.contains("PASS · 11/11 correct"), "{done}");
+    insta::assert_snapshot!("inference_verdict_120x30", done);
+}

@@ -1,6 +1,9 @@
 //! Node validation by inference through its public surfaces: training, model directories, image directories with
 //! bad files, ResNet weights, and the real `gpudeck validate` binary's text, JSON and exit codes.
 
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -213,7 +216,7 @@ fn resnet_weights_an_operator_supplies_load_and_run() {
 
     // The same weights named as another architecture fail by name, not with a panic.
     std::fs::write(model_dir.join("model.toml"), toml.replace("resnet18", "resnet34")).expect("toml");
-    let error = run::validate(&options, &mut |_| {}).err().expect("wrong architecture");
+    let error = run::validate(&options, &mut |_| {}).expect_err("wrong architecture");
     assert!(error.to_string().contains("weights do not fit resnet34"), "{error}");
 }
 

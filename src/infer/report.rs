@@ -175,19 +175,21 @@ impl Report {
         (judged.iter().filter(|c| **c).count(), judged.len())
     }
 
-    /// One line: `pass · 12/12 correct · cuda:0 NVIDIA H200 · p50 0.41 ms · 2,310 img/s @32`.
+    /// One line: `PASS · 12/12 correct · cuda:0 NVIDIA H200 · p50 0.41 ms p95 0.52 ms · img/s 1: 2400 8: … 32: …`.
     pub fn summary(&self) -> String {
         let (correct, judged) = self.correct_count();
-        let best = self.throughput.iter().max_by_key(|t| t.batch);
         let mut line = format!(
-            "{} · {correct}/{judged} correct · {} {} · p50 {:.2} ms",
-            if self.pass { "pass" } else { "FAIL" },
+            "{} · {correct}/{judged} correct · {} {} · p50 {:.2} ms p95 {:.2} ms",
+            if self.pass { "PASS" } else { "FAIL" },
             self.device.used,
             self.device.name,
-            self.latency_ms.p50
+            self.latency_ms.p50,
+            self.latency_ms.p95
         );
-        if let Some(t) = best {
-            line.push_str(&format!(" · {:.0} img/s @{}", t.images_per_s, t.batch));
+        if !self.throughput.is_empty() {
+            let rates: Vec<String> =
+                self.throughput.iter().map(|t| format!("{}: {:.0}", t.batch, t.images_per_s)).collect();
+            line.push_str(&format!(" · img/s {}", rates.join(" ")));
         }
         if let Some(a) = &self.agreement {
             line.push_str(&format!(" · Δlogit {:.1e} vs {}", a.max_abs_logit_diff, a.reference));

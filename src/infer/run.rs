@@ -8,13 +8,17 @@ use super::bundle::{Bundle, ModelSource};
 use super::classifier::Classifier;
 use super::device::{self, DeviceRequest};
 use super::images::{self, ImageSource, Picture};
-use super::report::{AGREEMENT_TOLERANCE, Agreement, ImageResult, Latency, ModelInfo, Report, SCHEMA, Throughput};
+use super::report::{
+    AGREEMENT_TOLERANCE, Agreement, ImageResult, Latency, ModelInfo, Report, SCHEMA, Skipped, Throughput,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     pub model: ModelSource,
     pub images: ImageSource,
     pub device: DeviceRequest,
+    /// Only these files of the images (the ones picked in the inference pane); None runs them all.
+    pub only: Option<Vec<String>>,
     /// Scale images of another size to the model's input instead of skipping them.
     pub resize: bool,
     /// Labels listed per image.
@@ -29,6 +33,7 @@ impl Default for Options {
             model: ModelSource::Shipped,
             images: ImageSource::Shipped,
             device: DeviceRequest::Auto,
+            only: None,
             resize: false,
             top_k: 3,
             timing: Duration::from_millis(300),
@@ -61,7 +66,11 @@ pub fn validate(options: &Options, progress: &mut dyn FnMut(Progress)) -> Result
     let chosen = device::choose(options.device)?;
     let classifier = Classifier::new(&bundle, &chosen.device)?;
     let load_ms = millis(started.elapsed());
-    let (files, mut skipped) = images::read(&options.images)?;
+    let (mut files, mut skipped) = images::read(&options.images)?;
+    if let Some(only) = &options.only {
+        files.retain(|f| only.contains(&f.name));
+        skipped.retain(|s| only.contains(&s.file));
+    }
     let listed = images::expectations(&options.images)?;
     let pictures = images::pictures(&files, bundle.side, options.resize, &listed, &bundle.labels, &mut skipped);
     progress(Progress::Loaded { device: chosen.info.used.clone(), total: pictures.len() });
@@ -91,13 +100,7 @@ pub fn validate(options: &Options, progress: &mut dyn FnMut(Progress)) -> Result
         schema: SCHEMA.into(),
         pass: false,
         failures: Vec::new(),
-        model: ModelInfo {
-            name: bundle.name.clone(),
-            architecture: bundle.architecture.name().into(),
-            sha256: bundle.sha256.clone(),
-            classes: bundle.labels.len(),
-            input: [3, bundle.side, bundle.side],
-        },
+        model: model_info(&bundle),
         device: chosen.info,
         images: results,
         skipped,
@@ -112,6 +115,32 @@ pub fn validate(options: &Options, progress: &mut dyn FnMut(Progress)) -> Result
 
 /// Per image: its result and its logits; then every timed latency, in milliseconds.
 type Classified = (Vec<ImageResult>, Vec<Vec<f32>>, Vec<f64>);
+
+fn model_info(bundle: &Bundle) -> ModelInfo {
+    ModelInfo {
+        name: bundle.name.clone(),
+        architecture: bundle.architecture.name().into(),
+        sha256: bundle.sha256.clone(),
+        classes: bundle.labels.len(),
+        input: [3, bundle.side, bundle.side],
+    }
+}
+
+/// What the inference pane lists before a run: the model, and every image decoded for its preview or with why not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalogue {
+    pub model: ModelInfo,
+    pub pictures: Vec<Picture>,
+    pub skipped: Vec<Skipped>,
+}
+
+pub fn catalogue(model: &ModelSource, source: &ImageSource, resize: bool) -> Result<Catalogue, InferError> {
+    let bundle = Bundle::load(model)?;
+    let (files, mut skipped) = images::read(source)?;
+    let listed = images::expectations(source)?;
+    let pictures = images::pictures(&files, bundle.side, resize, &listed, &bundle.labels, &mut skipped);
+    Ok(Catalogue { model: model_info(&bundle), pictures, skipped })
+}
 
 /// Each image at batch 1: a warm-up pass, then `LATENCY_ROUNDS` timed passes; an image's latency is its median.
 fn classify(

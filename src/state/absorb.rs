@@ -54,6 +54,11 @@ impl State {
             Data::Catalog { registry, repositories } => self.images.absorb_catalog(&registry, repositories),
             Data::Tags { registry, tags } => self.images.absorb_tags(&registry, tags),
             Data::Manifest { generation, detail } => self.images.absorb_manifest(generation, detail),
+            Data::Samples(catalogue) => self.inference.absorb_samples(catalogue),
+            Data::InferProgress { generation, progress } => self.inference.absorb_progress(generation, progress),
+            Data::Inferred { generation, report } => {
+                self.inference.absorb_done(generation, report);
+            }
             Data::ImageChecked { image, verdict } => {
                 self.images.absorb_check(&image, verdict, self.now);
                 let images = &self.images;

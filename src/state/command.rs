@@ -14,6 +14,7 @@ pub const COMMANDS: &[&str] = &[
     "jobs",
     "gpu",
     "images",
+    "inference",
     "fit",
     "logs",
     "ns",
@@ -69,6 +70,7 @@ impl State {
             ("nodes" | "no" | "node", _) => self.pane = Pane::Nodes,
             ("pods" | "po" | "pod", _) => self.pane = Pane::Pods,
             ("gpu" | "gpus", _) => self.pane = Pane::Gpu,
+            ("inference" | "infer" | "validate", _) => self.pane = Pane::Inference,
             ("images" | "image" | "img", arg) => {
                 self.pane = Pane::Images;
                 if let Some(reference) = arg {

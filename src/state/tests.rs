@@ -289,12 +289,14 @@ fn panes_cycle_and_help_swallows_keys() {
     s.act(Action::NextPane);
     assert_eq!(s.pane, Pane::Images);
     s.act(Action::NextPane);
+    assert_eq!(s.pane, Pane::Inference);
+    s.act(Action::NextPane);
     assert_eq!(s.pane, Pane::Triage);
     s.act(Action::PrevPane);
-    assert_eq!(s.pane, Pane::Images);
+    assert_eq!(s.pane, Pane::Inference);
     s.act(Action::Help);
     s.act(Action::NextPane);
-    assert_eq!((s.pane, &s.mode), (Pane::Images, &Mode::Help { scroll: 0 }));
+    assert_eq!((s.pane, &s.mode), (Pane::Inference, &Mode::Help { scroll: 0 }));
     s.act(Action::Back);
     assert_eq!(s.mode, Mode::Normal);
     s.act(Action::Quit);
