@@ -83,6 +83,8 @@ pub enum Action {
     /// In the scale prompt: one more / one fewer.
     Increment,
     Decrement,
+    /// Validate the selected GPU node in the cluster (a Job running the validator), or this machine.
+    Validate,
 }
 
 /// Where a binding applies; the first scope that binds a key wins.

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod external;
 pub mod registry;
 pub mod scale;
+pub mod validation;
 
 use std::path::PathBuf;
 
@@ -195,6 +196,17 @@ impl Effects {
                 tokio::spawn(async move {
                     let verdict = client.check(&image, platform.as_deref()).await;
                     let _ = tx.send(Event::Data(Data::ImageChecked { image, verdict }));
+                });
+            }
+            Effect::Validate { run, job } => {
+                tokio::spawn(validation::create_and_follow(self.client.clone(), run, job, tx));
+            }
+            Effect::LabelNode { node, uid, label, value } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let error = validation::label_node(&client, &node, &label, &value).await.err();
+                    let what = format!("label node {node} {label}={value}");
+                    let _ = tx.send(Event::Data(Data::Mutated { uid, what, error }));
                 });
             }
             Effect::SwitchContext(context) => {

@@ -13,6 +13,7 @@ pub mod picker;
 pub mod pods;
 pub mod table;
 pub mod triage;
+pub mod validation;
 pub mod workloads;
 
 use std::collections::{BTreeSet, HashMap};
@@ -166,6 +167,8 @@ pub struct State {
     pub kinds: crate::manifest::KnownKinds,
     /// Scales and restarts followed until done.
     pub rollouts: Vec<mutate::Rollout>,
+    /// In-cluster node validation: its settings and the run in progress.
+    pub validation: validation::Validation,
     /// Unapplied edits found in the recovery file at start, until `:recover` or `:discard`.
     pub recovered: Option<String>,
     pub quit: bool,
@@ -252,6 +255,7 @@ impl State {
             resources: Vec::new(),
             kinds: crate::manifest::KnownKinds::new(),
             rollouts: Vec::new(),
+            validation: validation::Validation::default(),
             recovered: None,
             quit: false,
         }
@@ -365,6 +369,7 @@ impl State {
             (Mode::Normal, Action::EditExternal) => self.edit_selected(true),
             (Mode::Normal, Action::Scale) => self.open_scale(),
             (Mode::Normal, Action::Restart) => self.ask_restart(),
+            (Mode::Normal, Action::Validate) => self.validate_selected(),
             (
                 Mode::Normal,
                 Action::ToggleFollow
