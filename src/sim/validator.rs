@@ -2,10 +2,10 @@
 //! mirror works) is stamped as it is bound: it runs about four seconds, writing one progress line a second, then ONE
 //! JSON line, the verdict, as it exits. The verdict is the real `Report` of the shipped CNN on this machine's CPU
 //! (computed once per process, on the controller thread that binds the pod, never on an async worker), with `device`
-//! as the node would report it: `cuda` asked, `cuda:0` used, the node's GPU product as its name. On the node whose
-//! GPU reports an XID error (`dcgm::faulty_node`: gpu-a100-01 in the demo, gpu-0000 at scale) the GPU's logits
-//! disagree with the CPU's by far more than the tolerance: the real judge fails it, the pod exits 1 (Error) and the
-//! Job fails. Every other GPU node passes and its pod Completes (exit 0).
+//! as the node would report it: `cuda:0` asked (what `--device cuda` means) and used, the node's GPU product as its
+//! name. On the node whose GPU reports an XID error (`dcgm::faulty_node`: gpu-a100-01 in the demo, gpu-0000 at
+//! scale) the GPU's logits disagree with the CPU's by far more than the tolerance: the real judge fails it, the pod
+//! exits 1 (Error) and the Job fails. Every other GPU node passes and its pod Completes (exit 0).
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -64,11 +64,11 @@ fn verdict(faulty: bool, product: &str) -> Report {
             report.judge(true);
             report
         }
-        Err(why) => Report::failed("cuda", why.clone()),
+        Err(why) => Report::failed(&DeviceRequest::Cuda(0).name(), why.clone()),
     };
     report.device = DeviceInfo {
-        requested: "cuda".into(),
-        used: "cuda:0".into(),
+        requested: DeviceRequest::Cuda(0).name(),
+        used: DeviceRequest::Cuda(0).name(),
         name: dcgm::model_name(product).0.into(),
         fallback: None,
     };
