@@ -228,3 +228,11 @@ fn failures_before_the_pod_runs_end_the_run() {
     let notice = s.notice.clone().unwrap();
     assert!(notice.error && notice.text.contains("ErrImagePull") && notice.text.contains("not labelled"), "{notice:?}");
 }
+
+#[test]
+fn the_gpu_pane_validates_its_selected_node() {
+    let mut s = state(false, vec![node("gpu-1", 8, gpu_taint())]);
+    s.pane = Pane::Gpu;
+    s.act(Action::Validate);
+    assert!(matches!(&s.mode, Mode::Confirm(c) if c.question.contains("on node gpu-1")), "{:?}", s.mode);
+}
