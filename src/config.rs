@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::sources::dcgm::DcgmSettings;
 use crate::sources::nvml::NvmlSettings;
+use crate::state::validation::Settings as ValidatorSettings;
 
 #[derive(Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -30,6 +31,11 @@ pub struct Config {
     /// Registry name → the URL that serves it (a pull-through mirror): `"docker.io" = "https://mirror.example"`.
     #[serde(default)]
     pub registry_mirrors: std::collections::BTreeMap<String, String>,
+    /// The image `v` runs on a GPU node (default `ghcr.io/gpudeck/validator:0.1.0`; built by
+    /// deploy/validator/Dockerfile).
+    pub validator_image: Option<String>,
+    /// The namespace validation Jobs are created in (default `default`).
+    pub validator_namespace: Option<String>,
 }
 
 impl Config {
@@ -48,6 +54,15 @@ impl Config {
             Some(_) => Some("dcgm-service must be NAMESPACE/NAME; using gpu-operator/nvidia-dcgm-exporter".to_string()),
         };
         (settings, warning)
+    }
+
+    /// Where validation Jobs run and with what image.
+    pub fn validator(&self) -> ValidatorSettings {
+        let defaults = ValidatorSettings::default();
+        ValidatorSettings {
+            image: self.validator_image.clone().unwrap_or(defaults.image),
+            namespace: self.validator_namespace.clone().unwrap_or(defaults.namespace),
+        }
     }
 
     pub fn nvml(&self) -> NvmlSettings {
@@ -88,6 +103,19 @@ mod tests {
         assert_eq!(warning, None);
         assert_eq!(config.registries, ["http://127.0.0.1:5000"]);
         assert_eq!(config.registry_mirrors.get("docker.io").map(String::as_str), Some("https://mirror.example"));
+    }
+
+    #[test]
+    fn validator_image_and_namespace_from_the_config() {
+        assert_eq!(Config::default().validator(), ValidatorSettings::default());
+        let text = "validator-image = \"registry.example/validator:0.2\"\nvalidator-namespace = \"gpu-ops\"\n";
+        let (config, warning) = Config::parse(Some(text), "config.toml");
+        assert_eq!(warning, None);
+        let settings = config.validator();
+        assert_eq!(
+            (settings.image.as_str(), settings.namespace.as_str()),
+            ("registry.example/validator:0.2", "gpu-ops")
+        );
     }
 
     #[test]

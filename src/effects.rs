@@ -7,6 +7,7 @@ pub mod external;
 pub mod inference;
 pub mod registry;
 pub mod scale;
+pub mod validation;
 
 use std::path::PathBuf;
 
@@ -200,6 +201,17 @@ impl Effects {
             }
             Effect::LoadSamples { model, images } => inference::load_samples(model, images, tx),
             Effect::Infer { generation, options } => inference::run(generation, *options, tx),
+            Effect::Validate { run, job } => {
+                tokio::spawn(validation::create_and_follow(self.client.clone(), run, job, tx));
+            }
+            Effect::LabelNode { node, uid, label, value } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let error = validation::label_node(&client, &node, &label, &value).await.err();
+                    let what = format!("label node {node} {label}={value}");
+                    let _ = tx.send(Event::Data(Data::Mutated { uid, what, error }));
+                });
+            }
             Effect::SwitchContext(context) => {
                 let Some(kubeconfig) = self.kubeconfig.clone() else { return };
                 tokio::spawn(async move {

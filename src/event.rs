@@ -228,6 +228,18 @@ pub enum Effect {
         generation: u64,
         options: Box<crate::infer::run::Options>,
     },
+    /// Create validation Job `job` for run `run` and follow it until its pod runs.
+    Validate {
+        run: u64,
+        job: serde_json::Value,
+    },
+    /// Set one label on a node (its verdict); answers as `Data::Mutated` of the node `uid`.
+    LabelNode {
+        node: String,
+        uid: String,
+        label: String,
+        value: String,
+    },
 }
 
 #[derive(Debug)]
@@ -349,6 +361,11 @@ pub enum Data {
     },
     /// The editor's quiet time after edit `token` has passed.
     Wake(u64),
+    /// How validation run `run` is getting on.
+    Validation {
+        run: u64,
+        step: crate::state::validation::Step,
+    },
     /// Connected to another context: every table starts over.
     Connected {
         context: String,

@@ -34,6 +34,7 @@ pub mod store;
 pub mod table;
 pub mod tls;
 pub mod validate;
+pub mod validator;
 pub mod watch;
 pub mod workloads;
 pub mod world;

@@ -14,6 +14,7 @@ pub mod picker;
 pub mod pods;
 pub mod table;
 pub mod triage;
+pub mod validation;
 pub mod workloads;
 
 use std::collections::{BTreeSet, HashMap};
@@ -171,6 +172,8 @@ pub struct State {
     pub kinds: crate::manifest::KnownKinds,
     /// Scales and restarts followed until done.
     pub rollouts: Vec<mutate::Rollout>,
+    /// In-cluster node validation: its settings and the run in progress.
+    pub validation: validation::Validation,
     /// Unapplied edits found in the recovery file at start, until `:recover` or `:discard`.
     pub recovered: Option<String>,
     pub quit: bool,
@@ -262,6 +265,7 @@ impl State {
             resources: Vec::new(),
             kinds: crate::manifest::KnownKinds::new(),
             rollouts: Vec::new(),
+            validation: validation::Validation::default(),
             recovered: None,
             quit: false,
         }
@@ -356,7 +360,6 @@ impl State {
             (Mode::Normal, Action::PaneInference) => self.pane = Pane::Inference,
             (Mode::Normal, Action::TogglePick) if self.pane == Pane::Inference => self.inference.toggle_pick(),
             (Mode::Normal, Action::PickAll) if self.pane == Pane::Inference => self.inference.pick_all(),
-            (Mode::Normal, Action::Validate) => self.validate(),
             (Mode::Normal, Action::Up) => self.focused().move_by(-1),
             (Mode::Normal, Action::Down) => self.focused().move_by(1),
             (Mode::Normal, Action::PageUp) => self.focused().move_by(-page),
@@ -380,6 +383,7 @@ impl State {
             (Mode::Normal, Action::EditExternal) => self.edit_selected(true),
             (Mode::Normal, Action::Scale) => self.open_scale(),
             (Mode::Normal, Action::Restart) => self.ask_restart(),
+            (Mode::Normal, Action::Validate) => self.validate_selected(),
             (
                 Mode::Normal,
                 Action::ToggleFollow
@@ -523,13 +527,6 @@ impl State {
         }
     }
 
-    /// `v`: validate by inference — the picked images here, in the inference pane.
-    fn validate(&mut self) {
-        if self.pane == Pane::Inference {
-            self.notice = self.inference.start(&mut self.effects).err().map(warning);
-        }
-    }
-
     fn drill_in(&mut self) {
         match self.pane {
             Pane::Triage => {
@@ -565,7 +562,7 @@ impl State {
             Pane::Pods => self.open_logs(),
             Pane::Gpu => self.gpus.drill = self.gpus.table.selected_row().map(|l| l.id.name.clone()),
             Pane::Images => self.images.drill_in(&mut self.effects),
-            Pane::Inference => self.validate(),
+            Pane::Inference => self.validate_selected(),
         }
     }
 

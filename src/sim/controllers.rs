@@ -20,6 +20,7 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
+use super::{dcgm, validator};
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
@@ -231,6 +232,12 @@ impl Controllers {
                     let mut bound = pod.clone();
                     bound["spec"]["nodeName"] = json!(node);
                     kubelet::set_creating(&mut bound, now);
+                    if validator::is_validator(&pod) {
+                        let key = (resources::NODES, String::new(), node.clone());
+                        let product = objects.get(&key).and_then(|n| n.labels.get(dcgm::PRODUCT_LABEL).cloned());
+                        let faulty = dcgm::faulty_node(&objects).as_deref() == Some(node.as_str());
+                        validator::on_bind(&mut bound, &product.unwrap_or_default(), faulty);
+                    }
                     if self.world.store.replace(resources::PODS, bound, stored.rv).is_ok() {
                         let ns = object::namespace(&pod);
                         let message = format!("Successfully assigned {ns}/{} to {node}", key.2);

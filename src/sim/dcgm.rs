@@ -89,7 +89,7 @@ struct Gpu<'a> {
 }
 
 /// The exporter's model name, framebuffer MiB and board power limit W for a node's product label.
-fn model_name(product_label: &str) -> (&'static str, f64, f64) {
+pub fn model_name(product_label: &str) -> (&'static str, f64, f64) {
     if product_label.contains("A100") {
         ("NVIDIA A100-SXM4-80GB", 81920.0, 400.0)
     } else if product_label.contains("L4") {
@@ -131,10 +131,20 @@ fn gpus(objects: &Objects) -> Vec<Gpu<'_>> {
     out
 }
 
+/// The node of the GPU that reports an XID error (GPU `XID_GPU` of the first GPU node), if there is a GPU node.
+fn xid_node<'a>(gpus: &[Gpu<'a>]) -> Option<&'a str> {
+    gpus.first().map(|g| g.node)
+}
+
+/// The node with the faulty GPU: its validation fails (`sim::validator`).
+pub fn faulty_node(objects: &Objects) -> Option<String> {
+    xid_node(&gpus(objects)).map(str::to_string)
+}
+
 /// The exporter's text at time `now`: every GPU node's, or one node's (an exporter pod's own).
 pub fn render(seed: u64, objects: &Objects, now: i64, node: Option<&str>) -> String {
     let gpus = gpus(objects);
-    let first_node = gpus.first().map(|g| g.node.to_string()).unwrap_or_default();
+    let first_node = xid_node(&gpus).unwrap_or_default().to_string();
     let last_node = gpus.last().map(|g| g.node.to_string()).unwrap_or_default();
     let step = now / 5;
     let samples: Vec<(String, [f64; 8])> = gpus

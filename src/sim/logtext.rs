@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::kubelet::{self, Behavior};
-use super::rng;
+use super::{rng, validator};
 
 pub const LOG_PROFILE: &str = "sim.gpudeck.io/log";
 
@@ -22,6 +22,8 @@ pub enum Profile {
     System,
     /// Numbered lines at `LOG_RATE` a second.
     Firehose,
+    /// `gpudeck validate`: progress, then the verdict as it exits (`sim::validator`).
+    Validator,
 }
 
 pub fn profile(pod: &Value) -> Profile {
@@ -32,6 +34,7 @@ pub fn profile(pod: &Value) -> Profile {
         Some("train") => Profile::Train,
         Some("system") => Profile::System,
         Some("serve") => Profile::Serve,
+        Some(validator::PROFILE) => Profile::Validator,
         _ if pod["metadata"]["labels"]["job-name"].is_string() => Profile::Train,
         _ => Profile::Serve,
     }
@@ -44,7 +47,7 @@ fn rate(pod: &Value) -> Option<f64> {
 /// Seconds between lines.
 fn period(pod: &Value, profile: Profile) -> f64 {
     match profile {
-        Profile::Train => 1.0,
+        Profile::Train | Profile::Validator => 1.0,
         Profile::Serve => 2.0,
         Profile::System => 10.0,
         Profile::Firehose => rate(pod).map_or(1.0, |r| 1.0 / r),
@@ -62,6 +65,8 @@ pub struct Instance {
     pub started: f64,
     /// When it ended and with which reason (None while running).
     pub ended: Option<(f64, String)>,
+    /// The GPU product of a validator's node (empty for other pods).
+    pub gpu: String,
 }
 
 impl Instance {
@@ -74,6 +79,7 @@ impl Instance {
             behavior: kubelet::behavior(pod),
             started,
             ended,
+            gpu: pod["metadata"]["annotations"][validator::GPU_PRODUCT].as_str().unwrap_or_default().to_string(),
         }
     }
 
@@ -111,6 +117,7 @@ impl Instance {
                     61.0 + 4.0 * n(2)
                 )
             }
+            (Profile::Validator, _) => validator::progress_line(i, &self.gpu),
             (Profile::Serve, 0) => "INFO  model loaded in 41.2s; serving on :8080".into(),
             (Profile::Serve, _) => {
                 let paths = ["/v1/completions", "/v1/embeddings", "/v1/chat/completions", "/healthz"];
@@ -147,6 +154,9 @@ impl Instance {
     pub fn exit_lines(&self) -> Vec<String> {
         let Some((_, reason)) = &self.ended else { return Vec::new() };
         match (self.behavior, reason.as_str()) {
+            _ if self.profile == Profile::Validator => {
+                vec![validator::verdict_line(self.behavior == Behavior::Fail, &self.gpu)]
+            }
             (_, "OOMKilled") => vec!["WARN  host memory at 97% (rss 243.1GiB); dataloader workers=16".into()],
             (Behavior::CrashLoop, _) => vec![
                 "Traceback (most recent call last):".into(),

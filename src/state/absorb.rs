@@ -131,6 +131,7 @@ impl State {
                 }
             }
             Data::LogLines { generation, lines } => {
+                self.scan_for_verdict(generation, &lines);
                 if let Some(l) = self.logs.as_mut().filter(|l| l.generation == generation) {
                     l.push(lines);
                 }
@@ -142,6 +143,7 @@ impl State {
                 });
             }
             Data::LogEnded { generation, why } => {
+                self.validation_log_ended(generation, &why);
                 if let Some(l) = self.logs.as_mut().filter(|l| l.generation == generation) {
                     l.ended = Some(why);
                 }
@@ -158,6 +160,7 @@ impl State {
                 }
                 self.document_generation += 1;
                 self.rollouts.clear();
+                self.forget_validation();
                 self.resources.clear();
                 self.kinds.clear();
                 self.title = context.clone();
@@ -197,6 +200,7 @@ impl State {
                 self.notice = Some(warning(format!("unapplied edits are NOT kept in the recovery file: {why}")))
             }
             Data::Hpa { uid, hpa } => self.absorb_hpa(uid, hpa),
+            Data::Validation { run, step } => self.absorb_validation(run, step),
             Data::Wake(token) => self.editor_idle(token),
             Data::ConnectFailed { context, message } => {
                 self.notice = Some(warning(format!("cannot use context {context}: {message}")))

@@ -427,7 +427,7 @@ impl State {
     }
 
     /// Starts a stream for `target` into a fresh view (the previous stream's late batches are then dropped).
-    fn stream_logs(&mut self, target: LogTarget) {
+    pub(super) fn stream_logs(&mut self, target: LogTarget) {
         self.log_generation += 1;
         self.effects.push(Effect::Logs { target: target.clone(), generation: self.log_generation });
         self.show_logs(Logs::new(target, self.log_generation, self.log_capacity));
