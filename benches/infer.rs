@@ -16,7 +16,7 @@ use gpudeck::infer::model::GpudeckCnn;
 use gpudeck::infer::run::{self, Options};
 use gpudeck::infer::train::{self, TrainConfig};
 
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 9;
 const LOADS: usize = 30;
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -108,7 +108,7 @@ fn main() {
     // Latency and throughput, gpudeck's path and the plain loop taking turns so both see the same machine.
     let classifier = Classifier::new(&shipped, &Device::Cpu).unwrap();
     let plain = Plain::new(&shipped, &classifier);
-    let options = Options { device: DeviceRequest::Cpu, timing: Duration::from_secs(1), ..Options::default() };
+    let options = Options { device: DeviceRequest::Cpu, timing: Duration::from_secs(2), ..Options::default() };
     let (mut our_p50, mut our_32, mut plain_p50, mut plain_32) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         let report = run::validate(&options, &mut |_| {}).unwrap();
@@ -117,7 +117,7 @@ fn main() {
         our_p50.push(report.latency_ms.p50);
         our_32.push(at32);
         plain_p50.push(plain.latency_p50());
-        plain_32.push(plain.images_per_s_32(Duration::from_secs(1)));
+        plain_32.push(plain.images_per_s_32(Duration::from_secs(2)));
         println!(
             "round {round}: gpudeck p50 {:.3} ms, {:.0} img/s @32 | plain p50 {:.3} ms, {:.0} img/s @32",
             report.latency_ms.p50, at32, plain_p50[round], plain_32[round]

@@ -179,3 +179,30 @@ fn a_panic_leaves_the_terminal_restored() {
     assert!(!t.alternate_screen_on(), "{after}");
     assert!(after.contains("test-only panic key pressed"), "the panic message is readable:\n{after}");
 }
+
+#[test]
+fn validation_here_in_the_inference_pane_and_on_a_gpu_node_as_a_job() {
+    require_tmux!();
+    let t = Tmux::start("validate", &[], None);
+    t.wait_for("the console", |s| s.contains("CrashLoopBackOff"));
+    t.keys(&["7"]);
+    t.wait_for("the samples", |s| s.contains("model shapes6") && s.contains("[x]  circle-1.png"));
+    // Drop the first sample, run the other eleven on this machine's CPU.
+    t.keys(&["Space", "v"]);
+    let done = t.wait_for("the verdict", |s| s.contains("PASS · 11/11 correct"));
+    assert!(done.contains("[ ]  circle-1.png"), "{done}");
+    assert!(done.contains("auto ran on the CPU: this gpudeck was built without the `cuda` feature"), "{done}");
+
+    // The same check as a Job on a GPU node of the demo cluster, its verdict read from the pod's log.
+    t.keys(&["2", "/", "h", "1", "0", "0", "-", "0", "5", "Enter", "v"]);
+    t.wait_for("the question before the Job", |s| s.contains("on node gpu-h100-05, taking 1 GPU"));
+    t.keys(&["y"]);
+    let verdict = t.wait_for("the verdict from the pod's log", |s| {
+        s.contains("label node gpu-h100-05 gpudeck.io/validated=pass?")
+    });
+    assert!(verdict.contains("gpudeck-validate-gpu-h100-05-"), "the Job's pod log is on screen: {verdict}");
+    t.keys(&["y"]);
+    t.wait_for("the label sent", |s| s.contains("label node gpu-h100-05 gpudeck.io/validated=pass: sent"));
+    t.keys(&["C-c"]);
+    t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
+}

@@ -51,7 +51,7 @@ impl Classifier {
 
     /// One row of logits per image of the batch, copied back to the host.
     pub fn logits(&self, batch: &Tensor) -> Result<Vec<Vec<f32>>, InferError> {
-        Ok(self.net.forward(batch)?.to_dtype(DType::F32)?.to_vec2()?)
+        Ok(self.net.forward(batch)?.to_vec2()?)
     }
 
     /// The `k` most probable labels of one row of logits.
