@@ -39,7 +39,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
     } else if let Mode::Document { title, lines, yaml, scroll, secrets, reveal } = &state.mode {
         let masked = if *reveal { &[][..] } else { &secrets[..] };
         document(frame, screen.body, title, lines, *yaml, *scroll, masked, theme);
-    } else if let (Mode::Logs { .. }, Some(l)) = (&state.mode, &state.logs) {
+    } else if let (true, Some(l)) = (in_logs(&state.mode), &state.logs) {
         logs::render(frame, screen.body, l, theme);
     } else {
         for &(pane, area) in &screen.panes {
@@ -62,6 +62,15 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
         Mode::Scale(prompt) => scale_prompt(frame, frame.area(), prompt, theme),
         Mode::Confirm(confirm) => question(frame, frame.area(), &confirm.question, theme),
         _ => {}
+    }
+}
+
+/// The logs view is on screen, or under a question asked from it (a validator's verdict: label the node?).
+fn in_logs(mode: &Mode) -> bool {
+    match mode {
+        Mode::Logs { .. } => true,
+        Mode::Confirm(c) => matches!(c.back, Mode::Logs { .. }),
+        _ => false,
     }
 }
 

@@ -195,7 +195,7 @@ fn validation_here_in_the_inference_pane_and_on_a_gpu_node_as_a_job() {
 
     // The same check as a Job on a GPU node of the demo cluster, its verdict read from the pod's log.
     t.keys(&["2", "/", "h", "1", "0", "0", "-", "0", "5", "Enter", "v"]);
-    t.wait_for("the question before the Job", |s| s.contains("on node gpu-h100-05, taking 1 GPU"));
+    t.wait_for("the question before the Job", |s| s.contains("create job gpudeck-validate-gpu-h100-05-"));
     t.keys(&["y"]);
     let verdict = t.wait_for("the verdict from the pod's log", |s| {
         s.contains("label node gpu-h100-05 gpudeck.io/validated=pass?")
