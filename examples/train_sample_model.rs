@@ -1,7 +1,7 @@
 //! Trains gpudeck's sample model and writes what ships: `assets/models/shapes6/` (weights, labels, config,
 //! checksum) and `assets/samples/*.png`. Deterministic: the same seed gives the same weights, byte for byte.
 //!
-//!     cargo run --release --example train_sample_model [-- --seed 42 --epochs 4 --out assets]
+//!     cargo run --release --example train_sample_model [-- --seed 42 --epochs 5 --out assets]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -35,6 +35,8 @@ pub struct Effects {
     pub apply: Option<AbortHandle>,
     /// Registry requests share one client: its cache, tokens and in-flight limit.
     pub registry: registry::RegistryClient,
+    /// The newest local validation: an older run stops at its next image or batch size.
+    pub inference: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// How long the editor waits after the last keystroke before checking the text and autosaving it.
@@ -200,7 +202,10 @@ impl Effects {
                 });
             }
             Effect::LoadSamples { model, images } => inference::load_samples(model, images, tx),
-            Effect::Infer { generation, options } => inference::run(generation, *options, tx),
+            Effect::Infer { generation, options } => {
+                self.inference.store(generation, std::sync::atomic::Ordering::Relaxed);
+                inference::run(generation, *options, self.inference.clone(), tx)
+            }
             Effect::Validate { run, job } => {
                 tokio::spawn(validation::create_and_follow(self.client.clone(), run, job, tx));
             }

@@ -27,6 +27,8 @@ pub enum InferError {
     Device(String),
     #[error("{0}")]
     Candle(String),
+    #[error("stopped: a newer run replaced it")]
+    Superseded,
 }
 
 impl InferError {

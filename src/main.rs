@@ -28,6 +28,7 @@ fn main() -> anyhow::Result<()> {
         runtime.block_on(async {
             match cli.command {
                 Some(Command::Sim(args)) => run_sim(args).await,
+                // Run above, before any runtime exists: validation is blocking work from start to end.
                 Some(Command::Validate(_)) => Ok(()),
                 None => run_console(&cli, started).await,
             }
@@ -57,6 +58,7 @@ fn run_validate(args: &ValidateArgs) -> i32 {
         if let run::Progress::Loaded { device, total } = progress {
             eprintln!("gpudeck validate: {total} images on {device}");
         }
+        true
     })
     .unwrap_or_else(|e| Report::failed(&args.device.name(), e.to_string()));
     if args.json {
@@ -248,6 +250,7 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
             recovery: Some(recovery),
             apply: None,
             registry: RegistryClient::new(registry)?,
+            inference: Default::default(),
         },
         watches,
         dcgm,

@@ -181,6 +181,7 @@ fn a_panic_leaves_the_terminal_restored() {
 }
 
 #[test]
+#[cfg_attr(feature = "cuda", ignore = "asserts what a build without CUDA says")]
 fn validation_here_in_the_inference_pane_and_on_a_gpu_node_as_a_job() {
     require_tmux!();
     let t = Tmux::start("validate", &[], None);

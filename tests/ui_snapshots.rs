@@ -444,6 +444,7 @@ fn images_pane_repositories_tags_manifest_and_the_pull_verdict_in_triage() {
 }
 
 #[test]
+#[cfg_attr(feature = "cuda", ignore = "the snapshot is of a build without CUDA")]
 fn inference_pane_picks_runs_with_progress_and_shows_the_verdict() {
     use gpudeck::event::Effect;
     use gpudeck::infer::bundle::ModelSource;
@@ -476,15 +477,20 @@ fn inference_pane_picks_runs_with_progress_and_shows_the_verdict() {
 
     // Progress as the effect reports it; the report is the real one with its timings fixed for the snapshot.
     let mut report =
-        run::validate(&run::Options { timing: std::time::Duration::from_millis(1), ..*options }, &mut |_| {}).unwrap();
+        run::validate(&run::Options { timing: std::time::Duration::from_millis(1), ..*options }, &mut |_| true)
+            .unwrap();
     report.load_ms = 1.5;
     report.device.name = "CPU (2 threads)".into();
     report.latency_ms = Latency { p50: 0.44, p95: 0.52 };
     report.throughput = [(1, 2743.0), (8, 3440.0), (32, 3602.0)]
         .map(|(batch, images_per_s)| Throughput { batch, images_per_s })
         .to_vec();
+    // Probabilities are fixed too: their last digits follow the CPU's SIMD summation order.
     for image in &mut report.images {
         image.latency_ms = 0.44;
+        for (scored, p) in image.top.iter_mut().zip([0.991, 0.006, 0.003]) {
+            scored.probability = p;
+        }
     }
     s.absorb(Data::InferProgress { generation: 1, progress: Progress::Loaded { device: "cpu".into(), total: 11 } });
     for image in report.images.iter().take(4) {

@@ -62,7 +62,7 @@ fn the_same_seed_trains_the_same_weights_byte_for_byte() {
 
 #[test]
 fn the_shipped_model_classifies_every_shipped_sample_on_cpu() {
-    let report = run::validate(&cpu(ImageSource::Shipped, ModelSource::Shipped), &mut |_| {}).expect("runs");
+    let report = run::validate(&cpu(ImageSource::Shipped, ModelSource::Shipped), &mut |_| true).expect("runs");
     assert!(report.pass, "{:?}", report.failures);
     assert_eq!(report.correct_count(), (12, 12));
     assert_eq!(report.device.used, "cpu");
@@ -70,8 +70,9 @@ fn the_shipped_model_classifies_every_shipped_sample_on_cpu() {
     let listed = std::fs::read_to_string(shipped(SHIPPED_DIR).join("model.sha256")).expect("sha file");
     assert!(listed.starts_with(&report.model.sha256), "model.sha256 does not list the shipped weights");
     // The files on disk are what the binary embeds.
-    let from_disk = run::validate(&cpu(ImageSource::Dir(shipped("assets/samples")), ModelSource::Shipped), &mut |_| {})
-        .expect("runs");
+    let from_disk =
+        run::validate(&cpu(ImageSource::Dir(shipped("assets/samples")), ModelSource::Shipped), &mut |_| true)
+            .expect("runs");
     assert_eq!(from_disk.correct_count(), (12, 12));
     for image in &report.images {
         let total: f32 = image.top.iter().map(|s| s.probability).sum();
@@ -104,7 +105,7 @@ fn bad_files_are_reported_by_name_and_skipped_while_the_rest_run() {
     std::fs::write(images.join("empty.png"), b"").expect("write");
 
     let report =
-        run::validate(&cpu(ImageSource::Dir(images.clone()), ModelSource::Shipped), &mut |_| {}).expect("runs");
+        run::validate(&cpu(ImageSource::Dir(images.clone()), ModelSource::Shipped), &mut |_| true).expect("runs");
     assert!(report.pass, "skipped files are listed, not failed: {:?}", report.failures);
     assert_eq!(report.images.iter().map(|i| i.file.as_str()).collect::<Vec<_>>(), vec!["circle-1.png", "cross-1.png"]);
     let skipped: Vec<(&str, &str)> = report.skipped.iter().map(|s| (s.file.as_str(), s.reason.as_str())).collect();
@@ -117,7 +118,7 @@ fn bad_files_are_reported_by_name_and_skipped_while_the_rest_run() {
     assert_eq!(reason("odd.png"), "40×30, the model takes 32×32 (--resize scales it)");
 
     let resized = Options { resize: true, ..cpu(ImageSource::Dir(images), ModelSource::Shipped) };
-    let report = run::validate(&resized, &mut |_| {}).expect("runs");
+    let report = run::validate(&resized, &mut |_| true).expect("runs");
     assert!(report.images.iter().any(|i| i.file == "odd.png" && i.expected.is_none()), "{:?}", report.images);
     assert_eq!(report.skipped.len(), 4);
 }
@@ -127,11 +128,11 @@ fn a_directory_with_nothing_classifiable_fails_and_says_why() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("readme.md"), "# hi").expect("write");
     let report =
-        run::validate(&cpu(ImageSource::Dir(dir.path().into()), ModelSource::Shipped), &mut |_| {}).expect("runs");
+        run::validate(&cpu(ImageSource::Dir(dir.path().into()), ModelSource::Shipped), &mut |_| true).expect("runs");
     assert!(!report.pass);
     assert_eq!(report.failures, vec!["no image could be classified (1 skipped)".to_string()]);
     let missing = dir.path().join("nowhere");
-    let error = run::validate(&cpu(ImageSource::Dir(missing.clone()), ModelSource::Shipped), &mut |_| {})
+    let error = run::validate(&cpu(ImageSource::Dir(missing.clone()), ModelSource::Shipped), &mut |_| true)
         .expect_err("no directory");
     assert_eq!(error.to_string(), format!("{}: not found", missing.display()));
 }
@@ -144,7 +145,7 @@ fn expected_labels_come_from_expected_txt_before_file_names() {
     std::fs::write(dir.path().join("circle-9.png"), &sample).expect("write");
     std::fs::write(dir.path().join("expected.txt"), "# file label\na.png square\n").expect("write");
     let report =
-        run::validate(&cpu(ImageSource::Dir(dir.path().into()), ModelSource::Shipped), &mut |_| {}).expect("runs");
+        run::validate(&cpu(ImageSource::Dir(dir.path().into()), ModelSource::Shipped), &mut |_| true).expect("runs");
     let a = report.images.iter().find(|i| i.file == "a.png").expect("a.png");
     assert_eq!((a.expected.as_deref(), a.correct()), (Some("square"), Some(true)));
     // A square named circle is a failed expectation: the verdict names the file and both labels.
@@ -207,7 +208,7 @@ fn resnet_weights_an_operator_supplies_load_and_run() {
     std::fs::write(model_dir.join("model.toml"), toml).expect("toml");
 
     let options = Options { resize: true, ..cpu(ImageSource::Shipped, ModelSource::Dir(model_dir.clone())) };
-    let report = run::validate(&options, &mut |_| {}).expect("runs");
+    let report = run::validate(&options, &mut |_| true).expect("runs");
     assert_eq!(report.model.architecture, "resnet18");
     assert_eq!(report.model.input, [3, 64, 64]);
     assert_eq!(report.images.len(), 12, "the 32×32 samples are scaled up: {:?}", report.skipped);
@@ -216,7 +217,7 @@ fn resnet_weights_an_operator_supplies_load_and_run() {
 
     // The same weights named as another architecture fail by name, not with a panic.
     std::fs::write(model_dir.join("model.toml"), toml.replace("resnet18", "resnet34")).expect("toml");
-    let error = run::validate(&options, &mut |_| {}).expect_err("wrong architecture");
+    let error = run::validate(&options, &mut |_| true).expect_err("wrong architecture");
     assert!(error.to_string().contains("weights do not fit resnet34"), "{error}");
 }
 
@@ -260,6 +261,7 @@ fn validate_json_is_one_verdict_object_and_the_exit_code_is_the_verdict() {
 }
 
 #[test]
+#[cfg_attr(feature = "cuda", ignore = "asserts what a build without CUDA says")]
 fn validate_text_says_why_the_cpu_ran_and_cuda_is_refused_by_a_cpu_build() {
     let (code, stdout, _) = gpudeck(&["validate"]);
     assert_eq!(code, 0, "{stdout}");
@@ -279,7 +281,7 @@ fn validate_text_says_why_the_cpu_ran_and_cuda_is_refused_by_a_cpu_build() {
 
 #[test]
 fn agreement_beyond_tolerance_or_nan_fails_the_verdict() {
-    let mut report = run::validate(&cpu(ImageSource::Shipped, ModelSource::Shipped), &mut |_| {}).expect("runs");
+    let mut report = run::validate(&cpu(ImageSource::Shipped, ModelSource::Shipped), &mut |_| true).expect("runs");
     assert!(report.pass);
     report.agreement = Some(gpudeck::infer::report::Agreement {
         reference: "cpu".into(),
@@ -296,6 +298,14 @@ fn agreement_beyond_tolerance_or_nan_fails_the_verdict() {
         assert!(!report.pass);
         assert!(report.failures[0].starts_with("logits differ from the cpu by"), "{:?}", report.failures);
     }
+    // JSON has no NaN: a broken GPU's verdict still reads back, and still fails.
+    let json = serde_json::to_string(&report).expect("json");
+    let read = Report::parse(&json).expect("a NaN verdict parses");
+    assert!(read.agreement.as_ref().is_some_and(|a| a.max_abs_logit_diff.is_nan()) && !read.pass);
+    // The logs view may show the server's timestamps before each line.
+    let log = ["gpudeck validate: 12 images on cuda:0".to_string(), format!("2026-11-30T23:59:59.123456789Z {json}")];
+    let found = Report::find_in_log(log.iter().map(String::as_str)).expect("found").expect("parses");
+    assert_eq!(found.failures, read.failures);
     assert!(run::max_abs_diff(&[vec![1.0, f32::NAN]], &[vec![1.0, 2.0]]).is_nan());
     assert_eq!(run::max_abs_diff(&[vec![1.0, -2.0]], &[vec![1.5, 2.0]]), 4.0);
 }

@@ -61,6 +61,7 @@ impl Console {
             recovery: None,
             apply: None,
             registry: RegistryClient::new(RegistrySettings::default()).unwrap(),
+            inference: Default::default(),
         };
         Console { state, effects, rx }
     }

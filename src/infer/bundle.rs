@@ -27,6 +27,8 @@ pub enum ModelSource {
 /// A model read and checked, ready to build on a device.
 #[derive(Debug, Clone)]
 pub struct Bundle {
+    /// Where it was read from (the shipped model: where it is trained into), for messages that name a file.
+    pub dir: PathBuf,
     pub name: String,
     pub architecture: Architecture,
     /// Side of the square RGB input, in pixels.
@@ -61,10 +63,10 @@ fn default_side() -> usize {
     super::dataset::SIDE
 }
 fn default_mean() -> [f32; 3] {
-    [0.5; 3]
+    [super::train::MEAN; 3]
 }
 fn default_std() -> [f32; 3] {
-    [0.25; 3]
+    [super::train::STD; 3]
 }
 
 impl Bundle {
@@ -100,6 +102,9 @@ impl Bundle {
         if let Some(expected) = expected_sha256 {
             // `sha256sum` output: the digest first, then the file name.
             let expected = expected.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+            if expected.is_empty() {
+                return Err(InferError::Model { path: dir.join("model.sha256"), message: "is empty".into() });
+            }
             if expected != sha256 {
                 return Err(InferError::Checksum { path: dir.join("model.safetensors"), expected, actual: sha256 });
             }
@@ -129,6 +134,7 @@ impl Bundle {
             dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into())
         });
         Ok(Bundle {
+            dir: dir.to_path_buf(),
             name,
             architecture,
             side: config.input,

@@ -10,7 +10,7 @@ use super::report::Scored;
 
 pub struct Classifier {
     net: Box<dyn Module + Send + Sync>,
-    pub device: Device,
+    device: Device,
     pub labels: Vec<String>,
     pub side: usize,
     mean: [f32; 3],
@@ -20,9 +20,15 @@ pub struct Classifier {
 impl Classifier {
     /// Builds the bundle's network on `device`; weights that do not fit the architecture fail here, by name.
     pub fn new(bundle: &Bundle, device: &Device) -> Result<Classifier, InferError> {
-        let vb = VarBuilder::from_buffered_safetensors(bundle.weights.clone(), DType::F32, device)?;
+        let path = bundle.dir.join("model.safetensors");
+        let vb = VarBuilder::from_buffered_safetensors(bundle.weights.clone(), DType::F32, device).map_err(|e| {
+            InferError::Model {
+                path: path.clone(),
+                message: format!("not safetensors: {}", super::first_line(&e.to_string())),
+            }
+        })?;
         let net = bundle.architecture.build(bundle.labels.len(), bundle.side, vb).map_err(|e| InferError::Model {
-            path: format!("{} (model.safetensors)", bundle.name).into(),
+            path,
             message: format!(
                 "weights do not fit {}: {}",
                 bundle.architecture.name(),

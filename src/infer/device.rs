@@ -66,7 +66,8 @@ fn cuda(ordinal: usize) -> Result<Device, String> {
     if !cfg!(feature = "cuda") {
         return Err("this gpudeck was built without the `cuda` feature (README: CUDA build)".into());
     }
-    // A runtime-loading cudarc panics instead of failing when libcuda is absent.
+    // Stock candle links libcuda at load time; a cudarc patched to load it at run time panics when it is absent
+    // instead of failing, so a panic is turned into a reason too.
     match std::panic::catch_unwind(|| Device::new_cuda(ordinal)) {
         Ok(Ok(device)) => Ok(device),
         Ok(Err(e)) => Err(super::first_line(&e.to_string())),

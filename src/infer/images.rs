@@ -71,6 +71,11 @@ pub fn read(source: &ImageSource) -> Result<(Vec<ImageFile>, Vec<Skipped>), Infe
         let skip = |reason: String| Skipped { file: name.clone(), reason };
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => continue,
+            // A FIFO or a device would block or never end.
+            Ok(meta) if !meta.is_file() => {
+                skipped.push(skip("not a regular file".into()));
+                continue;
+            }
             Ok(meta) if meta.len() > MAX_FILE_BYTES => {
                 skipped.push(skip(format!("{} MiB, larger than any sample", meta.len() >> 20)));
                 continue;

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 /// Names the JSON layout; a reader refuses any other, so an old console never misreads a newer validator.
 pub const SCHEMA: &str = "gpudeck.validate/v1";
 
-/// Largest absolute difference of logits between the device and the CPU reference that still counts as agreement.
-/// Float32 GEMMs on different backends differ in summation order: ~1e-5 is usual, 1e-2 is a broken device.
+/// Largest absolute difference of logits between the device and the CPU reference that still counts as agreement,
+/// per unit of the largest CPU logit (at least 1): float32 GEMMs on different backends differ in summation order,
+/// ~1e-5 relative is usual, 1e-2 is a broken device, and a ResNet's logits are ten times the sample model's.
 pub const AGREEMENT_TOLERANCE: f32 = 1e-3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +75,7 @@ impl ImageResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scored {
     pub label: String,
+    #[serde(deserialize_with = "nan_if_null")]
     pub probability: f32,
 }
 
@@ -99,8 +101,15 @@ pub struct Throughput {
 pub struct Agreement {
     /// The device the results are checked against (`cpu`).
     pub reference: String,
+    #[serde(deserialize_with = "nan_if_null")]
     pub max_abs_logit_diff: f32,
     pub tolerance: f32,
+}
+
+/// JSON has no NaN: serde_json writes it as `null`. A broken GPU's NaN must read back as NaN (and fail), not make
+/// the whole verdict unreadable.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f32, D::Error> {
+    Ok(Option::<f32>::deserialize(deserializer)?.unwrap_or(f32::NAN))
 }
 
 impl Report {
@@ -164,9 +173,12 @@ impl Report {
         }
     }
 
-    /// Finds the verdict among a Job's log lines (progress and warnings may come before it).
+    /// Finds the verdict among a Job's log lines (progress and warnings may come before it; a line may start with
+    /// the server's timestamp when the logs view shows them).
     pub fn find_in_log<'a>(lines: impl DoubleEndedIterator<Item = &'a str>) -> Option<Result<Report, String>> {
-        lines.rev().find(|l| l.trim_start().starts_with('{') && l.contains(SCHEMA)).map(|l| Report::parse(l.trim()))
+        let verdict = lines.rev().find(|l| l.contains(SCHEMA))?;
+        let json = verdict.find('{').map_or(verdict, |start| &verdict[start..]);
+        Some(Report::parse(json.trim()))
     }
 
     /// Images classified as expected, out of those with an expectation.

@@ -59,8 +59,9 @@ pub enum Progress {
     Comparing,
 }
 
-/// Runs a validation; an `Err` is a run that could not start (model, device, image directory), never a bad image.
-pub fn validate(options: &Options, progress: &mut dyn FnMut(Progress)) -> Result<Report, InferError> {
+/// Runs a validation; an `Err` is a run that could not start (model, device, image directory), never a bad image,
+/// or one stopped because `progress` answered false (a newer run superseded it).
+pub fn validate(options: &Options, progress: &mut dyn FnMut(Progress) -> bool) -> Result<Report, InferError> {
     let started = Instant::now();
     let bundle = Bundle::load(&options.model)?;
     let chosen = device::choose(options.device)?;
@@ -73,13 +74,13 @@ pub fn validate(options: &Options, progress: &mut dyn FnMut(Progress)) -> Result
     }
     let listed = images::expectations(&options.images)?;
     let pictures = images::pictures(&files, bundle.side, options.resize, &listed, &bundle.labels, &mut skipped);
-    progress(Progress::Loaded { device: chosen.info.used.clone(), total: pictures.len() });
+    go_on(progress(Progress::Loaded { device: chosen.info.used.clone(), total: pictures.len() }))?;
 
     let (results, logits, latencies) = classify(&classifier, &pictures, options.top_k, progress)?;
     let mut throughput = Vec::new();
     if !pictures.is_empty() {
         for batch in BATCHES {
-            progress(Progress::Timing(batch));
+            go_on(progress(Progress::Timing(batch)))?;
             throughput
                 .push(Throughput { batch, images_per_s: time_batches(&classifier, &pictures, batch, options.timing)? });
         }
@@ -87,13 +88,14 @@ pub fn validate(options: &Options, progress: &mut dyn FnMut(Progress)) -> Result
     let agreement = if chosen.device.is_cpu() || pictures.is_empty() {
         None
     } else {
-        progress(Progress::Comparing);
+        go_on(progress(Progress::Comparing))?;
         let reference = Classifier::new(&bundle, &candle_core::Device::Cpu)?;
-        let (_, expected, _) = classify(&reference, &pictures, options.top_k, &mut |_| {})?;
+        let (_, expected, _) = classify(&reference, &pictures, options.top_k, &mut |_| true)?;
+        let scale = expected.iter().flatten().fold(1.0f32, |m, l| m.max(l.abs()));
         Some(Agreement {
             reference: "cpu".into(),
             max_abs_logit_diff: max_abs_diff(&logits, &expected),
-            tolerance: AGREEMENT_TOLERANCE,
+            tolerance: AGREEMENT_TOLERANCE * scale,
         })
     };
     let mut report = Report {
@@ -115,6 +117,11 @@ pub fn validate(options: &Options, progress: &mut dyn FnMut(Progress)) -> Result
 
 /// Per image: its result and its logits; then every timed latency, in milliseconds.
 type Classified = (Vec<ImageResult>, Vec<Vec<f32>>, Vec<f64>);
+
+/// Stops the run when the caller no longer wants it.
+fn go_on(wanted: bool) -> Result<(), InferError> {
+    if wanted { Ok(()) } else { Err(InferError::Superseded) }
+}
 
 fn model_info(bundle: &Bundle) -> ModelInfo {
     ModelInfo {
@@ -147,7 +154,7 @@ fn classify(
     classifier: &Classifier,
     pictures: &[Picture],
     top_k: usize,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Classified, InferError> {
     let (mut results, mut all_logits, mut all_latencies) = (Vec::new(), Vec::new(), Vec::new());
     for picture in pictures {
@@ -169,7 +176,7 @@ fn classify(
             top,
             latency_ms: timings[timings.len() / 2],
         };
-        progress(Progress::Classified(Box::new(result.clone())));
+        go_on(progress(Progress::Classified(Box::new(result.clone()))))?;
         results.push(result);
         all_latencies.extend(timings);
         all_logits.push(logits);

@@ -51,6 +51,12 @@ pub const MEAN: f32 = 0.5;
 pub const STD: f32 = 0.25;
 
 pub fn train(config: &TrainConfig, on_epoch: &mut dyn FnMut(Epoch)) -> Result<Trained, InferError> {
+    if config.batch == 0 || config.images_per_epoch < config.batch {
+        return Err(InferError::Candle(format!(
+            "training needs a batch of at least 1 and no larger than the {} images of an epoch",
+            config.images_per_epoch
+        )));
+    }
     let device = Device::Cpu;
     let (varmap, net) = model::seeded(Architecture::GpudeckCnn, CLASSES.len(), SIDE, config.seed, &device)?;
     let params = ParamsAdamW { lr: config.learning_rate, weight_decay: 1e-4, ..ParamsAdamW::default() };

@@ -49,7 +49,7 @@ fn reference() -> &'static Result<Report, String> {
     static REFERENCE: OnceLock<Result<Report, String>> = OnceLock::new();
     REFERENCE.get_or_init(|| {
         let options = Options { device: DeviceRequest::Cpu, timing: Duration::from_millis(20), ..Options::default() };
-        validate(&options, &mut |_| {}).map_err(|e| e.to_string())
+        validate(&options, &mut |_| true).map_err(|e| e.to_string())
     })
 }
 

@@ -17,7 +17,7 @@ pub struct Inference {
     /// None until the model and images are read (Err: why they could not be).
     pub model: Option<Result<ModelInfo, String>>,
     pub run: Option<Run>,
-    /// What the pane validates with (`gpudeck --images DIR --model DIR`, or what ships).
+    /// What the pane validates with: the model and samples built into gpudeck, on `auto`.
     pub model_source: ModelSource,
     pub images: ImageSource,
     pub device: DeviceRequest,
@@ -201,10 +201,6 @@ impl Inference {
         self.table.apply(Delta { reset: false, upserts: lines, deletes: vec![] });
     }
 
-    pub fn running(&self) -> bool {
-        self.run.as_ref().is_some_and(|r| r.report.is_none())
-    }
-
     /// `v` or enter: validate the picked images; a run already going is superseded.
     pub fn start(&mut self, effects: &mut Vec<Effect>) -> Result<(), String> {
         let picked: Vec<String> = self.table.all().filter(|l| l.picked).map(|l| l.id.name.clone()).collect();
@@ -331,7 +327,8 @@ mod tests {
             })
             .collect();
         assert_eq!(generations, [1, 2]);
-        assert!(pane.running());
+        let unfinished = |pane: &Inference| pane.run.as_ref().is_some_and(|r| r.report.is_none());
+        assert!(unfinished(&pane));
         let result = ImageResult {
             file: "a.png".into(),
             expected: None,
@@ -342,11 +339,11 @@ mod tests {
         pane.absorb_progress(1, Progress::Classified(Box::new(result.clone())));
         pane.absorb_done(1, Err("late".into()));
         assert_eq!(pane.table.get("a.png").and_then(|l| l.result.clone()), None, "run 1 was superseded");
-        assert!(pane.running());
+        assert!(unfinished(&pane));
         pane.absorb_progress(2, Progress::Classified(Box::new(result.clone())));
         assert_eq!(pane.table.get("a.png").and_then(|l| l.result.clone()), Some(result));
         pane.absorb_done(2, Err("the model could not be read".into()));
-        assert!(!pane.running());
+        assert!(!unfinished(&pane));
         assert_eq!(pane.run.as_ref().and_then(|r| r.report.clone()), Some(Err("the model could not be read".into())));
     }
 }

@@ -156,7 +156,11 @@ impl State {
                 self.notice = self.inference.start(&mut self.effects).err().map(warning);
                 return;
             }
-            Pane::Triage | Pane::Pods | Pane::Workloads | Pane::Images => return,
+            Pane::Triage | Pane::Pods | Pane::Workloads | Pane::Images => {
+                let hint = "validate: select a GPU node (nodes or gpu pane), or pick images in the inference pane (7)";
+                self.notice = Some(warning(hint.into()));
+                return;
+            }
         };
         let Some(node) = node else {
             self.notice = Some(warning("validate: select a GPU node".into()));
@@ -231,7 +235,10 @@ impl State {
                 } else {
                     self.notice = Some(Notice {
                         error: false,
-                        text: format!("validate {node}: pod {pod} started; `:logs {pod}` reads its verdict"),
+                        text: format!(
+                            "validate {node}: pod {}/{pod} started; `:ns {}` then `:logs {pod}` reads its verdict",
+                            run.namespace, run.namespace
+                        ),
                     });
                 }
             }

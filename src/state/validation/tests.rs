@@ -210,6 +210,7 @@ fn nodes_without_gpus_and_other_panes_send_nothing() {
     s.pane = Pane::Pods;
     s.act(Action::Validate);
     assert!(s.effects.is_empty() && s.mode == Mode::Normal);
+    assert!(s.notice.as_ref().is_some_and(|n| n.text.starts_with("validate: select a GPU node")), "{:?}", s.notice);
 }
 
 #[test]
