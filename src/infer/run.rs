@@ -67,13 +67,7 @@ pub fn validate(options: &Options, progress: &mut dyn FnMut(Progress) -> bool) -
     let chosen = device::choose(options.device)?;
     let classifier = Classifier::new(&bundle, &chosen.device)?;
     let load_ms = millis(started.elapsed());
-    let (mut files, mut skipped) = images::read(&options.images)?;
-    if let Some(only) = &options.only {
-        files.retain(|f| only.contains(&f.name));
-        skipped.retain(|s| only.contains(&s.file));
-    }
-    let listed = images::expectations(&options.images)?;
-    let pictures = images::pictures(&files, bundle.side, options.resize, &listed, &bundle.labels, &mut skipped);
+    let (pictures, skipped) = decoded(&bundle, &options.images, options.resize, options.only.as_deref())?;
     go_on(progress(Progress::Loaded { device: chosen.info.used.clone(), total: pictures.len() }))?;
 
     let (results, logits, latencies) = classify(&classifier, &pictures, options.top_k, progress)?;
@@ -143,10 +137,26 @@ pub struct Catalogue {
 
 pub fn catalogue(model: &ModelSource, source: &ImageSource, resize: bool) -> Result<Catalogue, InferError> {
     let bundle = Bundle::load(model)?;
-    let (files, mut skipped) = images::read(source)?;
+    let (pictures, skipped) = decoded(&bundle, source, resize, None)?;
+    Ok(Catalogue { model: model_info(&bundle), pictures, skipped })
+}
+
+/// The images of `source` (only those named in `only`, when given) decoded at the model's input size with their
+/// expected labels, and the files skipped with why.
+fn decoded(
+    bundle: &Bundle,
+    source: &ImageSource,
+    resize: bool,
+    only: Option<&[String]>,
+) -> Result<(Vec<Picture>, Vec<Skipped>), InferError> {
+    let (mut files, mut skipped) = images::read(source)?;
+    if let Some(only) = only {
+        files.retain(|f| only.contains(&f.name));
+        skipped.retain(|s| only.contains(&s.file));
+    }
     let listed = images::expectations(source)?;
     let pictures = images::pictures(&files, bundle.side, resize, &listed, &bundle.labels, &mut skipped);
-    Ok(Catalogue { model: model_info(&bundle), pictures, skipped })
+    Ok((pictures, skipped))
 }
 
 /// Each image at batch 1: a warm-up pass, then `LATENCY_ROUNDS` timed passes; an image's latency is its median.
