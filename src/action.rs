@@ -16,6 +16,10 @@ pub enum Action {
     PaneGpu,
     PaneImages,
     PaneInference,
+    /// The generic view of the resource `:RESOURCE` opened last.
+    PaneBrowse,
+    /// In a generic view of events: Warnings only, or every event.
+    ToggleWarnings,
     /// In the inference pane: pick or drop the selected image.
     TogglePick,
     /// In the inference pane: pick every image, or none.

@@ -3,6 +3,7 @@
 //! copy and a kept recovery file answer only when they fail or are due.
 
 pub mod apply;
+pub mod describe;
 pub mod external;
 pub mod inference;
 pub mod registry;
@@ -11,15 +12,12 @@ pub mod validation;
 
 use std::path::PathBuf;
 
-use k8s_openapi::api::core::v1::Event as KubeEvent;
-use kube::api::ListParams;
+use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Api, Client};
-use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use crate::event::{Data, Effect, Event, ObjectRef};
+use crate::event::{Data, Effect, Event, ObjectAddress};
 
 /// Runs effects against the current client.
 pub struct Effects {
@@ -37,12 +35,41 @@ pub struct Effects {
     pub registry: registry::RegistryClient,
     /// The newest local validation: an older run stops at its next image or batch size.
     pub inference: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The generic view's watch, stopped when another listing replaces it or the view closes.
+    pub browse: Option<AbortHandle>,
 }
 
 /// How long the editor waits after the last keystroke before checking the text and autosaving it.
 pub const QUIET_TIME: std::time::Duration = std::time::Duration::from_millis(300);
 
 impl Effects {
+    /// No lane busy yet: nothing streams, applies or watches until a reducer asks.
+    pub fn new(
+        client: Client,
+        kubeconfig: Option<Kubeconfig>,
+        tx: UnboundedSender<Event>,
+        recovery: Option<PathBuf>,
+        registry: registry::RegistryClient,
+    ) -> Effects {
+        Effects {
+            client,
+            kubeconfig,
+            tx,
+            logs: None,
+            recovery,
+            apply: None,
+            registry,
+            inference: Default::default(),
+            browse: None,
+        }
+    }
+
+    fn stop_browse(&mut self) {
+        if let Some(watch) = self.browse.take() {
+            watch.abort();
+        }
+    }
+
     fn cancel_apply(&mut self) {
         if let Some(run) = self.apply.take() {
             run.abort();
@@ -58,14 +85,17 @@ impl Effects {
     pub fn spawn(&mut self, effect: Effect) {
         let tx = self.tx.clone();
         match effect {
-            Effect::Describe { target, generation } if target.name.is_empty() => {
-                let _ = tx.send(document(&target, Err("unsupported object".into()), generation));
+            Effect::Describe { address, generation } if address.name.is_empty() => {
+                let _ = tx.send(document(&address, Err("unsupported object".into()), generation));
             }
-            Effect::Describe { target, generation } => {
+            Effect::Describe { address, generation } => {
                 let client = self.client.clone();
                 tokio::spawn(async move {
-                    let text = describe(&client, &target).await.map_err(|e| e.to_string());
-                    let _ = tx.send(document(&target, text, generation));
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs() as i64);
+                    let text = describe::describe(&client, &address, now).await.map_err(|e| e.to_string());
+                    let _ = tx.send(document(&address, text, generation));
                 });
             }
             Effect::Yaml { address, generation } => {
@@ -209,6 +239,22 @@ impl Effects {
             Effect::Validate { run, job } => {
                 tokio::spawn(validation::create_and_follow(self.client.clone(), run, job, tx));
             }
+            Effect::Discover => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    // A failure leaves the last answer standing.
+                    let data = match crate::sources::kube::known_resources(&client).await {
+                        Ok(resources) => Data::Kinds(resources),
+                        Err(e) => Data::SourceError { resource: "discovery", message: e.to_string() },
+                    };
+                    let _ = tx.send(Event::Data(data));
+                });
+            }
+            Effect::Browse { listing, generation } => {
+                self.stop_browse();
+                self.browse = Some(crate::sources::table::spawn(self.client.clone(), listing, generation, tx));
+            }
+            Effect::StopBrowse => self.stop_browse(),
             Effect::LabelNode { node, uid, label, value } => {
                 let client = self.client.clone();
                 tokio::spawn(async move {
@@ -250,63 +296,7 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&temporary, path)
 }
 
-fn document(target: &ObjectRef, text: Result<String, String>, generation: u64) -> Event {
-    let title = target.title();
+fn document(address: &ObjectAddress, text: Result<String, String>, generation: u64) -> Event {
+    let title = address.title();
     Event::Data(Data::Document { title, text, yaml: false, generation })
-}
-
-/// kubectl-describe-like text: identity, labels, annotations, status and the object's events.
-async fn describe(client: &Client, t: &ObjectRef) -> Result<String, crate::model::mutation::MutationError> {
-    let obj = apply::fetch_value(client, &crate::event::ObjectAddress::from(t)).await?;
-    let events = Api::<KubeEvent>::all(client.clone())
-        .list(&ListParams::default().fields(&format!("involvedObject.uid={}", t.uid)))
-        .await
-        .map(|l| l.items)
-        .unwrap_or_default();
-    Ok(describe_text(&obj, &events))
-}
-
-fn describe_text(obj: &Value, events: &[KubeEvent]) -> String {
-    let meta = &obj["metadata"];
-    let mut out = String::new();
-    let field = |out: &mut String, k: &str, v: &str| out.push_str(&format!("{:<14}{v}\n", format!("{k}:")));
-    field(&mut out, "Name", meta["name"].as_str().unwrap_or_default());
-    if let Some(ns) = meta["namespace"].as_str() {
-        field(&mut out, "Namespace", ns);
-    }
-    field(&mut out, "Kind", obj["kind"].as_str().unwrap_or_default());
-    field(&mut out, "Created", meta["creationTimestamp"].as_str().unwrap_or_default());
-    for (title, key) in [("Labels", "labels"), ("Annotations", "annotations")] {
-        let pairs: Vec<String> = meta[key]
-            .as_object()
-            .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect())
-            .unwrap_or_default();
-        field(&mut out, title, &if pairs.is_empty() { "<none>".to_string() } else { pairs.join("\n              ") });
-    }
-    if let Some(node) = obj["spec"]["nodeName"].as_str() {
-        field(&mut out, "Node", node);
-    }
-    out.push_str("Status:\n");
-    let status = serde_saphyr::to_string(&obj["status"]).unwrap_or_default();
-    for line in status.lines() {
-        out.push_str("  ");
-        out.push_str(line);
-        out.push('\n');
-    }
-    out.push_str("Events:\n");
-    if events.is_empty() {
-        out.push_str("  <none>\n");
-    }
-    for e in events {
-        let count = e.count.unwrap_or(1);
-        let last = e.last_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default();
-        out.push_str(&format!(
-            "  {:<8} {:<18} {:<22} x{count:<4} {}\n",
-            e.type_.as_deref().unwrap_or("Normal"),
-            e.reason.as_deref().unwrap_or_default(),
-            last,
-            e.message.as_deref().unwrap_or_default()
-        ));
-    }
-    out
 }

@@ -4,12 +4,13 @@ use std::collections::HashMap;
 
 use crossterm::event::KeyEvent;
 
+use crate::model::Delta;
 use crate::model::events::WarningEvent;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
+use crate::model::table::ResourceRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
 use crate::state::logs::{LogLine, LogTarget};
-use crate::state::table::Delta;
 
 /// Pod usage by namespace, then name: looked up per row by borrowed strings, with no key built per lookup.
 pub type PodUsage = HashMap<String, HashMap<String, (u64, u64)>>;
@@ -133,7 +134,7 @@ pub enum Effect {
     SwitchContext(String),
     /// `generation` lets the state drop a late answer to a request it has since replaced.
     Describe {
-        target: ObjectRef,
+        address: ObjectAddress,
         generation: u64,
     },
     Yaml {
@@ -240,6 +241,37 @@ pub enum Effect {
         label: String,
         value: String,
     },
+    /// Ask discovery again (a `:RESOURCE` the last answer did not know: a CRD created since); answers `Data::Kinds`.
+    Discover,
+    /// Keep the generic view `generation` live on `listing`, replacing any listing before it.
+    Browse {
+        listing: Listing,
+        generation: u64,
+    },
+    /// The generic view closed: stop its watch.
+    StopBrowse,
+}
+
+/// What one generic view lists: the resource, the namespace to fall back to when the whole cluster may not be
+/// listed, and an optional field selector (`type=Warning` for events).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub resource: crate::manifest::KnownResource,
+    pub namespace: Option<String>,
+    pub field_selector: Option<String>,
+}
+
+/// What a generic view's watch reports.
+#[derive(Debug)]
+pub enum BrowseUpdate {
+    /// A page of the list: the first replaces what was shown (`delta.reset`); `complete` on the last.
+    Listed { columns: Vec<String>, delta: Delta<ResourceRow>, complete: bool },
+    /// Objects changed since the list.
+    Changed(Delta<ResourceRow>),
+    /// The list or watch failed; it is tried again, and the rows shown so far stay.
+    Failed(String),
+    /// Something the operator should know that is not a failure (the view narrowed to a namespace).
+    Note(String),
 }
 
 #[derive(Debug)]
@@ -365,6 +397,11 @@ pub enum Data {
     Validation {
         run: u64,
         step: crate::state::validation::Step,
+    },
+    /// What generic view `generation`'s watch reports.
+    Browse {
+        generation: u64,
+        update: BrowseUpdate,
     },
     /// Connected to another context: every table starts over.
     Connected {

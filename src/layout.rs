@@ -13,6 +13,8 @@ pub const IMAGES_CHROME: u16 = 2;
 
 /// Lines of the inference pane above its table: the model and device, the progress or verdict, the keys.
 pub const INFERENCE_CHROME: u16 = 3;
+/// The generic view's line above its table: the resource, its API version and how the listing stands.
+pub const BROWSE_CHROME: u16 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screen {
@@ -41,8 +43,11 @@ impl Screen {
         let [title, tabs, body, status] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
                 .areas(area);
-        // Browsing registries and validating are errands of their own: they take the whole body, not a dashboard slot.
-        if size.0 < DASHBOARD_MIN.0 || size.1 < DASHBOARD_MIN.1 || matches!(focused, Pane::Images | Pane::Inference) {
+        // Browsing registries or any resource, and validating, are errands of their own: they take the whole body, not a dashboard slot.
+        if size.0 < DASHBOARD_MIN.0
+            || size.1 < DASHBOARD_MIN.1
+            || matches!(focused, Pane::Images | Pane::Inference | Pane::Browse)
+        {
             let panes = vec![(focused, body)];
             return Screen { title, tabs, body, status, panes, bordered: false, gpu_chrome };
         }
@@ -69,6 +74,7 @@ impl Screen {
             Pane::Gpu => self.gpu_chrome.0 + self.gpu_chrome.1,
             Pane::Images => IMAGES_CHROME,
             Pane::Inference => INFERENCE_CHROME,
+            Pane::Browse => BROWSE_CHROME,
             _ => 0,
         };
         self.panes

@@ -4,6 +4,7 @@ pub mod action;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod describe;
 pub mod diff;
 pub mod effects;
 pub mod event;

@@ -13,13 +13,18 @@ use serde_json::Value;
 pub type KnownKinds = BTreeSet<(String, String)>;
 
 /// A resource the cluster serves, as discovery lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct KnownResource {
     pub api_version: String,
     pub kind: String,
     /// Lower-case plural, as in `deployments`.
     pub plural: String,
     pub namespaced: bool,
+    /// Lower-case singular (`deployment`); discovery may leave it empty, then the kind in lower case stands.
+    pub singular: String,
+    /// Short names discovery declares (`deploy`, a CRD's own `tj`).
+    pub short_names: Vec<String>,
+    pub verbs: Vec<String>,
 }
 
 /// The short names the built-in resources declare (kube's discovery client drops them): `cm`, `svc`, `sts`…
@@ -51,11 +56,53 @@ impl KnownResource {
     /// (`cm`), or a prefix of the kind of at least three letters (`deploy`).
     pub fn named(&self, word: &str) -> bool {
         let word = word.to_lowercase();
-        let kind = self.kind.to_lowercase();
-        word == kind
-            || word == self.plural
-            || SHORT_NAMES.iter().any(|&(short, plural)| short == word && plural == self.plural)
-            || (word.len() >= 3 && kind.starts_with(&word))
+        self.names_exactly(&word) || (word.len() >= 3 && self.kind.to_lowercase().starts_with(&word))
+    }
+
+    /// Whether a lower-case word is one of this resource's names as kubectl accepts them: plural, singular, kind,
+    /// a short name, or any of these qualified by the group (`trainjobs.kubeflow.org`).
+    pub fn names_exactly(&self, word: &str) -> bool {
+        let (word, group) = match word.split_once('.') {
+            Some((word, group)) => (word, Some(group)),
+            None => (word, None),
+        };
+        group.is_none_or(|g| g == self.group())
+            && (word == self.plural
+                || word == self.singular
+                || word == self.kind.to_lowercase()
+                || self.short_names.iter().any(|s| s == word)
+                || SHORT_NAMES.iter().any(|&(short, plural)| short == word && plural == self.plural))
+    }
+
+    /// The API group, empty for the core group.
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or_default()
+    }
+
+    /// Every name an operator may type for this resource, for completion and the nearest-name hint.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        let built_in = SHORT_NAMES.iter().filter(|(_, plural)| *plural == self.plural).map(|(short, _)| *short);
+        std::iter::once(self.plural.as_str())
+            .chain((!self.singular.is_empty()).then_some(self.singular.as_str()))
+            .chain(self.short_names.iter().map(String::as_str))
+            .chain(built_in)
+    }
+
+    /// The API path listing this resource, across namespaces or in one.
+    pub fn list_path(&self, namespace: Option<&str>) -> String {
+        let base = if self.group().is_empty() {
+            format!("/api/{}", self.api_version)
+        } else {
+            format!("/apis/{}", self.api_version)
+        };
+        match namespace {
+            Some(ns) if self.namespaced => format!("{base}/namespaces/{ns}/{}", self.plural),
+            _ => format!("{base}/{}", self.plural),
+        }
+    }
+
+    pub fn allows(&self, verb: &str) -> bool {
+        self.verbs.iter().any(|v| v == verb)
     }
 }
 
@@ -355,6 +402,7 @@ mod tests {
             kind: kind.into(),
             plural: plural.into(),
             namespaced: true,
+            ..KnownResource::default()
         };
         let cm = r("ConfigMap", "configmaps");
         for word in ["ConfigMap", "configmap", "configmaps", "cm", "config"] {
@@ -362,6 +410,22 @@ mod tests {
         }
         assert!(!cm.named("co") && !cm.named("svc"));
         assert!(r("StatefulSet", "statefulsets").named("sts"));
+        let trainjobs = KnownResource {
+            api_version: "kubeflow.org/v1".into(),
+            kind: "TrainJob".into(),
+            plural: "trainjobs".into(),
+            singular: "trainjob".into(),
+            short_names: vec!["tj".into()],
+            namespaced: true,
+            ..KnownResource::default()
+        };
+        for word in ["trainjobs", "trainjob", "TrainJob", "tj", "trainjobs.kubeflow.org", "tj.kubeflow.org"] {
+            assert!(trainjobs.names_exactly(&word.to_lowercase()), "{word}");
+        }
+        assert!(!trainjobs.names_exactly("trainjobs.batch"), "another group's trainjobs");
+        assert_eq!(trainjobs.list_path(Some("ml")), "/apis/kubeflow.org/v1/namespaces/ml/trainjobs");
+        assert_eq!(cm.list_path(None), "/api/v1/configmaps");
+        assert_eq!(trainjobs.names().collect::<Vec<_>>(), ["trainjobs", "trainjob", "tj"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod mutation;
 pub mod nodes;
 pub mod pods;
 pub mod registry;
+pub mod table;
 pub mod workloads;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,31 @@ pub enum Health {
     Pending,
     Warn,
     Error,
+}
+
+/// An API path with its query, each value encoded (selectors carry `=` and `,`, continue tokens `+`).
+pub fn api_url(path: &str, query: &[(&str, String)]) -> String {
+    if query.is_empty() {
+        return path.to_string();
+    }
+    let start = path.len() + 1;
+    form_urlencoded::Serializer::for_suffix(format!("{path}?"), start).extend_pairs(query).finish()
+}
+
+/// Rows that changed, as sources send them (at most a few times a second).
+#[derive(Debug, Clone)]
+pub struct Delta<R> {
+    /// Replace everything (an initial list or a relist).
+    pub reset: bool,
+    pub upserts: Vec<R>,
+    /// uids
+    pub deletes: Vec<String>,
+}
+
+impl<R> Default for Delta<R> {
+    fn default() -> Self {
+        Delta { reset: false, upserts: Vec::new(), deletes: Vec::new() }
+    }
 }
 
 /// Namespace, name and uid of an object (selection follows the uid through reorders).

@@ -2,6 +2,7 @@
 //! No IO, no clock reads, no async: everything arrives as an argument.
 
 mod absorb;
+pub mod browse;
 pub mod command;
 pub mod editor;
 pub mod gpus;
@@ -20,7 +21,7 @@ pub mod workloads;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::action::Action;
-use crate::event::{Effect, ObjectKind, ObjectRef, PodUsage};
+use crate::event::{Effect, ObjectAddress, ObjectKind, ObjectRef, PodUsage};
 use crate::layout::Screen;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
@@ -40,10 +41,12 @@ pub enum Pane {
     Gpu,
     Images,
     Inference,
+    /// The generic view of whatever `:RESOURCE` opened last.
+    Browse,
 }
 
-pub const PANES: [Pane; 7] =
-    [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads, Pane::Gpu, Pane::Images, Pane::Inference];
+pub const PANES: [Pane; 8] =
+    [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads, Pane::Gpu, Pane::Images, Pane::Inference, Pane::Browse];
 
 impl Pane {
     pub fn title(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Pane {
             Pane::Gpu => "gpu",
             Pane::Images => "images",
             Pane::Inference => "inference",
+            Pane::Browse => "resources",
         }
     }
 }
@@ -125,6 +129,8 @@ pub struct State {
     pub gpus: gpus::Gpus,
     pub images: images::Images,
     pub inference: inference::Inference,
+    /// The generic view (`:svc`, `:pvc`, a CRD's objects…).
+    pub browse: browse::Browse,
     /// The images pane was in view at the last settle (coming back to it lists stale registries again).
     images_in_view: bool,
     node_rows: HashMap<String, NodeRow>,
@@ -179,15 +185,18 @@ pub struct State {
     pub quit: bool,
 }
 
-/// The operations every table pane supports, so reducers can act on whichever pane has focus.
-trait TablePane {
+/// The operations every table pane supports, so reducers and the UI can work on whichever pane they are given.
+pub trait TablePane {
     fn move_by(&mut self, step: isize);
     fn first(&mut self);
     fn last(&mut self);
     fn filter(&mut self, text: &str) -> Option<String>;
-    fn filter_text(&self) -> String;
+    fn filter_text(&self) -> &str;
     fn sort(&mut self, step: isize);
     fn clear_scope(&mut self) -> bool;
+    fn select(&mut self, uid: String);
+    /// Rows shown (after namespace, scope and filter).
+    fn shown(&self) -> usize;
 }
 
 impl<R: Row> TablePane for Table<R> {
@@ -203,8 +212,8 @@ impl<R: Row> TablePane for Table<R> {
     fn filter(&mut self, text: &str) -> Option<String> {
         self.set_filter(text)
     }
-    fn filter_text(&self) -> String {
-        self.filter_text.clone()
+    fn filter_text(&self) -> &str {
+        &self.filter_text
     }
     fn sort(&mut self, step: isize) {
         self.cycle_sort(step);
@@ -213,6 +222,12 @@ impl<R: Row> TablePane for Table<R> {
         let had = self.scope.is_some();
         self.set_scope(None);
         had
+    }
+    fn select(&mut self, uid: String) {
+        self.select_uid(uid);
+    }
+    fn shown(&self) -> usize {
+        self.len()
     }
 }
 
@@ -237,6 +252,7 @@ impl State {
                 crate::infer::images::ImageSource::Shipped,
                 crate::infer::device::DeviceRequest::Auto,
             ),
+            browse: browse::Browse::default(),
             images_in_view: false,
             node_rows: HashMap::new(),
             pod_usage: HashMap::new(),
@@ -281,6 +297,22 @@ impl State {
             Pane::Images if self.images.showing_tags() => &mut self.images.tags,
             Pane::Images => &mut self.images.repos,
             Pane::Inference => &mut self.inference.table,
+            Pane::Browse => &mut self.browse.table,
+        }
+    }
+
+    /// The table a pane shows (the images pane: its tag list while a repository is open).
+    pub fn table(&self, pane: Pane) -> &dyn TablePane {
+        match pane {
+            Pane::Triage => &self.triage,
+            Pane::Nodes => &self.nodes,
+            Pane::Pods => &self.pods,
+            Pane::Workloads => &self.workloads,
+            Pane::Gpu => &self.gpus.table,
+            Pane::Images if self.images.showing_tags() => &self.images.tags,
+            Pane::Images => &self.images.repos,
+            Pane::Inference => &self.inference.table,
+            Pane::Browse => &self.browse.table,
         }
     }
 
@@ -358,6 +390,10 @@ impl State {
             (Mode::Normal, Action::PaneGpu) => self.pane = Pane::Gpu,
             (Mode::Normal, Action::PaneImages) => self.pane = Pane::Images,
             (Mode::Normal, Action::PaneInference) => self.pane = Pane::Inference,
+            (Mode::Normal, Action::PaneBrowse) => self.pane = Pane::Browse,
+            (Mode::Normal, Action::ToggleWarnings) if self.pane == Pane::Browse => {
+                self.effects.extend(self.browse.toggle_warnings());
+            }
             (Mode::Normal, Action::TogglePick) if self.pane == Pane::Inference => self.inference.toggle_pick(),
             (Mode::Normal, Action::PickAll) if self.pane == Pane::Inference => self.inference.pick_all(),
             (Mode::Normal, Action::Up) => self.focused().move_by(-1),
@@ -371,7 +407,7 @@ impl State {
             (Mode::Normal, Action::SortReverse) => self.focused().sort(0),
             (Mode::Normal, Action::Zoom) => self.zoom = !self.zoom,
             (Mode::Normal, Action::Filter) => {
-                let before = self.focused().filter_text();
+                let before = self.focused().filter_text().to_string();
                 self.mode = Mode::Filter { input: before.clone(), before };
             }
             (Mode::Normal, Action::Back) => self.back(),
@@ -408,7 +444,8 @@ impl State {
                 | Action::Increment
                 | Action::Decrement
                 | Action::TogglePick
-                | Action::PickAll,
+                | Action::PickAll
+                | Action::ToggleWarnings,
             ) => {}
             (Mode::Normal, Action::Accept | Action::DeleteChar | Action::Complete) => {}
         }
@@ -438,13 +475,13 @@ impl State {
 
     /// Asks for the selected object's describe text or YAML; the answer arrives as `Data::Document`.
     fn request_document(&mut self, yaml: bool) {
-        let Some(target) = self.selected_object() else { return };
+        let Some(address) = self.selected_address() else { return };
         self.document_generation += 1;
         let generation = self.document_generation;
         self.effects.push(if yaml {
-            Effect::Yaml { address: crate::event::ObjectAddress::from(&target), generation }
+            Effect::Yaml { address, generation }
         } else {
-            Effect::Describe { target, generation }
+            Effect::Describe { address, generation }
         });
         self.notice = Some(Notice { error: false, text: "loading…".into() });
     }
@@ -464,9 +501,17 @@ impl State {
                 (kind, w.id.clone())
             }
             Pane::Triage => return self.triage.selected_row()?.object.clone(),
-            Pane::Images | Pane::Inference => return None,
+            Pane::Images | Pane::Inference | Pane::Browse => return None,
         };
         Some(ObjectRef { kind, namespace: id.namespace, name: id.name, uid: id.uid })
+    }
+
+    /// The selected object of any pane, addressed by apiVersion and kind.
+    fn selected_address(&self) -> Option<ObjectAddress> {
+        match self.pane {
+            Pane::Browse => self.browse.selected(),
+            _ => self.selected_object().map(|o| ObjectAddress::from(&o)),
+        }
     }
 
     fn scroll_document(&mut self, action: Action, page: isize) {
@@ -563,6 +608,7 @@ impl State {
             Pane::Gpu => self.gpus.drill = self.gpus.table.selected_row().map(|l| l.id.name.clone()),
             Pane::Images => self.images.drill_in(&mut self.effects),
             Pane::Inference => self.validate_selected(),
+            Pane::Browse => self.drill_into_resource(),
         }
     }
 
@@ -572,15 +618,7 @@ impl State {
         let table: &mut dyn TablePane = self.focused();
         table.filter("");
         table.clear_scope();
-        match pane {
-            Pane::Pods => self.pods.select_uid(uid),
-            Pane::Nodes => self.nodes.select_uid(uid),
-            Pane::Workloads => self.workloads.select_uid(uid),
-            Pane::Triage => self.triage.select_uid(uid),
-            Pane::Gpu => self.gpus.table.select_uid(uid),
-            Pane::Images => self.images.repos.select_uid(uid),
-            Pane::Inference => self.inference.table.select_uid(uid),
-        }
+        table.select(uid);
         self.namespace = None;
     }
 
@@ -642,6 +680,7 @@ impl State {
         self.images.repos.refresh(None, now);
         self.images.tags.refresh(None, now);
         self.inference.table.refresh(None, now);
+        self.browse.table.refresh(ns.as_deref(), now);
         self.triage.scroll_to_selection(screen.rows(Pane::Triage));
         self.nodes.scroll_to_selection(screen.rows(Pane::Nodes));
         self.pods.scroll_to_selection(screen.rows(Pane::Pods));
@@ -650,6 +689,7 @@ impl State {
         self.images.repos.scroll_to_selection(screen.rows(Pane::Images));
         self.images.tags.scroll_to_selection(screen.rows(Pane::Images));
         self.inference.table.scroll_to_selection(screen.rows(Pane::Inference));
+        self.browse.table.scroll_to_selection(screen.rows(Pane::Browse));
     }
 }
 

@@ -1,5 +1,6 @@
 //! Rendering: a pure function of state, theme and keymap into a frame. No IO, no colours named here.
 
+mod browse;
 mod editor;
 mod gpus;
 mod highlight;
@@ -52,6 +53,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
                 Pane::Gpu => gpus::render(frame, area, state, theme),
                 Pane::Images => images::render(frame, area, state, theme),
                 Pane::Inference => inference::render(frame, area, state, theme),
+                Pane::Browse => browse::render(frame, area, &state.browse, state, theme),
             }
         }
     }
@@ -171,26 +173,25 @@ fn picker(frame: &mut Frame, area: Rect, state: &State, picker: &Picker, theme: 
 fn pane_border(frame: &mut Frame, area: Rect, pane: Pane, state: &State, theme: &Theme) -> Rect {
     let number = PANES.iter().position(|p| *p == pane).unwrap_or(0) + 1;
     let slot = if pane == state.pane { Slot::BorderFocused } else { Slot::Border };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(slot))
-        .title(Span::styled(format!(" {number} {} ({}) ", pane.title(), shown_rows(state, pane)), theme.style(slot)));
+    let block = Block::default().borders(Borders::ALL).border_style(theme.style(slot)).title(Span::styled(
+        format!(" {number} {} ({}) ", pane_title(state, pane), shown_rows(state, pane)),
+        theme.style(slot),
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     inner
 }
 
-fn shown_rows(state: &State, pane: Pane) -> usize {
+/// A pane's name; the generic view is named after what it lists (`services`).
+fn pane_title(state: &State, pane: Pane) -> String {
     match pane {
-        Pane::Triage => state.triage.len(),
-        Pane::Nodes => state.nodes.len(),
-        Pane::Pods => state.pods.len(),
-        Pane::Workloads => state.workloads.len(),
-        Pane::Gpu => state.gpus.table.len(),
-        Pane::Images if state.images.showing_tags() => state.images.tags.len(),
-        Pane::Images => state.images.repos.len(),
-        Pane::Inference => state.inference.table.len(),
+        Pane::Browse if state.browse.listing.is_some() => state.browse.title(),
+        _ => pane.title().to_string(),
     }
+}
+
+fn shown_rows(state: &State, pane: Pane) -> usize {
+    state.table(pane).shown()
 }
 
 /// A describe or YAML text, from line `scroll`, with the values of `secrets` lines masked.
@@ -264,16 +265,7 @@ fn tab_bar(state: &State, theme: &Theme, width: u16) -> Paragraph<'static> {
         Pane::Gpu => state.gpus.drill.as_ref().map(|node| format!("node {node}")),
         _ => None,
     };
-    let filter = match state.pane {
-        Pane::Triage => &state.triage.filter_text,
-        Pane::Nodes => &state.nodes.filter_text,
-        Pane::Pods => &state.pods.filter_text,
-        Pane::Workloads => &state.workloads.filter_text,
-        Pane::Gpu => &state.gpus.table.filter_text,
-        Pane::Images if state.images.showing_tags() => &state.images.tags.filter_text,
-        Pane::Images => &state.images.repos.filter_text,
-        Pane::Inference => &state.inference.table.filter_text,
-    };
+    let filter = state.table(state.pane).filter_text();
     let mut after = Vec::new();
     if let Some(scope) = narrowing {
         after.push(Span::styled(format!(" ▸ {scope}"), theme.style(Slot::Prompt)));
@@ -300,8 +292,10 @@ fn tabs(state: &State, theme: &Theme, terse: u8) -> Vec<Span<'static>> {
             let focused = *pane == state.pane;
             let slot = if focused { Slot::TabActive } else { Slot::Tab };
             let text = match (focused, terse) {
-                (true, _) | (false, 0) => format!(" {} {} ({}) ", i + 1, pane.title(), shown_rows(state, *pane)),
-                (false, 1) => format!(" {} {} ", i + 1, pane.title()),
+                (true, _) | (false, 0) => {
+                    format!(" {} {} ({}) ", i + 1, pane_title(state, *pane), shown_rows(state, *pane))
+                }
+                (false, 1) => format!(" {} {} ", i + 1, pane_title(state, *pane)),
                 (false, _) => format!(" {} ", i + 1),
             };
             Span::styled(text, theme.style(slot))

@@ -59,7 +59,7 @@ fn command_mode_namespace_describe_and_yaml() {
     let pods = t.wait_for("ml-serve pods only", |s| s.contains("READY") && s.contains("llm-inference"));
     assert!(!pods.contains("kube-system"), "{pods}");
     t.keys(&[":", "b", "o", "g", "u", "s", "Enter"]);
-    t.wait_for("the unknown-command hint", |s| s.contains("unknown command \":bogus\""));
+    t.wait_for("the unknown-command hint", |s| s.contains("unknown command or resource \":bogus\""));
     t.keys(&["/", "7", "0", "b", "Enter", "d"]);
     let described = t.wait_for("describe", |s| s.contains("lines 1-"));
     assert!(described.contains("Name:") && described.contains("llm-70b-eval-"), "{described}");

@@ -53,16 +53,7 @@ impl Console {
         state.absorb(Data::Nodes(Delta { reset: true, upserts, deletes: vec![] }));
         state.settle();
         let (tx, rx) = unbounded_channel();
-        let effects = Effects {
-            client,
-            kubeconfig: None,
-            tx,
-            logs: None,
-            recovery: None,
-            apply: None,
-            registry: RegistryClient::new(RegistrySettings::default()).unwrap(),
-            inference: Default::default(),
-        };
+        let effects = Effects::new(client, None, tx, None, RegistryClient::new(RegistrySettings::default()).unwrap());
         Console { state, effects, rx }
     }
 

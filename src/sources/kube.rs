@@ -8,7 +8,6 @@ use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Event as KubeEvent, Namespace, Node, Pod};
-use kube::discovery::{Discovery, Scope};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
@@ -116,10 +115,10 @@ fn spawn_namespaces(api: Api<Namespace>, tx: UnboundedSender<Event>) -> AbortHan
 }
 
 /// Changes collected between flushes; a later change of the same object replaces an earlier one.
-struct Pending<R> {
-    reset: Option<Vec<R>>,
-    upserts: HashMap<String, R>,
-    deletes: Vec<String>,
+pub(super) struct Pending<R> {
+    pub(super) reset: Option<Vec<R>>,
+    pub(super) upserts: HashMap<String, R>,
+    pub(super) deletes: Vec<String>,
 }
 
 impl<R> Default for Pending<R> {
@@ -129,11 +128,11 @@ impl<R> Default for Pending<R> {
 }
 
 impl<R> Pending<R> {
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.reset.is_none() && self.upserts.is_empty() && self.deletes.is_empty()
     }
 
-    fn take(&mut self) -> Delta<R> {
+    pub(super) fn take(&mut self) -> Delta<R> {
         let pending = std::mem::take(self);
         match pending.reset {
             Some(mut all) => {
@@ -199,17 +198,44 @@ where
 }
 
 /// Every resource the cluster serves, in every served version (`autoscaling/v1` is as valid as `v2`).
-async fn known_resources(client: &Client) -> Result<Vec<KnownResource>, kube::Error> {
-    let discovery = Discovery::new(client.clone()).run().await?;
+/// Every resource of every served group version, with the short names and verbs that kube's discovery client
+/// drops (`:tj` for a CRD's TrainJobs). Group versions are asked at once; one that fails (an aggregated API that is
+/// down) is left out rather than failing the rest.
+pub async fn known_resources(client: &Client) -> Result<Vec<KnownResource>, kube::Error> {
+    let core = client.list_core_api_versions().await?;
+    let groups = client.list_api_groups().await?;
+    let versions = core
+        .versions
+        .iter()
+        .cloned()
+        .chain(groups.groups.iter().flat_map(|g| g.versions.iter().map(|v| v.group_version.clone())));
+    let lists = futures_util::future::join_all(versions.map(|gv| async move {
+        let list = if gv.contains('/') {
+            client.list_api_group_resources(&gv).await
+        } else {
+            client.list_core_api_resources(&gv).await
+        };
+        (gv, list)
+    }))
+    .await;
     let mut out = Vec::new();
-    for group in discovery.groups() {
-        let all = group.versions().flat_map(|v| group.versioned_resources(v));
-        for (resource, caps) in all {
+    for (api_version, list) in lists {
+        let list = match list {
+            Ok(list) => list,
+            Err(e) => {
+                tracing::warn!("discovery of {api_version} failed: {e}");
+                continue;
+            }
+        };
+        for r in list.resources.into_iter().filter(|r| !r.name.contains('/')) {
             out.push(KnownResource {
-                api_version: resource.api_version.clone(),
-                kind: resource.kind.clone(),
-                plural: resource.plural.clone(),
-                namespaced: caps.scope == Scope::Namespaced,
+                api_version: api_version.clone(),
+                kind: r.kind,
+                plural: r.name,
+                namespaced: r.namespaced,
+                singular: r.singular_name,
+                short_names: r.short_names.unwrap_or_default(),
+                verbs: r.verbs,
             });
         }
     }

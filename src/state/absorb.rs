@@ -111,6 +111,9 @@ impl State {
                 let touched = self.warning_events.apply(delta, self.now);
                 self.retrack_warnings(touched);
             }
+            Data::SourceError { resource: "discovery", message } if self.browse.awaiting.is_some() => {
+                self.resolve_awaited(Some(&message));
+            }
             Data::SourceError { resource, message } => {
                 self.notice = Some(Notice { error: true, text: format!("watching {resource}: {message} (retrying)") });
             }
@@ -176,12 +179,20 @@ impl State {
                 self.synced.clear();
                 self.namespaces.clear();
                 self.namespace = None;
+                // The generic view lists the same resource on the new cluster (its watch went with the old client).
+                if let Some(listing) = self.browse.listing.clone() {
+                    let warnings_only = listing.field_selector.is_some();
+                    let effect = self.browse.open(listing.resource, None, warnings_only);
+                    self.effects.push(effect);
+                }
                 self.notice = Some(Notice { error: false, text: format!("connected to {context}") });
             }
             Data::Kinds(resources) => {
                 self.kinds = resources.iter().map(|r| (r.api_version.clone(), r.kind.clone())).collect();
                 self.resources = resources;
+                self.resolve_awaited(None);
             }
+            Data::Browse { generation, update } => self.browse.absorb(generation, update, self.now),
             Data::EditText { generation, .. } | Data::ExternalEdited { generation, .. }
                 if generation != self.document_generation => {}
             Data::EditText { title, text, external, .. } => self.absorb_edit_text(title, text, external),

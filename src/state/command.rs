@@ -1,5 +1,6 @@
 //! The `:` command prompt: candidates and completion for commands, namespaces and contexts, and running a command.
 
+use super::browse;
 use super::{Notice, Pane, State, warning};
 use crate::event::Effect;
 
@@ -31,7 +32,19 @@ impl State {
     /// Candidates for the word being typed at the command prompt: commands, then namespaces or contexts.
     pub fn candidates(&self, input: &str) -> Vec<String> {
         match input.split_once(' ') {
-            None => COMMANDS.iter().filter(|c| c.starts_with(input)).map(|c| c.to_string()).collect(),
+            None => {
+                let resources = self.resources.iter().flat_map(|r| r.names());
+                let mut names: Vec<String> = COMMANDS
+                    .iter()
+                    .copied()
+                    .chain(resources)
+                    .filter(|c| c.starts_with(input))
+                    .map(str::to_string)
+                    .collect();
+                names.sort();
+                names.dedup();
+                names
+            }
             Some(("ns", word)) => std::iter::once("all".to_string())
                 .chain(self.namespaces.iter().cloned())
                 .filter(|n| n.starts_with(word))
@@ -127,9 +140,43 @@ impl State {
                 self.editor_command(command, &args);
             }
             ("", _) => {}
-            (other, _) => {
-                self.notice = Some(warning(format!("unknown command \":{other}\" (try :{})", COMMANDS.join(" :"))))
+            (word, _) => self.open_resource(word),
+        }
+    }
+
+    /// `:RESOURCE`: a generic view of any resource discovery knows. A word it does not know asks discovery again
+    /// once (a CRD created since the last answer), then says so with the nearest names.
+    fn open_resource(&mut self, word: &str) {
+        match browse::resolve(&self.resources, word) {
+            Some(resource) => {
+                let effect = self.browse.open(resource.clone(), self.namespace.clone(), false);
+                self.effects.push(effect);
+                self.pane = Pane::Browse;
+                self.notice = None;
+            }
+            None => {
+                self.browse.awaiting = Some(word.to_string());
+                self.effects.push(Effect::Discover);
+                self.notice = Some(Notice { error: false, text: format!("looking up \"{word}\"…") });
             }
         }
+    }
+
+    /// Discovery answered (`failed`: or could not) while a `:RESOURCE` waited for it.
+    pub(super) fn resolve_awaited(&mut self, failed: Option<&str>) {
+        let Some(word) = self.browse.awaiting.take() else { return };
+        if browse::resolve(&self.resources, &word).is_some() {
+            self.open_resource(&word);
+            return;
+        }
+        let nearest = browse::nearest(&self.resources, &word);
+        let hint = match (failed, nearest.is_empty()) {
+            (Some(why), _) => format!(" (discovery failed: {why})"),
+            (None, true) => format!(" (commands: :{})", COMMANDS.join(" :")),
+            (None, false) => {
+                format!("; nearest: {}", nearest.iter().map(|n| format!(":{n}")).collect::<Vec<_>>().join(" "))
+            }
+        };
+        self.notice = Some(warning(format!("unknown command or resource \":{word}\"{hint}")));
     }
 }

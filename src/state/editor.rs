@@ -211,11 +211,11 @@ impl State {
         if self.refuse_in_read_only("edit") {
             return;
         }
-        let Some(target) = self.selected_object() else {
+        let Some(address) = self.selected_address() else {
             self.notice = Some(warning("edit: select an object first".into()));
             return;
         };
-        self.request_edit(ObjectAddress::from(&target), external);
+        self.request_edit(address, external);
     }
 
     pub(super) fn request_edit(&mut self, address: ObjectAddress, external: bool) {

@@ -2,6 +2,7 @@
 //! updates that reorder rows never move it). Changed rows move into place per data change, filtering happens per
 //! filter change; never per frame.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,9 +21,10 @@ pub enum SortKey<'a> {
 
 /// A column: its header, how wide it wants to be (0 = take the rest, at least 12), and which columns go first
 /// when the terminal is narrow (higher `drop` goes first; 0 never goes).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
-    pub title: &'static str,
+    /// Fixed for the console's own panes; the server's column names for a generic view.
+    pub title: Cow<'static, str>,
     pub width: u16,
     pub drop: u8,
     /// Cells are heat-grid glyphs, each drawn in its own colour (`state::gpus::Heat`).
@@ -31,17 +33,18 @@ pub struct Column {
 
 impl Column {
     pub const fn new(title: &'static str, width: u16, drop: u8) -> Self {
-        Column { title, width, drop, heat: false }
+        Column { title: Cow::Borrowed(title), width, drop, heat: false }
     }
 
     /// A heat-grid column; it never drops, it is what the pane is for.
     pub const fn heat(title: &'static str, width: u16) -> Self {
-        Column { title, width, drop: 0, heat: true }
+        Column { title: Cow::Borrowed(title), width, drop: 0, heat: true }
     }
 }
 
 /// What a table pane needs from its rows.
 pub trait Row: Clone {
+    /// The columns a table of these rows starts with (a generic view replaces them with the server's).
     fn columns() -> &'static [Column];
     fn id(&self) -> &ObjectId;
     fn cells(&self, now: i64) -> Vec<String>;
@@ -58,21 +61,7 @@ pub trait Row: Clone {
     }
 }
 
-/// Rows that changed, as sources send them (at most a few times a second).
-#[derive(Debug, Clone)]
-pub struct Delta<R> {
-    /// Replace everything (an initial list or a relist).
-    pub reset: bool,
-    pub upserts: Vec<R>,
-    /// uids
-    pub deletes: Vec<String>,
-}
-
-impl<R> Default for Delta<R> {
-    fn default() -> Self {
-        Delta { reset: false, upserts: Vec::new(), deletes: Vec::new() }
-    }
-}
+pub use crate::model::Delta;
 
 /// The filter typed after `/`. Rows are matched against their search text in lower case, so a plain word is a
 /// SIMD substring search and a regex runs case-insensitively.
@@ -213,6 +202,7 @@ pub struct Table<R: Row> {
     needs_view: bool,
     /// The first visible row, kept so the selection stays on screen without jumping.
     pub offset: usize,
+    columns: Cow<'static, [Column]>,
 }
 
 impl<R: Row> Default for Table<R> {
@@ -236,6 +226,7 @@ impl<R: Row> Default for Table<R> {
             needs_sort: false,
             needs_view: false,
             offset: 0,
+            columns: Cow::Borrowed(R::columns()),
         }
     }
 }
@@ -391,9 +382,26 @@ impl<R: Row> Table<R> {
         self.needs_view = true;
     }
 
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Replaces the columns (a generic view learns them from the server's Table); rows are sorted again.
+    pub fn set_columns(&mut self, columns: Vec<Column>) {
+        if *self.columns == columns[..] {
+            return;
+        }
+        if self.sort.0 >= columns.len() {
+            self.sort = (0, false);
+        }
+        self.columns = Cow::Owned(columns);
+        self.earlier_views.clear();
+        self.needs_sort = true;
+    }
+
     /// Moves the sort column by `step` (wrapping), or flips the direction with 0.
     pub fn cycle_sort(&mut self, step: isize) {
-        let n = R::columns().len() as isize;
+        let n = self.columns.len().max(1) as isize;
         if step == 0 {
             self.sort.1 = !self.sort.1;
         } else {

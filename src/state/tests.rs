@@ -291,12 +291,14 @@ fn panes_cycle_and_help_swallows_keys() {
     s.act(Action::NextPane);
     assert_eq!(s.pane, Pane::Inference);
     s.act(Action::NextPane);
+    assert_eq!(s.pane, Pane::Browse, "the generic view is the eighth pane");
+    s.act(Action::NextPane);
     assert_eq!(s.pane, Pane::Triage);
     s.act(Action::PrevPane);
-    assert_eq!(s.pane, Pane::Inference);
+    assert_eq!(s.pane, Pane::Browse);
     s.act(Action::Help);
     s.act(Action::NextPane);
-    assert_eq!((s.pane, &s.mode), (Pane::Inference, &Mode::Help { scroll: 0 }));
+    assert_eq!((s.pane, &s.mode), (Pane::Browse, &Mode::Help { scroll: 0 }));
     s.act(Action::Back);
     assert_eq!(s.mode, Mode::Normal);
     s.act(Action::Quit);
@@ -345,6 +347,8 @@ fn command_mode_completes_and_switches_namespace() {
     assert_eq!(s.namespace, None);
     command(&mut s, "frobnicate");
     s.act(Action::Accept);
+    assert_eq!(s.effects.pop(), Some(Effect::Discover), "an unknown word asks discovery again (a CRD created since)");
+    s.absorb(Data::Kinds(Vec::new()));
     assert!(s.notice.as_ref().is_some_and(|n| n.text.starts_with("unknown command")));
     command(&mut s, "ctx prod");
     s.act(Action::Accept);

@@ -156,7 +156,7 @@ impl State {
                 self.notice = self.inference.start(&mut self.effects).err().map(warning);
                 return;
             }
-            Pane::Triage | Pane::Pods | Pane::Workloads | Pane::Images => {
+            Pane::Triage | Pane::Pods | Pane::Workloads | Pane::Images | Pane::Browse => {
                 let hint = "validate: select a GPU node (nodes or gpu pane), or pick images in the inference pane (7)";
                 self.notice = Some(warning(hint.into()));
                 return;

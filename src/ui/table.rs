@@ -15,8 +15,7 @@ fn fitting(columns: &[Column], width: u16) -> Vec<usize> {
     let mut keep: Vec<usize> = (0..columns.len()).collect();
     let need = |keep: &[usize]| -> u16 {
         keep.iter().map(|&i| if columns[i].width == 0 { FILL_MIN } else { columns[i].width }).sum::<u16>()
-            + keep.len() as u16
-            - 1
+            + (keep.len() as u16).saturating_sub(1)
     };
     while need(&keep) > width {
         let Some(pos) = keep
@@ -37,8 +36,9 @@ fn fitting(columns: &[Column], width: u16) -> Vec<usize> {
 const FILL_MIN: u16 = 23;
 
 pub fn render<R: Row>(frame: &mut Frame, area: Rect, table: &Table<R>, state: &State, theme: &Theme, empty: &str) {
-    let shown = fitting(R::columns(), area.width);
-    let columns: Vec<(usize, &Column)> = shown.iter().map(|&i| (i, &R::columns()[i])).collect();
+    let all = table.columns();
+    let shown = fitting(all, area.width);
+    let columns: Vec<(usize, &Column)> = shown.iter().map(|&i| (i, &all[i])).collect();
     let header = TableRow::new(columns.iter().map(|&(i, c)| {
         let mark = match (i == table.sort.0, table.sort.1) {
             (true, false) => "↑",
@@ -64,8 +64,8 @@ pub fn render<R: Row>(frame: &mut Frame, area: Rect, table: &Table<R>, state: &S
         };
         let mut cells = row.cells(state.now);
         TableRow::new(shown.iter().map(move |&i| {
-            let cell = std::mem::take(&mut cells[i]);
-            if R::columns()[i].heat { Text::from(super::gpus::heat_cell(cell, theme)) } else { Text::from(cell) }
+            let cell = cells.get_mut(i).map(std::mem::take).unwrap_or_default();
+            if all[i].heat { Text::from(super::gpus::heat_cell(cell, theme)) } else { Text::from(cell) }
         }))
         .style(slot.map(|s| theme.style(s)).unwrap_or_default())
     });

@@ -1,0 +1,65 @@
+//! `d`: fetches an object and what `kubectl describe` shows beside it (its events; a node's pods and Lease; a
+//! Deployment's ReplicaSets; a Service's EndpointSlices), then renders it natively. Related lists that fail are left
+//! out (the section shows none), as kubectl does; only the object itself must be readable.
+
+use kube::Client;
+use serde_json::Value;
+
+use super::apply;
+use crate::event::ObjectAddress;
+use crate::model::mutation::MutationError;
+
+pub async fn describe(client: &Client, address: &ObjectAddress, now: i64) -> Result<String, MutationError> {
+    let obj = apply::fetch_value(client, address).await?;
+    let name = address.name.as_str();
+    let ns = obj["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
+    let in_ns = |plural: &str| namespaced_path("/api/v1", &ns, plural);
+    // kubectl selects events by the involved object's name, namespace and kind; describe keeps those with its uid.
+    let events = items(client, &in_ns("events"), &[("fieldSelector", format!("involvedObject.name={name}"))]).await;
+    let (mut pods, mut owned, mut lease) = (Vec::new(), Vec::new(), None);
+    match address.kind.as_str() {
+        "Node" => {
+            pods = items(client, "/api/v1/pods", &[("fieldSelector", format!("spec.nodeName={name}"))]).await;
+            lease =
+                get(client, &format!("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}")).await;
+        }
+        "Deployment" => owned = items(client, &namespaced_path("/apis/apps/v1", &ns, "replicasets"), &[]).await,
+        "Service" => {
+            let selector = [("labelSelector", format!("kubernetes.io/service-name={name}"))];
+            owned =
+                items(client, &namespaced_path("/apis/discovery.k8s.io/v1", &ns, "endpointslices"), &selector).await;
+            if owned.is_empty() {
+                owned.extend(get(client, &format!("{}/{name}", in_ns("endpoints"))).await);
+            }
+        }
+        _ => {}
+    }
+    let related = crate::describe::Related { events: &events, pods: &pods, owned: &owned, lease: lease.as_ref() };
+    Ok(crate::describe::describe(&obj, &related, now))
+}
+
+fn namespaced_path(base: &str, ns: &str, plural: &str) -> String {
+    if ns.is_empty() { format!("{base}/{plural}") } else { format!("{base}/namespaces/{ns}/{plural}") }
+}
+
+/// A list's items, or none when the list fails (a kind the cluster does not serve, a 403).
+async fn items(client: &Client, path: &str, query: &[(&str, String)]) -> Vec<Value> {
+    match get(client, &crate::model::api_url(path, query)).await {
+        Some(Value::Object(mut list)) => match list.remove("items") {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+async fn get(client: &Client, path: &str) -> Option<Value> {
+    let request = http::Request::get(path).body(Vec::new()).ok()?;
+    match client.request::<Value>(request).await {
+        Ok(value) => Some(value),
+        Err(e) => {
+            tracing::debug!("describe: {path}: {e}");
+            None
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The generic view (`:svc`, `:pvc`, `:trainjobs`…): any resource the cluster serves, with the server's own columns
+//! kept live by a watch, the shared filter, sort and selection, and resolving what an operator typed to a resource.
+//! Owns its state; its reducers return the effects they need. Pure.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use super::table::{Column, Row, SortKey, Table};
+use crate::event::{BrowseUpdate, Effect, Listing, ObjectAddress};
+use crate::manifest::KnownResource;
+use crate::model::table::{Cell, ResourceRow};
+use crate::model::{Health, ObjectId, age};
+
+/// Cells wider than this are cut in the column (the whole text still filters).
+const WIDEST: u16 = 40;
+
+#[derive(Debug, Default)]
+pub struct Browse {
+    /// What is listed; None until a `:RESOURCE` opens a view.
+    pub listing: Option<Listing>,
+    pub table: Table<ResourceRow>,
+    /// The watch the rows come from; updates of older watches are dropped.
+    pub generation: u64,
+    /// The whole list has arrived (every page).
+    pub complete: bool,
+    /// Why the list or watch last failed (it is retried), until rows arrive again.
+    pub error: Option<String>,
+    /// What the operator should know about the listing (narrowed to a namespace).
+    pub note: Option<String>,
+    /// A `:RESOURCE` that discovery did not know, waiting for discovery to be asked again.
+    pub awaiting: Option<String>,
+}
+
+impl Row for ResourceRow {
+    fn columns() -> &'static [Column] {
+        // The server's columns replace these when the list arrives.
+        &[]
+    }
+
+    fn id(&self) -> &ObjectId {
+        &self.id
+    }
+
+    fn cells(&self, now: i64) -> Vec<String> {
+        self.cells.iter().map(|c| text(c, now).into_owned()).collect()
+    }
+
+    fn sort_key(&self, column: usize, now: i64) -> SortKey<'_> {
+        match self.cells.get(column) {
+            Some(Cell::Int(n)) => SortKey::Num(*n),
+            Some(Cell::Since(t)) => SortKey::Num(now - t),
+            Some(Cell::Text(s)) => SortKey::Text(s),
+            Some(Cell::Empty) | None => SortKey::Text(""),
+        }
+    }
+
+    fn health(&self) -> Health {
+        self.health
+    }
+
+    fn search_text(&self) -> String {
+        let mut text = String::new();
+        for cell in &self.cells {
+            if let Cell::Text(s) = cell {
+                text.push_str(s);
+                text.push(' ');
+            }
+        }
+        text
+    }
+
+    fn labels(&self) -> Option<&BTreeMap<String, String>> {
+        Some(&self.labels)
+    }
+}
+
+fn text(cell: &Cell, now: i64) -> Cow<'_, str> {
+    match cell {
+        Cell::Text(s) => Cow::Borrowed(s),
+        Cell::Int(n) => Cow::Owned(n.to_string()),
+        Cell::Since(t) => Cow::Owned(age(now - t)),
+        Cell::Empty => Cow::Borrowed(""),
+    }
+}
+
+impl Browse {
+    /// Starts listing `resource` (events: Warnings only when `warnings_only`); the rows of any earlier listing go.
+    pub fn open(&mut self, resource: KnownResource, namespace: Option<String>, warnings_only: bool) -> Effect {
+        let field_selector = (warnings_only && resource.plural == "events").then(|| "type=Warning".to_string());
+        let listing = Listing { resource, namespace, field_selector };
+        self.generation += 1;
+        self.table = Table::default();
+        self.complete = false;
+        self.error = None;
+        self.note = None;
+        self.listing = Some(listing.clone());
+        Effect::Browse { listing, generation: self.generation }
+    }
+
+    /// The same listing again, with the events Warning-only toggle flipped; None when not listing events.
+    pub fn toggle_warnings(&mut self) -> Option<Effect> {
+        let listing = self.listing.clone().filter(|l| l.resource.plural == "events")?;
+        Some(self.open(listing.resource, listing.namespace, listing.field_selector.is_none()))
+    }
+
+    pub fn absorb(&mut self, generation: u64, update: BrowseUpdate, now: i64) {
+        if generation != self.generation {
+            return;
+        }
+        match update {
+            BrowseUpdate::Listed { columns, delta, complete } => {
+                if delta.reset {
+                    self.table.set_columns(fit_columns(&columns, &delta.upserts, now));
+                }
+                self.error = None;
+                self.complete = complete;
+                self.table.apply(delta);
+            }
+            BrowseUpdate::Changed(delta) => {
+                self.error = None;
+                self.table.apply(delta);
+            }
+            BrowseUpdate::Failed(why) => self.error = Some(why),
+            BrowseUpdate::Note(note) => self.note = Some(note),
+        }
+    }
+
+    /// The pane's title: the resource's plural, with `(warnings)` when events are narrowed to them.
+    pub fn title(&self) -> String {
+        match &self.listing {
+            None => "resources".into(),
+            Some(l) if l.field_selector.is_some() => format!("{} (warnings)", l.resource.plural),
+            Some(l) => l.resource.plural.clone(),
+        }
+    }
+
+    /// The selected object, as the describe, YAML and edit effects address it.
+    pub fn selected(&self) -> Option<ObjectAddress> {
+        let listing = self.listing.as_ref()?;
+        let row = self.table.selected_row()?;
+        Some(ObjectAddress {
+            api_version: listing.resource.api_version.clone(),
+            kind: listing.resource.kind.clone(),
+            namespace: row.id.namespace.clone(),
+            name: row.id.name.clone(),
+        })
+    }
+
+    /// Stops the watch when the view is left for good (a context switch lists again on return).
+    pub fn close(&mut self) -> Effect {
+        self.listing = None;
+        self.table = Table::default();
+        Effect::StopBrowse
+    }
+}
+
+impl super::State {
+    /// `enter` in the generic view: a CRD opens its objects, a namespace becomes the one in view, an object that
+    /// selects pods (a Service, a ReplicaSet, a DaemonSet…) shows them; anything else is described.
+    pub(super) fn drill_into_resource(&mut self) {
+        let (Some(listing), Some(row)) = (&self.browse.listing, self.browse.table.selected_row()) else { return };
+        let resource = &listing.resource;
+        if resource.plural == "customresourcedefinitions" {
+            // A CRD is named `plural.group`, which is how kubectl names its objects too.
+            let name = row.id.name.clone();
+            self.run_command(&name);
+        } else if resource.plural == "namespaces" && resource.group().is_empty() {
+            self.namespace = Some(row.id.name.clone());
+            self.notice = Some(super::Notice { error: false, text: format!("namespace {}", row.id.name) });
+        } else if let Some(selector) = &row.selector {
+            let owner = format!("{} {}/{}", resource.kind.to_lowercase(), row.id.namespace, row.id.name);
+            match plain_labels(selector) {
+                Some(labels) => {
+                    let namespace = row.id.namespace.clone();
+                    self.pods.set_scope(Some(super::table::Scope::Selector { namespace, labels, owner }));
+                    self.pods.set_filter("");
+                    self.pane = super::Pane::Pods;
+                }
+                None => {
+                    self.notice = Some(super::warning(format!(
+                        "{owner} selects pods by expressions ({selector}); the pods pane filters by equality only: try / -l {selector}"
+                    )))
+                }
+            }
+        } else {
+            self.request_document(false);
+        }
+    }
+}
+
+/// `app=web,tier=api` as a map; None when any requirement is not a plain equality (`in`, `!=`, `exists`).
+fn plain_labels(selector: &str) -> Option<BTreeMap<String, String>> {
+    selector
+        .split(',')
+        .map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            let (key, value) = (key.trim(), value.trim_start_matches('=').trim());
+            (!key.is_empty() && !key.ends_with('!') && !key.contains(' ')).then(|| (key.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+/// Column widths from the first page: the widest of the title and the cells (at most `WIDEST`); NAME fills the
+/// rest, shared with a last column that wants more (an event's MESSAGE). Columns right of the third give way first
+/// on narrow terminals, NAMESPACE and NAME never.
+fn fit_columns(names: &[String], rows: &[ResourceRow], now: i64) -> Vec<Column> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let widest = rows.iter().take(500).filter_map(|r| r.cells.get(i)).map(|c| text(c, now).chars().count());
+            let width = widest.max().unwrap_or(0).max(name.chars().count()).min(usize::from(WIDEST)) as u16;
+            let keep = name == "NAME" || name == "NAMESPACE";
+            let fills = name == "NAME" || (i + 1 == names.len() && width == WIDEST);
+            Column {
+                title: Cow::Owned(name.clone()),
+                width: if fills { 0 } else { width.max(3) },
+                drop: if keep { 0 } else { i.saturating_sub(1).min(255) as u8 },
+                heat: false,
+            }
+        })
+        .collect()
+}
+
+/// The resource a word names, as kubectl resolves it: an exact name (plural, singular, kind, short name, optionally
+/// `.group`), core and then the first group discovery listed winning ties; else a kind starting with the word.
+pub fn resolve<'a>(resources: &'a [KnownResource], word: &str) -> Option<&'a KnownResource> {
+    let word = word.to_lowercase();
+    let listable = || resources.iter().filter(|r| r.verbs.is_empty() || r.allows("list"));
+    let exact: Vec<&KnownResource> = listable().filter(|r| r.names_exactly(&word)).collect();
+    exact
+        .iter()
+        .find(|r| r.group().is_empty())
+        .or(exact.first())
+        .copied()
+        .or_else(|| listable().find(|r| r.named(&word)))
+}
+
+/// The names closest to an unknown word (edit distance, then a shared prefix), for "did you mean".
+pub fn nearest(resources: &[KnownResource], word: &str) -> Vec<String> {
+    let word = word.to_lowercase();
+    let mut scored: Vec<(usize, &str)> = resources
+        .iter()
+        .flat_map(KnownResource::names)
+        .map(|name| (distance(&word, name), name))
+        .filter(|(d, name)| *d <= (word.len() / 4).max(1) || name.starts_with(&word))
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
+}
+
+/// Levenshtein distance over characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests;
