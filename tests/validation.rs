@@ -10,9 +10,8 @@ mod common;
 use std::time::Duration;
 
 use common::TestSim;
+use common::console::{Console, client_for};
 use gpudeck::action::Action;
-use gpudeck::effects::Effects;
-use gpudeck::effects::registry::{RegistryClient, RegistrySettings};
 use gpudeck::event::{Data, Effect, Event};
 use gpudeck::model::nodes::NodeRow;
 use gpudeck::state::table::Delta;
@@ -21,9 +20,7 @@ use gpudeck::state::{Mode, Pane, State};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Node;
 use kube::api::ListParams;
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Api, Client, Config};
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use kube::{Api, Client};
 
 /// The demo node whose fourth GPU reports XID 79 (the first GPU node by name, as `sim::dcgm` picks it).
 const FAULTY: &str = "gpu-a100-01";
@@ -32,61 +29,26 @@ const HEALTHY: &str = "gpu-h100-05";
 /// How long a validator pod may take: scheduled within a controller tick, about six seconds of running.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-async fn client_for(sim: &TestSim, context: Option<&str>) -> Client {
-    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig_text).unwrap();
-    let options = KubeConfigOptions { context: context.map(String::from), ..KubeConfigOptions::default() };
-    Client::try_from(Config::from_custom_kubeconfig(kubeconfig, &options).await.unwrap()).unwrap()
+/// The console with the cluster's nodes in its table.
+async fn console_with_nodes(client: Client, read_only: bool) -> Console {
+    let nodes = Api::<Node>::all(client.clone()).list(&ListParams::default()).await.unwrap();
+    let mut state = State::new("sim", read_only, 0, (160, 40));
+    let upserts = nodes.items.iter().map(NodeRow::from_node).collect();
+    state.absorb(Data::Nodes(Delta { reset: true, upserts, deletes: vec![] }));
+    state.settle();
+    Console::new(client, state, PATIENCE)
 }
 
-/// The console without a terminal: its state, its effects, and the events they answer with.
-struct Console {
-    state: State,
-    effects: Effects,
-    rx: UnboundedReceiver<Event>,
+trait SelectNode {
+    fn select_node(&mut self, name: &str);
 }
 
-impl Console {
-    async fn new(client: Client, read_only: bool) -> Console {
-        let nodes = Api::<Node>::all(client.clone()).list(&ListParams::default()).await.unwrap();
-        let mut state = State::new("sim", read_only, 0, (160, 40));
-        let upserts = nodes.items.iter().map(NodeRow::from_node).collect();
-        state.absorb(Data::Nodes(Delta { reset: true, upserts, deletes: vec![] }));
-        state.settle();
-        let (tx, rx) = unbounded_channel();
-        let effects = Effects::new(client, None, tx, None, RegistryClient::new(RegistrySettings::default()).unwrap());
-        Console { state, effects, rx }
-    }
-
+impl SelectNode for Console {
     fn select_node(&mut self, name: &str) {
         let uid = self.state.nodes.all().find(|l| l.node.id.name == name).unwrap().node.id.uid.clone();
         self.state.pane = Pane::Nodes;
         self.state.nodes.select_uid(uid);
         self.state.settle();
-    }
-
-    /// Runs what the state asked for, and absorbs what comes back until `done` holds (false at the deadline).
-    async fn until(&mut self, done: impl Fn(&State) -> bool) -> bool {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            for effect in std::mem::take(&mut self.state.effects) {
-                self.effects.spawn(effect);
-            }
-            if done(&self.state) {
-                return true;
-            }
-            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some(Event::Data(data))) => {
-                    self.state.absorb(data);
-                    self.state.settle();
-                }
-                Ok(Some(_)) => {}
-                Ok(None) | Err(_) => return false,
-            }
-        }
-    }
-
-    fn notice(&self) -> String {
-        self.state.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default()
     }
 }
 
@@ -136,7 +98,7 @@ fn a_healthy_node_passes_in_a_pinned_job_and_is_labelled_after_the_yes() {
     let sim = TestSim::demo();
     sim.rt.block_on(async {
         let client = client_for(&sim, None).await;
-        let mut console = Console::new(client.clone(), false).await;
+        let mut console = console_with_nodes(client.clone(), false).await;
         let (job, question) = validate_until_verdict(&mut console, &client, HEALTHY).await;
         let pod = job.spec.unwrap().template.spec.unwrap();
         assert_eq!(pod.node_selector.unwrap()["kubernetes.io/hostname"], HEALTHY);
@@ -160,7 +122,7 @@ fn the_faulty_gpu_fails_and_its_job_fails() {
     let sim = TestSim::demo();
     sim.rt.block_on(async {
         let client = client_for(&sim, None).await;
-        let mut console = Console::new(client.clone(), false).await;
+        let mut console = console_with_nodes(client.clone(), false).await;
         let (job, question) = validate_until_verdict(&mut console, &client, FAULTY).await;
         assert!(question.starts_with(&format!("label node {FAULTY} {VALIDATED_LABEL}=fail?")), "{question}");
         assert!(question.contains("logits differ from the cpu"), "the judge's own words: {question}");
@@ -186,7 +148,7 @@ fn read_only_creates_nothing_and_the_server_refuses_a_read_only_user() {
     sim.rt.block_on(async {
         let admin = client_for(&sim, None).await;
         // --readonly: refused before anything is sent.
-        let mut console = Console::new(admin.clone(), true).await;
+        let mut console = console_with_nodes(admin.clone(), true).await;
         console.select_node(HEALTHY);
         console.state.act(Action::Validate);
         assert!(console.state.effects.is_empty() && console.state.mode == Mode::Normal);
@@ -194,7 +156,7 @@ fn read_only_creates_nothing_and_the_server_refuses_a_read_only_user() {
 
         // A context whose user may only read: the API server says no, and the console says what was refused.
         let viewer = client_for(&sim, Some("gpudeck-sim-readonly")).await;
-        let mut console = Console::new(viewer, false).await;
+        let mut console = console_with_nodes(viewer, false).await;
         let node = console.state.nodes.all().find(|l| l.node.id.name == HEALTHY).unwrap().node.clone();
         let job = job_spec(&console.state.validation.settings, &node);
         console.effects.spawn(Effect::Validate { run: 7, job });

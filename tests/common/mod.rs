@@ -1,6 +1,7 @@
 //! Test harness: a sim running on its own runtime, and real kubectl pointed at it with a private HOME and TMPDIR.
 #![allow(dead_code)]
 
+pub mod console;
 pub mod registry;
 pub mod tmux;
 

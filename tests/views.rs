@@ -1,0 +1,225 @@
+//! Any resource, through the console's own reducers and effects against `gpudeck sim`, beside real kubectl: `:cm`
+//! lists with the columns `kubectl get` prints and follows what kubectl changes (through dropped watches and
+//! expired resourceVersions), an unknown word names the nearest resources, and `d` prints what `kubectl describe`
+//! prints, section by section.
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestSim;
+use common::console::{Console, client_for};
+use gpudeck::action::Action;
+use gpudeck::event::{Data, ObjectAddress};
+use gpudeck::state::table::Row as _;
+use gpudeck::state::{Pane, State};
+use kube::Client;
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// The console knowing what the sim serves, as after its discovery at start.
+async fn console(client: Client) -> Console {
+    let mut state = State::new("sim", false, now(), (200, 50));
+    let resources = gpudeck::sources::kube::known_resources(&client).await.unwrap();
+    state.absorb(Data::Kinds(resources));
+    Console::new(client, state, PATIENCE)
+}
+
+fn type_command(state: &mut State, command: &str) {
+    state.act(Action::Command);
+    for c in command.chars() {
+        state.type_char(c);
+    }
+    state.act(Action::Accept);
+}
+
+fn names(state: &State) -> Vec<String> {
+    state.browse.table.all().map(|r| format!("{}/{}", r.id.namespace, r.id.name)).collect()
+}
+
+async fn set_faults(client: &Client, faults: serde_json::Value) {
+    let req = http::Request::post("/sim/faults")
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&faults).unwrap())
+        .unwrap();
+    client.request_text(req).await.unwrap();
+}
+
+#[test]
+fn a_generic_view_lists_as_kubectl_gets_and_follows_changes() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let printed = sim.kubectl_ok(&["get", "replicasets", "-A"]);
+    let header: Vec<String> = printed.lines().next().unwrap().split_whitespace().map(String::from).collect();
+    let listed: Vec<String> = printed
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut words = l.split_whitespace();
+            format!("{}/{}", words.next().unwrap(), words.next().unwrap())
+        })
+        .collect();
+    let manifest = sim.dir.path().join("cm.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: views-test\n  namespace: ml-serve\ndata:\n  a: b\n",
+    )
+    .unwrap();
+    sim.rt.block_on(async {
+        let client = client_for(&sim, None).await;
+        let mut console = console(client.clone()).await;
+        type_command(&mut console.state, "rs");
+        assert_eq!(console.state.pane, Pane::Browse);
+        assert!(console.until(|s| s.browse.complete).await, "never listed: {:?}", console.state.browse.error);
+        let columns: Vec<String> =
+            console.state.browse.table.columns().iter().map(|c| c.title.replace(' ', "")).collect();
+        let header: Vec<String> = header.iter().map(|h| h.replace(' ', "")).collect();
+        assert_eq!(columns, header, "the columns kubectl get -A prints");
+        let mut shown = names(&console.state);
+        shown.sort();
+        let mut listed = listed.clone();
+        listed.sort();
+        assert_eq!(shown, listed, "the objects kubectl get -A prints");
+
+        type_command(&mut console.state, "cm");
+        assert!(console.until(|s| s.browse.complete).await);
+        assert_eq!(console.state.browse.table.total(), 0, "the demo has no ConfigMaps");
+
+        sim.kubectl_ok(&["apply", "-f", manifest.to_str().unwrap()]);
+        assert!(console.until(|s| names(s).contains(&"ml-serve/views-test".to_string())).await, "create not seen");
+
+        // A watch the server drops is renewed from where it was; one whose resourceVersion has expired since (410)
+        // lists again, and the list shows what happened in between.
+        let lists = || {
+            let log = sim.request_log_lines();
+            log.iter().filter(|l| l["path"] == "/api/v1/configmaps" && l["verb"] == "list").count()
+        };
+        let listed_before = lists();
+        set_faults(&client, serde_json::json!({"dropWatchesAfterSeconds": 1, "expireResourceVersions": true})).await;
+        sim.kubectl_ok(&["delete", "configmap", "views-test", "-n", "ml-serve"]);
+        assert!(console.until(|s| !names(s).contains(&"ml-serve/views-test".to_string())).await, "delete not seen");
+        set_faults(&client, serde_json::json!({"dropWatchesAfterSeconds": 0})).await;
+        assert!(lists() > listed_before, "the view listed again after the 410");
+        assert_eq!(console.state.browse.error, None);
+
+        // Filter and namespace narrow it as any pane.
+        type_command(&mut console.state, "ns gpu-operator");
+        console.state.settle();
+        assert!(names(&console.state).iter().all(|n| n.starts_with("gpu-operator/")), "{:?}", names(&console.state));
+        assert_eq!(console.state.table(Pane::Browse).shown(), names(&console.state).len());
+    });
+}
+
+#[test]
+fn unknown_resources_name_the_nearest_and_events_narrow_to_warnings() {
+    let sim = TestSim::demo();
+    sim.rt.block_on(async {
+        let client = client_for(&sim, None).await;
+        let mut console = console(client).await;
+        type_command(&mut console.state, "servcies");
+        assert!(console.until(|s| s.browse.awaiting.is_none()).await);
+        assert_eq!(console.notice(), "unknown command or resource \":servcies\"; nearest: :services");
+        assert_eq!(console.state.pane, Pane::Triage, "nothing opened");
+
+        type_command(&mut console.state, "ev");
+        assert!(console.until(|s| s.browse.complete).await);
+        let all = console.state.browse.table.total();
+        console.state.act(Action::ToggleWarnings);
+        assert!(console.until(|s| s.browse.complete).await);
+        let warnings: Vec<String> =
+            console.state.browse.table.all().map(|r| r.cells(console.state.now).join(" ")).collect();
+        assert!(!warnings.is_empty() && warnings.iter().all(|w| w.contains(" Warning ")), "{warnings:?}");
+        assert!(warnings.len() <= all, "warnings are some of the events");
+        assert_eq!(console.state.browse.title(), "events (warnings)");
+    });
+}
+
+#[test]
+fn enter_on_a_service_shows_the_pods_it_selects() {
+    let sim = TestSim::demo();
+    sim.rt.block_on(async {
+        let client = client_for(&sim, None).await;
+        let mut console = console(client).await;
+        type_command(&mut console.state, "svc");
+        assert!(console.until(|s| s.browse.complete).await);
+        let uid =
+            console.state.browse.table.all().find(|r| r.id.name == "nvidia-dcgm-exporter").unwrap().id.uid.clone();
+        console.state.browse.table.select_uid(uid);
+        console.state.act(Action::DrillIn);
+        assert_eq!(console.state.pane, Pane::Pods);
+        let scope = console.state.pods.scope.clone().expect("pods narrowed to the service's");
+        assert_eq!(scope.describe(), "service gpu-operator/nvidia-dcgm-exporter");
+    });
+}
+
+/// Ages move while two programs print the same object: every age-like word is made equal.
+fn without_ages(text: &str) -> String {
+    let age = regex::Regex::new(r"\b(\d+(s|m|h|d|y))+\b").unwrap();
+    text.lines().map(|l| age.replace_all(l.trim_end(), "AGE").into_owned()).collect::<Vec<_>>().join("\n")
+}
+
+/// Top-level sections: a line starting in the first column and the indented lines under it.
+fn sections(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        match out.last_mut() {
+            Some(section) if line.starts_with([' ', '\t']) || line.is_empty() => {
+                section.push('\n');
+                section.push_str(line);
+            }
+            _ => out.push(line.to_string()),
+        }
+    }
+    out
+}
+
+#[test]
+fn describe_prints_what_kubectl_describe_prints() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let first = |args: &[&str]| sim.kubectl_ok(args).split_whitespace().next().unwrap_or_default().to_string();
+    let gpu_pod = first(&["get", "pods", "-n", "ml-serve", "-l", "app=llm-inference", "-o", "name"]);
+    let pending = first(&["get", "pods", "-n", "ml-serve", "--field-selector=status.phase=Pending", "-o", "name"]);
+    let secret =
+        first(&["get", "secrets", "-A", "-o", "jsonpath={.items[0].metadata.namespace}/{.items[0].metadata.name}"]);
+    let manifest = sim.dir.path().join("cm.yaml");
+    let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ml-serve\n  labels: {app: web}\ndata:\n  mode: fast\n  limits.yaml: |\n    gpus: 8\n    cpu: 4\n";
+    std::fs::write(&manifest, config_map).unwrap();
+    sim.kubectl_ok(&["apply", "-f", manifest.to_str().unwrap()]);
+    let split = |s: &str| s.split_once('/').map(|(a, b)| (a.to_string(), b.to_string())).unwrap();
+    let objects: Vec<(&str, &str, String, String)> = vec![
+        ("v1", "Pod", "ml-serve".into(), gpu_pod.trim_start_matches("pod/").into()),
+        ("v1", "Pod", "ml-serve".into(), "feature-cache-0".into()),
+        ("v1", "Pod", "ml-serve".into(), pending.trim_start_matches("pod/").into()),
+        ("v1", "Node", String::new(), "gpu-h100-05".into()),
+        ("v1", "Node", String::new(), "gpu-a100-04".into()),
+        ("v1", "Node", String::new(), "cpu-01".into()),
+        ("apps/v1", "Deployment", "ml-serve".into(), "llm-inference".into()),
+        ("v1", "Service", "gpu-operator".into(), "nvidia-dcgm-exporter".into()),
+        ("v1", "ConfigMap", "ml-serve".into(), "settings".into()),
+        ("v1", "Secret", split(&secret).0, split(&secret).1),
+    ];
+    let client = sim.rt.block_on(client_for(&sim, None));
+    for (api_version, kind, namespace, name) in objects {
+        let address = ObjectAddress { api_version: api_version.into(), kind: kind.into(), namespace, name };
+        let mut args = vec!["describe", kind, address.name.as_str()];
+        if !address.namespace.is_empty() {
+            args.extend(["-n", address.namespace.as_str()]);
+        }
+        let theirs = sim.kubectl_ok(&args);
+        let ours = sim.rt.block_on(gpudeck::effects::describe::describe(&client, &address, now())).unwrap();
+        let (theirs, ours) = (sections(&without_ages(&theirs)), sections(&without_ages(&ours)));
+        let titles = |s: &[String]| s.iter().map(|l| l.split(':').next().unwrap_or_default().to_string()).collect();
+        let (their_titles, our_titles): (Vec<String>, Vec<String>) = (titles(&theirs), titles(&ours));
+        assert_eq!(our_titles, their_titles, "{} sections", address.title());
+        for (mine, kubectl) in ours.iter().zip(&theirs) {
+            assert_eq!(mine, kubectl, "{}: section differs", address.title());
+        }
+    }
+}
