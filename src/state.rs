@@ -381,8 +381,8 @@ impl State {
             (Mode::Filter { .. }, _) => {}
             (Mode::Normal, Action::Help) => self.mode = Mode::Help { scroll: 0 },
             (Mode::Normal, Action::Command) => self.mode = Mode::Command { input: String::new() },
-            (Mode::Normal, Action::NextPane) => self.pane = PANES[(self.pane_index() + 1) % PANES.len()],
-            (Mode::Normal, Action::PrevPane) => self.pane = PANES[(self.pane_index() + PANES.len() - 1) % PANES.len()],
+            (Mode::Normal, Action::NextPane) => self.cycle_pane(1),
+            (Mode::Normal, Action::PrevPane) => self.cycle_pane(-1),
             (Mode::Normal, Action::PaneTriage) => self.pane = Pane::Triage,
             (Mode::Normal, Action::PaneNodes) => self.pane = Pane::Nodes,
             (Mode::Normal, Action::PanePods) => self.pane = Pane::Pods,
@@ -550,8 +550,16 @@ impl State {
         self.notice = self.focused().filter(&input).map(warning);
     }
 
-    fn pane_index(&self) -> usize {
-        PANES.iter().position(|p| *p == self.pane).unwrap_or(0)
+    /// The panes tabs show and `tab` cycles through: the generic view once `:RESOURCE` has opened something (or
+    /// `8` went there).
+    pub fn panes(&self) -> impl Iterator<Item = Pane> + '_ {
+        PANES.into_iter().filter(|p| *p != Pane::Browse || self.browse.listing.is_some() || self.pane == Pane::Browse)
+    }
+
+    fn cycle_pane(&mut self, step: isize) {
+        let panes: Vec<Pane> = self.panes().collect();
+        let at = panes.iter().position(|p| *p == self.pane).unwrap_or(0) as isize;
+        self.pane = panes[(at + step).rem_euclid(panes.len() as isize) as usize];
     }
 
     /// esc: clear the filter, then the drill-down, then the zoom, then any notice.

@@ -285,10 +285,11 @@ fn tab_bar(state: &State, theme: &Theme, width: u16) -> Paragraph<'static> {
 /// One tab per pane; the focused one always in full, the others with less as `terse` grows (0 full, 1 without
 /// counts, 2 numbers only).
 fn tabs(state: &State, theme: &Theme, terse: u8) -> Vec<Span<'static>> {
-    PANES
-        .iter()
-        .enumerate()
-        .map(|(i, pane)| {
+    state
+        .panes()
+        .map(|pane| {
+            let i = PANES.iter().position(|p| *p == pane).unwrap_or(0);
+            let pane = &pane;
             let focused = *pane == state.pane;
             let slot = if focused { Slot::TabActive } else { Slot::Tab };
             let text = match (focused, terse) {

@@ -507,3 +507,73 @@ fn inference_pane_picks_runs_with_progress_and_shows_the_verdict() {
     assert!(done.contains("PASS · 11/11 correct"), "{done}");
     insta::assert_snapshot!("inference_verdict_120x30", done);
 }
+
+/// `:svc` on a state that knows services, with the server's Table for three of them (as it arrives on the wire).
+fn services_view(size: (u16, u16)) -> State {
+    use gpudeck::event::BrowseUpdate;
+    use gpudeck::manifest::KnownResource;
+    use gpudeck::model::table::{Columns, ServerTable};
+    let mut s = State::new("prod-east", false, NOW, size);
+    let services = KnownResource {
+        api_version: "v1".into(),
+        kind: "Service".into(),
+        plural: "services".into(),
+        namespaced: true,
+        singular: "service".into(),
+        short_names: vec!["svc".into()],
+        verbs: vec!["list".into(), "watch".into()],
+    };
+    s.absorb(Data::Kinds(vec![services]));
+    s.act(Action::Command);
+    "svc".chars().for_each(|c| s.type_char(c));
+    s.act(Action::Accept);
+    let columns = [
+        ("Name", "string", 0),
+        ("Type", "string", 0),
+        ("Cluster-IP", "string", 0),
+        ("External-IP", "string", 0),
+        ("Port(s)", "string", 0),
+        ("Age", "string", 0),
+        ("Selector", "string", 1),
+    ];
+    let row = |ns: &str, name: &str, kind: &str, ip: &str, external: &str, ports: &str, age: i64, selector: &str| {
+        json!({"cells": [name, kind, ip, external, ports, "ignored", selector],
+            "object": {"metadata": {"name": name, "namespace": ns, "uid": format!("s-{name}"), "creationTimestamp": time(age)}}})
+    };
+    let table: ServerTable = serde_json::from_value(json!({
+        "metadata": {"resourceVersion": "7"},
+        "columnDefinitions": columns.iter().map(|(n, t, p)| json!({"name": n, "type": t, "priority": p})).collect::<Vec<_>>(),
+        "rows": [
+            row("ml-serve", "llm-inference", "LoadBalancer", "10.96.12.7", "<pending>", "8000:31380/TCP", 6 * 86400, "app=llm-inference"),
+            row("ml-serve", "embeddings", "ClusterIP", "10.96.40.2", "<none>", "8080/TCP", 12 * 86400, "app=embeddings"),
+            row("gpu-operator", "nvidia-dcgm-exporter", "ClusterIP", "10.96.130.150", "<none>", "9400/TCP", 30 * 86400, "app=nvidia-dcgm-exporter"),
+        ]
+    }))
+    .unwrap();
+    let columns = Columns::from_definitions(&table.column_definitions, true);
+    let rows = table.rows.into_iter().map(|r| columns.row(r)).collect();
+    let update = BrowseUpdate::Listed {
+        columns: columns.names.clone(),
+        delta: Delta { reset: true, upserts: rows, deletes: vec![] },
+        complete: true,
+    };
+    let generation = s.browse.generation;
+    s.absorb(Data::Browse { generation, update });
+    s.settle();
+    s
+}
+
+#[test]
+fn generic_view_with_the_servers_columns_a_failure_and_the_empty_hint() {
+    for size in [(80, 24), (200, 50)] {
+        insta::assert_snapshot!(format!("browse_services_{}x{}", size.0, size.1), render(&services_view(size)));
+    }
+    let mut failing = services_view((120, 12));
+    let generation = failing.browse.generation;
+    let why = "forbidden: this user may not watch services".to_string();
+    failing.absorb(Data::Browse { generation, update: gpudeck::event::BrowseUpdate::Failed(why) });
+    insta::assert_snapshot!("browse_failing", render(&failing));
+    let mut empty = State::new("prod-east", false, NOW, (120, 12));
+    empty.pane = Pane::Browse;
+    insta::assert_snapshot!("browse_empty", render(&empty));
+}

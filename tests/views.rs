@@ -136,7 +136,7 @@ fn unknown_resources_name_the_nearest_and_events_narrow_to_warnings() {
             console.state.browse.table.all().map(|r| r.cells(console.state.now).join(" ")).collect();
         assert!(!warnings.is_empty() && warnings.iter().all(|w| w.contains(" Warning ")), "{warnings:?}");
         assert!(warnings.len() <= all, "warnings are some of the events");
-        assert_eq!(console.state.browse.title(), "events (warnings)");
+        assert_eq!(console.state.browse.title(), "warning events");
     });
 }
 

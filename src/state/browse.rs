@@ -125,11 +125,11 @@ impl Browse {
         }
     }
 
-    /// The pane's title: the resource's plural, with `(warnings)` when events are narrowed to them.
+    /// The pane's title: the resource's plural, `warning events` when events are narrowed to Warnings.
     pub fn title(&self) -> String {
         match &self.listing {
             None => "resources".into(),
-            Some(l) if l.field_selector.is_some() => format!("{} (warnings)", l.resource.plural),
+            Some(l) if l.field_selector.is_some() => format!("warning {}", l.resource.plural),
             Some(l) => l.resource.plural.clone(),
         }
     }

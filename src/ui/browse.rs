@@ -15,12 +15,12 @@ pub fn render(frame: &mut Frame, area: Rect, browse: &Browse, state: &State, the
     let [head, body] = Layout::vertical([Constraint::Length(BROWSE_CHROME), Constraint::Min(1)]).areas(area);
     frame.render_widget(Paragraph::new(head_line(browse, theme)), head);
     let empty = match (&browse.listing, &browse.error) {
-        (None, _) => "type :RESOURCE to list any kind the cluster serves (:svc :pvc :cm :ds :crd :events …)",
-        (Some(_), Some(_)) => "nothing listed: see the error above",
-        (Some(_), None) if !browse.complete => "loading…",
-        (Some(_), None) => "none",
+        (None, _) => "type :RESOURCE to list any kind the cluster serves (:svc :pvc :cm :ds :crd :events …)".into(),
+        (Some(_), Some(_)) => "nothing listed: see the error above".into(),
+        (Some(_), None) if !browse.complete => "loading…".into(),
+        (Some(_), None) => format!("no {}", browse.title()),
     };
-    super::table::render(frame, body, &browse.table, state, theme, empty);
+    super::table::render_saying(frame, body, &browse.table, state, theme, &empty);
 }
 
 fn head_line(browse: &Browse, theme: &Theme) -> Line<'static> {

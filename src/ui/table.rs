@@ -35,7 +35,21 @@ fn fitting(columns: &[Column], width: u16) -> Vec<usize> {
 /// The narrowest a fill column (names) may get.
 const FILL_MIN: u16 = 23;
 
+/// Draws a table fed by the console's own watches: an empty one says "loading…" until the first list has arrived.
 pub fn render<R: Row>(frame: &mut Frame, area: Rect, table: &Table<R>, state: &State, theme: &Theme, empty: &str) {
+    let empty = if table.total() == 0 && state.synced.is_empty() { "loading…" } else { empty };
+    render_saying(frame, area, table, state, theme, empty);
+}
+
+/// Draws `table` in `area`; `empty` is said when no row is shown.
+pub fn render_saying<R: Row>(
+    frame: &mut Frame,
+    area: Rect,
+    table: &Table<R>,
+    state: &State,
+    theme: &Theme,
+    empty: &str,
+) {
     let all = table.columns();
     let shown = fitting(all, area.width);
     let columns: Vec<(usize, &Column)> = shown.iter().map(|&i| (i, &all[i])).collect();
@@ -75,8 +89,7 @@ pub fn render<R: Row>(frame: &mut Frame, area: Rect, table: &Table<R>, state: &S
         .collect();
     frame.render_widget(TableWidget::new(rows, widths).header(header).column_spacing(1), area);
     if table.is_empty() && area.height > 2 {
-        let text = if table.total() == 0 && state.synced.is_empty() { "loading…" } else { empty };
         let at = Rect { y: area.y + 2, height: 1, ..area };
-        frame.render_widget(Paragraph::new(format!("  {text}")).style(theme.style(Slot::Muted)), at);
+        frame.render_widget(Paragraph::new(format!("  {empty}")).style(theme.style(Slot::Muted)), at);
     }
 }

@@ -93,6 +93,10 @@ fn an_unknown_word_offers_the_nearest_names() {
 fn a_resource_opens_a_live_view_with_the_servers_columns() {
     let mut s = opened("svc");
     assert_eq!(s.pane, Pane::Browse);
+    s.act(Action::NextPane);
+    assert_eq!(s.pane, Pane::Triage, "the generic view is the last pane of the cycle");
+    s.act(Action::PrevPane);
+    assert_eq!(s.pane, Pane::Browse);
     let Some(Effect::Browse { listing, generation }) = s.effects.pop() else { panic!("{:?}", s.effects) };
     assert_eq!((listing.resource.plural.as_str(), generation), ("services", 1));
     assert_eq!(listing.field_selector, None);
@@ -185,7 +189,7 @@ fn events_toggle_between_all_and_warnings() {
     s.act(Action::ToggleWarnings);
     let Some(Effect::Browse { listing, generation: 2 }) = s.effects.pop() else { panic!() };
     assert_eq!(listing.field_selector.as_deref(), Some("type=Warning"));
-    assert_eq!(s.browse.title(), "events (warnings)");
+    assert_eq!(s.browse.title(), "warning events");
     s.act(Action::ToggleWarnings);
     assert!(matches!(s.effects.pop(), Some(Effect::Browse { listing, .. }) if listing.field_selector.is_none()));
     let mut s = opened("svc");

@@ -1,0 +1,51 @@
+//! The real binary in tmux on the demo cluster: `:svc` and `:events` as generic views with the server's columns,
+//! the Warning toggle, an unknown resource's nearest names, and `d` on a GPU node printing kubectl's describe with
+//! its Allocated resources.
+
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::tmux::Tmux;
+
+fn command(t: &Tmux, text: &str) {
+    let keys: Vec<String> = text.chars().map(|c| if c == ' ' { "Space".into() } else { c.to_string() }).collect();
+    let mut all: Vec<&str> = vec![":"];
+    all.extend(keys.iter().map(String::as_str));
+    all.push("Enter");
+    t.keys(&all);
+}
+
+#[test]
+fn any_resource_in_a_live_view_and_describe_as_kubectl_prints_it() {
+    require_tmux!();
+    let t = Tmux::start_sized("views", &[], None, (160, 45));
+    t.wait_for("the demo", |s| s.contains("demo cluster") && s.contains("CrashLoopBackOff"));
+    command(&t, "svc");
+    let services = t.wait_for("the services view", |s| s.contains("8 services (2)") && s.contains("· live"));
+    assert!(services.contains("CLUSTER-IP") && services.contains("PORT(S)"), "the server's columns:\n{services}");
+    assert!(services.contains("nvidia-dcgm-exporter") && services.contains("9400/TCP"), "{services}");
+    t.keys(&["/", "p", "r", "o", "m", "Enter"]);
+    let filtered = t.wait_for("the filtered view", |s| s.contains("8 services (1)"));
+    assert!(!filtered.contains("nvidia-dcgm-exporter"), "{filtered}");
+    t.keys(&["Escape"]);
+
+    command(&t, "ev");
+    t.wait_for("the events view", |s| s.contains("8 events (") && s.contains("REASON"));
+    t.keys(&["W"]);
+    let warnings = t.wait_for("warnings only", |s| s.contains("8 warning events (") && s.contains("· live"));
+    assert!(warnings.contains("FailedScheduling") && !warnings.contains(" Normal "), "{warnings}");
+
+    command(&t, "servics");
+    t.wait_for("the nearest names", |s| s.contains("unknown command or resource \":servics\"; nearest: :service"));
+
+    t.keys(&["2", "/", "g", "p", "u", "-", "h", "1", "0", "0", "-", "0", "5", "Enter", "d"]);
+    let described = t.wait_for("the node described", |s| s.contains("node gpu-h100-05") && s.contains("Roles:"));
+    assert!(described.contains("Taints:") && described.contains("Conditions:"), "{described}");
+    t.keys(&["G"]);
+    let allocated = t.wait_for("allocated resources", |s| s.contains("Allocated resources:"));
+    assert!(allocated.contains("nvidia.com/gpu"), "{allocated}");
+    t.keys(&["Escape", "C-c"]);
+    t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
+}
