@@ -11,6 +11,7 @@ pub mod inference;
 pub mod logs;
 pub mod mutate;
 pub mod nodes;
+mod pane;
 pub mod picker;
 pub mod pods;
 pub mod table;
@@ -29,39 +30,9 @@ use crate::model::workloads::WorkloadKind;
 use crate::model::workloads::WorkloadRow;
 pub use mutate::{Confirm, Confirmed};
 use nodes::NodeLine;
-use table::{Delta, Row, Scope, Table};
+pub use pane::{PANES, Pane, TablePane};
+use table::{Delta, Scope, Table};
 use triage::{TriageRow, Warnings};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Triage,
-    Nodes,
-    Pods,
-    Workloads,
-    Gpu,
-    Images,
-    Inference,
-    /// The generic view of whatever `:RESOURCE` opened last.
-    Browse,
-}
-
-pub const PANES: [Pane; 8] =
-    [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads, Pane::Gpu, Pane::Images, Pane::Inference, Pane::Browse];
-
-impl Pane {
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Triage => "triage",
-            Pane::Nodes => "nodes",
-            Pane::Pods => "pods",
-            Pane::Workloads => "workloads",
-            Pane::Gpu => "gpu",
-            Pane::Images => "images",
-            Pane::Inference => "inference",
-            Pane::Browse => "resources",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -185,52 +156,6 @@ pub struct State {
     pub quit: bool,
 }
 
-/// The operations every table pane supports, so reducers and the UI can work on whichever pane they are given.
-pub trait TablePane {
-    fn move_by(&mut self, step: isize);
-    fn first(&mut self);
-    fn last(&mut self);
-    fn filter(&mut self, text: &str) -> Option<String>;
-    fn filter_text(&self) -> &str;
-    fn sort(&mut self, step: isize);
-    fn clear_scope(&mut self) -> bool;
-    fn select(&mut self, uid: String);
-    /// Rows shown (after namespace, scope and filter).
-    fn shown(&self) -> usize;
-}
-
-impl<R: Row> TablePane for Table<R> {
-    fn move_by(&mut self, step: isize) {
-        Table::move_by(self, step);
-    }
-    fn first(&mut self) {
-        self.select_first();
-    }
-    fn last(&mut self) {
-        self.select_last();
-    }
-    fn filter(&mut self, text: &str) -> Option<String> {
-        self.set_filter(text)
-    }
-    fn filter_text(&self) -> &str {
-        &self.filter_text
-    }
-    fn sort(&mut self, step: isize) {
-        self.cycle_sort(step);
-    }
-    fn clear_scope(&mut self) -> bool {
-        let had = self.scope.is_some();
-        self.set_scope(None);
-        had
-    }
-    fn select(&mut self, uid: String) {
-        self.select_uid(uid);
-    }
-    fn shown(&self) -> usize {
-        self.len()
-    }
-}
-
 impl State {
     pub fn new(title: impl Into<String>, read_only: bool, now: i64, size: (u16, u16)) -> Self {
         State {
@@ -284,35 +209,6 @@ impl State {
             validation: validation::Validation::default(),
             recovered: None,
             quit: false,
-        }
-    }
-
-    fn focused(&mut self) -> &mut dyn TablePane {
-        match self.pane {
-            Pane::Triage => &mut self.triage,
-            Pane::Nodes => &mut self.nodes,
-            Pane::Pods => &mut self.pods,
-            Pane::Workloads => &mut self.workloads,
-            Pane::Gpu => &mut self.gpus.table,
-            Pane::Images if self.images.showing_tags() => &mut self.images.tags,
-            Pane::Images => &mut self.images.repos,
-            Pane::Inference => &mut self.inference.table,
-            Pane::Browse => &mut self.browse.table,
-        }
-    }
-
-    /// The table a pane shows (the images pane: its tag list while a repository is open).
-    pub fn table(&self, pane: Pane) -> &dyn TablePane {
-        match pane {
-            Pane::Triage => &self.triage,
-            Pane::Nodes => &self.nodes,
-            Pane::Pods => &self.pods,
-            Pane::Workloads => &self.workloads,
-            Pane::Gpu => &self.gpus.table,
-            Pane::Images if self.images.showing_tags() => &self.images.tags,
-            Pane::Images => &self.images.repos,
-            Pane::Inference => &self.inference.table,
-            Pane::Browse => &self.browse.table,
         }
     }
 
@@ -548,18 +444,6 @@ impl State {
             _ => return,
         };
         self.notice = self.focused().filter(&input).map(warning);
-    }
-
-    /// The panes tabs show and `tab` cycles through: the generic view once `:RESOURCE` has opened something (or
-    /// `8` went there).
-    pub fn panes(&self) -> impl Iterator<Item = Pane> + '_ {
-        PANES.into_iter().filter(|p| *p != Pane::Browse || self.browse.listing.is_some() || self.pane == Pane::Browse)
-    }
-
-    fn cycle_pane(&mut self, step: isize) {
-        let panes: Vec<Pane> = self.panes().collect();
-        let at = panes.iter().position(|p| *p == self.pane).unwrap_or(0) as isize;
-        self.pane = panes[(at + step).rem_euclid(panes.len() as isize) as usize];
     }
 
     /// esc: clear the filter, then the drill-down, then the zoom, then any notice.

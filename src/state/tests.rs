@@ -5,6 +5,7 @@ use crate::event::Data;
 use crate::model::events::WarningEvent;
 use crate::model::workloads::WorkloadKind;
 use crate::model::{Health, ObjectId};
+use crate::state::table::Row;
 use std::collections::BTreeMap;
 
 fn pod(ns: &str, name: &str, status: &str, node: &str, restarts: i32) -> PodRow {
