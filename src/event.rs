@@ -6,11 +6,11 @@ use crossterm::event::KeyEvent;
 
 use crate::model::Delta;
 use crate::model::events::WarningEvent;
+use crate::model::logs::{LogLine, LogTarget};
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::table::ResourceRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
-use crate::state::logs::{LogLine, LogTarget};
 
 /// Pod usage by namespace, then name: looked up per row by borrowed strings, with no key built per lookup.
 pub type PodUsage = HashMap<String, HashMap<String, (u64, u64)>>;
@@ -396,7 +396,7 @@ pub enum Data {
     /// How validation run `run` is getting on.
     Validation {
         run: u64,
-        step: crate::state::validation::Step,
+        step: crate::model::validation::Step,
     },
     /// What generic view `generation`'s watch reports.
     Browse {

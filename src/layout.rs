@@ -3,7 +3,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use crate::state::Pane;
+use crate::model::pane::Pane;
 
 /// The smallest terminal that gets the dashboard (several panes at once) instead of one pane with a tab bar.
 pub const DASHBOARD_MIN: (u16, u16) = (160, 45);

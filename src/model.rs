@@ -3,11 +3,14 @@
 pub mod dcgm;
 pub mod events;
 pub mod gpu;
+pub mod logs;
 pub mod mutation;
 pub mod nodes;
+pub mod pane;
 pub mod pods;
 pub mod registry;
 pub mod table;
+pub mod validation;
 pub mod workloads;
 
 use std::collections::BTreeMap;

@@ -13,8 +13,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::apply::FIELD_MANAGER;
 use crate::event::{Data, Event};
 use crate::model::mutation::MutationError;
+use crate::model::validation::Step;
 use crate::sanitize::clean;
-use crate::state::validation::Step;
 
 /// How often the Job's pod is looked for.
 const POLL: Duration = Duration::from_secs(1);

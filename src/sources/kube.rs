@@ -16,11 +16,11 @@ use tokio::task::AbortHandle;
 
 use crate::event::{Data, Event};
 use crate::manifest::KnownResource;
+use crate::model::Delta;
 use crate::model::events::WarningEvent;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
-use crate::state::table::Delta;
 
 /// The most often a resource's changes reach the UI.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);

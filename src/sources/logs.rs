@@ -14,7 +14,7 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::{AbortHandle, JoinSet};
 
 use crate::event::{Data, Event};
-use crate::state::logs::{LogLine, LogTarget};
+use crate::model::logs::{LogLine, LogTarget};
 
 /// How often buffered lines reach the UI, and the most a batch holds.
 const BATCH_EVERY: Duration = Duration::from_millis(50);

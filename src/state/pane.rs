@@ -1,39 +1,10 @@
-//! Which panes there are and the one place that knows which table each shows: focus, cycling, and the table
-//! operations every pane supports.
+//! The one place that knows which table each pane shows: focus, cycling, and the table operations every pane
+//! supports.
 
 use super::State;
 use super::table::{Row, Table};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Triage,
-    Nodes,
-    Pods,
-    Workloads,
-    Gpu,
-    Images,
-    Inference,
-    /// The generic view of whatever `:RESOURCE` opened last.
-    Browse,
-}
-
-pub const PANES: [Pane; 8] =
-    [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads, Pane::Gpu, Pane::Images, Pane::Inference, Pane::Browse];
-
-impl Pane {
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Triage => "triage",
-            Pane::Nodes => "nodes",
-            Pane::Pods => "pods",
-            Pane::Workloads => "workloads",
-            Pane::Gpu => "gpu",
-            Pane::Images => "images",
-            Pane::Inference => "inference",
-            Pane::Browse => "resources",
-        }
-    }
-}
+pub use crate::model::pane::{PANES, Pane};
 
 /// The operations every table pane supports, so reducers and the UI can work on whichever pane they are given.
 pub trait TablePane {

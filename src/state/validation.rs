@@ -57,20 +57,7 @@ pub struct Run {
     pub done: bool,
 }
 
-/// How a validation Job is getting on, as its effect reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    Created {
-        job: String,
-    },
-    /// The pod is not running yet, and why (unschedulable, pulling).
-    Waiting(String),
-    Started {
-        pod: String,
-    },
-    /// The run ended before a pod could say anything: the Job was refused, or its pod cannot start.
-    Failed(String),
-}
+pub use crate::model::validation::Step;
 
 #[derive(Debug, Default)]
 pub struct Validation {
