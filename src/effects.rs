@@ -82,43 +82,44 @@ impl Effects {
         }
     }
 
+    /// Runs one-shot work on a task; what it returns is its one answer to the loop (dropped if the loop is gone).
+    fn answer(&self, work: impl std::future::Future<Output = Event> + Send + 'static) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(work.await);
+        });
+    }
+
     pub fn spawn(&mut self, effect: Effect) {
         let tx = self.tx.clone();
+        let client = self.client.clone();
         match effect {
             Effect::Describe { address, generation } if address.name.is_empty() => {
                 let _ = tx.send(document(&address, Err("unsupported object".into()), generation));
             }
-            Effect::Describe { address, generation } => {
-                let client = self.client.clone();
-                tokio::spawn(async move {
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_secs() as i64);
-                    let text = describe::describe(&client, &address, now).await.map_err(|e| e.to_string());
-                    let _ = tx.send(document(&address, text, generation));
-                });
-            }
-            Effect::Yaml { address, generation } => {
-                let client = self.client.clone();
-                tokio::spawn(async move {
-                    let text = apply::fetch_yaml(&client, &address).await.map_err(|e| e.to_string());
-                    let title = format!("{} (YAML)", address.title());
-                    let _ = tx.send(Event::Data(Data::Document { title, text, yaml: true, generation }));
-                });
-            }
+            Effect::Describe { address, generation } => self.answer(async move {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                let text = describe::describe(&client, &address, now).await.map_err(|e| e.to_string());
+                document(&address, text, generation)
+            }),
+            Effect::Yaml { address, generation } => self.answer(async move {
+                let text = apply::fetch_yaml(&client, &address).await.map_err(|e| e.to_string());
+                let title = format!("{} (YAML)", address.title());
+                Event::Data(Data::Document { title, text, yaml: true, generation })
+            }),
             Effect::Logs { target, generation } => {
                 self.stop_logs();
-                self.logs = Some(crate::sources::logs::spawn(self.client.clone(), target, generation, tx));
+                self.logs = Some(crate::sources::logs::spawn(client, target, generation, tx));
             }
             Effect::StopLogs => self.stop_logs(),
-            Effect::SaveLogs { path, lines } => {
-                tokio::spawn(async move {
-                    let mut text = lines.join("\n");
-                    text.push('\n');
-                    let error = tokio::fs::write(&path, text).await.err().map(|e| e.to_string());
-                    let _ = tx.send(Event::Data(Data::LogsSaved { path, lines: lines.len(), error }));
-                });
-            }
+            Effect::SaveLogs { path, lines } => self.answer(async move {
+                let mut text = lines.join("\n");
+                text.push('\n');
+                let error = tokio::fs::write(&path, text).await.err().map(|e| e.to_string());
+                Event::Data(Data::LogsSaved { path, lines: lines.len(), error })
+            }),
             Effect::Copy(text) => {
                 use base64::Engine;
                 use std::io::Write;
@@ -127,28 +128,22 @@ impl Effects {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(sequence.as_bytes()).and_then(|()| out.flush());
             }
-            Effect::Edit { address, generation, external } => {
-                let client = self.client.clone();
-                tokio::spawn(async move {
-                    let title = address.title();
-                    let text = apply::fetch_for_edit(&client, &address).await.map_err(|e| e.to_string());
-                    let _ = tx.send(Event::Data(Data::EditText { generation, title, text, external }));
-                });
-            }
-            Effect::ReadManifest { path, generation } => {
-                tokio::spawn(async move {
-                    let text = tokio::fs::read(&path)
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()));
-                    let title = format!("file {path}");
-                    let _ = tx.send(Event::Data(Data::EditText { generation, title, text, external: false }));
-                });
-            }
+            Effect::Edit { address, generation, external } => self.answer(async move {
+                let title = address.title();
+                let text = apply::fetch_for_edit(&client, &address).await.map_err(|e| e.to_string());
+                Event::Data(Data::EditText { generation, title, text, external })
+            }),
+            Effect::ReadManifest { path, generation } => self.answer(async move {
+                let text = tokio::fs::read(&path)
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()));
+                let title = format!("file {path}");
+                Event::Data(Data::EditText { generation, title, text, external: false })
+            }),
             // The app loop runs $EDITOR itself: it alone can hand the terminal over.
             Effect::ExternalEditor { .. } => {}
             Effect::Apply { documents, reviewed, dry_run, force, generation } => {
-                let client = self.client.clone();
                 self.cancel_apply();
                 let run = tokio::spawn(async move {
                     // In order: a namespace before what goes in it, a CRD before its objects.
@@ -167,30 +162,21 @@ impl Effects {
                 self.apply = Some(run.abort_handle());
             }
             Effect::CancelApply => self.cancel_apply(),
-            Effect::Scale { target, replicas } => {
-                let client = self.client.clone();
-                tokio::spawn(async move {
-                    let error = scale::scale(&client, &target, replicas).await.err();
-                    let what = format!("scale {} to {replicas}", target.title());
-                    let _ = tx.send(Event::Data(Data::Mutated { uid: target.uid, what, error }));
-                });
-            }
-            Effect::Restart { target } => {
-                let client = self.client.clone();
-                tokio::spawn(async move {
-                    let now = k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-                    let error = scale::restart(&client, &target, &now).await.err();
-                    let what = format!("restart {}", target.title());
-                    let _ = tx.send(Event::Data(Data::Mutated { uid: target.uid, what, error }));
-                });
-            }
-            Effect::LookupHpa { target } => {
-                let client = self.client.clone();
-                tokio::spawn(async move {
-                    let hpa = scale::find_hpa(&client, &target).await;
-                    let _ = tx.send(Event::Data(Data::Hpa { uid: target.uid, hpa }));
-                });
-            }
+            Effect::Scale { target, replicas } => self.answer(async move {
+                let error = scale::scale(&client, &target, replicas).await.err();
+                let what = format!("scale {} to {replicas}", target.title());
+                Event::Data(Data::Mutated { uid: target.uid, what, error })
+            }),
+            Effect::Restart { target } => self.answer(async move {
+                let now = k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+                let error = scale::restart(&client, &target, &now).await.err();
+                let what = format!("restart {}", target.title());
+                Event::Data(Data::Mutated { uid: target.uid, what, error })
+            }),
+            Effect::LookupHpa { target } => self.answer(async move {
+                let hpa = scale::find_hpa(&client, &target).await;
+                Event::Data(Data::Hpa { uid: target.uid, hpa })
+            }),
             // Written at once, not on a task: the loop may be about to quit, and a kept edit must be on disk first.
             Effect::Autosave(text) => {
                 let Some(path) = self.recovery.clone() else { return };
@@ -205,12 +191,10 @@ impl Effects {
                     let _ = tx.send(Event::Data(Data::AutosaveFailed(format!("{}: {e}", path.display()))));
                 }
             }
-            Effect::Wake { token } => {
-                tokio::spawn(async move {
-                    tokio::time::sleep(QUIET_TIME).await;
-                    let _ = tx.send(Event::Data(Data::Wake(token)));
-                });
-            }
+            Effect::Wake { token } => self.answer(async move {
+                tokio::time::sleep(QUIET_TIME).await;
+                Event::Data(Data::Wake(token))
+            }),
             Effect::BrowseRegistry { registry, known } => {
                 let client = self.registry.clone();
                 tokio::spawn(async move {
@@ -219,17 +203,17 @@ impl Effects {
             }
             Effect::RegistryManifest { registry, repository, reference, generation } => {
                 let client = self.registry.clone();
-                tokio::spawn(async move {
+                self.answer(async move {
                     let detail = client.manifest(&registry, &repository, &reference).await.map_err(|e| e.to_string());
-                    let _ = tx.send(Event::Data(Data::Manifest { generation, detail }));
-                });
+                    Event::Data(Data::Manifest { generation, detail })
+                })
             }
             Effect::CheckImage { image, platform } => {
                 let client = self.registry.clone();
-                tokio::spawn(async move {
+                self.answer(async move {
                     let verdict = client.check(&image, platform.as_deref()).await;
-                    let _ = tx.send(Event::Data(Data::ImageChecked { image, verdict }));
-                });
+                    Event::Data(Data::ImageChecked { image, verdict })
+                })
             }
             Effect::LoadSamples { model, images } => inference::load_samples(model, images, tx),
             Effect::Infer { generation, options } => {
@@ -237,45 +221,38 @@ impl Effects {
                 inference::run(generation, *options, self.inference.clone(), tx)
             }
             Effect::Validate { run, job } => {
-                tokio::spawn(validation::create_and_follow(self.client.clone(), run, job, tx));
+                tokio::spawn(validation::create_and_follow(client, run, job, tx));
             }
-            Effect::Discover => {
-                let client = self.client.clone();
-                tokio::spawn(async move {
-                    // A failure leaves the last answer standing.
-                    let data = match crate::sources::kube::known_resources(&client).await {
-                        Ok(resources) => Data::Kinds(resources),
-                        Err(e) => Data::SourceError { resource: "discovery", message: e.to_string() },
-                    };
-                    let _ = tx.send(Event::Data(data));
-                });
-            }
+            // A failure leaves the last answer standing.
+            Effect::Discover => self.answer(async move {
+                Event::Data(match crate::sources::kube::known_resources(&client).await {
+                    Ok(resources) => Data::Kinds(resources),
+                    Err(e) => Data::SourceError { resource: "discovery", message: e.to_string() },
+                })
+            }),
             Effect::Browse { listing, generation } => {
                 self.stop_browse();
-                self.browse = Some(crate::sources::table::spawn(self.client.clone(), listing, generation, tx));
+                self.browse = Some(crate::sources::table::spawn(client, listing, generation, tx));
             }
             Effect::StopBrowse => self.stop_browse(),
-            Effect::LabelNode { node, uid, label, value } => {
-                let client = self.client.clone();
-                tokio::spawn(async move {
-                    let error = validation::label_node(&client, &node, &label, &value).await.err();
-                    let what = format!("label node {node} {label}={value}");
-                    let _ = tx.send(Event::Data(Data::Mutated { uid, what, error }));
-                });
-            }
+            Effect::LabelNode { node, uid, label, value } => self.answer(async move {
+                let error = validation::label_node(&client, &node, &label, &value).await.err();
+                let what = format!("label node {node} {label}={value}");
+                Event::Data(Data::Mutated { uid, what, error })
+            }),
             Effect::SwitchContext(context) => {
                 let Some(kubeconfig) = self.kubeconfig.clone() else { return };
-                tokio::spawn(async move {
+                self.answer(async move {
                     let options = KubeConfigOptions { context: Some(context.clone()), ..KubeConfigOptions::default() };
                     let client = match kube::Config::from_custom_kubeconfig(kubeconfig, &options).await {
                         Ok(config) => Client::try_from(config).map_err(|e| e.to_string()),
                         Err(e) => Err(e.to_string()),
                     };
-                    let _ = tx.send(match client {
+                    match client {
                         Ok(client) => Event::Connected(context, client),
                         Err(message) => Event::Data(Data::ConnectFailed { context, message }),
-                    });
-                });
+                    }
+                })
             }
         }
     }
