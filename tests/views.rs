@@ -223,3 +223,36 @@ fn describe_prints_what_kubectl_describe_prints() {
         }
     }
 }
+
+#[test]
+fn a_kind_the_user_may_not_list_says_which_verb_on_which_resource_was_refused() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    // As Kubernetes' `view` role, the sim's read-only user may read everything but Secrets.
+    let refused = sim.kubectl(&["--context", "gpudeck-sim-readonly", "get", "secrets", "-A"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("cannot list resource \"secrets\""), "{said}");
+    sim.kubectl_ok(&["--context", "gpudeck-sim-readonly", "get", "configmaps", "-A"]);
+    sim.rt.block_on(async {
+        let viewer = client_for(&sim, Some("gpudeck-sim-readonly")).await;
+        let mut console = console(viewer).await;
+        type_command(&mut console.state, "ns ml-serve");
+        type_command(&mut console.state, "secrets");
+        assert!(console.until(|s| s.browse.error.is_some()).await);
+        assert_eq!(
+            console.state.browse.note.as_deref(),
+            Some("forbidden: this user may not list secrets at the cluster scope; listing namespace ml-serve")
+        );
+        assert!(console.until(|s| s.browse.error.as_deref().is_some_and(|e| e.contains("namespace"))).await);
+        assert_eq!(
+            console.state.browse.error.as_deref(),
+            Some("forbidden: this user may not list secrets in namespace ml-serve")
+        );
+        assert_eq!(console.state.browse.table.total(), 0);
+        // Everything else still lists for the same user.
+        type_command(&mut console.state, "svc");
+        assert!(console.until(|s| s.browse.complete).await);
+        assert_eq!(console.state.browse.error, None);
+    });
+}

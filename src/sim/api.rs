@@ -131,6 +131,15 @@ async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str
             dcgm::proxy(world, &namespace, &service, &path, ctx.query.get("query"))
         }
         Route::PodProxy { namespace, pod, path } => dcgm::pod_proxy(world, &namespace, &pod, &path),
+        // Nor does it let a viewer read Secrets.
+        Route::Resource(target) if ctx.user.read_only && target.res == resources::SECRETS => Err(ApiError::forbidden(
+            ctx.user.name,
+            verb,
+            &RESOURCES[target.res],
+            target.subresource.as_deref(),
+            target.name.as_deref().unwrap_or_default(),
+            target.namespace.as_deref().unwrap_or_default(),
+        )),
         Route::Resource(target) => match (verb, target.subresource.as_deref()) {
             ("watch", _) => watch::watch(world, &ctx, &target),
             (_, Some("log")) => logs::pod_log(world, &ctx, &target),
