@@ -31,6 +31,7 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
         resources::SERVICES => set_default(&mut obj["spec"], "type", json!("ClusterIP")),
         resources::SECRETS => set_default(obj, "type", json!("Opaque")),
         resources::NAMESPACES => set_default(&mut obj["status"], "phase", json!("Active")),
+        resources::CRDS => super::crd::default(obj),
         _ => {}
     }
 }

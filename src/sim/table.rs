@@ -13,6 +13,8 @@
 
 use serde_json::{Value, json};
 
+pub mod custom;
+
 /// What a missing JSON path reads as; a static so lookups can hand out references.
 static NULL: Value = Value::Null;
 
@@ -354,6 +356,9 @@ fn columns(resource: &str) -> &'static [Column] {
 
 /// Column definitions for a resource (plural name, e.g. "pods", "nodes", "deployments"); unknown → Name + Age.
 pub fn column_definitions(resource: &str) -> Vec<Value> {
+    if resource == "customresourcedefinitions" {
+        return custom::crd_columns();
+    }
     columns(resource).iter().map(|c| c.to_json()).collect()
 }
 
@@ -374,6 +379,7 @@ pub fn row_cells(resource: &str, obj: &Value, now: i64) -> Vec<Value> {
         "jobs" => job_cells(obj, now),
         "cronjobs" => cron_job_cells(obj, now),
         "leases" => lease_cells(obj, now),
+        "customresourcedefinitions" => custom::crd_cells(obj),
         _ => vec![name(obj), age(obj, now)],
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::clock;
 use super::kubelet::EventSpec;
 use super::object::{self, Stored};
-use super::resources::{self, RESOURCES, ResourceId};
+use super::resources::{self, ResourceId};
 use super::rng::{self, Rng};
 use super::store::Key;
 
@@ -76,7 +76,7 @@ fn create_pod(
 }
 
 fn owner_ref(owner: &Value, res: ResourceId) -> Value {
-    json!({"apiVersion": RESOURCES[res].api_version(), "kind": RESOURCES[res].kind, "name": object::name(owner),
+    json!({"apiVersion": resources::get(res).api_version(), "kind": resources::get(res).kind, "name": object::name(owner),
            "uid": owner["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true})
 }
 
