@@ -1,0 +1,236 @@
+//! Real kubectl against `gpudeck sim` for the kinds beyond the core: CustomResourceDefinitions and their resources.
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::TestSim;
+
+fn write(sim: &TestSim, name: &str, text: &str) -> String {
+    let path = sim.dir.path().join(name);
+    std::fs::write(&path, text).expect("write manifest");
+    path.to_string_lossy().into_owned()
+}
+
+/// Reads a child's stdout lines on a thread until `want` matches or the timeout passes; then kills it.
+fn read_until(mut child: std::process::Child, timeout: Duration, want: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + timeout;
+    let mut lines = Vec::new();
+    while !want(&lines) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => lines.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    lines
+}
+
+const TRAINJOB_CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: trainjobs.kubeflow.org
+spec:
+  group: kubeflow.org
+  scope: Namespaced
+  names:
+    plural: trainjobs
+    singular: trainjob
+    kind: TrainJob
+    shortNames: [tj]
+    categories: [kubeflow]
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+    subresources:
+      status: {}
+    additionalPrinterColumns:
+    - name: State
+      type: string
+      jsonPath: .status.state
+    - name: GPUs
+      type: integer
+      jsonPath: .spec.gpus
+    - name: Missing
+      type: string
+      jsonPath: .status.nothere
+    - name: Ready
+      type: string
+      jsonPath: .status.conditions[?(@.type=="Ready")].status
+      priority: 1
+"#;
+
+fn trainjob(name: &str, gpus: u32) -> String {
+    format!(
+        "apiVersion: kubeflow.org/v1\nkind: TrainJob\nmetadata:\n  name: {name}\n  namespace: ml-train\nspec:\n  gpus: {gpus}\n  image: ghcr.io/example/trainer:1.0\n"
+    )
+}
+
+#[test]
+fn custom_resources_are_served_printed_and_removed_with_their_crd() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let crd = write(&sim, "crd.yaml", TRAINJOB_CRD);
+    let out = sim.kubectl_ok(&["apply", "--server-side", "-f", &crd]);
+    assert!(
+        out.contains("customresourcedefinition.apiextensions.k8s.io/trainjobs.kubeflow.org serverside-applied"),
+        "{out}"
+    );
+
+    let crds = sim.kubectl_ok(&["get", "crd"]);
+    let header: Vec<&str> = crds.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "CREATED", "AT"], "{crds}");
+    assert!(
+        crds.lines().any(|l| l.starts_with("trainjobs.kubeflow.org ") && l.contains('T') && l.ends_with('Z')),
+        "{crds}"
+    );
+    let established = sim.kubectl_ok(&[
+        "get",
+        "crd",
+        "trainjobs.kubeflow.org",
+        "-o",
+        r#"jsonpath={.status.conditions[?(@.type=="Established")].status} {.status.acceptedNames.kind}"#,
+    ]);
+    assert_eq!(established, "True TrainJob");
+
+    let resources = sim.kubectl_ok(&["api-resources"]);
+    let line = resources.lines().find(|l| l.starts_with("trainjobs ")).unwrap_or_else(|| panic!("{resources}"));
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cols, ["trainjobs", "tj", "kubeflow.org/v1", "true", "TrainJob"], "{line}");
+    let crd_line = resources.lines().find(|l| l.starts_with("customresourcedefinitions ")).unwrap();
+    assert!(crd_line.contains("crd,crds") && crd_line.contains("apiextensions.k8s.io/v1"), "{crd_line}");
+    assert!(
+        sim.kubectl_ok(&["api-resources", "--categories=kubeflow", "-o", "name"]).contains("trainjobs.kubeflow.org")
+    );
+
+    let a = write(&sim, "a.yaml", &trainjob("llama-pretrain", 64));
+    let b = write(&sim, "b.yaml", &trainjob("bert-finetune", 8));
+    assert!(sim.kubectl_ok(&["apply", "-f", &a]).contains("trainjob.kubeflow.org/llama-pretrain created"));
+    assert!(
+        sim.kubectl_ok(&["apply", "--server-side", "-f", &b])
+            .contains("trainjob.kubeflow.org/bert-finetune serverside-applied")
+    );
+    // The status subresource is the only way to write status.
+    sim.kubectl_ok(&[
+        "patch",
+        "tj",
+        "llama-pretrain",
+        "-n",
+        "ml-train",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        r#"{"status":{"state":"Running","conditions":[{"type":"Ready","status":"True"}]}}"#,
+    ]);
+    sim.kubectl_ok(&[
+        "patch",
+        "tj",
+        "bert-finetune",
+        "-n",
+        "ml-train",
+        "--type=merge",
+        "-p",
+        r#"{"status":{"state":"Ignored"}}"#,
+    ]);
+
+    let table = sim.kubectl_ok(&["get", "tj", "-A"]);
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAMESPACE", "NAME", "STATE", "GPUS", "MISSING"], "no AGE: the CRD lists columns\n{table}");
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(
+        rows,
+        [vec!["ml-train", "bert-finetune", "8"], vec!["ml-train", "llama-pretrain", "Running", "64"]],
+        "{table}"
+    );
+    let wide = sim.kubectl_ok(&["get", "trainjobs", "-n", "ml-train", "-o", "wide"]);
+    assert!(wide.lines().next().unwrap().ends_with("READY"), "{wide}");
+    assert!(wide.lines().any(|l| l.starts_with("llama-pretrain") && l.trim_end().ends_with("True")), "{wide}");
+
+    let yaml = sim.kubectl_ok(&["get", "trainjobs.kubeflow.org", "llama-pretrain", "-n", "ml-train", "-o", "yaml"]);
+    for needle in
+        ["apiVersion: kubeflow.org/v1", "kind: TrainJob", "gpus: 64", "state: Running", "uid: ", "resourceVersion: "]
+    {
+        assert!(yaml.contains(needle), "{needle} missing:\n{yaml}");
+    }
+    let describe = sim.kubectl_ok(&["describe", "tj", "llama-pretrain", "-n", "ml-train"]);
+    for needle in [
+        "Name:         llama-pretrain",
+        "Namespace:    ml-train",
+        "API Version:  kubeflow.org/v1",
+        "Kind:         TrainJob",
+        "Gpus:",
+        "State:",
+    ] {
+        assert!(describe.contains(needle), "{needle} missing:\n{describe}");
+    }
+
+    let deleted = sim.kubectl_ok(&["delete", "crd", "trainjobs.kubeflow.org"]);
+    assert!(
+        deleted.contains("customresourcedefinition.apiextensions.k8s.io \"trainjobs.kubeflow.org\" deleted"),
+        "{deleted}"
+    );
+    // kubectl still holds the old discovery in its cache: it resolves `tj` and the list is a 404, as on a cluster.
+    let stale = sim.kubectl(&["get", "tj", "-n", "ml-train"]);
+    assert!(!stale.status.success());
+    let stderr = String::from_utf8_lossy(&stale.stderr);
+    assert!(
+        stderr.contains("Error from server (NotFound)") && stderr.contains("could not find the requested resource"),
+        "{stderr}"
+    );
+    // With fresh discovery the name no longer resolves at all.
+    let cache = sim.dir.path().join("fresh-cache");
+    let gone = sim.kubectl(&["get", "tj", "-n", "ml-train", "--cache-dir", cache.to_str().unwrap()]);
+    assert!(!gone.status.success());
+    let stderr = String::from_utf8_lossy(&gone.stderr);
+    assert!(stderr.contains("the server doesn't have a resource type \"tj\""), "{stderr}");
+    assert!(!sim.kubectl_ok(&["api-resources"]).contains("trainjobs"));
+
+    // Re-created, the resource is back and empty: the objects went with the CRD.
+    sim.kubectl_ok(&["apply", "--server-side", "-f", &crd]);
+    let empty = sim.kubectl(&["get", "tj", "-n", "ml-train"]);
+    assert!(empty.status.success(), "{}", String::from_utf8_lossy(&empty.stderr));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("No resources found in ml-train namespace."));
+}
+
+#[test]
+fn watching_a_custom_resource_sees_applied_objects() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let crd = write(&sim, "crd.yaml", TRAINJOB_CRD);
+    sim.kubectl_ok(&["apply", "-f", &crd]);
+    let child = sim
+        .kubectl_cmd(&["get", "tj", "-n", "ml-train", "-w", "--output-watch-events"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl -w starts");
+    std::thread::sleep(Duration::from_secs(2));
+    let a = write(&sim, "a.yaml", &trainjob("watched-job", 16));
+    sim.kubectl_ok(&["apply", "-f", &a]);
+    let lines = read_until(child, Duration::from_secs(20), |lines| lines.iter().any(|l| l.contains("watched-job")));
+    let added = lines.iter().find(|l| l.contains("watched-job")).unwrap_or_else(|| panic!("{lines:?}"));
+    let cols: Vec<&str> = added.split_whitespace().collect();
+    assert_eq!(cols, ["ADDED", "watched-job", "16"], "{lines:?}");
+}
