@@ -234,3 +234,94 @@ fn watching_a_custom_resource_sees_applied_objects() {
     let cols: Vec<&str> = added.split_whitespace().collect();
     assert_eq!(cols, ["ADDED", "watched-job", "16"], "{lines:?}");
 }
+
+#[test]
+fn daemonsets_run_a_pod_per_eligible_node_and_keep_revisions() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    // The controller writes status on its first pass.
+    let table = sim
+        .eventually(Duration::from_secs(20), || {
+            let t = sim.kubectl_ok(&["get", "ds", "-A"]);
+            t.contains("kube-proxy").then_some(t).filter(|t| !t.contains(" 0 "))
+        })
+        .expect("daemonsets get status");
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["NAMESPACE", "NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE", "SELECTOR", "AGE"]
+    );
+    let row = |name: &str| -> Vec<String> {
+        let line =
+            table.lines().find(|l| l.split_whitespace().nth(1) == Some(name)).unwrap_or_else(|| panic!("{table}"));
+        line.split_whitespace().map(str::to_string).collect()
+    };
+    // 12 nodes; the GPU operator's daemons only on the 9 GPU nodes.
+    assert_eq!(row("kube-proxy")[2..7], ["12", "12", "12", "12", "12"], "{table}");
+    assert_eq!(row("nvidia-dcgm-exporter")[2..8], ["9", "9", "9", "9", "9", "nvidia.com/gpu.present=true"], "{table}");
+    assert_eq!(row("nvidia-device-plugin-daemonset")[2], "9");
+
+    let pods = sim.kubectl_ok(&["get", "pods", "-n", "gpu-operator", "-l", "app=nvidia-dcgm-exporter", "-o", "jsonpath={range .items[*]}{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].controller} {.spec.nodeName}{\"\\n\"}{end}"]);
+    assert_eq!(pods.lines().count(), 9, "{pods}");
+    assert!(pods.lines().all(|l| l.starts_with("DaemonSet/true gpu-")), "{pods}");
+    let tolerations = sim.kubectl_ok(&[
+        "get",
+        "pods",
+        "-n",
+        "kube-system",
+        "-l",
+        "app=kube-proxy",
+        "-o",
+        "jsonpath={.items[0].spec.tolerations[*].key}",
+    ]);
+    for key in ["not-ready", "unreachable", "disk-pressure", "memory-pressure", "pid-pressure", "unschedulable"] {
+        assert!(tolerations.contains(&format!("node.kubernetes.io/{key}")), "{key}: {tolerations}");
+    }
+
+    let describe = sim.kubectl_ok(&["describe", "ds", "kube-proxy", "-n", "kube-system"]);
+    for needle in [
+        "Desired Number of Nodes Scheduled: 12",
+        "Current Number of Nodes Scheduled: 12",
+        "Number of Nodes Misscheduled: 0",
+        "Pods Status:  12 Running",
+    ] {
+        assert!(describe.contains(needle), "{needle} missing:\n{describe}");
+    }
+    let history = sim.kubectl_ok(&["rollout", "history", "ds/kube-proxy", "-n", "kube-system"]);
+    assert!(history.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["1", "<none>"]), "{history}");
+
+    // A new template is a new revision, rolled out node by node (one unavailable at a time).
+    sim.kubectl_ok(&[
+        "set",
+        "image",
+        "ds/kube-proxy",
+        "-n",
+        "kube-system",
+        "kube-proxy=registry.k8s.io/kube-proxy:v1.31.8",
+    ]);
+    let images = || {
+        sim.kubectl_ok(&[
+            "get",
+            "pods",
+            "-n",
+            "kube-system",
+            "-l",
+            "app=kube-proxy",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].image}",
+        ])
+    };
+    let rolled = sim.eventually(Duration::from_secs(30), || {
+        let now = images();
+        (now.split_whitespace().filter(|i| i.ends_with("v1.31.8")).count() >= 2).then_some(now)
+    });
+    assert!(
+        rolled.is_some(),
+        "kube-proxy pods replaced:\n{}",
+        sim.kubectl_ok(&["get", "pods", "-n", "kube-system", "-l", "app=kube-proxy", "-o", "wide"])
+    );
+    let old = images().split_whitespace().filter(|i| i.ends_with("v1.32.4")).count();
+    assert!(old >= 8, "not all at once: {old} old pods left");
+    let history = sim.kubectl_ok(&["rollout", "history", "ds/kube-proxy", "-n", "kube-system"]);
+    assert!(history.lines().any(|l| l.split_whitespace().next() == Some("2")), "{history}");
+}

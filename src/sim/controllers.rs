@@ -20,7 +20,7 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
-use super::{dcgm, validator};
+use super::{daemonset, dcgm, validator};
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
@@ -28,8 +28,8 @@ pub const CHURNED_AT: &str = "sim.gpudeck.io/churned-at";
 /// How long an unschedulable pod waits before the scheduler tries it again.
 const SCHEDULE_RETRY_S: f64 = 10.0;
 
-const WORKLOADS: [ResourceId; 4] =
-    [resources::DEPLOYMENTS, resources::REPLICASETS, resources::STATEFULSETS, resources::JOBS];
+const WORKLOADS: [ResourceId; 5] =
+    [resources::DEPLOYMENTS, resources::REPLICASETS, resources::STATEFULSETS, resources::JOBS, resources::DAEMONSETS];
 
 pub struct Controllers {
     world: Arc<World>,
@@ -131,7 +131,12 @@ impl Controllers {
                             Some(pod) => self.track_pod(key, &pod.value(), now),
                             None => self.forget_pod(key),
                         },
-                        resources::NODES => self.unscheduled.values_mut().for_each(|t| *t = now),
+                        resources::NODES => {
+                            self.unscheduled.values_mut().for_each(|t| *t = now);
+                            // Which nodes a DaemonSet runs on follows their labels and taints.
+                            let daemons = self.workloads_by_uid.values().filter(|k| k.0 == resources::DAEMONSETS);
+                            self.dirty.extend(daemons.cloned().collect::<Vec<_>>());
+                        }
                         res if WORKLOADS.contains(&res) && current.is_some() => {
                             self.dirty.insert(key.clone());
                         }
@@ -333,6 +338,12 @@ impl Controllers {
                 }
                 resources::STATEFULSETS => workloads::reconcile_statefulset(&obj, stored.rv, &owned),
                 resources::JOBS => workloads::reconcile_job(&obj, stored.rv, &owned, &mut self.rng, &at),
+                resources::DAEMONSETS => {
+                    let (_, objects) = self.world.store.snapshot();
+                    let nodes: Vec<Value> =
+                        objects.range(super::store::range(resources::NODES, None)).map(|(_, n)| n.value()).collect();
+                    daemonset::reconcile(&obj, stored.rv, &owned, &nodes, &mut self.rng)
+                }
                 _ => Vec::new(),
             };
             self.apply(actions, now);

@@ -22,6 +22,15 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
             }
             pod_spec(&mut obj["spec"]["template"]["spec"]);
         }
+        resources::DAEMONSETS => {
+            set_default(&mut obj["spec"], "revisionHistoryLimit", json!(10));
+            set_default(
+                &mut obj["spec"],
+                "updateStrategy",
+                json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}),
+            );
+            pod_spec(&mut obj["spec"]["template"]["spec"]);
+        }
         resources::JOBS => {
             for (field, value) in [("completions", 1), ("parallelism", 1), ("backoffLimit", 6)] {
                 set_default(&mut obj["spec"], field, json!(value));

@@ -279,6 +279,32 @@ static BUILTIN: &[ResourceType] = &[
         subresources: &[status_of!("apiextensions.k8s.io", "v1", "CustomResourceDefinition")],
         fields: &[],
     },
+    ResourceType {
+        group: "apps",
+        version: "v1",
+        plural: "daemonsets",
+        singular: "daemonset",
+        kind: "DaemonSet",
+        namespaced: true,
+        short_names: &["ds"],
+        categories: &["all"],
+        verbs: RW,
+        subresources: &[status_of!("apps", "v1", "DaemonSet")],
+        fields: &[],
+    },
+    ResourceType {
+        group: "apps",
+        version: "v1",
+        plural: "controllerrevisions",
+        singular: "controllerrevision",
+        kind: "ControllerRevision",
+        namespaced: true,
+        short_names: &[],
+        categories: &[],
+        verbs: RW,
+        subresources: &[],
+        fields: &[],
+    },
 ];
 
 impl ResourceType {
@@ -494,6 +520,8 @@ pub const HPAS: ResourceId = 12;
 pub const NODE_METRICS: ResourceId = 13;
 pub const POD_METRICS: ResourceId = 14;
 pub const CRDS: ResourceId = 15;
+pub const DAEMONSETS: ResourceId = 16;
+pub const CONTROLLER_REVISIONS: ResourceId = 17;
 
 #[cfg(test)]
 mod tests {
@@ -558,6 +586,8 @@ mod tests {
             (NODE_METRICS, "nodes", "metrics.k8s.io"),
             (POD_METRICS, "pods", "metrics.k8s.io"),
             (CRDS, "customresourcedefinitions", "apiextensions.k8s.io"),
+            (DAEMONSETS, "daemonsets", "apps"),
+            (CONTROLLER_REVISIONS, "controllerrevisions", "apps"),
         ];
         for (id, plural, group) in expect {
             assert_eq!((get(id).plural, get(id).group), (plural, group));

@@ -13,7 +13,7 @@ use super::rng::Rng;
 use super::scheduler::{self, NodeView};
 use super::store::Store;
 use super::workloads::{self, Action};
-use super::{dcgm, prometheus};
+use super::{daemonset, dcgm, prometheus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -329,19 +329,38 @@ impl<'a> Builder<'a> {
         let _ = self.store.replace(resources::JOBS, job, rv);
     }
 
-    /// A pod per node, as a DaemonSet would run (the sim has no DaemonSet controller).
+    /// A DaemonSet (on every node, or only the GPU nodes) and the pods and ControllerRevision its controller makes,
+    /// fast-forwarded to running; the controller loop writes its status on its first pass.
     fn per_node(&mut self, ns: &str, name: &str, image: &str, gpu_nodes_only: bool, age: f64) {
-        let nodes: Vec<String> =
-            self.nodes.iter().filter(|n| !gpu_nodes_only || n.gpu_allocatable > 0).map(|n| n.name.clone()).collect();
-        for node in nodes {
-            let mut pod = json!({"apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": format!("{name}-{}", self.rng.suffix(5)), "namespace": ns, "labels": {"app": name},
-                    "annotations": {LOG_PROFILE: "system"}, "uid": self.rng.uuid(), "creationTimestamp": self.ago(age)},
-                "spec": {"nodeName": node, "containers": [{"name": name, "image": image, "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}],
-                    "tolerations": [{"operator": "Exists"}], "restartPolicy": "Always", "priorityClassName": "system-node-critical"}});
-            super::defaults::apply(resources::PODS, &mut pod);
-            self.fast_forward(&mut pod, self.now - age);
-            self.put(resources::PODS, pod);
+        let mut template = json!({"metadata": {"labels": {"app": name}, "annotations": {LOG_PROFILE: "system"}},
+            "spec": {"containers": [{"name": name, "image": image, "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}],
+                "tolerations": [{"operator": "Exists"}], "restartPolicy": "Always", "priorityClassName": "system-node-critical"}});
+        if gpu_nodes_only {
+            template["spec"]["nodeSelector"] = json!({"nvidia.com/gpu.present": "true"});
+        }
+        let mut ds = json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": name, "namespace": ns, "labels": {"app": name}, "creationTimestamp": self.ago(age)},
+            "spec": {"selector": {"matchLabels": {"app": name}}, "template": template}});
+        super::defaults::apply(resources::DAEMONSETS, &mut ds);
+        let Some(owner) = self.put(resources::DAEMONSETS, ds) else { return };
+        let rv = owner["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
+        let (_, objects) = self.store.snapshot();
+        let nodes: Vec<Value> =
+            objects.range(super::store::range(resources::NODES, None)).map(|(_, n)| n.value()).collect();
+        for action in daemonset::reconcile(&owner, rv, &[], &nodes, &mut self.rng) {
+            match action {
+                Action::Create(resources::PODS, mut pod) => {
+                    pod["metadata"]["uid"] = json!(self.rng.uuid());
+                    pod["metadata"]["creationTimestamp"] = json!(self.ago(age));
+                    self.fast_forward(&mut pod, self.now - age);
+                    self.put(resources::PODS, pod);
+                }
+                Action::Create(res, mut obj) => {
+                    obj["metadata"]["creationTimestamp"] = json!(self.ago(age));
+                    self.put(res, obj);
+                }
+                _ => {}
+            }
         }
     }
 
