@@ -7,6 +7,7 @@ pub mod clock;
 pub mod control;
 pub mod controllers;
 pub mod crd;
+pub mod cronjob;
 pub mod daemonset;
 pub mod dcgm;
 pub mod defaults;

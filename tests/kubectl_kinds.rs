@@ -325,3 +325,99 @@ fn daemonsets_run_a_pod_per_eligible_node_and_keep_revisions() {
     let history = sim.kubectl_ok(&["rollout", "history", "ds/kube-proxy", "-n", "kube-system"]);
     assert!(history.lines().any(|l| l.split_whitespace().next() == Some("2")), "{history}");
 }
+
+const CRONJOB: &str = r#"apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: hourly-sync
+  namespace: ml-train
+spec:
+  schedule: "15 * * * *"
+  suspend: true
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: sync
+            image: ghcr.io/acme-ml/tokenizer:0.9.1
+"#;
+
+#[test]
+fn cronjobs_are_listed_described_and_applied() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let table = sim.kubectl_ok(&["get", "cj", "-n", "ml-train"]);
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST", "SCHEDULE", "AGE"], "{table}");
+    let nightly: Vec<&str> =
+        table.lines().find(|l| l.starts_with("nightly-eval")).unwrap().split_whitespace().collect();
+    assert_eq!(nightly[1..8], ["0", "3", "*", "*", "*", "<none>", "False"], "{table}");
+    let gc = table.lines().find(|l| l.starts_with("checkpoint-gc")).unwrap();
+    assert!(gc.contains("True"), "{gc}");
+
+    let file = write(&sim, "cj.yaml", CRONJOB);
+    assert!(sim.kubectl_ok(&["apply", "-f", &file]).contains("cronjob.batch/hourly-sync created"));
+    let describe = sim.kubectl_ok(&["describe", "cronjob", "hourly-sync", "-n", "ml-train"]);
+    for needle in [
+        "Schedule:                      15 * * * *",
+        "Concurrency Policy:            Allow",
+        "Suspend:                       True",
+        "Successful Job History Limit:  3",
+        "Failed Job History Limit:      1",
+        "Last Schedule Time:  <unset>",
+        "Active Jobs:         <none>",
+    ] {
+        assert!(describe.contains(needle), "{needle} missing:\n{describe}");
+    }
+    assert!(sim.kubectl_ok(&["get", "all", "-n", "ml-train"]).contains("cronjob.batch/hourly-sync"));
+    // A suspended CronJob starts nothing, whatever the time.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(!sim.kubectl_ok(&["get", "jobs", "-n", "ml-train"]).contains("hourly-sync"));
+
+    // Resumed, with its last run two minutes back, the next minute is overdue: the controller starts one Job.
+    sim.kubectl_ok(&[
+        "patch",
+        "cj",
+        "hourly-sync",
+        "-n",
+        "ml-train",
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"suspend":false,"schedule":"* * * * *"}}"#,
+    ]);
+    let earlier = gpudeck::sim::clock::rfc3339(gpudeck::sim::clock::now() - 120);
+    let status = format!(r#"{{"status":{{"lastScheduleTime":"{earlier}"}}}}"#);
+    sim.kubectl_ok(&[
+        "patch",
+        "cj",
+        "hourly-sync",
+        "-n",
+        "ml-train",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        &status,
+    ]);
+    let job = sim.eventually(Duration::from_secs(10), || {
+        let active =
+            sim.kubectl_ok(&["get", "cj", "hourly-sync", "-n", "ml-train", "-o", "jsonpath={.status.active[*].name}"]);
+        (!active.is_empty()).then_some(active)
+    });
+    let job = job.expect("an active job");
+    assert!(job.starts_with("hourly-sync-") && !job.contains(' '), "one job: {job}");
+    let owner = sim.kubectl_ok(&[
+        "get",
+        "job",
+        &job,
+        "-n",
+        "ml-train",
+        "-o",
+        "jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}",
+    ]);
+    assert_eq!(owner, "CronJob/hourly-sync");
+    let last =
+        sim.kubectl_ok(&["get", "cj", "hourly-sync", "-n", "ml-train", "-o", "jsonpath={.status.lastScheduleTime}"]);
+    assert!(last > earlier, "{last} after {earlier}");
+}

@@ -20,7 +20,7 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
-use super::{daemonset, dcgm, validator};
+use super::{cronjob, daemonset, dcgm, validator};
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
@@ -28,8 +28,14 @@ pub const CHURNED_AT: &str = "sim.gpudeck.io/churned-at";
 /// How long an unschedulable pod waits before the scheduler tries it again.
 const SCHEDULE_RETRY_S: f64 = 10.0;
 
-const WORKLOADS: [ResourceId; 5] =
-    [resources::DEPLOYMENTS, resources::REPLICASETS, resources::STATEFULSETS, resources::JOBS, resources::DAEMONSETS];
+const WORKLOADS: [ResourceId; 6] = [
+    resources::DEPLOYMENTS,
+    resources::REPLICASETS,
+    resources::STATEFULSETS,
+    resources::JOBS,
+    resources::DAEMONSETS,
+    resources::CRONJOBS,
+];
 
 pub struct Controllers {
     world: Arc<World>,
@@ -92,6 +98,11 @@ impl Controllers {
             self.reconcile(now);
             if ticks % 50 == 0 {
                 self.refresh_churn_pool();
+            }
+            // CronJobs act on the clock, not only on changes.
+            if ticks % 5 == 0 {
+                let crons = self.workloads_by_uid.values().filter(|k| k.0 == resources::CRONJOBS).cloned();
+                self.dirty.extend(crons.collect::<Vec<_>>());
             }
             self.churn();
             ticks += 1;
@@ -338,6 +349,7 @@ impl Controllers {
                 }
                 resources::STATEFULSETS => workloads::reconcile_statefulset(&obj, stored.rv, &owned),
                 resources::JOBS => workloads::reconcile_job(&obj, stored.rv, &owned, &mut self.rng, &at),
+                resources::CRONJOBS => cronjob::reconcile(&obj, stored.rv, &owned, now as i64),
                 resources::DAEMONSETS => {
                     let (_, objects) = self.world.store.snapshot();
                     let nodes: Vec<Value> =
@@ -382,6 +394,10 @@ impl Controllers {
                             self.record(&pod, &spec, now);
                         }
                     }
+                }
+                Action::Delete(key) => {
+                    // Gone already: nothing to do.
+                    let _ = super::write::delete_cascading(&self.world, &key, true);
                 }
                 Action::Event(involved, spec) => self.record(&involved, &spec, now),
             }

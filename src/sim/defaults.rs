@@ -31,6 +31,17 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
             );
             pod_spec(&mut obj["spec"]["template"]["spec"]);
         }
+        resources::CRONJOBS => {
+            for (field, value) in [
+                ("concurrencyPolicy", json!("Allow")),
+                ("suspend", json!(false)),
+                ("successfulJobsHistoryLimit", json!(3)),
+                ("failedJobsHistoryLimit", json!(1)),
+            ] {
+                set_default(&mut obj["spec"], field, value);
+            }
+            pod_spec(&mut obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]);
+        }
         resources::JOBS => {
             for (field, value) in [("completions", 1), ("parallelism", 1), ("backoffLimit", 6)] {
                 set_default(&mut obj["spec"], field, json!(value));

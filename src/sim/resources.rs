@@ -305,6 +305,19 @@ static BUILTIN: &[ResourceType] = &[
         subresources: &[],
         fields: &[],
     },
+    ResourceType {
+        group: "batch",
+        version: "v1",
+        plural: "cronjobs",
+        singular: "cronjob",
+        kind: "CronJob",
+        namespaced: true,
+        short_names: &["cj"],
+        categories: &["all"],
+        verbs: RW,
+        subresources: &[status_of!("batch", "v1", "CronJob")],
+        fields: &[],
+    },
 ];
 
 impl ResourceType {
@@ -522,6 +535,7 @@ pub const POD_METRICS: ResourceId = 14;
 pub const CRDS: ResourceId = 15;
 pub const DAEMONSETS: ResourceId = 16;
 pub const CONTROLLER_REVISIONS: ResourceId = 17;
+pub const CRONJOBS: ResourceId = 18;
 
 #[cfg(test)]
 mod tests {
@@ -588,6 +602,7 @@ mod tests {
             (CRDS, "customresourcedefinitions", "apiextensions.k8s.io"),
             (DAEMONSETS, "daemonsets", "apps"),
             (CONTROLLER_REVISIONS, "controllerrevisions", "apps"),
+            (CRONJOBS, "cronjobs", "batch"),
         ];
         for (id, plural, group) in expect {
             assert_eq!((get(id).plural, get(id).group), (plural, group));

@@ -13,7 +13,7 @@ use super::rng::Rng;
 use super::scheduler::{self, NodeView};
 use super::store::Store;
 use super::workloads::{self, Action};
-use super::{daemonset, dcgm, prometheus};
+use super::{cronjob, daemonset, dcgm, prometheus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -364,6 +364,24 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A CronJob whose last run is its most recent scheduled time (its Jobs long trimmed), so the controller starts
+    /// the next one when that time comes.
+    fn cronjob(&mut self, ns: &str, name: &str, schedule: &str, suspend: bool, pods: &Pods, age: f64) {
+        let mut cj = json!({"apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": name, "namespace": ns, "labels": {"app": name}, "creationTimestamp": self.ago(age)},
+            "spec": {"schedule": schedule, "suspend": suspend, "jobTemplate": {"metadata": {"labels": {"app": name}},
+                "spec": {"backoffLimit": 2, "template": pods.template(name)}}}});
+        super::defaults::apply(resources::CRONJOBS, &mut cj);
+        if let Ok(parsed) = cronjob::Schedule::parse(schedule) {
+            let mut at = (self.now - age) as i64;
+            while let Some(next) = parsed.next_after(at).filter(|t| *t as f64 <= self.now) {
+                at = next;
+            }
+            cj["status"] = json!({"lastScheduleTime": clock::rfc3339(at)});
+        }
+        self.put(resources::CRONJOBS, cj);
+    }
+
     fn service(&self, ns: &str, name: &str, port: u16, age: f64) {
         self.put(resources::SERVICES, json!({"apiVersion": "v1", "kind": "Service",
             "metadata": {"name": name, "namespace": ns, "labels": {"app": name}, "creationTimestamp": self.ago(age)},
@@ -463,6 +481,22 @@ impl<'a> Builder<'a> {
                 f64::from(day) * DAY,
             );
         }
+        self.cronjob(
+            "ml-train",
+            "nightly-eval",
+            "0 3 * * *",
+            false,
+            &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").pool("cpu").job(600),
+            20.0 * DAY,
+        );
+        self.cronjob(
+            "ml-train",
+            "checkpoint-gc",
+            "*/30 * * * *",
+            true,
+            &Pods::new("ghcr.io/acme-ml/tokenizer:0.9.1").pool("cpu").job(60),
+            6.0 * DAY,
+        );
         self.job(
             "ml-train",
             "bert-pretrain-bad-config",

@@ -19,6 +19,8 @@ pub enum Action {
     Update(ResourceId, Value, u64),
     /// Start graceful termination of a pod (the kubelet removes it after the grace period).
     Terminate(Key),
+    /// Delete an object and what it owns (a CronJob's old Jobs).
+    Delete(Key),
     Event(Value, EventSpec),
 }
 
