@@ -421,3 +421,109 @@ fn cronjobs_are_listed_described_and_applied() {
         sim.kubectl_ok(&["get", "cj", "hourly-sync", "-n", "ml-train", "-o", "jsonpath={.status.lastScheduleTime}"]);
     assert!(last > earlier, "{last} after {earlier}");
 }
+
+const API: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: ml-serve
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: ghcr.io/acme-ml/web:5.2.1
+        ports:
+        - {name: http, containerPort: 8080}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+  namespace: ml-serve
+spec:
+  selector: {app: api}
+  ports:
+  - {name: web, port: 80, targetPort: http}
+"#;
+
+#[test]
+fn services_get_endpoints_and_slices_from_ready_pods() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let dcgm = sim.kubectl_ok(&["get", "endpoints", "nvidia-dcgm-exporter", "-n", "gpu-operator"]);
+    let header: Vec<&str> = dcgm.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "ENDPOINTS", "AGE"], "{dcgm}");
+    assert!(dcgm.contains(":9400,") && dcgm.contains(" + 6 more..."), "nine exporters: {dcgm}");
+
+    let file = write(&sim, "api.yaml", API);
+    sim.kubectl_ok(&["apply", "-f", &file]);
+    let ep = sim.eventually(Duration::from_secs(20), || {
+        let out = sim.kubectl(&["get", "ep", "api", "-n", "ml-serve", "--no-headers"]);
+        let out = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.matches(":8080").count() == 2).then_some(out)
+    });
+    assert!(ep.is_some(), "both pods ready behind the named port");
+    let refs = sim.kubectl_ok(&[
+        "get",
+        "endpoints",
+        "api",
+        "-n",
+        "ml-serve",
+        "-o",
+        "jsonpath={.subsets[0].addresses[*].targetRef.kind} {.subsets[0].ports[0].name}",
+    ]);
+    assert_eq!(refs, "Pod Pod web");
+
+    let slices = sim.kubectl_ok(&["get", "endpointslices", "-n", "ml-serve", "-l", "kubernetes.io/service-name=api"]);
+    let header: Vec<&str> = slices.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], "{slices}");
+    let row: Vec<&str> = slices.lines().nth(1).unwrap().split_whitespace().collect();
+    assert!(
+        row[0].starts_with("api-") && row[1] == "IPv4" && row[2] == "8080" && row[3].matches('.').count() == 6,
+        "{slices}"
+    );
+    let owner = sim.kubectl_ok(&[
+        "get",
+        "endpointslices",
+        "-n",
+        "ml-serve",
+        "-l",
+        "kubernetes.io/service-name=api",
+        "-o",
+        "jsonpath={.items[0].metadata.ownerReferences[0].kind} {.items[0].endpoints[0].conditions.ready}",
+    ]);
+    assert_eq!(owner, "Service true");
+
+    let describe = sim.kubectl_ok(&["describe", "svc", "api", "-n", "ml-serve"]);
+    let line = describe.lines().find(|l| l.starts_with("Endpoints:")).unwrap_or_else(|| panic!("{describe}"));
+    assert_eq!(line.matches(":8080").count(), 2, "{line}");
+
+    sim.kubectl_ok(&["scale", "deploy/api", "-n", "ml-serve", "--replicas=0"]);
+    let emptied = sim.eventually(Duration::from_secs(30), || {
+        let out = sim.kubectl_ok(&["get", "ep", "api", "-n", "ml-serve", "--no-headers"]);
+        out.contains("<none>").then_some(out)
+    });
+    assert!(emptied.is_some(), "no pods, no endpoints");
+    sim.kubectl_ok(&["delete", "svc", "api", "-n", "ml-serve"]);
+    let gone = sim.eventually(Duration::from_secs(10), || {
+        let ep = sim.kubectl(&["get", "ep", "api", "-n", "ml-serve"]);
+        let slices = sim.kubectl_ok(&[
+            "get",
+            "endpointslices",
+            "-n",
+            "ml-serve",
+            "-l",
+            "kubernetes.io/service-name=api",
+            "-o",
+            "name",
+        ]);
+        (!ep.status.success() && slices.trim().is_empty()).then_some(())
+    });
+    assert!(gone.is_some(), "endpoints and slices go with the service");
+}

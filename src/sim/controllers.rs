@@ -20,7 +20,7 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
-use super::{cronjob, daemonset, dcgm, validator};
+use super::{cronjob, daemonset, dcgm, endpoints, validator};
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
@@ -53,6 +53,8 @@ pub struct Controllers {
     events: HashMap<(String, &'static str, String), Key>,
     /// Running pods churn picks from, refreshed now and then.
     churn_pool: Vec<Key>,
+    /// Namespaces whose pods or services changed: their Endpoints and EndpointSlices are due a sync.
+    endpoint_namespaces: BTreeSet<String>,
     churn_per_s: f64,
     churn_debt: f64,
     last_churn: Instant,
@@ -72,6 +74,7 @@ impl Controllers {
             workloads_by_uid: HashMap::new(),
             events: HashMap::new(),
             churn_pool: Vec::new(),
+            endpoint_namespaces: BTreeSet::new(),
             churn_per_s,
             churn_debt: 0.0,
             last_churn: Instant::now(),
@@ -99,8 +102,11 @@ impl Controllers {
             if ticks % 50 == 0 {
                 self.refresh_churn_pool();
             }
-            // CronJobs act on the clock, not only on changes.
+            // CronJobs act on the clock, not only on changes; endpoints follow pods at most once a second.
             if ticks % 5 == 0 {
+                for ns in std::mem::take(&mut self.endpoint_namespaces) {
+                    endpoints::sync_namespace(&self.world, &ns);
+                }
                 let crons = self.workloads_by_uid.values().filter(|k| k.0 == resources::CRONJOBS).cloned();
                 self.dirty.extend(crons.collect::<Vec<_>>());
             }
@@ -124,6 +130,9 @@ impl Controllers {
             if WORKLOADS.contains(&key.0) {
                 self.dirty.insert(key.clone());
             }
+            if key.0 == resources::SERVICES {
+                self.endpoint_namespaces.insert(key.1.clone());
+            }
         }
         self.refresh_churn_pool();
     }
@@ -137,6 +146,9 @@ impl Controllers {
                     let key = &change.key;
                     let current = (change.kind != ChangeKind::Deleted).then_some(&change.object);
                     self.index(key, change.previous.as_ref(), current);
+                    if matches!(key.0, resources::PODS | resources::SERVICES | resources::ENDPOINTS) {
+                        self.endpoint_namespaces.insert(key.1.clone());
+                    }
                     match key.0 {
                         resources::PODS => match current {
                             Some(pod) => self.track_pod(key, &pod.value(), now),

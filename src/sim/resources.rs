@@ -318,6 +318,32 @@ static BUILTIN: &[ResourceType] = &[
         subresources: &[status_of!("batch", "v1", "CronJob")],
         fields: &[],
     },
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "endpoints",
+        singular: "endpoints",
+        kind: "Endpoints",
+        namespaced: true,
+        short_names: &["ep"],
+        categories: &[],
+        verbs: RW,
+        subresources: &[],
+        fields: &[],
+    },
+    ResourceType {
+        group: "discovery.k8s.io",
+        version: "v1",
+        plural: "endpointslices",
+        singular: "endpointslice",
+        kind: "EndpointSlice",
+        namespaced: true,
+        short_names: &[],
+        categories: &[],
+        verbs: RW,
+        subresources: &[],
+        fields: &[],
+    },
 ];
 
 impl ResourceType {
@@ -536,6 +562,8 @@ pub const CRDS: ResourceId = 15;
 pub const DAEMONSETS: ResourceId = 16;
 pub const CONTROLLER_REVISIONS: ResourceId = 17;
 pub const CRONJOBS: ResourceId = 18;
+pub const ENDPOINTS: ResourceId = 19;
+pub const ENDPOINT_SLICES: ResourceId = 20;
 
 #[cfg(test)]
 mod tests {
@@ -603,6 +631,8 @@ mod tests {
             (DAEMONSETS, "daemonsets", "apps"),
             (CONTROLLER_REVISIONS, "controllerrevisions", "apps"),
             (CRONJOBS, "cronjobs", "batch"),
+            (ENDPOINTS, "endpoints", ""),
+            (ENDPOINT_SLICES, "endpointslices", "discovery.k8s.io"),
         ];
         for (id, plural, group) in expect {
             assert_eq!((get(id).plural, get(id).group), (plural, group));

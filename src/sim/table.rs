@@ -14,6 +14,7 @@
 use serde_json::{Value, json};
 
 pub mod custom;
+mod network;
 
 /// What a missing JSON path reads as; a static so lookups can hand out references.
 static NULL: Value = Value::Null;
@@ -350,6 +351,8 @@ fn columns(resource: &str) -> &'static [Column] {
         "jobs" => JOB_COLUMNS,
         "cronjobs" => CRON_JOB_COLUMNS,
         "leases" => LEASE_COLUMNS,
+        "endpoints" => network::ENDPOINTS_COLUMNS,
+        "endpointslices" => network::ENDPOINT_SLICE_COLUMNS,
         _ => GENERIC_COLUMNS,
     }
 }
@@ -380,6 +383,8 @@ pub fn row_cells(resource: &str, obj: &Value, now: i64) -> Vec<Value> {
         "cronjobs" => cron_job_cells(obj, now),
         "leases" => lease_cells(obj, now),
         "customresourcedefinitions" => custom::crd_cells(obj),
+        "endpoints" => network::endpoints_cells(obj, now),
+        "endpointslices" => network::endpoint_slice_cells(obj, now),
         _ => vec![name(obj), age(obj, now)],
     }
 }
