@@ -35,6 +35,7 @@ pub mod routes;
 pub mod scale;
 pub mod scenario;
 pub mod scheduler;
+pub mod storage;
 pub mod store;
 pub mod table;
 pub mod tls;

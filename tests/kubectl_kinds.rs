@@ -527,3 +527,53 @@ fn services_get_endpoints_and_slices_from_ready_pods() {
     });
     assert!(gone.is_some(), "endpoints and slices go with the service");
 }
+
+fn claim(name: &str, class: Option<&str>) -> String {
+    let class = class.map(|c| format!("  storageClassName: {c}\n")).unwrap_or_default();
+    format!(
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: {name}\n  namespace: ml-train\nspec:\n{class}  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 20Gi\n"
+    )
+}
+
+#[test]
+fn claims_are_provisioned_from_the_default_class_or_wait_for_a_missing_one() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let classes = sim.kubectl_ok(&["get", "sc"]);
+    let header: Vec<&str> = classes.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"]);
+    let gp3: Vec<&str> = classes.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(gp3[..6], ["gp3", "(default)", "ebs.csi.aws.com", "Delete", "Immediate", "true"], "{classes}");
+
+    let file = write(&sim, "pvc.yaml", &claim("scratch", None));
+    sim.kubectl_ok(&["apply", "-f", &file]);
+    let bound = sim.eventually(Duration::from_secs(10), || {
+        let out = sim.kubectl_ok(&["get", "pvc", "scratch", "-n", "ml-train", "--no-headers"]);
+        out.contains("Bound").then_some(out)
+    });
+    let bound = bound.expect("the claim binds");
+    let cols: Vec<&str> = bound.split_whitespace().collect();
+    assert_eq!((cols[1], cols[3], cols[4], cols[5], cols[6]), ("Bound", "20Gi", "RWO", "gp3", "<unset>"), "{bound}");
+    let volume = cols[2].to_string();
+    assert!(volume.starts_with("pvc-"), "{bound}");
+    let pv = sim.kubectl_ok(&["get", "pv", &volume, "--no-headers"]);
+    let pv: Vec<&str> = pv.split_whitespace().collect();
+    assert_eq!(pv[1..7], ["20Gi", "RWO", "Delete", "Bound", "ml-train/scratch", "gp3"]);
+    // The demo's own claim was bound when the cluster started.
+    assert!(sim.kubectl_ok(&["get", "pvc", "datasets", "-n", "ml-train"]).contains("Bound"));
+
+    let missing = write(&sim, "missing.yaml", &claim("fast", Some("fast-nvme")));
+    sim.kubectl_ok(&["apply", "-f", &missing]);
+    let described = sim.eventually(Duration::from_secs(10), || {
+        let out = sim.kubectl_ok(&["describe", "pvc", "fast", "-n", "ml-train"]);
+        out.contains("ProvisioningFailed").then_some(out)
+    });
+    let described = described.expect("a ProvisioningFailed event");
+    assert!(described.contains("Status:        Pending"), "{described}");
+    assert!(described.contains("storageclass.storage.k8s.io \"fast-nvme\" not found"), "{described}");
+
+    sim.kubectl_ok(&["delete", "pvc", "scratch", "-n", "ml-train"]);
+    let released = sim
+        .eventually(Duration::from_secs(10), || (!sim.kubectl(&["get", "pv", &volume]).status.success()).then_some(()));
+    assert!(released.is_some(), "the Delete policy removes the volume with its claim");
+}

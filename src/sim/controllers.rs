@@ -20,7 +20,7 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
-use super::{cronjob, daemonset, dcgm, endpoints, validator};
+use super::{cronjob, daemonset, dcgm, endpoints, storage, validator};
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
@@ -55,6 +55,8 @@ pub struct Controllers {
     churn_pool: Vec<Key>,
     /// Namespaces whose pods or services changed: their Endpoints and EndpointSlices are due a sync.
     endpoint_namespaces: BTreeSet<String>,
+    /// Claims due a pass of the volume binder.
+    claims: BTreeSet<Key>,
     churn_per_s: f64,
     churn_debt: f64,
     last_churn: Instant,
@@ -75,6 +77,7 @@ impl Controllers {
             events: HashMap::new(),
             churn_pool: Vec::new(),
             endpoint_namespaces: BTreeSet::new(),
+            claims: BTreeSet::new(),
             churn_per_s,
             churn_debt: 0.0,
             last_churn: Instant::now(),
@@ -99,6 +102,7 @@ impl Controllers {
             self.schedule(now);
             self.fire_timers(now);
             self.reconcile(now);
+            self.bind_claims(now);
             if ticks % 50 == 0 {
                 self.refresh_churn_pool();
             }
@@ -133,6 +137,9 @@ impl Controllers {
             if key.0 == resources::SERVICES {
                 self.endpoint_namespaces.insert(key.1.clone());
             }
+            if key.0 == resources::PVCS {
+                self.claims.insert(key.clone());
+            }
         }
         self.refresh_churn_pool();
     }
@@ -149,6 +156,7 @@ impl Controllers {
                     if matches!(key.0, resources::PODS | resources::SERVICES | resources::ENDPOINTS) {
                         self.endpoint_namespaces.insert(key.1.clone());
                     }
+                    self.track_storage(key, change.kind, &change.object);
                     match key.0 {
                         resources::PODS => match current {
                             Some(pod) => self.track_pod(key, &pod.value(), now),
@@ -453,6 +461,72 @@ impl Controllers {
         });
         if self.world.store.create(resources::EVENTS, ev).is_ok() {
             self.events.insert(dedup, (resources::EVENTS, namespace.to_string(), event_name));
+        }
+    }
+
+    /// Claims to look at again after a change: the claim itself, every claim when classes or volumes change (a
+    /// missing class may have appeared), and a pod mounting claims (a first consumer); a deleted claim releases
+    /// its volume.
+    fn track_storage(&mut self, key: &Key, kind: ChangeKind, obj: &Arc<Stored>) {
+        match key.0 {
+            resources::PVCS if kind == ChangeKind::Deleted => {
+                let (_, objects) = self.world.store.snapshot();
+                for (_, pv) in objects.range(super::store::range(resources::PVS, None)) {
+                    let value = pv.value();
+                    if value["spec"]["claimRef"]["uid"] == obj.uid.as_str() {
+                        let actions = storage::release(&value, pv.rv).into_iter().collect();
+                        self.apply(actions, clock::now_f64());
+                    }
+                }
+            }
+            resources::PVCS => {
+                self.claims.insert(key.clone());
+            }
+            resources::STORAGE_CLASSES | resources::PVS => {
+                let (_, objects) = self.world.store.snapshot();
+                let pending = objects
+                    .range(super::store::range(resources::PVCS, None))
+                    .filter(|(_, c)| c.value()["status"]["phase"] != "Bound")
+                    .map(|(k, _)| k.clone());
+                self.claims.extend(pending.collect::<Vec<_>>());
+            }
+            resources::PODS if kind != ChangeKind::Deleted => {
+                let pod = obj.value();
+                for volume in pod["spec"]["volumes"].as_array().into_iter().flatten() {
+                    if let Some(claim) = volume["persistentVolumeClaim"]["claimName"].as_str() {
+                        self.claims.insert((resources::PVCS, key.1.clone(), claim.to_string()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn bind_claims(&mut self, now: f64) {
+        if self.claims.is_empty() {
+            return;
+        }
+        let (_, objects) = self.world.store.snapshot();
+        let classes: Vec<Value> =
+            objects.range(super::store::range(resources::STORAGE_CLASSES, None)).map(|(_, c)| c.value()).collect();
+        for key in std::mem::take(&mut self.claims) {
+            let Some(claim) = objects.get(&key) else { continue };
+            let pvc = claim.value();
+            let volume = pvc["spec"]["volumeName"]
+                .as_str()
+                .and_then(|v| objects.get(&(resources::PVS, String::new(), v.to_string())))
+                .map(|v| v.value());
+            let consumed = objects.range(super::store::range(resources::PODS, Some(&key.1))).any(|(_, p)| {
+                let pod = p.value();
+                pod["spec"]["nodeName"].as_str().is_some_and(|n| !n.is_empty())
+                    && pod["spec"]["volumes"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|v| v["persistentVolumeClaim"]["claimName"] == key.2.as_str())
+            });
+            let actions = storage::reconcile_claim(&pvc, claim.rv, &classes, volume.as_ref(), consumed);
+            self.apply(actions, now);
         }
     }
 

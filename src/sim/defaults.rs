@@ -52,6 +52,19 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
         resources::SECRETS => set_default(obj, "type", json!("Opaque")),
         resources::NAMESPACES => set_default(&mut obj["status"], "phase", json!("Active")),
         resources::CRDS => super::crd::default(obj),
+        resources::PVCS => {
+            set_default(&mut obj["spec"], "volumeMode", json!("Filesystem"));
+            super::object::obj_mut(obj, "status").entry("phase").or_insert(json!("Pending"));
+        }
+        resources::PVS => {
+            set_default(&mut obj["spec"], "persistentVolumeReclaimPolicy", json!("Retain"));
+            set_default(&mut obj["spec"], "volumeMode", json!("Filesystem"));
+            super::object::obj_mut(obj, "status").entry("phase").or_insert(json!("Pending"));
+        }
+        resources::STORAGE_CLASSES => {
+            set_default(obj, "reclaimPolicy", json!("Delete"));
+            set_default(obj, "volumeBindingMode", json!("Immediate"));
+        }
         _ => {}
     }
 }

@@ -344,6 +344,45 @@ static BUILTIN: &[ResourceType] = &[
         subresources: &[],
         fields: &[],
     },
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "persistentvolumeclaims",
+        singular: "persistentvolumeclaim",
+        kind: "PersistentVolumeClaim",
+        namespaced: true,
+        short_names: &["pvc"],
+        categories: &[],
+        verbs: RW,
+        subresources: &[status_of!("", "v1", "PersistentVolumeClaim")],
+        fields: &[],
+    },
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "persistentvolumes",
+        singular: "persistentvolume",
+        kind: "PersistentVolume",
+        namespaced: false,
+        short_names: &["pv"],
+        categories: &[],
+        verbs: RW,
+        subresources: &[status_of!("", "v1", "PersistentVolume")],
+        fields: &[],
+    },
+    ResourceType {
+        group: "storage.k8s.io",
+        version: "v1",
+        plural: "storageclasses",
+        singular: "storageclass",
+        kind: "StorageClass",
+        namespaced: false,
+        short_names: &["sc"],
+        categories: &[],
+        verbs: RW,
+        subresources: &[],
+        fields: &[],
+    },
 ];
 
 impl ResourceType {
@@ -564,6 +603,9 @@ pub const CONTROLLER_REVISIONS: ResourceId = 17;
 pub const CRONJOBS: ResourceId = 18;
 pub const ENDPOINTS: ResourceId = 19;
 pub const ENDPOINT_SLICES: ResourceId = 20;
+pub const PVCS: ResourceId = 21;
+pub const PVS: ResourceId = 22;
+pub const STORAGE_CLASSES: ResourceId = 23;
 
 #[cfg(test)]
 mod tests {
@@ -633,6 +675,9 @@ mod tests {
             (CRONJOBS, "cronjobs", "batch"),
             (ENDPOINTS, "endpoints", ""),
             (ENDPOINT_SLICES, "endpointslices", "discovery.k8s.io"),
+            (PVCS, "persistentvolumeclaims", ""),
+            (PVS, "persistentvolumes", ""),
+            (STORAGE_CLASSES, "storageclasses", "storage.k8s.io"),
         ];
         for (id, plural, group) in expect {
             assert_eq!((get(id).plural, get(id).group), (plural, group));

@@ -428,6 +428,15 @@ impl<'a> Builder<'a> {
             true,
             30.0 * DAY,
         );
+        self.put(resources::STORAGE_CLASSES, json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": "gp3", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}, "creationTimestamp": self.ago(41.0 * DAY)},
+            "provisioner": "ebs.csi.aws.com", "parameters": {"type": "gp3"}, "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate", "allowVolumeExpansion": true}));
+        // The binder provisions its volume when the controllers start.
+        let mut claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "datasets", "namespace": "ml-train", "creationTimestamp": self.ago(20.0 * DAY)},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "500Gi"}}}});
+        super::defaults::apply(resources::PVCS, &mut claim);
+        self.put(resources::PVCS, claim);
         self.service(dcgm::NAMESPACE, dcgm::SERVICE, 9400, 30.0 * DAY);
         self.service(prometheus::NAMESPACE, prometheus::SERVICE, prometheus::PORT, 30.0 * DAY);
         self.deployment(

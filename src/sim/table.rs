@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 pub mod custom;
 mod network;
+mod storage;
 
 /// What a missing JSON path reads as; a static so lookups can hand out references.
 static NULL: Value = Value::Null;
@@ -353,6 +354,9 @@ fn columns(resource: &str) -> &'static [Column] {
         "leases" => LEASE_COLUMNS,
         "endpoints" => network::ENDPOINTS_COLUMNS,
         "endpointslices" => network::ENDPOINT_SLICE_COLUMNS,
+        "storageclasses" => storage::STORAGE_CLASS_COLUMNS,
+        "persistentvolumes" => storage::PV_COLUMNS,
+        "persistentvolumeclaims" => storage::PVC_COLUMNS,
         _ => GENERIC_COLUMNS,
     }
 }
@@ -385,6 +389,9 @@ pub fn row_cells(resource: &str, obj: &Value, now: i64) -> Vec<Value> {
         "customresourcedefinitions" => custom::crd_cells(obj),
         "endpoints" => network::endpoints_cells(obj, now),
         "endpointslices" => network::endpoint_slice_cells(obj, now),
+        "storageclasses" => storage::storage_class_cells(obj, now),
+        "persistentvolumes" => storage::pv_cells(obj, now),
+        "persistentvolumeclaims" => storage::pvc_cells(obj, now),
         _ => vec![name(obj), age(obj, now)],
     }
 }
