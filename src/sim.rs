@@ -12,6 +12,7 @@ pub mod daemonset;
 pub mod dcgm;
 pub mod defaults;
 pub mod discovery;
+pub mod disruption;
 pub mod endpoints;
 pub mod error;
 pub mod faults;

@@ -577,3 +577,110 @@ fn claims_are_provisioned_from_the_default_class_or_wait_for_a_missing_one() {
         .eventually(Duration::from_secs(10), || (!sim.kubectl(&["get", "pv", &volume]).status.success()).then_some(()));
     assert!(released.is_some(), "the Delete policy removes the volume with its claim");
 }
+
+const POLICIES: &str = r#"apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: web
+  namespace: ml-serve
+spec:
+  minAvailable: 50%
+  selector:
+    matchLabels: {app: web}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web-ingress
+  namespace: ml-serve
+spec:
+  podSelector:
+    matchLabels: {app: web}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: monitoring}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: nginx
+spec:
+  controller: k8s.io/ingress-nginx
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: ml-serve
+spec:
+  ingressClassName: nginx
+  tls:
+  - hosts: [web.example.com]
+  rules:
+  - host: web.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service: {name: web, port: {number: 80}}
+"#;
+
+#[test]
+fn service_accounts_budgets_network_policies_and_ingresses() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let sa = sim.kubectl_ok(&["get", "sa", "-n", "ml-train"]);
+    let header: Vec<&str> = sa.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "SECRETS", "AGE"], "{sa}");
+    assert!(sa.lines().any(|l| l.split_whitespace().take(2).eq(["default", "0"])), "{sa}");
+    // `kubectl create namespace` sends protobuf, which the sim does not read yet: apply the manifest instead.
+    let ns = write(&sim, "ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-new\n");
+    sim.kubectl_ok(&["apply", "-f", &ns]);
+    let fresh = sim.eventually(Duration::from_secs(10), || {
+        let out = sim.kubectl(&["get", "sa", "default", "-n", "team-new"]);
+        out.status.success().then_some(())
+    });
+    assert!(fresh.is_some(), "a new namespace gets its default ServiceAccount");
+
+    let file = write(&sim, "policies.yaml", POLICIES);
+    let applied = sim.kubectl_ok(&["apply", "-f", &file]);
+    for line in [
+        "poddisruptionbudget.policy/web created",
+        "networkpolicy.networking.k8s.io/web-ingress created",
+        "ingressclass.networking.k8s.io/nginx created",
+        "ingress.networking.k8s.io/web created",
+    ] {
+        assert!(applied.contains(line), "{line}: {applied}");
+    }
+    let status = sim.eventually(Duration::from_secs(10), || {
+        let s = sim.kubectl_ok(&["get", "pdb", "web", "-n", "ml-serve", "-o", "jsonpath={.status.expectedPods} {.status.currentHealthy} {.status.desiredHealthy} {.status.disruptionsAllowed}"]);
+        (!s.trim().is_empty()).then_some(s)
+    });
+    let status = status.expect("the budget gets a status");
+    let n: Vec<i64> = status.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    assert_eq!(n[2], (n[0] + 1) / 2, "50% of {} rounded up", n[0]);
+    assert_eq!(n[3], (n[1] - n[2]).max(0), "{status}");
+    let pdb = sim.kubectl_ok(&["get", "pdb", "-n", "ml-serve"]);
+    let header: Vec<&str> = pdb.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "MIN", "AVAILABLE", "MAX", "UNAVAILABLE", "ALLOWED", "DISRUPTIONS", "AGE"], "{pdb}");
+    let row: Vec<&str> = pdb.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(row[..4], ["web", "50%", "N/A", n[3].to_string().as_str()], "{pdb}");
+
+    let netpol = sim.kubectl_ok(&["get", "netpol", "-n", "ml-serve"]);
+    assert!(netpol.lines().nth(1).unwrap().split_whitespace().take(2).eq(["web-ingress", "app=web"]), "{netpol}");
+    let classes = sim.kubectl_ok(&["get", "ingressclass"]);
+    assert!(
+        classes.lines().nth(1).unwrap().split_whitespace().take(3).eq(["nginx", "k8s.io/ingress-nginx", "<none>"]),
+        "{classes}"
+    );
+    let ing = sim.kubectl_ok(&["get", "ing", "-n", "ml-serve"]);
+    let header: Vec<&str> = ing.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"], "{ing}");
+    let row: Vec<&str> = ing.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(row[..5], ["web", "nginx", "web.example.com", "80,", "443"], "{ing}");
+    let describe = sim.kubectl_ok(&["describe", "ingress", "web", "-n", "ml-serve"]);
+    assert!(describe.contains("web.example.com") && describe.contains("web:80"), "{describe}");
+}

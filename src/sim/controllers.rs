@@ -20,7 +20,7 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
-use super::{cronjob, daemonset, dcgm, endpoints, storage, validator};
+use super::{cronjob, daemonset, dcgm, disruption, endpoints, storage, validator};
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
@@ -134,8 +134,11 @@ impl Controllers {
             if WORKLOADS.contains(&key.0) {
                 self.dirty.insert(key.clone());
             }
-            if key.0 == resources::SERVICES {
+            if matches!(key.0, resources::SERVICES | resources::PDBS) {
                 self.endpoint_namespaces.insert(key.1.clone());
+            }
+            if key.0 == resources::NAMESPACES {
+                disruption::ensure_default_service_account(&self.world, &key.2);
             }
             if key.0 == resources::PVCS {
                 self.claims.insert(key.clone());
@@ -153,8 +156,11 @@ impl Controllers {
                     let key = &change.key;
                     let current = (change.kind != ChangeKind::Deleted).then_some(&change.object);
                     self.index(key, change.previous.as_ref(), current);
-                    if matches!(key.0, resources::PODS | resources::SERVICES | resources::ENDPOINTS) {
+                    if matches!(key.0, resources::PODS | resources::SERVICES | resources::ENDPOINTS | resources::PDBS) {
                         self.endpoint_namespaces.insert(key.1.clone());
+                    }
+                    if key.0 == resources::NAMESPACES && change.kind == ChangeKind::Added {
+                        disruption::ensure_default_service_account(&self.world, &key.2);
                     }
                     self.track_storage(key, change.kind, &change.object);
                     match key.0 {

@@ -15,7 +15,8 @@ use super::world::World;
 const TRIGGER_TIME: &str = "endpoints.kubernetes.io/last-change-trigger-time";
 
 /// Brings the Endpoints and EndpointSlices of every selector Service in `ns` in line with its pods, and removes
-/// the Endpoints of Services that are gone (their slices go with the Service, which owns them).
+/// the Endpoints of Services that are gone (their slices go with the Service, which owns them); the namespace's
+/// PodDisruptionBudgets follow the same pods.
 pub fn sync_namespace(world: &World, ns: &str) {
     let (_, objects) = world.store.snapshot();
     let services: Vec<Value> = objects
@@ -30,13 +31,17 @@ pub fn sync_namespace(world: &World, ns: &str) {
             let _ = world.store.delete(key, None);
         }
     }
-    if services.is_empty() {
+    let has_budgets = objects.range(store::range(resources::PDBS, Some(ns))).next().is_some();
+    if services.is_empty() && !has_budgets {
         return;
     }
     let pods: Vec<PodView> = objects
         .range(store::range(resources::PODS, Some(ns)))
         .map(|(_, o)| PodView { pod: o.value(), ready: o.ready, terminating: o.terminating })
         .collect();
+    if has_budgets {
+        super::disruption::sync_namespace(world, ns, &pods);
+    }
     let zone = |node: &str| {
         let n = objects.get(&(resources::NODES, String::new(), node.to_string()))?.value();
         n["metadata"]["labels"]["topology.kubernetes.io/zone"].as_str().map(str::to_string)

@@ -383,6 +383,71 @@ static BUILTIN: &[ResourceType] = &[
         subresources: &[],
         fields: &[],
     },
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "serviceaccounts",
+        singular: "serviceaccount",
+        kind: "ServiceAccount",
+        namespaced: true,
+        short_names: &["sa"],
+        categories: &[],
+        verbs: RW,
+        subresources: &[],
+        fields: &[],
+    },
+    ResourceType {
+        group: "policy",
+        version: "v1",
+        plural: "poddisruptionbudgets",
+        singular: "poddisruptionbudget",
+        kind: "PodDisruptionBudget",
+        namespaced: true,
+        short_names: &["pdb"],
+        categories: &[],
+        verbs: RW,
+        subresources: &[status_of!("policy", "v1", "PodDisruptionBudget")],
+        fields: &[],
+    },
+    ResourceType {
+        group: "networking.k8s.io",
+        version: "v1",
+        plural: "networkpolicies",
+        singular: "networkpolicy",
+        kind: "NetworkPolicy",
+        namespaced: true,
+        short_names: &["netpol"],
+        categories: &[],
+        verbs: RW,
+        subresources: &[],
+        fields: &[],
+    },
+    ResourceType {
+        group: "networking.k8s.io",
+        version: "v1",
+        plural: "ingresses",
+        singular: "ingress",
+        kind: "Ingress",
+        namespaced: true,
+        short_names: &["ing"],
+        categories: &[],
+        verbs: RW,
+        subresources: &[status_of!("networking.k8s.io", "v1", "Ingress")],
+        fields: &[],
+    },
+    ResourceType {
+        group: "networking.k8s.io",
+        version: "v1",
+        plural: "ingressclasses",
+        singular: "ingressclass",
+        kind: "IngressClass",
+        namespaced: false,
+        short_names: &[],
+        categories: &[],
+        verbs: RW,
+        subresources: &[],
+        fields: &[],
+    },
 ];
 
 impl ResourceType {
@@ -606,6 +671,11 @@ pub const ENDPOINT_SLICES: ResourceId = 20;
 pub const PVCS: ResourceId = 21;
 pub const PVS: ResourceId = 22;
 pub const STORAGE_CLASSES: ResourceId = 23;
+pub const SERVICE_ACCOUNTS: ResourceId = 24;
+pub const PDBS: ResourceId = 25;
+pub const NETWORK_POLICIES: ResourceId = 26;
+pub const INGRESSES: ResourceId = 27;
+pub const INGRESS_CLASSES: ResourceId = 28;
 
 #[cfg(test)]
 mod tests {
@@ -678,6 +748,11 @@ mod tests {
             (PVCS, "persistentvolumeclaims", ""),
             (PVS, "persistentvolumes", ""),
             (STORAGE_CLASSES, "storageclasses", "storage.k8s.io"),
+            (SERVICE_ACCOUNTS, "serviceaccounts", ""),
+            (PDBS, "poddisruptionbudgets", "policy"),
+            (NETWORK_POLICIES, "networkpolicies", "networking.k8s.io"),
+            (INGRESSES, "ingresses", "networking.k8s.io"),
+            (INGRESS_CLASSES, "ingressclasses", "networking.k8s.io"),
         ];
         for (id, plural, group) in expect {
             assert_eq!((get(id).plural, get(id).group), (plural, group));

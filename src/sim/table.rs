@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 pub mod custom;
 mod network;
+mod policy;
 mod storage;
 
 /// What a missing JSON path reads as; a static so lookups can hand out references.
@@ -355,6 +356,11 @@ fn columns(resource: &str) -> &'static [Column] {
         "endpoints" => network::ENDPOINTS_COLUMNS,
         "endpointslices" => network::ENDPOINT_SLICE_COLUMNS,
         "storageclasses" => storage::STORAGE_CLASS_COLUMNS,
+        "serviceaccounts" => policy::SERVICE_ACCOUNT_COLUMNS,
+        "poddisruptionbudgets" => policy::PDB_COLUMNS,
+        "networkpolicies" => policy::NETWORK_POLICY_COLUMNS,
+        "ingresses" => policy::INGRESS_COLUMNS,
+        "ingressclasses" => policy::INGRESS_CLASS_COLUMNS,
         "persistentvolumes" => storage::PV_COLUMNS,
         "persistentvolumeclaims" => storage::PVC_COLUMNS,
         _ => GENERIC_COLUMNS,
@@ -390,6 +396,11 @@ pub fn row_cells(resource: &str, obj: &Value, now: i64) -> Vec<Value> {
         "endpoints" => network::endpoints_cells(obj, now),
         "endpointslices" => network::endpoint_slice_cells(obj, now),
         "storageclasses" => storage::storage_class_cells(obj, now),
+        "serviceaccounts" => policy::service_account_cells(obj, now),
+        "poddisruptionbudgets" => policy::pdb_cells(obj, now),
+        "networkpolicies" => vec![name(obj), format_label_selector(at(obj, "/spec/podSelector")).into(), age(obj, now)],
+        "ingresses" => policy::ingress_cells(obj, now),
+        "ingressclasses" => policy::ingress_class_cells(obj, now),
         "persistentvolumes" => storage::pv_cells(obj, now),
         "persistentvolumeclaims" => storage::pvc_cells(obj, now),
         _ => vec![name(obj), age(obj, now)],
@@ -1097,6 +1108,11 @@ fn format_label_selector(selector: &Value) -> String {
         Ok(rendered) => non_empty_or(&rendered, "<none>").to_string(),
         Err(InvalidSelector) => "<error>".to_string(),
     }
+}
+
+/// A metav1.LabelSelector in the selector syntax (`app=web,tier in (a,b)`), or None when it is invalid.
+pub fn selector_text(selector: &Value) -> Option<String> {
+    label_selector(selector).ok()
 }
 
 /// A LabelSelector that LabelSelectorAsSelector rejects (bad operator or value count).
