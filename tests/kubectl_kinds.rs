@@ -289,6 +289,11 @@ fn daemonsets_run_a_pod_per_eligible_node_and_keep_revisions() {
     }
     let history = sim.kubectl_ok(&["rollout", "history", "ds/kube-proxy", "-n", "kube-system"]);
     assert!(history.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["1", "<none>"]), "{history}");
+    let revisions = sim.kubectl_ok(&["get", "controllerrevisions", "-n", "kube-system", "-l", "app=kube-proxy"]);
+    let header: Vec<&str> = revisions.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "CONTROLLER", "REVISION", "AGE"], "{revisions}");
+    let row: Vec<&str> = revisions.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(row[1..3], ["daemonset.apps/kube-proxy", "1"], "{revisions}");
 
     // A new template is a new revision, rolled out node by node (one unavailable at a time).
     sim.kubectl_ok(&[

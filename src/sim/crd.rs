@@ -63,6 +63,25 @@ pub fn validate(crd: &Value, causes: &mut Vec<(String, String)>) {
         None => causes.push(("spec.scope".into(), "Required value".into())),
     }
     let versions = spec["versions"].as_array().map_or(&[][..], Vec::as_slice);
+    for (i, version) in versions.iter().enumerate() {
+        for (j, c) in version["additionalPrinterColumns"].as_array().into_iter().flatten().enumerate() {
+            let at = format!("spec.versions[{i}].additionalPrinterColumns[{j}]");
+            let kind = c["type"].as_str().unwrap_or_default();
+            if !matches!(kind, "boolean" | "date" | "integer" | "number" | "string") {
+                causes.push((
+                    format!("{at}.type"),
+                    format!("Unsupported value: \"{kind}\": supported values: \"boolean\", \"date\", \"integer\", \"number\", \"string\""),
+                ));
+            }
+            let path = c["jsonPath"].as_str().unwrap_or_default();
+            if path.is_empty() {
+                causes.push((format!("{at}.jsonPath"), "Required value".into()));
+            } else if super::jsonpath::Path::parse(path).is_none() {
+                causes
+                    .push((format!("{at}.jsonPath"), format!("Invalid value: \"{path}\": must be a simple json path")));
+            }
+        }
+    }
     if versions.is_empty() {
         causes.push((
             "spec.versions".into(),
@@ -243,9 +262,13 @@ mod tests {
         c["metadata"]["name"] = json!("jobs.kubeflow.org");
         c["spec"]["scope"] = json!("Global");
         c["spec"]["versions"][0]["storage"] = json!(false);
+        c["spec"]["versions"][0]["additionalPrinterColumns"][0]["type"] = json!("int");
         let mut causes = Vec::new();
         validate(&c, &mut causes);
         let fields: Vec<&str> = causes.iter().map(|(f, _)| f.as_str()).collect();
-        assert_eq!(fields, ["metadata.name", "spec.scope", "spec.versions"]);
+        assert_eq!(
+            fields,
+            ["metadata.name", "spec.scope", "spec.versions[0].additionalPrinterColumns[0].type", "spec.versions"]
+        );
     }
 }

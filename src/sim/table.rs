@@ -13,6 +13,7 @@
 
 use serde_json::{Value, json};
 
+mod apps;
 pub mod custom;
 mod network;
 mod policy;
@@ -356,6 +357,7 @@ fn columns(resource: &str) -> &'static [Column] {
         "endpoints" => network::ENDPOINTS_COLUMNS,
         "endpointslices" => network::ENDPOINT_SLICE_COLUMNS,
         "storageclasses" => storage::STORAGE_CLASS_COLUMNS,
+        "controllerrevisions" => apps::CONTROLLER_REVISION_COLUMNS,
         "serviceaccounts" => policy::SERVICE_ACCOUNT_COLUMNS,
         "poddisruptionbudgets" => policy::PDB_COLUMNS,
         "networkpolicies" => policy::NETWORK_POLICY_COLUMNS,
@@ -396,6 +398,7 @@ pub fn row_cells(resource: &str, obj: &Value, now: i64) -> Vec<Value> {
         "endpoints" => network::endpoints_cells(obj, now),
         "endpointslices" => network::endpoint_slice_cells(obj, now),
         "storageclasses" => storage::storage_class_cells(obj, now),
+        "controllerrevisions" => apps::controller_revision_cells(obj, now),
         "serviceaccounts" => policy::service_account_cells(obj, now),
         "poddisruptionbudgets" => policy::pdb_cells(obj, now),
         "networkpolicies" => vec![name(obj), format_label_selector(at(obj, "/spec/podSelector")).into(), age(obj, now)],
