@@ -154,6 +154,24 @@ fn custom_resources_are_served_printed_and_removed_with_their_crd() {
         r#"{"status":{"state":"Ignored"}}"#,
     ]);
 
+    // Client-side apply of a change: a JSON merge patch, as kubectl sends for custom resources.
+    std::fs::write(
+        &a,
+        trainjob("llama-pretrain", 64)
+            .replace("image: ghcr.io/example/trainer:1.0", "image: ghcr.io/example/trainer:1.1"),
+    )
+    .unwrap();
+    assert!(sim.kubectl_ok(&["apply", "-f", &a]).contains("trainjob.kubeflow.org/llama-pretrain configured"));
+    let image = sim.kubectl_ok(&[
+        "get",
+        "tj",
+        "llama-pretrain",
+        "-n",
+        "ml-train",
+        "-o",
+        "jsonpath={.spec.image} {.metadata.generation}",
+    ]);
+    assert_eq!(image, "ghcr.io/example/trainer:1.1 2");
     let table = sim.kubectl_ok(&["get", "tj", "-A"]);
     let mut lines = table.lines();
     let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
