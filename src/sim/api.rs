@@ -11,10 +11,10 @@ use hyper::{Method, Request, header};
 use super::error::ApiError;
 use super::http::{self, Query, Reply, Wanted};
 use super::request_log::Entry;
-use super::resources::{self, RESOURCES};
+use super::resources;
 use super::routes::{self, Route, Target};
 use super::world::{User, World};
-use super::{clock, control, dcgm, discovery, logs, read, watch, write};
+use super::{clock, control, crd, dcgm, discovery, logs, read, watch, write};
 
 /// The request as handlers see it.
 pub struct Ctx {
@@ -40,7 +40,7 @@ pub async fn handle(world: Arc<World>, req: Request<Incoming>) -> Reply {
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
-    let route = routes::parse(&path);
+    let route = routes::parse(&path, &world.store.catalog());
     let query = Query::parse(&raw_query);
     let verb = verb_of(route.as_ref(), &method, &query);
     let user = authenticate(&world, &req);
@@ -93,7 +93,7 @@ async fn read_ctx(req: Request<Incoming>, user: User, method: &Method, query: Qu
 /// The 403 a user without proxy rights gets for `resource` `name[:port]`.
 fn proxy_forbidden(ctx: &Ctx, resource: usize, name: &str, namespace: &str) -> ApiError {
     let name = name.split(':').next().unwrap_or(name);
-    ApiError::forbidden(ctx.user.name, "get", &RESOURCES[resource], Some("proxy"), name, namespace)
+    ApiError::forbidden(ctx.user.name, "get", resources::get(resource), Some("proxy"), name, namespace)
 }
 
 async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str) -> Result<Reply, ApiError> {
@@ -109,17 +109,18 @@ async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str
             _ => Err(ApiError::method_not_allowed(ctx.method.as_str())),
         };
     }
+    let catalog = world.store.catalog();
     match route {
         Route::CoreVersions | Route::Groups => {
-            let (content_type, doc) = discovery::root(route == Route::CoreVersions, ctx.wanted);
+            let (content_type, doc) = discovery::root(&catalog, route == Route::CoreVersions, ctx.wanted);
             Ok(http::respond(200, content_type, serde_json::to_vec(&doc).unwrap_or_default()))
         }
-        Route::Group(g) => discovery::group(&g).map(|d| http::json(200, &d)).ok_or_else(ApiError::no_route),
-        Route::GroupVersion(g, v) => Ok(http::json(200, &discovery::resource_list(&g, &v))),
-        Route::OpenApiRoot => Ok(http::json(200, &discovery::openapi_root())),
-        Route::OpenApi(g, v) => {
-            discovery::openapi_group_version(&g, &v).map(|d| http::json(200, &d)).ok_or_else(ApiError::no_route)
-        }
+        Route::Group(g) => discovery::group(&catalog, &g).map(|d| http::json(200, &d)).ok_or_else(ApiError::no_route),
+        Route::GroupVersion(g, v) => Ok(http::json(200, &discovery::resource_list(&catalog, &g, &v))),
+        Route::OpenApiRoot => Ok(http::json(200, &discovery::openapi_root(&catalog))),
+        Route::OpenApi(g, v) => discovery::openapi_group_version(&catalog, &g, &v)
+            .map(|d| http::json(200, &d))
+            .ok_or_else(ApiError::no_route),
         // Kubernetes' `view` role grants no proxy rights, and neither does the sim's viewer.
         Route::ServiceProxy { namespace, service, .. } if ctx.user.read_only => {
             Err(proxy_forbidden(&ctx, resources::SERVICES, &service, &namespace))
@@ -151,7 +152,7 @@ async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str
 }
 
 async fn write_request(world: &Arc<World>, ctx: &Ctx, target: &Target, verb: &'static str) -> Result<Reply, ApiError> {
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     let allowed = match target.subresource.as_deref() {
         Some(sub) => resource.subresources.iter().any(|s| s.name == sub && s.verbs.contains(&verb)),
         None => resource.verbs.contains(&verb),
@@ -169,14 +170,19 @@ async fn write_request(world: &Arc<World>, ctx: &Ctx, target: &Target, verb: &'s
             target.namespace.as_deref().unwrap_or_default(),
         ));
     }
-    match verb {
+    let reply = match verb {
         "create" => write::create(world, ctx, target),
         "update" => write::update(world, ctx, target),
         "patch" => write::patch(world, ctx, target),
         "delete" => write::delete(world, ctx, target),
         "deletecollection" => write::delete_collection(world, ctx, target),
         _ => Err(ApiError::method_not_allowed(ctx.method.as_str())),
+    };
+    // A CRD write changes what is served before the client hears back, so its next request finds the resource.
+    if reply.is_ok() && !ctx.query.dry_run() && target.res == resources::CRDS {
+        crd::sync(world);
     }
+    reply
 }
 
 /// The Kubernetes verb for the request log and authorization.

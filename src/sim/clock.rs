@@ -84,7 +84,7 @@ fn days_in_month(year: i64, month: i64) -> i64 {
     }
 }
 
-fn civil(unix: i64) -> (i64, i64, i64, i64, i64, i64) {
+pub fn civil(unix: i64) -> (i64, i64, i64, i64, i64, i64) {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     // Howard Hinnant's civil_from_days.

@@ -20,7 +20,7 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
-use super::{dcgm, validator};
+use super::{cronjob, daemonset, dcgm, disruption, endpoints, storage, validator};
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
@@ -28,8 +28,14 @@ pub const CHURNED_AT: &str = "sim.gpudeck.io/churned-at";
 /// How long an unschedulable pod waits before the scheduler tries it again.
 const SCHEDULE_RETRY_S: f64 = 10.0;
 
-const WORKLOADS: [ResourceId; 4] =
-    [resources::DEPLOYMENTS, resources::REPLICASETS, resources::STATEFULSETS, resources::JOBS];
+const WORKLOADS: [ResourceId; 6] = [
+    resources::DEPLOYMENTS,
+    resources::REPLICASETS,
+    resources::STATEFULSETS,
+    resources::JOBS,
+    resources::DAEMONSETS,
+    resources::CRONJOBS,
+];
 
 pub struct Controllers {
     world: Arc<World>,
@@ -47,6 +53,10 @@ pub struct Controllers {
     events: HashMap<(String, &'static str, String), Key>,
     /// Running pods churn picks from, refreshed now and then.
     churn_pool: Vec<Key>,
+    /// Namespaces whose pods or services changed: their Endpoints and EndpointSlices are due a sync.
+    endpoint_namespaces: BTreeSet<String>,
+    /// Claims due a pass of the volume binder.
+    claims: BTreeSet<Key>,
     churn_per_s: f64,
     churn_debt: f64,
     last_churn: Instant,
@@ -66,6 +76,8 @@ impl Controllers {
             workloads_by_uid: HashMap::new(),
             events: HashMap::new(),
             churn_pool: Vec::new(),
+            endpoint_namespaces: BTreeSet::new(),
+            claims: BTreeSet::new(),
             churn_per_s,
             churn_debt: 0.0,
             last_churn: Instant::now(),
@@ -90,8 +102,17 @@ impl Controllers {
             self.schedule(now);
             self.fire_timers(now);
             self.reconcile(now);
+            self.bind_claims(now);
             if ticks % 50 == 0 {
                 self.refresh_churn_pool();
+            }
+            // CronJobs act on the clock, not only on changes; endpoints follow pods at most once a second.
+            if ticks % 5 == 0 {
+                for ns in std::mem::take(&mut self.endpoint_namespaces) {
+                    endpoints::sync_namespace(&self.world, &ns);
+                }
+                let crons = self.workloads_by_uid.values().filter(|k| k.0 == resources::CRONJOBS).cloned();
+                self.dirty.extend(crons.collect::<Vec<_>>());
             }
             self.churn();
             ticks += 1;
@@ -113,6 +134,15 @@ impl Controllers {
             if WORKLOADS.contains(&key.0) {
                 self.dirty.insert(key.clone());
             }
+            if matches!(key.0, resources::SERVICES | resources::PDBS) {
+                self.endpoint_namespaces.insert(key.1.clone());
+            }
+            if key.0 == resources::NAMESPACES {
+                disruption::ensure_default_service_account(&self.world, &key.2);
+            }
+            if key.0 == resources::PVCS {
+                self.claims.insert(key.clone());
+            }
         }
         self.refresh_churn_pool();
     }
@@ -126,12 +156,24 @@ impl Controllers {
                     let key = &change.key;
                     let current = (change.kind != ChangeKind::Deleted).then_some(&change.object);
                     self.index(key, change.previous.as_ref(), current);
+                    if matches!(key.0, resources::PODS | resources::SERVICES | resources::ENDPOINTS | resources::PDBS) {
+                        self.endpoint_namespaces.insert(key.1.clone());
+                    }
+                    if key.0 == resources::NAMESPACES && change.kind == ChangeKind::Added {
+                        disruption::ensure_default_service_account(&self.world, &key.2);
+                    }
+                    self.track_storage(key, change.kind, &change.object);
                     match key.0 {
                         resources::PODS => match current {
                             Some(pod) => self.track_pod(key, &pod.value(), now),
                             None => self.forget_pod(key),
                         },
-                        resources::NODES => self.unscheduled.values_mut().for_each(|t| *t = now),
+                        resources::NODES => {
+                            self.unscheduled.values_mut().for_each(|t| *t = now);
+                            // Which nodes a DaemonSet runs on follows their labels and taints.
+                            let daemons = self.workloads_by_uid.values().filter(|k| k.0 == resources::DAEMONSETS);
+                            self.dirty.extend(daemons.cloned().collect::<Vec<_>>());
+                        }
                         res if WORKLOADS.contains(&res) && current.is_some() => {
                             self.dirty.insert(key.clone());
                         }
@@ -333,6 +375,13 @@ impl Controllers {
                 }
                 resources::STATEFULSETS => workloads::reconcile_statefulset(&obj, stored.rv, &owned),
                 resources::JOBS => workloads::reconcile_job(&obj, stored.rv, &owned, &mut self.rng, &at),
+                resources::CRONJOBS => cronjob::reconcile(&obj, stored.rv, &owned, now as i64),
+                resources::DAEMONSETS => {
+                    let (_, objects) = self.world.store.snapshot();
+                    let nodes: Vec<Value> =
+                        objects.range(super::store::range(resources::NODES, None)).map(|(_, n)| n.value()).collect();
+                    daemonset::reconcile(&obj, stored.rv, &owned, &nodes, &mut self.rng)
+                }
                 _ => Vec::new(),
             };
             self.apply(actions, now);
@@ -371,6 +420,10 @@ impl Controllers {
                             self.record(&pod, &spec, now);
                         }
                     }
+                }
+                Action::Delete(key) => {
+                    // Gone already: nothing to do.
+                    let _ = super::write::delete_cascading(&self.world, &key, true);
                 }
                 Action::Event(involved, spec) => self.record(&involved, &spec, now),
             }
@@ -414,6 +467,72 @@ impl Controllers {
         });
         if self.world.store.create(resources::EVENTS, ev).is_ok() {
             self.events.insert(dedup, (resources::EVENTS, namespace.to_string(), event_name));
+        }
+    }
+
+    /// Claims to look at again after a change: the claim itself, every claim when classes or volumes change (a
+    /// missing class may have appeared), and a pod mounting claims (a first consumer); a deleted claim releases
+    /// its volume.
+    fn track_storage(&mut self, key: &Key, kind: ChangeKind, obj: &Arc<Stored>) {
+        match key.0 {
+            resources::PVCS if kind == ChangeKind::Deleted => {
+                let (_, objects) = self.world.store.snapshot();
+                for (_, pv) in objects.range(super::store::range(resources::PVS, None)) {
+                    let value = pv.value();
+                    if value["spec"]["claimRef"]["uid"] == obj.uid.as_str() {
+                        let actions = storage::release(&value, pv.rv).into_iter().collect();
+                        self.apply(actions, clock::now_f64());
+                    }
+                }
+            }
+            resources::PVCS => {
+                self.claims.insert(key.clone());
+            }
+            resources::STORAGE_CLASSES | resources::PVS => {
+                let (_, objects) = self.world.store.snapshot();
+                let pending = objects
+                    .range(super::store::range(resources::PVCS, None))
+                    .filter(|(_, c)| c.value()["status"]["phase"] != "Bound")
+                    .map(|(k, _)| k.clone());
+                self.claims.extend(pending.collect::<Vec<_>>());
+            }
+            resources::PODS if kind != ChangeKind::Deleted => {
+                let pod = obj.value();
+                for volume in pod["spec"]["volumes"].as_array().into_iter().flatten() {
+                    if let Some(claim) = volume["persistentVolumeClaim"]["claimName"].as_str() {
+                        self.claims.insert((resources::PVCS, key.1.clone(), claim.to_string()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn bind_claims(&mut self, now: f64) {
+        if self.claims.is_empty() {
+            return;
+        }
+        let (_, objects) = self.world.store.snapshot();
+        let classes: Vec<Value> =
+            objects.range(super::store::range(resources::STORAGE_CLASSES, None)).map(|(_, c)| c.value()).collect();
+        for key in std::mem::take(&mut self.claims) {
+            let Some(claim) = objects.get(&key) else { continue };
+            let pvc = claim.value();
+            let volume = pvc["spec"]["volumeName"]
+                .as_str()
+                .and_then(|v| objects.get(&(resources::PVS, String::new(), v.to_string())))
+                .map(|v| v.value());
+            let consumed = objects.range(super::store::range(resources::PODS, Some(&key.1))).any(|(_, p)| {
+                let pod = p.value();
+                pod["spec"]["nodeName"].as_str().is_some_and(|n| !n.is_empty())
+                    && pod["spec"]["volumes"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|v| v["persistentVolumeClaim"]["claimName"] == key.2.as_str())
+            });
+            let actions = storage::reconcile_claim(&pvc, claim.rv, &classes, volume.as_ref(), consumed);
+            self.apply(actions, now);
         }
     }
 

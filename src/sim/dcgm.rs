@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::http::{self, Reply};
 use super::logtext::{self, Profile};
 use super::object::{self, Stored};
-use super::resources::{self, RESOURCES};
+use super::resources;
 use super::rng;
 use super::store::{self, Objects};
 use super::world::World;
@@ -36,7 +36,7 @@ pub fn proxy(
     let name = service.split(':').next().unwrap_or(service);
     let key = (resources::SERVICES, namespace.to_string(), name.to_string());
     if world.store.get(&key).is_none() {
-        return Err(ApiError::not_found(&RESOURCES[resources::SERVICES], name));
+        return Err(ApiError::not_found(resources::get(resources::SERVICES), name));
     }
     if (namespace, name) == (super::prometheus::NAMESPACE, super::prometheus::SERVICE) {
         return super::prometheus::query(world, path, query);
@@ -58,7 +58,7 @@ pub fn pod_proxy(world: &Arc<World>, namespace: &str, pod: &str, path: &str) -> 
     let name = pod.split(':').next().unwrap_or(pod);
     let key = (resources::PODS, namespace.to_string(), name.to_string());
     let Some(stored) = world.store.get(&key) else {
-        return Err(ApiError::not_found(&RESOURCES[resources::PODS], name));
+        return Err(ApiError::not_found(resources::get(resources::PODS), name));
     };
     let node = stored.field(resources::PODS, "spec.nodeName").unwrap_or_default().to_string();
     let port = pod.split(':').nth(1).unwrap_or("80");

@@ -22,6 +22,26 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
             }
             pod_spec(&mut obj["spec"]["template"]["spec"]);
         }
+        resources::DAEMONSETS => {
+            set_default(&mut obj["spec"], "revisionHistoryLimit", json!(10));
+            set_default(
+                &mut obj["spec"],
+                "updateStrategy",
+                json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}),
+            );
+            pod_spec(&mut obj["spec"]["template"]["spec"]);
+        }
+        resources::CRONJOBS => {
+            for (field, value) in [
+                ("concurrencyPolicy", json!("Allow")),
+                ("suspend", json!(false)),
+                ("successfulJobsHistoryLimit", json!(3)),
+                ("failedJobsHistoryLimit", json!(1)),
+            ] {
+                set_default(&mut obj["spec"], field, value);
+            }
+            pod_spec(&mut obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]);
+        }
         resources::JOBS => {
             for (field, value) in [("completions", 1), ("parallelism", 1), ("backoffLimit", 6)] {
                 set_default(&mut obj["spec"], field, json!(value));
@@ -31,6 +51,20 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
         resources::SERVICES => set_default(&mut obj["spec"], "type", json!("ClusterIP")),
         resources::SECRETS => set_default(obj, "type", json!("Opaque")),
         resources::NAMESPACES => set_default(&mut obj["status"], "phase", json!("Active")),
+        resources::CRDS => super::crd::default(obj),
+        resources::PVCS => {
+            set_default(&mut obj["spec"], "volumeMode", json!("Filesystem"));
+            super::object::obj_mut(obj, "status").entry("phase").or_insert(json!("Pending"));
+        }
+        resources::PVS => {
+            set_default(&mut obj["spec"], "persistentVolumeReclaimPolicy", json!("Retain"));
+            set_default(&mut obj["spec"], "volumeMode", json!("Filesystem"));
+            super::object::obj_mut(obj, "status").entry("phase").or_insert(json!("Pending"));
+        }
+        resources::STORAGE_CLASSES => {
+            set_default(obj, "reclaimPolicy", json!("Delete"));
+            set_default(obj, "volumeBindingMode", json!("Immediate"));
+        }
         _ => {}
     }
 }

@@ -183,20 +183,20 @@ fn details(resource: &ResourceType, name: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::resources::{DEPLOYMENTS, PODS, RESOURCES};
+    use crate::sim::resources::{self, DEPLOYMENTS, PODS};
 
     #[test]
     fn messages_match_the_apiserver() {
-        let e = ApiError::not_found(&RESOURCES[PODS], "nosuch");
+        let e = ApiError::not_found(resources::get(PODS), "nosuch");
         assert_eq!(e.status()["message"], "pods \"nosuch\" not found");
         assert_eq!(e.status()["details"], json!({"name": "nosuch", "kind": "pods"}));
-        let f = ApiError::forbidden("viewer", "patch", &RESOURCES[DEPLOYMENTS], None, "web", "ml");
+        let f = ApiError::forbidden("viewer", "patch", resources::get(DEPLOYMENTS), None, "web", "ml");
         assert_eq!(
             f.message,
             "deployments.apps \"web\" is forbidden: User \"viewer\" cannot patch resource \"deployments\" in API group \"apps\" in the namespace \"ml\""
         );
         let i = ApiError::invalid(
-            &RESOURCES[DEPLOYMENTS],
+            resources::get(DEPLOYMENTS),
             "web",
             &[("spec.replicas".into(), "Invalid value: -1: must be greater than or equal to 0".into())],
         );

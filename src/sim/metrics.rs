@@ -10,7 +10,7 @@ use super::clock;
 use super::error::ApiError;
 use super::http::{self, Reply};
 use super::object::Stored;
-use super::resources::{self, RESOURCES};
+use super::resources;
 use super::rng;
 use super::routes::Target;
 use super::store::{self, Objects};
@@ -135,7 +135,7 @@ pub fn list(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Api
     let selector = labels_filter(ctx)?;
     let (rv, objects) = world.store.snapshot();
     let now = clock::now();
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     let items: Vec<Value> = if target.res == resources::NODE_METRICS {
         node_metrics(world.seed, &objects, now)
             .into_iter()
@@ -158,7 +158,7 @@ pub fn list(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Api
 
 pub fn get(world: &Arc<World>, _ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
     let name = target.name.clone().unwrap_or_default();
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     let (_, objects) = world.store.snapshot();
     let now = clock::now();
     let found = if target.res == resources::NODE_METRICS {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::resources::{RESOURCES, ResourceId};
+use super::resources::{self, ResourceId};
 
 /// What the store keeps per object. JSON is kept serialized (a 50k-pod cluster in `Value`s would not fit the
 /// memory budget), with what selectors and controllers read extracted once at write time.
@@ -38,7 +38,7 @@ impl Stored {
                 .and_then(|r| r["uid"].as_str())
                 .map(str::to_string)
         });
-        let fields = RESOURCES[res].fields.iter().map(|(_, path)| scalar_text(value.pointer(path))).collect();
+        let fields = resources::get(res).fields.iter().map(|(_, path)| scalar_text(value.pointer(path))).collect();
         Stored {
             json: Bytes::from(serde_json::to_vec(value).unwrap_or_default()),
             rv,
@@ -61,7 +61,7 @@ impl Stored {
 
     /// The value of a selectable field label (name and namespace come from the key).
     pub fn field(&self, res: ResourceId, label: &str) -> Option<&str> {
-        RESOURCES[res].fields.iter().position(|(name, _)| *name == label).map(|i| self.fields[i].as_str())
+        resources::get(res).fields.iter().position(|(name, _)| *name == label).map(|i| self.fields[i].as_str())
     }
 }
 

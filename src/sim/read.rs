@@ -10,7 +10,7 @@ use super::api::Ctx;
 use super::error::ApiError;
 use super::http::{self, Reply, Wanted};
 use super::object::Stored;
-use super::resources::{RESOURCES, ResourceId, ResourceType};
+use super::resources::{self, ResourceId, ResourceType};
 use super::routes::Target;
 use super::store::{self, Key};
 use super::world::World;
@@ -30,7 +30,7 @@ impl Filter {
             LabelSelector::parse(ctx.query.get("labelSelector").unwrap_or_default()).map_err(ApiError::bad_request)?;
         let fields =
             FieldSelector::parse(ctx.query.get("fieldSelector").unwrap_or_default()).map_err(ApiError::bad_request)?;
-        if let Some(term) = fields.0.iter().find(|t| RESOURCES[res].field_path(&t.field).is_none()) {
+        if let Some(term) = fields.0.iter().find(|t| resources::get(res).field_path(&t.field).is_none()) {
             return Err(ApiError::bad_request(format!("field label not supported: {}", term.field)));
         }
         Ok(Filter { res, labels, fields })
@@ -47,7 +47,7 @@ impl Filter {
 }
 
 pub fn get(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     if resource.is_metrics() {
         return metrics::get(world, ctx, target);
     }
@@ -56,7 +56,7 @@ pub fn get(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiE
         Some("scale") => Ok(http::json(200, &scale::to_scale(&obj.value()))),
         _ if ctx.wanted == Wanted::Table => {
             let value = obj.value();
-            Ok(http::json(200, &table_doc(resource, &[value], &obj.rv.to_string(), None, include_object(ctx))))
+            Ok(http::json(200, &table_doc(target.res, &[value], &obj.rv.to_string(), None, include_object(ctx))))
         }
         _ => Ok(http::respond(200, http::JSON, obj.json.clone())),
     }
@@ -66,11 +66,11 @@ pub fn get(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiE
 pub fn fetch(world: &World, target: &Target) -> Result<Arc<Stored>, ApiError> {
     let name = target.name.clone().unwrap_or_default();
     let key = (target.res, target.namespace.clone().unwrap_or_default(), name.clone());
-    world.store.get(&key).ok_or_else(|| ApiError::not_found(&RESOURCES[target.res], &name))
+    world.store.get(&key).ok_or_else(|| ApiError::not_found(resources::get(target.res), &name))
 }
 
 pub fn list(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     if resource.is_metrics() {
         return metrics::list(world, ctx, target);
     }
@@ -110,7 +110,7 @@ pub fn list(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Api
     let rv_text = rv.to_string();
     if ctx.wanted == Wanted::Table {
         let values: Vec<Value> = page.iter().map(|o| o.value()).collect();
-        return Ok(http::json(200, &table_doc(resource, &values, &rv_text, next.as_deref(), include_object(ctx))));
+        return Ok(http::json(200, &table_doc(target.res, &values, &rv_text, next.as_deref(), include_object(ctx))));
     }
     Ok(http::respond(200, http::JSON, list_bytes(resource, &rv_text, next.as_deref(), &page)))
 }
@@ -157,19 +157,19 @@ pub fn include_object(ctx: &Ctx) -> IncludeObject {
 
 /// A meta.k8s.io/v1 Table; each row carries the object (as PartialObjectMetadata by default) so kubectl can show
 /// namespaces and labels.
-pub fn table_doc(
-    resource: &ResourceType,
-    items: &[Value],
-    rv: &str,
-    next: Option<&str>,
-    include: IncludeObject,
-) -> Value {
+pub fn table_doc(res: ResourceId, items: &[Value], rv: &str, next: Option<&str>, include: IncludeObject) -> Value {
+    let resource = resources::get(res);
+    let custom = resources::custom(res);
     let printer = if resource.is_metrics() { "" } else { resource.plural };
     let now = clock::now();
     let rows: Vec<Value> = items
         .iter()
         .map(|obj| {
-            let mut row = json!({"cells": table::row_cells(printer, obj, now)});
+            let cells = match custom {
+                Some(c) => table::custom::cells(c, obj, now),
+                None => table::row_cells(printer, obj, now),
+            };
+            let mut row = json!({"cells": cells});
             match include {
                 IncludeObject::None => {}
                 IncludeObject::Object => row["object"] = obj.clone(),
@@ -184,7 +184,11 @@ pub fn table_doc(
     if let Some(token) = next {
         meta["continue"] = json!(token);
     }
-    json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "columnDefinitions": table::column_definitions(printer), "rows": rows})
+    let columns = match custom {
+        Some(c) => table::custom::columns(c),
+        None => table::column_definitions(printer),
+    };
+    json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "columnDefinitions": columns, "rows": rows})
 }
 
 fn encode_continue(rv: u64, key: &Key) -> String {

@@ -1,6 +1,10 @@
-//! The resource types the sim serves (group, version, names, verbs, subresources, selectable fields); static data only.
+//! The resource types the sim serves: the built-in table, the kinds CustomResourceDefinitions add at run time
+//! (interned process-wide, so an id always names one definition), and the per-cluster catalog of what is served.
 
-/// Index into [`RESOURCES`]; the first element of every store key.
+use std::sync::{Arc, RwLock};
+
+/// Index into the built-in table or, past its end, into the interned custom definitions; the first element of
+/// every store key.
 pub type ResourceId = usize;
 
 #[derive(Debug)]
@@ -28,241 +32,9 @@ pub struct ResourceType {
     pub fields: &'static [(&'static str, &'static str)],
 }
 
-const RW: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
-const RO: &[&str] = &["get", "list"];
-const STATUS_VERBS: &[&str] = &["get", "patch", "update"];
+mod builtin;
 
-macro_rules! status_of {
-    ($group:expr, $version:expr, $kind:expr) => {
-        Subresource { name: "status", group: $group, version: $version, kind: $kind, verbs: STATUS_VERBS }
-    };
-}
-macro_rules! scale {
-    () => {
-        Subresource { name: "scale", group: "autoscaling", version: "v1", kind: "Scale", verbs: STATUS_VERBS }
-    };
-}
-
-pub static RESOURCES: &[ResourceType] = &[
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "namespaces",
-        singular: "namespace",
-        kind: "Namespace",
-        namespaced: false,
-        short_names: &["ns"],
-        categories: &[],
-        verbs: RW,
-        subresources: &[status_of!("", "v1", "Namespace")],
-        fields: &[("status.phase", "/status/phase")],
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "nodes",
-        singular: "node",
-        kind: "Node",
-        namespaced: false,
-        short_names: &["no"],
-        categories: &[],
-        verbs: RW,
-        subresources: &[status_of!("", "v1", "Node")],
-        fields: &[("spec.unschedulable", "/spec/unschedulable")],
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "pods",
-        singular: "pod",
-        kind: "Pod",
-        namespaced: true,
-        short_names: &["po"],
-        categories: &["all"],
-        verbs: RW,
-        subresources: &[
-            Subresource { name: "log", group: "", version: "v1", kind: "Pod", verbs: &["get"] },
-            status_of!("", "v1", "Pod"),
-        ],
-        fields: &[
-            ("spec.nodeName", "/spec/nodeName"),
-            ("spec.restartPolicy", "/spec/restartPolicy"),
-            ("spec.schedulerName", "/spec/schedulerName"),
-            ("spec.serviceAccountName", "/spec/serviceAccountName"),
-            ("status.phase", "/status/phase"),
-            ("status.podIP", "/status/podIP"),
-            ("status.nominatedNodeName", "/status/nominatedNodeName"),
-        ],
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "events",
-        singular: "event",
-        kind: "Event",
-        namespaced: true,
-        short_names: &["ev"],
-        categories: &[],
-        verbs: RW,
-        subresources: &[],
-        fields: &[
-            ("involvedObject.kind", "/involvedObject/kind"),
-            ("involvedObject.namespace", "/involvedObject/namespace"),
-            ("involvedObject.name", "/involvedObject/name"),
-            ("involvedObject.uid", "/involvedObject/uid"),
-            ("involvedObject.apiVersion", "/involvedObject/apiVersion"),
-            ("involvedObject.resourceVersion", "/involvedObject/resourceVersion"),
-            ("involvedObject.fieldPath", "/involvedObject/fieldPath"),
-            ("reason", "/reason"),
-            ("reportingComponent", "/reportingComponent"),
-            ("source", "/source/component"),
-            ("type", "/type"),
-        ],
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "services",
-        singular: "service",
-        kind: "Service",
-        namespaced: true,
-        short_names: &["svc"],
-        categories: &["all"],
-        verbs: RW,
-        subresources: &[status_of!("", "v1", "Service")],
-        fields: &[],
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "configmaps",
-        singular: "configmap",
-        kind: "ConfigMap",
-        namespaced: true,
-        short_names: &["cm"],
-        categories: &[],
-        verbs: RW,
-        subresources: &[],
-        fields: &[],
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "secrets",
-        singular: "secret",
-        kind: "Secret",
-        namespaced: true,
-        short_names: &[],
-        categories: &[],
-        verbs: RW,
-        subresources: &[],
-        fields: &[("type", "/type")],
-    },
-    ResourceType {
-        group: "apps",
-        version: "v1",
-        plural: "deployments",
-        singular: "deployment",
-        kind: "Deployment",
-        namespaced: true,
-        short_names: &["deploy"],
-        categories: &["all"],
-        verbs: RW,
-        subresources: &[scale!(), status_of!("apps", "v1", "Deployment")],
-        fields: &[],
-    },
-    ResourceType {
-        group: "apps",
-        version: "v1",
-        plural: "statefulsets",
-        singular: "statefulset",
-        kind: "StatefulSet",
-        namespaced: true,
-        short_names: &["sts"],
-        categories: &["all"],
-        verbs: RW,
-        subresources: &[scale!(), status_of!("apps", "v1", "StatefulSet")],
-        fields: &[],
-    },
-    ResourceType {
-        group: "apps",
-        version: "v1",
-        plural: "replicasets",
-        singular: "replicaset",
-        kind: "ReplicaSet",
-        namespaced: true,
-        short_names: &["rs"],
-        categories: &["all"],
-        verbs: RW,
-        subresources: &[scale!(), status_of!("apps", "v1", "ReplicaSet")],
-        fields: &[],
-    },
-    ResourceType {
-        group: "batch",
-        version: "v1",
-        plural: "jobs",
-        singular: "job",
-        kind: "Job",
-        namespaced: true,
-        short_names: &[],
-        categories: &["all"],
-        verbs: RW,
-        subresources: &[status_of!("batch", "v1", "Job")],
-        fields: &[("status.successful", "/status/succeeded")],
-    },
-    ResourceType {
-        group: "coordination.k8s.io",
-        version: "v1",
-        plural: "leases",
-        singular: "lease",
-        kind: "Lease",
-        namespaced: true,
-        short_names: &[],
-        categories: &[],
-        verbs: RW,
-        subresources: &[],
-        fields: &[],
-    },
-    ResourceType {
-        group: "autoscaling",
-        version: "v2",
-        plural: "horizontalpodautoscalers",
-        singular: "horizontalpodautoscaler",
-        kind: "HorizontalPodAutoscaler",
-        namespaced: true,
-        short_names: &["hpa"],
-        categories: &["all"],
-        verbs: RW,
-        subresources: &[status_of!("autoscaling", "v2", "HorizontalPodAutoscaler")],
-        fields: &[],
-    },
-    ResourceType {
-        group: "metrics.k8s.io",
-        version: "v1beta1",
-        plural: "nodes",
-        singular: "",
-        kind: "NodeMetrics",
-        namespaced: false,
-        short_names: &[],
-        categories: &[],
-        verbs: RO,
-        subresources: &[],
-        fields: &[],
-    },
-    ResourceType {
-        group: "metrics.k8s.io",
-        version: "v1beta1",
-        plural: "pods",
-        singular: "",
-        kind: "PodMetrics",
-        namespaced: true,
-        short_names: &[],
-        categories: &[],
-        verbs: RO,
-        subresources: &[],
-        fields: &[],
-    },
-];
+use builtin::{BUILTIN, RW, STATUS_VERBS};
 
 impl ResourceType {
     /// `apps/v1`, or `v1` for the core group.
@@ -290,25 +62,178 @@ impl ResourceType {
     }
 }
 
-/// Finds a resource by group, version and plural name.
-pub fn lookup(group: &str, version: &str, plural: &str) -> Option<ResourceId> {
-    RESOURCES.iter().position(|r| r.group == group && r.version == version && r.plural == plural)
-}
-
-/// Finds a stored (non-metrics) resource by kind and apiVersion, as written in an object.
-pub fn by_kind(api_version: &str, kind: &str) -> Option<ResourceId> {
-    RESOURCES.iter().position(|r| r.kind == kind && r.api_version() == api_version && !r.is_metrics())
-}
-
-/// The distinct group/versions, core first, in a stable order.
-pub fn group_versions() -> Vec<(&'static str, &'static str)> {
-    let mut out: Vec<(&str, &str)> = Vec::new();
-    for r in RESOURCES {
-        if !out.contains(&(r.group, r.version)) {
-            out.push((r.group, r.version));
-        }
+/// The resource type an id names; ids only come from the built-in constants, [`intern`] or a [`Catalog`].
+pub fn get(id: ResourceId) -> &'static ResourceType {
+    if let Some(r) = BUILTIN.get(id) {
+        return r;
     }
-    out
+    interned().get(id - BUILTIN.len()).map_or(&UNKNOWN, |i| i.resource)
+}
+
+/// The CRD-declared extras of a custom resource; None for built-ins.
+pub fn custom(id: ResourceId) -> Option<&'static Custom> {
+    if id < BUILTIN.len() {
+        return None;
+    }
+    interned().get(id - BUILTIN.len()).map(|i| i.custom)
+}
+
+/// What an id that was never issued reads as (never served, so never reached through a route).
+static UNKNOWN: ResourceType = ResourceType {
+    group: "",
+    version: "",
+    plural: "",
+    singular: "",
+    kind: "",
+    namespaced: false,
+    short_names: &[],
+    categories: &[],
+    verbs: &[],
+    subresources: &[],
+    fields: &[],
+};
+
+/// What a CustomResourceDefinition adds to a resource besides its names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Custom {
+    /// `trainjobs.kubeflow.org`
+    pub crd: String,
+    /// The version's additionalPrinterColumns, already defaulted to Age when the CRD lists none.
+    pub columns: Vec<PrinterColumn>,
+}
+
+/// One `additionalPrinterColumns` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterColumn {
+    pub name: String,
+    pub kind: String,
+    pub format: String,
+    pub description: String,
+    pub priority: i64,
+    pub json_path: String,
+}
+
+/// One served version of a CRD, as it becomes a resource type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    pub group: String,
+    pub version: String,
+    pub plural: String,
+    pub singular: String,
+    pub kind: String,
+    pub namespaced: bool,
+    pub short_names: Vec<String>,
+    pub categories: Vec<String>,
+    pub status: bool,
+    pub custom: Custom,
+}
+
+struct Interned {
+    def: Definition,
+    resource: &'static ResourceType,
+    custom: &'static Custom,
+}
+
+/// Append-only: a definition is leaked once per process and keeps its id, so ids in store keys never dangle.
+static INTERNED: RwLock<Vec<Interned>> = RwLock::new(Vec::new());
+
+fn interned() -> std::sync::RwLockReadGuard<'static, Vec<Interned>> {
+    INTERNED.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+fn leak_all(items: &[String]) -> &'static [&'static str] {
+    Box::leak(items.iter().map(|s| leak(s)).collect::<Vec<_>>().into_boxed_slice())
+}
+
+/// The id of a custom definition, issuing one the first time this exact definition is seen.
+pub fn intern(def: Definition) -> ResourceId {
+    let mut table = INTERNED.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(i) = table.iter().position(|i| i.def == def) {
+        return BUILTIN.len() + i;
+    }
+    let (group, version, kind) = (leak(&def.group), leak(&def.version), leak(&def.kind));
+    let subresources: &'static [Subresource] = if def.status {
+        Box::leak(Box::new([Subresource { name: "status", group, version, kind, verbs: STATUS_VERBS }]))
+    } else {
+        &[]
+    };
+    let resource = Box::leak(Box::new(ResourceType {
+        group,
+        version,
+        plural: leak(&def.plural),
+        singular: leak(&def.singular),
+        kind,
+        namespaced: def.namespaced,
+        short_names: leak_all(&def.short_names),
+        categories: leak_all(&def.categories),
+        verbs: RW,
+        subresources,
+        fields: &[],
+    }));
+    let custom = Box::leak(Box::new(def.custom.clone()));
+    table.push(Interned { def, resource, custom });
+    BUILTIN.len() + table.len() - 1
+}
+
+/// What one cluster serves: every built-in plus the custom resources its established CRDs define.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    custom: Arc<[ResourceId]>,
+}
+
+impl Catalog {
+    pub fn with_custom(custom: Vec<ResourceId>) -> Self {
+        Catalog { custom: custom.into() }
+    }
+
+    /// The custom resource ids served, in CRD order.
+    pub fn custom_ids(&self) -> &[ResourceId] {
+        &self.custom
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = ResourceId> + '_ {
+        (0..BUILTIN.len()).chain(self.custom.iter().copied())
+    }
+
+    pub fn types(&self) -> impl Iterator<Item = (ResourceId, &'static ResourceType)> + '_ {
+        self.ids().map(|id| (id, get(id)))
+    }
+
+    /// Finds a resource by group, version and plural name.
+    pub fn lookup(&self, group: &str, version: &str, plural: &str) -> Option<ResourceId> {
+        self.types().find(|(_, r)| r.group == group && r.version == version && r.plural == plural).map(|(id, _)| id)
+    }
+
+    /// Finds a stored (non-metrics) resource by kind and apiVersion, as written in an object.
+    pub fn by_kind(&self, api_version: &str, kind: &str) -> Option<ResourceId> {
+        self.types()
+            .find(|(_, r)| r.kind == kind && r.api_version() == api_version && !r.is_metrics())
+            .map(|(id, _)| id)
+    }
+
+    /// The distinct group/versions, core first, in a stable order.
+    pub fn group_versions(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        for (_, r) in self.types() {
+            if !out.contains(&(r.group, r.version)) {
+                out.push((r.group, r.version));
+            }
+        }
+        out
+    }
+
+    /// The resources of one group/version.
+    pub fn in_group_version<'a>(
+        &'a self,
+        group: &'a str,
+        version: &'a str,
+    ) -> impl Iterator<Item = (ResourceId, &'static ResourceType)> + 'a {
+        self.types().filter(move |(_, r)| r.group == group && r.version == version)
+    }
 }
 
 pub const NAMESPACES: ResourceId = 0;
@@ -326,10 +251,64 @@ pub const LEASES: ResourceId = 11;
 pub const HPAS: ResourceId = 12;
 pub const NODE_METRICS: ResourceId = 13;
 pub const POD_METRICS: ResourceId = 14;
+pub const CRDS: ResourceId = 15;
+pub const DAEMONSETS: ResourceId = 16;
+pub const CONTROLLER_REVISIONS: ResourceId = 17;
+pub const CRONJOBS: ResourceId = 18;
+pub const ENDPOINTS: ResourceId = 19;
+pub const ENDPOINT_SLICES: ResourceId = 20;
+pub const PVCS: ResourceId = 21;
+pub const PVS: ResourceId = 22;
+pub const STORAGE_CLASSES: ResourceId = 23;
+pub const SERVICE_ACCOUNTS: ResourceId = 24;
+pub const PDBS: ResourceId = 25;
+pub const NETWORK_POLICIES: ResourceId = 26;
+pub const INGRESSES: ResourceId = 27;
+pub const INGRESS_CLASSES: ResourceId = 28;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn widget(columns: usize) -> Definition {
+        let column = PrinterColumn {
+            name: "Phase".into(),
+            kind: "string".into(),
+            format: String::new(),
+            description: String::new(),
+            priority: 0,
+            json_path: ".status.phase".into(),
+        };
+        Definition {
+            group: "example.com".into(),
+            version: "v1".into(),
+            plural: "widgets".into(),
+            singular: "widget".into(),
+            kind: "Widget".into(),
+            namespaced: true,
+            short_names: vec!["wd".into()],
+            categories: vec![],
+            status: true,
+            custom: Custom { crd: "widgets.example.com".into(), columns: vec![column; columns] },
+        }
+    }
+
+    #[test]
+    fn interned_definitions_keep_their_id_and_are_served_only_by_their_catalog() {
+        let id = intern(widget(1));
+        assert_eq!(intern(widget(1)), id);
+        let other = intern(widget(2));
+        assert_ne!(other, id);
+        assert_eq!(get(id).kind, "Widget");
+        assert_eq!(get(id).subresources[0].name, "status");
+        assert_eq!(custom(id).map(|c| c.columns.len()), Some(1));
+        assert!(custom(PODS).is_none());
+        assert_eq!(Catalog::default().lookup("example.com", "v1", "widgets"), None);
+        let catalog = Catalog::with_custom(vec![id]);
+        assert_eq!(catalog.lookup("example.com", "v1", "widgets"), Some(id));
+        assert_eq!(catalog.by_kind("example.com/v1", "Widget"), Some(id));
+        assert!(catalog.group_versions().contains(&("example.com", "v1")));
+    }
 
     #[test]
     fn constants_point_at_their_resources() {
@@ -349,21 +328,36 @@ mod tests {
             (HPAS, "horizontalpodautoscalers", "autoscaling"),
             (NODE_METRICS, "nodes", "metrics.k8s.io"),
             (POD_METRICS, "pods", "metrics.k8s.io"),
+            (CRDS, "customresourcedefinitions", "apiextensions.k8s.io"),
+            (DAEMONSETS, "daemonsets", "apps"),
+            (CONTROLLER_REVISIONS, "controllerrevisions", "apps"),
+            (CRONJOBS, "cronjobs", "batch"),
+            (ENDPOINTS, "endpoints", ""),
+            (ENDPOINT_SLICES, "endpointslices", "discovery.k8s.io"),
+            (PVCS, "persistentvolumeclaims", ""),
+            (PVS, "persistentvolumes", ""),
+            (STORAGE_CLASSES, "storageclasses", "storage.k8s.io"),
+            (SERVICE_ACCOUNTS, "serviceaccounts", ""),
+            (PDBS, "poddisruptionbudgets", "policy"),
+            (NETWORK_POLICIES, "networkpolicies", "networking.k8s.io"),
+            (INGRESSES, "ingresses", "networking.k8s.io"),
+            (INGRESS_CLASSES, "ingressclasses", "networking.k8s.io"),
         ];
         for (id, plural, group) in expect {
-            assert_eq!((RESOURCES[id].plural, RESOURCES[id].group), (plural, group));
+            assert_eq!((get(id).plural, get(id).group), (plural, group));
         }
-        assert_eq!(RESOURCES.len(), expect.len());
+        assert_eq!(BUILTIN.len(), expect.len());
     }
 
     #[test]
     fn lookups() {
-        assert_eq!(lookup("apps", "v1", "deployments"), Some(DEPLOYMENTS));
-        assert_eq!(by_kind("v1", "Pod"), Some(PODS));
-        assert_eq!(by_kind("apps/v1", "Pod"), None);
-        assert_eq!(RESOURCES[DEPLOYMENTS].qualified(), "deployments.apps");
-        assert_eq!(RESOURCES[PODS].field_path("spec.nodeName"), Some("/spec/nodeName"));
-        assert_eq!(RESOURCES[NODES].field_path("metadata.namespace"), None);
-        assert_eq!(group_versions()[0], ("", "v1"));
+        let catalog = Catalog::default();
+        assert_eq!(catalog.lookup("apps", "v1", "deployments"), Some(DEPLOYMENTS));
+        assert_eq!(catalog.by_kind("v1", "Pod"), Some(PODS));
+        assert_eq!(catalog.by_kind("apps/v1", "Pod"), None);
+        assert_eq!(get(DEPLOYMENTS).qualified(), "deployments.apps");
+        assert_eq!(get(PODS).field_path("spec.nodeName"), Some("/spec/nodeName"));
+        assert_eq!(get(NODES).field_path("metadata.namespace"), None);
+        assert_eq!(catalog.group_versions()[0], ("", "v1"));
     }
 }

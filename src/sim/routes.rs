@@ -1,6 +1,6 @@
 //! URL paths → what is being asked for (discovery, openapi, a resource, a service proxy, the fault control); pure.
 
-use super::resources::{self, RESOURCES, ResourceId};
+use super::resources::{self, Catalog, ResourceId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -45,34 +45,34 @@ pub struct Target {
     pub subresource: Option<String>,
 }
 
-/// Parses a path; None means 404.
-pub fn parse(path: &str) -> Option<Route> {
+/// Parses a path against what the cluster serves; None means 404.
+pub fn parse(path: &str, catalog: &Catalog) -> Option<Route> {
     let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     match segs.as_slice() {
         ["version"] => Some(Route::Version),
         ["healthz" | "livez" | "readyz", ..] => Some(Route::Health),
         ["api"] => Some(Route::CoreVersions),
         ["apis"] => Some(Route::Groups),
-        ["apis", group] => known_group(group).then(|| Route::Group(group.to_string())),
+        ["apis", group] => known_group(catalog, group).then(|| Route::Group(group.to_string())),
         ["openapi", "v3"] => Some(Route::OpenApiRoot),
         ["openapi", "v3", "api", "v1"] => Some(Route::OpenApi(String::new(), "v1".into())),
         ["openapi", "v3", "apis", group, version] => Some(Route::OpenApi(group.to_string(), version.to_string())),
         ["sim", what] => Some(Route::Control(what.to_string())),
-        ["api", "v1", rest @ ..] => under_group_version("", "v1", rest),
-        ["apis", group, version, rest @ ..] => under_group_version(group, version, rest),
+        ["api", "v1", rest @ ..] => under_group_version(catalog, "", "v1", rest),
+        ["apis", group, version, rest @ ..] => under_group_version(catalog, group, version, rest),
         _ => None,
     }
 }
 
-fn known_group(group: &str) -> bool {
-    !group.is_empty() && RESOURCES.iter().any(|r| r.group == group)
+fn known_group(catalog: &Catalog, group: &str) -> bool {
+    !group.is_empty() && catalog.types().any(|(_, r)| r.group == group)
 }
 
-fn under_group_version(group: &str, version: &str, rest: &[&str]) -> Option<Route> {
-    if !resources::group_versions().contains(&(group, version)) {
+fn under_group_version(catalog: &Catalog, group: &str, version: &str, rest: &[&str]) -> Option<Route> {
+    if !catalog.group_versions().contains(&(group, version)) {
         return None;
     }
-    let find = |plural: &str| resources::lookup(group, version, plural);
+    let find = |plural: &str| catalog.lookup(group, version, plural);
     let target = |res, namespace: Option<&str>, name: Option<&str>, sub: Option<&str>| {
         Some(Route::Resource(Target {
             res,
@@ -94,7 +94,7 @@ fn under_group_version(group: &str, version: &str, rest: &[&str]) -> Option<Rout
             target(resources::NAMESPACES, None, Some(name), Some(sub))
         }
         ["namespaces", ns, plural, tail @ ..] => {
-            let res = find(plural).filter(|r| RESOURCES[*r].namespaced)?;
+            let res = find(plural).filter(|r| resources::get(*r).namespaced)?;
             match tail {
                 [] => target(res, Some(ns), None, None),
                 [name] => target(res, Some(ns), Some(name), None),
@@ -104,7 +104,7 @@ fn under_group_version(group: &str, version: &str, rest: &[&str]) -> Option<Rout
         }
         [plural, tail @ ..] => {
             let res = find(plural)?;
-            let namespaced = RESOURCES[res].namespaced;
+            let namespaced = resources::get(res).namespaced;
             match tail {
                 [] => target(res, None, None, None),
                 [name] if !namespaced => target(res, None, Some(name), None),
@@ -116,13 +116,17 @@ fn under_group_version(group: &str, version: &str, rest: &[&str]) -> Option<Rout
 }
 
 fn has_subresource(res: ResourceId, sub: &str) -> bool {
-    RESOURCES[res].subresources.iter().any(|s| s.name == sub)
+    resources::get(res).subresources.iter().any(|s| s.name == sub)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sim::resources::{DEPLOYMENTS, NAMESPACES, NODE_METRICS, NODES, PODS};
+
+    fn parse_builtin(path: &str) -> Option<Route> {
+        parse(path, &Catalog::default())
+    }
 
     fn res(res: ResourceId, ns: Option<&str>, name: Option<&str>, sub: Option<&str>) -> Option<Route> {
         Some(Route::Resource(Target {
@@ -135,18 +139,21 @@ mod tests {
 
     #[test]
     fn parses_resource_paths() {
-        assert_eq!(parse("/api/v1/pods"), res(PODS, None, None, None));
-        assert_eq!(parse("/api/v1/namespaces/a/pods/p/log"), res(PODS, Some("a"), Some("p"), Some("log")));
-        assert_eq!(parse("/api/v1/namespaces"), res(NAMESPACES, None, None, None));
-        assert_eq!(parse("/api/v1/namespaces/demo"), res(NAMESPACES, None, Some("demo"), None));
-        assert_eq!(parse("/api/v1/namespaces/demo/status"), res(NAMESPACES, None, Some("demo"), Some("status")));
-        assert_eq!(parse("/api/v1/nodes/n1"), res(NODES, None, Some("n1"), None));
+        assert_eq!(parse_builtin("/api/v1/pods"), res(PODS, None, None, None));
+        assert_eq!(parse_builtin("/api/v1/namespaces/a/pods/p/log"), res(PODS, Some("a"), Some("p"), Some("log")));
+        assert_eq!(parse_builtin("/api/v1/namespaces"), res(NAMESPACES, None, None, None));
+        assert_eq!(parse_builtin("/api/v1/namespaces/demo"), res(NAMESPACES, None, Some("demo"), None));
         assert_eq!(
-            parse("/apis/apps/v1/namespaces/a/deployments/w/scale"),
+            parse_builtin("/api/v1/namespaces/demo/status"),
+            res(NAMESPACES, None, Some("demo"), Some("status"))
+        );
+        assert_eq!(parse_builtin("/api/v1/nodes/n1"), res(NODES, None, Some("n1"), None));
+        assert_eq!(
+            parse_builtin("/apis/apps/v1/namespaces/a/deployments/w/scale"),
             res(DEPLOYMENTS, Some("a"), Some("w"), Some("scale"))
         );
-        assert_eq!(parse("/apis/metrics.k8s.io/v1beta1/nodes"), res(NODE_METRICS, None, None, None));
-        assert_eq!(parse("/apis/apps/v1"), Some(Route::GroupVersion("apps".into(), "v1".into())));
+        assert_eq!(parse_builtin("/apis/metrics.k8s.io/v1beta1/nodes"), res(NODE_METRICS, None, None, None));
+        assert_eq!(parse_builtin("/apis/apps/v1"), Some(Route::GroupVersion("apps".into(), "v1".into())));
     }
 
     #[test]
@@ -161,14 +168,14 @@ mod tests {
             "/api/v1/pods/p",
             "/apis/apps/v1/namespaces/a/deployments/w/log",
         ] {
-            assert_eq!(parse(p), None, "{p}");
+            assert_eq!(parse_builtin(p), None, "{p}");
         }
     }
 
     #[test]
     fn parses_service_proxy() {
         assert_eq!(
-            parse("/api/v1/namespaces/gpu-operator/services/nvidia-dcgm-exporter:9400/proxy/metrics"),
+            parse_builtin("/api/v1/namespaces/gpu-operator/services/nvidia-dcgm-exporter:9400/proxy/metrics"),
             Some(Route::ServiceProxy {
                 namespace: "gpu-operator".into(),
                 service: "nvidia-dcgm-exporter:9400".into(),

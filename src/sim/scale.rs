@@ -60,7 +60,7 @@ pub fn json_type(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::resources::{DEPLOYMENTS, RESOURCES};
+    use crate::sim::resources::{self, DEPLOYMENTS};
 
     #[test]
     fn scale_view_and_replicas_checks() {
@@ -69,7 +69,7 @@ mod tests {
         let s = to_scale(&d);
         assert_eq!(s["spec"]["replicas"], 3);
         assert_eq!(s["status"], json!({"replicas": 2, "selector": "app=web,tier=gpu"}));
-        let r = &RESOURCES[DEPLOYMENTS];
+        let r = resources::get(DEPLOYMENTS);
         assert_eq!(replicas(r, "web", &json!({"spec": {"replicas": 5}})).unwrap(), 5);
         assert_eq!(replicas(r, "web", &json!({"spec": {"replicas": -1}})).unwrap_err().code, 422);
         assert_eq!(replicas(r, "web", &json!({"spec": {"replicas": "x"}})).unwrap_err().code, 400);

@@ -13,7 +13,7 @@ use super::rng::Rng;
 use super::scheduler::{self, NodeView};
 use super::store::Store;
 use super::workloads::{self, Action};
-use super::{dcgm, prometheus};
+use super::{cronjob, daemonset, dcgm, prometheus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -329,20 +329,57 @@ impl<'a> Builder<'a> {
         let _ = self.store.replace(resources::JOBS, job, rv);
     }
 
-    /// A pod per node, as a DaemonSet would run (the sim has no DaemonSet controller).
+    /// A DaemonSet (on every node, or only the GPU nodes) and the pods and ControllerRevision its controller makes,
+    /// fast-forwarded to running; the controller loop writes its status on its first pass.
     fn per_node(&mut self, ns: &str, name: &str, image: &str, gpu_nodes_only: bool, age: f64) {
-        let nodes: Vec<String> =
-            self.nodes.iter().filter(|n| !gpu_nodes_only || n.gpu_allocatable > 0).map(|n| n.name.clone()).collect();
-        for node in nodes {
-            let mut pod = json!({"apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": format!("{name}-{}", self.rng.suffix(5)), "namespace": ns, "labels": {"app": name},
-                    "annotations": {LOG_PROFILE: "system"}, "uid": self.rng.uuid(), "creationTimestamp": self.ago(age)},
-                "spec": {"nodeName": node, "containers": [{"name": name, "image": image, "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}],
-                    "tolerations": [{"operator": "Exists"}], "restartPolicy": "Always", "priorityClassName": "system-node-critical"}});
-            super::defaults::apply(resources::PODS, &mut pod);
-            self.fast_forward(&mut pod, self.now - age);
-            self.put(resources::PODS, pod);
+        let mut template = json!({"metadata": {"labels": {"app": name}, "annotations": {LOG_PROFILE: "system"}},
+            "spec": {"containers": [{"name": name, "image": image, "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}],
+                "tolerations": [{"operator": "Exists"}], "restartPolicy": "Always", "priorityClassName": "system-node-critical"}});
+        if gpu_nodes_only {
+            template["spec"]["nodeSelector"] = json!({"nvidia.com/gpu.present": "true"});
         }
+        let mut ds = json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": name, "namespace": ns, "labels": {"app": name}, "creationTimestamp": self.ago(age)},
+            "spec": {"selector": {"matchLabels": {"app": name}}, "template": template}});
+        super::defaults::apply(resources::DAEMONSETS, &mut ds);
+        let Some(owner) = self.put(resources::DAEMONSETS, ds) else { return };
+        let rv = owner["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
+        let (_, objects) = self.store.snapshot();
+        let nodes: Vec<Value> =
+            objects.range(super::store::range(resources::NODES, None)).map(|(_, n)| n.value()).collect();
+        for action in daemonset::reconcile(&owner, rv, &[], &nodes, &mut self.rng) {
+            match action {
+                Action::Create(resources::PODS, mut pod) => {
+                    pod["metadata"]["uid"] = json!(self.rng.uuid());
+                    pod["metadata"]["creationTimestamp"] = json!(self.ago(age));
+                    self.fast_forward(&mut pod, self.now - age);
+                    self.put(resources::PODS, pod);
+                }
+                Action::Create(res, mut obj) => {
+                    obj["metadata"]["creationTimestamp"] = json!(self.ago(age));
+                    self.put(res, obj);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A CronJob whose last run is its most recent scheduled time (its Jobs long trimmed), so the controller starts
+    /// the next one when that time comes.
+    fn cronjob(&mut self, ns: &str, name: &str, schedule: &str, suspend: bool, pods: &Pods, age: f64) {
+        let mut cj = json!({"apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": name, "namespace": ns, "labels": {"app": name}, "creationTimestamp": self.ago(age)},
+            "spec": {"schedule": schedule, "suspend": suspend, "jobTemplate": {"metadata": {"labels": {"app": name}},
+                "spec": {"backoffLimit": 2, "template": pods.template(name)}}}});
+        super::defaults::apply(resources::CRONJOBS, &mut cj);
+        if let Ok(parsed) = cronjob::Schedule::parse(schedule) {
+            let mut at = (self.now - age) as i64;
+            while let Some(next) = parsed.next_after(at).filter(|t| *t as f64 <= self.now) {
+                at = next;
+            }
+            cj["status"] = json!({"lastScheduleTime": clock::rfc3339(at)});
+        }
+        self.put(resources::CRONJOBS, cj);
     }
 
     fn service(&self, ns: &str, name: &str, port: u16, age: f64) {
@@ -391,6 +428,15 @@ impl<'a> Builder<'a> {
             true,
             30.0 * DAY,
         );
+        self.put(resources::STORAGE_CLASSES, json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": "gp3", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}, "creationTimestamp": self.ago(41.0 * DAY)},
+            "provisioner": "ebs.csi.aws.com", "parameters": {"type": "gp3"}, "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate", "allowVolumeExpansion": true}));
+        // The binder provisions its volume when the controllers start.
+        let mut claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "datasets", "namespace": "ml-train", "creationTimestamp": self.ago(20.0 * DAY)},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "500Gi"}}}});
+        super::defaults::apply(resources::PVCS, &mut claim);
+        self.put(resources::PVCS, claim);
         self.service(dcgm::NAMESPACE, dcgm::SERVICE, 9400, 30.0 * DAY);
         self.service(prometheus::NAMESPACE, prometheus::SERVICE, prometheus::PORT, 30.0 * DAY);
         self.deployment(
@@ -444,6 +490,22 @@ impl<'a> Builder<'a> {
                 f64::from(day) * DAY,
             );
         }
+        self.cronjob(
+            "ml-train",
+            "nightly-eval",
+            "0 3 * * *",
+            false,
+            &Pods::new("ghcr.io/acme-ml/trainer:0.15.0").pool("cpu").job(600),
+            20.0 * DAY,
+        );
+        self.cronjob(
+            "ml-train",
+            "checkpoint-gc",
+            "*/30 * * * *",
+            true,
+            &Pods::new("ghcr.io/acme-ml/tokenizer:0.9.1").pool("cpu").job(60),
+            6.0 * DAY,
+        );
         self.job(
             "ml-train",
             "bert-pretrain-bad-config",

@@ -2,7 +2,7 @@
 //! change history for watch resumption, and a broadcast of every change. No HTTP, no controllers.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use imbl::OrdMap;
 use serde_json::{Value, json};
@@ -11,7 +11,7 @@ use tokio::sync::broadcast;
 use super::clock;
 use super::error::ApiError;
 use super::object::{self, Stored};
-use super::resources::{RESOURCES, ResourceId};
+use super::resources::{self, Catalog, ResourceId};
 use super::rng::Rng;
 
 /// (resource, namespace, name); cluster-scoped objects have an empty namespace.
@@ -82,6 +82,8 @@ struct Inner {
 pub struct Store {
     inner: Mutex<Inner>,
     tx: broadcast::Sender<Signal>,
+    /// The resource types served: built-ins plus what established CRDs add.
+    catalog: RwLock<Catalog>,
 }
 
 const SNAPSHOTS_KEPT: usize = 32;
@@ -102,7 +104,17 @@ impl Store {
                 rng: Rng::derive(seed, "store"),
             }),
             tx,
+            catalog: RwLock::new(Catalog::default()),
         }
+    }
+
+    /// What this cluster serves now (cheap: the custom ids are shared).
+    pub fn catalog(&self) -> Catalog {
+        self.catalog.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    pub fn set_catalog(&self, catalog: Catalog) {
+        *self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = catalog;
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -177,7 +189,7 @@ impl Store {
         let key = (res, ns, name.clone());
         let mut inner = self.lock();
         if inner.objects.contains_key(&key) {
-            return Err(ApiError::already_exists(&RESOURCES[res], &name));
+            return Err(ApiError::already_exists(resources::get(res), &name));
         }
         let uid = inner.rng.uuid();
         let meta = object::obj_mut(&mut value, "metadata");
@@ -195,9 +207,10 @@ impl Store {
     pub fn replace(&self, res: ResourceId, mut value: Value, expected_rv: u64) -> Result<Arc<Stored>, ApiError> {
         let key = (res, object::namespace(&value).to_string(), object::name(&value).to_string());
         let mut inner = self.lock();
-        let previous = inner.objects.get(&key).cloned().ok_or_else(|| ApiError::not_found(&RESOURCES[res], &key.2))?;
+        let previous =
+            inner.objects.get(&key).cloned().ok_or_else(|| ApiError::not_found(resources::get(res), &key.2))?;
         if previous.rv != expected_rv {
-            return Err(ApiError::conflict(&RESOURCES[res], &key.2));
+            return Err(ApiError::conflict(resources::get(res), &key.2));
         }
         Ok(self.commit(&mut inner, ChangeKind::Modified, key, &mut value, Some(previous)))
     }
@@ -205,12 +218,26 @@ impl Store {
     /// Deletes an object (if `expected_rv` is given, only at that version); returns its last state.
     pub fn delete(&self, key: &Key, expected_rv: Option<u64>) -> Result<Arc<Stored>, ApiError> {
         let mut inner = self.lock();
-        let previous = inner.objects.get(key).cloned().ok_or_else(|| ApiError::not_found(&RESOURCES[key.0], &key.2))?;
+        let previous =
+            inner.objects.get(key).cloned().ok_or_else(|| ApiError::not_found(resources::get(key.0), &key.2))?;
         if expected_rv.is_some_and(|rv| rv != previous.rv) {
-            return Err(ApiError::conflict(&RESOURCES[key.0], &key.2));
+            return Err(ApiError::conflict(resources::get(key.0), &key.2));
         }
         let mut value = previous.value();
         Ok(self.commit(&mut inner, ChangeKind::Deleted, key.clone(), &mut value, Some(previous)))
+    }
+
+    /// Moves every object of `from` to `to` (a CRD redefined its resource), keeping versions; no watch events,
+    /// as the objects themselves did not change.
+    pub fn rekey(&self, from: ResourceId, to: ResourceId) {
+        let mut inner = self.lock();
+        let keys: Vec<Key> = inner.objects.range(range(from, None)).map(|(k, _)| k.clone()).collect();
+        for key in keys {
+            if let Some(old) = inner.objects.remove(&key) {
+                let stored = Arc::new(Stored::new(to, &old.value(), old.rv));
+                inner.objects.insert((to, key.1, key.2), stored);
+            }
+        }
     }
 
     fn commit(

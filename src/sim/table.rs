@@ -13,6 +13,12 @@
 
 use serde_json::{Value, json};
 
+mod apps;
+pub mod custom;
+mod network;
+mod policy;
+mod storage;
+
 /// What a missing JSON path reads as; a static so lookups can hand out references.
 static NULL: Value = Value::Null;
 
@@ -348,12 +354,26 @@ fn columns(resource: &str) -> &'static [Column] {
         "jobs" => JOB_COLUMNS,
         "cronjobs" => CRON_JOB_COLUMNS,
         "leases" => LEASE_COLUMNS,
+        "endpoints" => network::ENDPOINTS_COLUMNS,
+        "endpointslices" => network::ENDPOINT_SLICE_COLUMNS,
+        "storageclasses" => storage::STORAGE_CLASS_COLUMNS,
+        "controllerrevisions" => apps::CONTROLLER_REVISION_COLUMNS,
+        "serviceaccounts" => policy::SERVICE_ACCOUNT_COLUMNS,
+        "poddisruptionbudgets" => policy::PDB_COLUMNS,
+        "networkpolicies" => policy::NETWORK_POLICY_COLUMNS,
+        "ingresses" => policy::INGRESS_COLUMNS,
+        "ingressclasses" => policy::INGRESS_CLASS_COLUMNS,
+        "persistentvolumes" => storage::PV_COLUMNS,
+        "persistentvolumeclaims" => storage::PVC_COLUMNS,
         _ => GENERIC_COLUMNS,
     }
 }
 
 /// Column definitions for a resource (plural name, e.g. "pods", "nodes", "deployments"); unknown → Name + Age.
 pub fn column_definitions(resource: &str) -> Vec<Value> {
+    if resource == "customresourcedefinitions" {
+        return custom::crd_columns();
+    }
     columns(resource).iter().map(|c| c.to_json()).collect()
 }
 
@@ -374,6 +394,18 @@ pub fn row_cells(resource: &str, obj: &Value, now: i64) -> Vec<Value> {
         "jobs" => job_cells(obj, now),
         "cronjobs" => cron_job_cells(obj, now),
         "leases" => lease_cells(obj, now),
+        "customresourcedefinitions" => custom::crd_cells(obj),
+        "endpoints" => network::endpoints_cells(obj, now),
+        "endpointslices" => network::endpoint_slice_cells(obj, now),
+        "storageclasses" => storage::storage_class_cells(obj, now),
+        "controllerrevisions" => apps::controller_revision_cells(obj, now),
+        "serviceaccounts" => policy::service_account_cells(obj, now),
+        "poddisruptionbudgets" => policy::pdb_cells(obj, now),
+        "networkpolicies" => vec![name(obj), format_label_selector(at(obj, "/spec/podSelector")).into(), age(obj, now)],
+        "ingresses" => policy::ingress_cells(obj, now),
+        "ingressclasses" => policy::ingress_class_cells(obj, now),
+        "persistentvolumes" => storage::pv_cells(obj, now),
+        "persistentvolumeclaims" => storage::pvc_cells(obj, now),
         _ => vec![name(obj), age(obj, now)],
     }
 }
@@ -1079,6 +1111,11 @@ fn format_label_selector(selector: &Value) -> String {
         Ok(rendered) => non_empty_or(&rendered, "<none>").to_string(),
         Err(InvalidSelector) => "<error>".to_string(),
     }
+}
+
+/// A metav1.LabelSelector in the selector syntax (`app=web,tier in (a,b)`), or None when it is invalid.
+pub fn selector_text(selector: &Value) -> Option<String> {
+    label_selector(selector).ok()
 }
 
 /// A LabelSelector that LabelSelectorAsSelector rejects (bad operator or value count).

@@ -4,14 +4,14 @@ use serde_json::Value;
 
 use super::error::ApiError;
 use super::object;
-use super::resources::{self, RESOURCES, ResourceId};
+use super::resources::{self, ResourceId};
 use super::scale::json_type;
 use crate::selector::{LabelSelector, is_qualified_name};
 
 /// Checks an object about to be stored: 400 for values of the wrong JSON type (what Go's decoder rejects),
 /// 422 with one cause per problem otherwise.
 pub fn check(res: ResourceId, obj: &Value) -> Result<(), ApiError> {
-    let resource = &RESOURCES[res];
+    let resource = resources::get(res);
     let name = object::name(obj);
     check_types(res, obj)?;
     let mut causes: Vec<(String, String)> = Vec::new();
@@ -30,6 +30,7 @@ pub fn check(res: ResourceId, obj: &Value) -> Result<(), ApiError> {
         resources::PODS => pod_spec(&obj["spec"], "spec", &mut causes),
         resources::DEPLOYMENTS | resources::STATEFULSETS | resources::REPLICASETS => workload(obj, &mut causes),
         resources::JOBS => job(obj, &mut causes),
+        resources::CRDS => super::crd::validate(obj, &mut causes),
         _ => {}
     }
     if causes.is_empty() { Ok(()) } else { Err(ApiError::invalid(resource, name, &causes)) }

@@ -14,7 +14,7 @@ use super::api::Ctx;
 use super::error::ApiError;
 use super::http::{self, Reply, Wanted};
 use super::read::{self, Filter, IncludeObject};
-use super::resources::RESOURCES;
+use super::resources;
 use super::routes::Target;
 use super::store::{Change, ChangeKind, Signal, WatchStart};
 use super::world::World;
@@ -31,7 +31,7 @@ struct Watch {
 }
 
 pub fn watch(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     if resource.is_metrics() || target.subresource.is_some() {
         return Err(ApiError::method_not_allowed("WATCH"));
     }
@@ -158,7 +158,7 @@ impl Watch {
     async fn send(&self, kind: &str, obj: &Value) -> Result<(), ()> {
         let object = match self.table {
             Some(include) => read::table_doc(
-                &RESOURCES[self.filter.res],
+                self.filter.res,
                 std::slice::from_ref(obj),
                 obj["metadata"]["resourceVersion"].as_str().unwrap_or_default(),
                 None,
@@ -170,7 +170,7 @@ impl Watch {
     }
 
     async fn send_bookmark(&self, rv: u64, initial_events_end: bool) -> Result<(), ()> {
-        let resource = &RESOURCES[self.filter.res];
+        let resource = resources::get(self.filter.res);
         let mut meta = json!({"resourceVersion": rv.to_string()});
         if initial_events_end {
             meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::clock;
 use super::kubelet::EventSpec;
 use super::object::{self, Stored};
-use super::resources::{self, RESOURCES, ResourceId};
+use super::resources::{self, ResourceId};
 use super::rng::{self, Rng};
 use super::store::Key;
 
@@ -19,6 +19,8 @@ pub enum Action {
     Update(ResourceId, Value, u64),
     /// Start graceful termination of a pod (the kubelet removes it after the grace period).
     Terminate(Key),
+    /// Delete an object and what it owns (a CronJob's old Jobs).
+    Delete(Key),
     Event(Value, EventSpec),
 }
 
@@ -76,7 +78,7 @@ fn create_pod(
 }
 
 fn owner_ref(owner: &Value, res: ResourceId) -> Value {
-    json!({"apiVersion": RESOURCES[res].api_version(), "kind": RESOURCES[res].kind, "name": object::name(owner),
+    json!({"apiVersion": resources::get(res).api_version(), "kind": resources::get(res).kind, "name": object::name(owner),
            "uid": owner["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true})
 }
 

@@ -9,7 +9,7 @@ use super::apply::{self, ApplyError};
 use super::error::ApiError;
 use super::http::{self, Reply};
 use super::object::{self, Stored};
-use super::resources::{self, RESOURCES, ResourceType};
+use super::resources::{self, ResourceType};
 use super::routes::Target;
 use super::store::Key;
 use super::world::World;
@@ -107,7 +107,7 @@ fn created(obj: &Arc<Stored>) -> Reply {
 /// A namespaced write needs its namespace to exist (and not be terminating).
 fn require_namespace(world: &World, resource: &ResourceType, ns: &str) -> Result<(), ApiError> {
     if resource.namespaced && world.store.get(&(resources::NAMESPACES, String::new(), ns.to_string())).is_none() {
-        return Err(ApiError::not_found(&RESOURCES[resources::NAMESPACES], ns));
+        return Err(ApiError::not_found(resources::get(resources::NAMESPACES), ns));
     }
     Ok(())
 }
@@ -125,7 +125,7 @@ fn fill_create_metadata(world: &World, obj: &mut Value) {
 }
 
 pub fn create(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     if target.subresource.is_some() || resource.is_metrics() {
         return Err(ApiError::method_not_allowed("POST"));
     }
@@ -154,7 +154,7 @@ pub fn create(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, A
 }
 
 pub fn update(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     let body = decode(ctx, false)?;
     let current = read::fetch(world, target)?;
     let old = current.value();
@@ -170,7 +170,7 @@ pub fn update(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, A
         _ => {
             let mut body = body;
             check_identity(resource, target, &mut body)?;
-            let mut new = with_status(&body, &old);
+            let mut new = if status_is_separate(target) { with_status(&body, &old) } else { body };
             keep_server_metadata(&old, &mut new);
             new
         }
@@ -220,6 +220,13 @@ fn with_replicas(old: &Value, replicas: i64) -> Value {
     new
 }
 
+/// Writes to the main resource leave status alone, except on a custom resource whose CRD declares no status
+/// subresource: there status is just another field.
+fn status_is_separate(target: &Target) -> bool {
+    resources::custom(target.res).is_none()
+        || resources::get(target.res).subresources.iter().any(|s| s.name == "status")
+}
+
 /// `base` with the status of `status_from` (the main resource ignores status writes; /status ignores the rest).
 fn with_status(base: &Value, status_from: &Value) -> Value {
     let mut out = base.clone();
@@ -248,7 +255,7 @@ fn keep_server_metadata(old: &Value, new: &mut Value) {
 
 /// Shared tail of update and patch: identity must not change, generation follows spec, validation, managedFields.
 fn finish_write(target: &Target, old: &Value, new: &mut Value) -> Result<(), ApiError> {
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     for (field, path) in [
         ("metadata.name", "/metadata/name"),
         ("metadata.namespace", "/metadata/namespace"),
@@ -281,7 +288,7 @@ enum PatchKind {
 }
 
 pub fn patch(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     let kind = match ctx.content_type.split(';').next().unwrap_or_default().trim() {
         "application/json-patch+json" => PatchKind::Json,
         "application/merge-patch+json" => PatchKind::Merge,
@@ -329,7 +336,7 @@ pub fn patch(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Ap
             _ => {
                 let mut patched = old.clone();
                 patch_value(kind, &mut patched, &body, ctx, &field_manager, &now, resource, target)?;
-                with_status(&patched, &old)
+                if status_is_separate(target) { with_status(&patched, &old) } else { patched }
             }
         };
         if new["metadata"]["resourceVersion"] != old["metadata"]["resourceVersion"] {
@@ -403,7 +410,7 @@ fn apply_error(resource: &ResourceType, name: &str, e: ApplyError) -> ApiError {
 
 /// Server-side apply of an object that does not exist yet: a create owned by the applying manager.
 fn apply_create(world: &Arc<World>, ctx: &Ctx, target: &Target, body: Value, now: &str) -> Result<Reply, ApiError> {
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     let mut applied = body;
     check_identity(resource, target, &mut applied)?;
     let mut obj = apply::server_side_apply(None, &applied, &manager(ctx), ctx.query.flag("force"), now)
@@ -420,7 +427,7 @@ fn apply_create(world: &Arc<World>, ctx: &Ctx, target: &Target, body: Value, now
 }
 
 pub fn delete(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     if target.subresource.is_some() {
         return Err(ApiError::method_not_allowed("DELETE"));
     }
@@ -465,7 +472,7 @@ pub fn delete_cascading(world: &World, key: &Key, cascade: bool) -> Result<Arc<S
 }
 
 pub fn delete_collection(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
-    let resource = &RESOURCES[target.res];
+    let resource = resources::get(target.res);
     let filter = read::Filter::from_query(ctx, target.res)?;
     let (rv, objects) = world.store.snapshot();
     let keys: Vec<Key> = objects
