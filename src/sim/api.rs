@@ -136,7 +136,7 @@ async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str
         Route::Resource(target) if ctx.user.read_only && target.res == resources::SECRETS => Err(ApiError::forbidden(
             ctx.user.name,
             verb,
-            &RESOURCES[target.res],
+            resources::get(target.res),
             target.subresource.as_deref(),
             target.name.as_deref().unwrap_or_default(),
             target.namespace.as_deref().unwrap_or_default(),
