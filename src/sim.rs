@@ -162,6 +162,8 @@ impl Sim {
             restart: world::Restarts(restart_tx),
         });
         world.faults.set(&config.faults);
+        // The scenario's CRDs are served from the start, as if written through the API.
+        crd::sync(&world);
         let scheme = if tls.is_some() { "https" } else { "http" };
         let server = format!("{scheme}://{addr}");
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());

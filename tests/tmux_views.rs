@@ -1,6 +1,6 @@
 //! The real binary in tmux on the demo cluster: `:svc` and `:events` as generic views with the server's columns,
-//! the Warning toggle, an unknown resource's nearest names, and `d` on a GPU node printing kubectl's describe with
-//! its Allocated resources.
+//! the Warning toggle, a CRD's objects with its printer columns, an unknown resource's nearest names, and `d` on a
+//! GPU node printing kubectl's describe with its Allocated resources.
 
 // Test helpers abort the test on any failure, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -36,6 +36,14 @@ fn any_resource_in_a_live_view_and_describe_as_kubectl_prints_it() {
     t.keys(&["W"]);
     let warnings = t.wait_for("warnings only", |s| s.contains("8 warning events (") && s.contains("· live"));
     assert!(warnings.contains("FailedScheduling") && !warnings.contains(" Normal "), "{warnings}");
+
+    command(&t, "crd");
+    t.wait_for("the CRDs", |s| s.contains("8 customresourcedefinitions (1)") && s.contains("trainjobs.kubeflow.org"));
+    t.keys(&["Enter"]);
+    let jobs = t.wait_for("a CRD's objects", |s| s.contains("8 trainjobs (3)") && s.contains("· live"));
+    assert!(jobs.contains("STATE") && jobs.contains("GPUS") && jobs.contains("RUNTIME"), "printer columns:\n{jobs}");
+    let eval = jobs.lines().find(|l| l.contains("bert-base-eval")).unwrap();
+    assert!(eval.contains("Succeeded") && !eval.contains("torch"), "a missing field is an empty cell: {eval}");
 
     command(&t, "servics");
     t.wait_for("the nearest names", |s| s.contains("unknown command or resource \":servics\"; nearest: :service"));

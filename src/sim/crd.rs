@@ -99,7 +99,7 @@ pub fn validate(crd: &Value, causes: &mut Vec<(String, String)>) {
 }
 
 /// The resource type a CRD serves: its storage version (only that one is served, objects are stored once).
-fn definition(crd: &Value) -> Option<Definition> {
+pub fn definition(crd: &Value) -> Option<Definition> {
     let spec = &crd["spec"];
     let names = &spec["names"];
     let strings = |v: &Value| -> Vec<String> {

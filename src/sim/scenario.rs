@@ -2,6 +2,8 @@
 //! (as many nodes and pods as asked). Objects are created by running the real reconcilers once and fast-forwarding
 //! each pod's lifecycle into the past, so the result looks like a cluster that has been running for days.
 
+mod training;
+
 use serde_json::{Value, json};
 
 use super::clock;
@@ -437,6 +439,7 @@ impl<'a> Builder<'a> {
             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "500Gi"}}}});
         super::defaults::apply(resources::PVCS, &mut claim);
         self.put(resources::PVCS, claim);
+        self.training_jobs();
         self.service(dcgm::NAMESPACE, dcgm::SERVICE, 9400, 30.0 * DAY);
         self.service(prometheus::NAMESPACE, prometheus::SERVICE, prometheus::PORT, 30.0 * DAY);
         self.deployment(

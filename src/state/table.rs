@@ -404,6 +404,17 @@ impl<R: Row> Table<R> {
         let n = self.columns.len().max(1) as isize;
         if step == 0 {
             self.sort.1 = !self.sort.1;
+            // Every tie is broken by name, then uid: the current order reversed is exactly the order sorted the
+            // other way, so flipping costs a reversal, not a sort.
+            if !self.needs_sort && self.unplaced.is_empty() {
+                self.sorted.reverse();
+                if !self.needs_view {
+                    self.view.reverse();
+                    self.selected_at = self.selected_at.map(|i| self.view.len() - 1 - i);
+                }
+                self.earlier_views.clear();
+                return;
+            }
         } else {
             self.sort.0 = (self.sort.0 as isize + step).rem_euclid(n) as usize;
         }
@@ -422,12 +433,23 @@ impl<R: Row> Table<R> {
         let unplaced = std::mem::take(&mut self.unplaced);
         if self.needs_sort {
             self.sorted_at = now;
-            let mut sorted: Vec<usize> = (0..self.slots.len()).filter(|&slot| self.row(slot).is_some()).collect();
-            sorted.sort_unstable_by(|&a, &b| match (self.row(a), self.row(b)) {
-                (Some((a, _)), Some((b, _))) => order(a, b, self.sort, now),
-                _ => Ordering::Equal,
-            });
-            self.sorted = sorted;
+            // Each row's key once, not once per comparison: a full sort of 50k rows stays within a frame.
+            let (column, descending) = self.sort;
+            let mut keyed: Vec<(SortKey<'_>, &str, &str, usize)> = self
+                .slots
+                .iter()
+                .enumerate()
+                .filter_map(|(slot, s)| {
+                    s.as_ref().map(|(r, _)| (r.sort_key(column, now), &*r.id().name, &*r.id().uid, slot))
+                })
+                .collect();
+            // The same total order as `order`: key, then name, then uid.
+            if descending {
+                keyed.sort_unstable_by(|a, b| (b.0, b.1, b.2).cmp(&(a.0, a.1, a.2)));
+            } else {
+                keyed.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+            }
+            self.sorted = keyed.into_iter().map(|k| k.3).collect();
             self.needs_sort = false;
             self.needs_view = true;
         } else {
@@ -656,6 +678,31 @@ mod tests {
             rebuilt.refresh(Some("ns-1"), 2000);
             assert!(!shown(&rebuilt).is_empty());
             assert_eq!(shown(&live), shown(&rebuilt), "sort column {column}");
+        }
+    }
+
+    /// Flipping the direction reverses the order in place; it equals sorting the other way from scratch, for every
+    /// column, with the selection kept on the same row.
+    #[test]
+    fn reversing_equals_sorting_the_other_way() {
+        let rows: Vec<PodRow> = (0..200).map(|i| pod(i, (i % 4) as i32)).collect();
+        for column in 0..PodRow::columns().len() {
+            let mut live: Table<PodRow> = Table::sorted_by(column, false);
+            live.set_filter("node-[12]");
+            live.apply(Delta { reset: true, upserts: rows.clone(), deletes: vec![] });
+            live.refresh(None, 2000);
+            live.select_uid("u17".into());
+            live.cycle_sort(0);
+            live.refresh(None, 2000);
+            let mut fresh: Table<PodRow> = Table::sorted_by(column, true);
+            fresh.set_filter("node-[12]");
+            fresh.apply(Delta { reset: true, upserts: rows.clone(), deletes: vec![] });
+            fresh.refresh(None, 2000);
+            assert_eq!(shown(&live), shown(&fresh), "sort column {column}");
+            assert_eq!(live.selected_row().map(|r| r.id.uid.as_str()), Some("u17"));
+            fresh.select_uid("u17".into());
+            fresh.refresh(None, 2000);
+            assert_eq!(live.selected_index(), fresh.selected_index(), "sort column {column}");
         }
     }
 }

@@ -1,0 +1,44 @@
+//! The demo's custom resources: a Kubeflow-style TrainJob CRD with printer columns, and three jobs of it (one
+//! failed), so `:trainjobs`, `:tj` and `:crd` have something real to show.
+
+use serde_json::json;
+
+use super::Builder;
+use crate::sim::resources;
+
+impl Builder<'_> {
+    pub(super) fn training_jobs(&self) {
+        const DAY: f64 = 86400.0;
+        let mut crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "trainjobs.kubeflow.org", "creationTimestamp": self.ago(30.0 * DAY)},
+            "spec": {"group": "kubeflow.org", "scope": "Namespaced",
+                "names": {"plural": "trainjobs", "singular": "trainjob", "kind": "TrainJob", "shortNames": ["tj"], "categories": ["kubeflow"]},
+                "versions": [{"name": "v1", "served": true, "storage": true, "subresources": {"status": {}},
+                    "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}},
+                    "additionalPrinterColumns": [
+                        {"name": "State", "type": "string", "jsonPath": ".status.state"},
+                        {"name": "GPUs", "type": "integer", "jsonPath": ".spec.gpus"},
+                        {"name": "Runtime", "type": "string", "jsonPath": ".spec.runtimeRef.name"},
+                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}]}]}});
+        crate::sim::crd::default(&mut crd);
+        self.put(resources::CRDS, crd.clone());
+        let Some(definition) = crate::sim::crd::definition(&crd) else { return };
+        let trainjobs = resources::intern(definition);
+        for (name, state, gpus, runtime, age) in [
+            ("llama3-sft", "Running", 16, Some("torch-distributed"), 0.3),
+            ("mixtral-dpo", "Failed", 8, Some("torch-distributed"), 1.5),
+            ("bert-base-eval", "Succeeded", 1, None, 4.0),
+        ] {
+            let mut spec = json!({"gpus": gpus, "trainer": {"image": "nvcr.io/nvidia/pytorch:24.12-py3"}});
+            if let Some(runtime) = runtime {
+                spec["runtimeRef"] = json!({"name": runtime});
+            }
+            self.put(
+                trainjobs,
+                json!({"apiVersion": "kubeflow.org/v1", "kind": "TrainJob",
+                "metadata": {"name": name, "namespace": "ml-train", "creationTimestamp": self.ago(age * DAY)},
+                "spec": spec, "status": {"state": state}}),
+            );
+        }
+    }
+}
