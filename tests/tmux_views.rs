@@ -38,12 +38,13 @@ fn any_resource_in_a_live_view_and_describe_as_kubectl_prints_it() {
     assert!(warnings.contains("FailedScheduling") && !warnings.contains(" Normal "), "{warnings}");
 
     command(&t, "crd");
-    t.wait_for("the CRDs", |s| s.contains("8 customresourcedefinitions (1)") && s.contains("trainjobs.kubeflow.org"));
+    t.wait_for("the CRDs", |s| s.contains("8 customresourcedefinitions (1)") && s.contains("pytorchjobs.kubeflow.org"));
     t.keys(&["Enter"]);
-    let jobs = t.wait_for("a CRD's objects", |s| s.contains("8 trainjobs (3)") && s.contains("· live"));
-    assert!(jobs.contains("STATE") && jobs.contains("GPUS") && jobs.contains("RUNTIME"), "printer columns:\n{jobs}");
-    let eval = jobs.lines().find(|l| l.contains("bert-base-eval")).unwrap();
-    assert!(eval.contains("Succeeded") && !eval.contains("torch"), "a missing field is an empty cell: {eval}");
+    let jobs = t.wait_for("a CRD's objects", |s| s.contains("8 pytorchjobs (3)") && s.contains("· live"));
+    assert!(jobs.contains("STATE") && jobs.contains("GPUS") && jobs.contains("WORKERS"), "printer columns:\n{jobs}");
+    let eval: Vec<&str> = jobs.lines().find(|l| l.contains("bert-base-eval")).unwrap().split_whitespace().collect();
+    assert_eq!(eval[..4], ["ml-train", "bert-base-eval", "Succeeded", "1"], "then AGE: no workers, an empty cell");
+    assert_eq!(eval.len(), 5, "{eval:?}");
 
     command(&t, "servics");
     t.wait_for("the nearest names", |s| s.contains("unknown command or resource \":servics\"; nearest: :service"));

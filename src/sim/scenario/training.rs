@@ -1,5 +1,5 @@
-//! The demo's custom resources: a Kubeflow-style TrainJob CRD with printer columns, and three jobs of it (one
-//! failed), so `:trainjobs`, `:tj` and `:crd` have something real to show.
+//! The demo's custom resources: a Kubeflow-style PyTorchJob CRD with printer columns, and three jobs of it (one
+//! failed, one without workers), so `:pytorchjobs` and `:crd` have something real to show.
 
 use serde_json::json;
 
@@ -10,15 +10,15 @@ impl Builder<'_> {
     pub(super) fn training_jobs(&self) {
         const DAY: f64 = 86400.0;
         let mut crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-            "metadata": {"name": "trainjobs.kubeflow.org", "creationTimestamp": self.ago(30.0 * DAY)},
+            "metadata": {"name": "pytorchjobs.kubeflow.org", "creationTimestamp": self.ago(30.0 * DAY)},
             "spec": {"group": "kubeflow.org", "scope": "Namespaced",
-                "names": {"plural": "trainjobs", "singular": "trainjob", "kind": "TrainJob", "shortNames": ["tj"], "categories": ["kubeflow"]},
+                "names": {"plural": "pytorchjobs", "singular": "pytorchjob", "kind": "PyTorchJob"},
                 "versions": [{"name": "v1", "served": true, "storage": true, "subresources": {"status": {}},
                     "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}},
                     "additionalPrinterColumns": [
                         {"name": "State", "type": "string", "jsonPath": ".status.state"},
                         {"name": "GPUs", "type": "integer", "jsonPath": ".spec.gpus"},
-                        {"name": "Runtime", "type": "string", "jsonPath": ".spec.runtimeRef.name"},
+                        {"name": "Workers", "type": "integer", "jsonPath": ".spec.pytorchReplicaSpecs.Worker.replicas"},
                         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}]}]}});
         crate::sim::crd::default(&mut crd);
         self.put(resources::CRDS, crd.clone());
