@@ -35,7 +35,7 @@ pub struct Effects {
     pub registry: registry::RegistryClient,
     /// The newest local validation: an older run stops at its next image or batch size.
     pub inference: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    /// The generic view's watch, stopped when another listing replaces it or the view closes.
+    /// The generic view's watch, stopped when another listing replaces it (a context switch opens it again).
     pub browse: Option<AbortHandle>,
 }
 
@@ -234,7 +234,6 @@ impl Effects {
                 self.stop_browse();
                 self.browse = Some(crate::sources::table::spawn(client, listing, generation, tx));
             }
-            Effect::StopBrowse => self.stop_browse(),
             Effect::LabelNode { node, uid, label, value } => self.answer(async move {
                 let error = validation::label_node(&client, &node, &label, &value).await.err();
                 let what = format!("label node {node} {label}={value}");

@@ -248,8 +248,6 @@ pub enum Effect {
         listing: Listing,
         generation: u64,
     },
-    /// The generic view closed: stop its watch.
-    StopBrowse,
 }
 
 /// What one generic view lists: the resource, the namespace to fall back to when the whole cluster may not be

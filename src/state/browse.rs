@@ -145,13 +145,6 @@ impl Browse {
             name: row.id.name.clone(),
         })
     }
-
-    /// Stops the watch when the view is left for good (a context switch lists again on return).
-    pub fn close(&mut self) -> Effect {
-        self.listing = None;
-        self.table = Table::default();
-        Effect::StopBrowse
-    }
 }
 
 impl super::State {
