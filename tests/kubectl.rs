@@ -4,40 +4,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use common::TestSim;
+use common::{TestSim, read_until};
 
 fn first_pod(sim: &TestSim, ns: &str, selector: &str) -> String {
     sim.kubectl_ok(&["get", "pods", "-n", ns, "-l", selector, "-o", "jsonpath={.items[0].metadata.name}"])
-}
-
-/// Reads a child's stdout lines on a thread until `want` matches or the timeout passes; then kills it.
-fn read_until(mut child: std::process::Child, timeout: Duration, want: impl Fn(&[String]) -> bool) -> Vec<String> {
-    let stdout = child.stdout.take().expect("stdout piped");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = std::time::Instant::now() + timeout;
-    let mut lines = Vec::new();
-    while !want(&lines) {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) => lines.push(line),
-            Err(_) => break,
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    lines
 }
 
 #[test]

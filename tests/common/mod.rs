@@ -5,8 +5,10 @@ pub mod console;
 pub mod registry;
 pub mod tmux;
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gpudeck::sim::{Sim, SimConfig};
@@ -125,4 +127,29 @@ macro_rules! require_kubectl {
             return;
         }
     };
+}
+
+/// Reads a child's stdout lines on a thread until `want` matches or the timeout passes; then kills it.
+pub fn read_until(mut child: std::process::Child, timeout: Duration, want: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + timeout;
+    let mut lines = Vec::new();
+    while !want(&lines) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => lines.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    lines
 }
