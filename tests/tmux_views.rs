@@ -42,6 +42,8 @@ fn any_resource_in_a_live_view_and_describe_as_kubectl_prints_it() {
     t.keys(&["Enter"]);
     let jobs = t.wait_for("a CRD's objects", |s| s.contains("8 pytorchjobs (3)") && s.contains("· live"));
     assert!(jobs.contains("STATE") && jobs.contains("GPUS") && jobs.contains("WORKERS"), "printer columns:\n{jobs}");
+    let sft: Vec<&str> = jobs.lines().find(|l| l.contains("llama3-sft")).unwrap().split_whitespace().collect();
+    assert_eq!(sft[..5], ["ml-train", "llama3-sft", "Running", "16", "2"], "state, GPUs and workers from the objects");
     let eval: Vec<&str> = jobs.lines().find(|l| l.contains("bert-base-eval")).unwrap().split_whitespace().collect();
     assert_eq!(eval[..4], ["ml-train", "bert-base-eval", "Succeeded", "1"], "then AGE: no workers, an empty cell");
     assert_eq!(eval.len(), 5, "{eval:?}");

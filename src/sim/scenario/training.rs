@@ -23,19 +23,21 @@ impl Builder<'_> {
         crate::sim::crd::default(&mut crd);
         self.put(resources::CRDS, crd.clone());
         let Some(definition) = crate::sim::crd::definition(&crd) else { return };
-        let trainjobs = resources::intern(definition);
-        for (name, state, gpus, runtime, age) in [
-            ("llama3-sft", "Running", 16, Some("torch-distributed"), 0.3),
-            ("mixtral-dpo", "Failed", 8, Some("torch-distributed"), 1.5),
+        let pytorchjobs = resources::intern(definition);
+        let image = "nvcr.io/nvidia/pytorch:24.12-py3";
+        let replicas = |n: u32| json!({"replicas": n, "template": {"spec": {"containers": [{"name": "pytorch", "image": image}]}}});
+        for (name, state, gpus, workers, age) in [
+            ("llama3-sft", "Running", 16, Some(2), 0.3),
+            ("mixtral-dpo", "Failed", 8, Some(1), 1.5),
             ("bert-base-eval", "Succeeded", 1, None, 4.0),
         ] {
-            let mut spec = json!({"gpus": gpus, "trainer": {"image": "nvcr.io/nvidia/pytorch:24.12-py3"}});
-            if let Some(runtime) = runtime {
-                spec["runtimeRef"] = json!({"name": runtime});
+            let mut spec = json!({"gpus": gpus, "pytorchReplicaSpecs": {"Master": replicas(1)}});
+            if let Some(workers) = workers {
+                spec["pytorchReplicaSpecs"]["Worker"] = replicas(workers);
             }
             self.put(
-                trainjobs,
-                json!({"apiVersion": "kubeflow.org/v1", "kind": "TrainJob",
+                pytorchjobs,
+                json!({"apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob",
                 "metadata": {"name": name, "namespace": "ml-train", "creationTimestamp": self.ago(age * DAY)},
                 "spec": spec, "status": {"state": state}}),
             );
