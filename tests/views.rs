@@ -164,6 +164,32 @@ fn without_ages(text: &str) -> String {
     text.lines().map(|l| age.replace_all(l.trim_end(), "AGE").into_owned()).collect::<Vec<_>>().join("\n")
 }
 
+/// kubectl prints a ConfigMap's and a Secret's data in Go's map order, which changes from run to run: the entries
+/// of the Data block (a key line with `----` under it for a ConfigMap, one line each for a Secret) are put in key
+/// order, trailing blank lines aside.
+fn in_key_order(kind: &str, text: &str) -> String {
+    let (head, end) = ("Data\n====\n", if kind == "ConfigMap" { "\nBinaryData" } else { "\n\n" });
+    let (Some(start), true) = (text.find(head).map(|i| i + head.len()), matches!(kind, "ConfigMap" | "Secret")) else {
+        return text.to_string();
+    };
+    let stop = text[start..].find(end).map_or(text.len(), |i| start + i);
+    let lines: Vec<&str> = text[start..stop].lines().collect();
+    let mut entries: Vec<String> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let starts_entry = kind == "Secret" || lines.get(i + 1) == Some(&"----");
+        match entries.last_mut() {
+            Some(entry) if !starts_entry => {
+                entry.push('\n');
+                entry.push_str(line);
+            }
+            _ => entries.push(line.to_string()),
+        }
+    }
+    let mut entries: Vec<String> = entries.iter().map(|e| e.trim_end().to_string()).filter(|e| !e.is_empty()).collect();
+    entries.sort_unstable();
+    format!("{}{}{}", &text[..start], entries.join("\n"), &text[stop..])
+}
+
 /// Top-level sections: a line starting in the first column and the indented lines under it.
 fn sections(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -214,6 +240,7 @@ fn describe_prints_what_kubectl_describe_prints() {
         }
         let theirs = sim.kubectl_ok(&args);
         let ours = sim.rt.block_on(gpudeck::effects::describe::describe(&client, &address, now())).unwrap();
+        let (theirs, ours) = (in_key_order(kind, &theirs), in_key_order(kind, &ours));
         let (theirs, ours) = (sections(&without_ages(&theirs)), sections(&without_ages(&ours)));
         let titles = |s: &[String]| s.iter().map(|l| l.split(':').next().unwrap_or_default().to_string()).collect();
         let (their_titles, our_titles): (Vec<String>, Vec<String>) = (titles(&theirs), titles(&ours));
