@@ -1,5 +1,6 @@
 //! Kubernetes objects → the console's own rows, at the edge; every string is sanitized here. No IO.
 
+pub mod cell;
 pub mod dcgm;
 pub mod events;
 pub mod gpu;

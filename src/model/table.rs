@@ -2,6 +2,7 @@
 //! Only what a row needs is kept of each object (its metadata's name, namespace, uid, labels and creation time),
 //! so a view of 50,000 objects holds cells, not objects.
 
+use super::cell::Cell;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -72,17 +73,6 @@ pub struct RowMeta {
     pub creation_timestamp: Option<String>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
-}
-
-/// One cell, typed as the server declared its column; the UI formats it (an age against the clock).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cell {
-    Text(String),
-    Int(i64),
-    /// Seconds since the epoch the object was created: shown as an age that keeps counting.
-    Since(i64),
-    /// The server had no value (a CRD's printer column pointing at a missing field).
-    Empty,
 }
 
 /// Which server columns a view shows and how each becomes a cell: the `kubectl get` columns (priority 0), with

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use super::table::{Column, Row, SortKey, Table};
 use crate::event::{BrowseUpdate, Effect, Listing, ObjectAddress};
 use crate::manifest::KnownResource;
-use crate::model::table::{Cell, ResourceRow};
-use crate::model::{Health, ObjectId, age};
+use crate::model::cell::Cell;
+use crate::model::table::ResourceRow;
+use crate::model::{Health, ObjectId};
 
 /// Cells wider than this are cut in the column (the whole text still filters).
 const WIDEST: u16 = 40;
@@ -41,8 +42,8 @@ impl Row for ResourceRow {
         &self.id
     }
 
-    fn cells(&self, now: i64) -> Vec<String> {
-        self.cells.iter().map(|c| text(c, now).into_owned()).collect()
+    fn cells(&self) -> Vec<Cell> {
+        self.cells.clone()
     }
 
     fn sort_key(&self, column: usize, now: i64) -> SortKey<'_> {
@@ -50,7 +51,7 @@ impl Row for ResourceRow {
             Some(Cell::Int(n)) => SortKey::Num(*n),
             Some(Cell::Since(t)) => SortKey::Num(now - t),
             Some(Cell::Text(s)) => SortKey::Text(s),
-            Some(Cell::Empty) | None => SortKey::Text(""),
+            _ => SortKey::Text(""),
         }
     }
 
@@ -71,15 +72,6 @@ impl Row for ResourceRow {
 
     fn labels(&self) -> Option<&BTreeMap<String, String>> {
         Some(&self.labels)
-    }
-}
-
-fn text(cell: &Cell, now: i64) -> Cow<'_, str> {
-    match cell {
-        Cell::Text(s) => Cow::Borrowed(s),
-        Cell::Int(n) => Cow::Owned(n.to_string()),
-        Cell::Since(t) => Cow::Owned(age(now - t)),
-        Cell::Empty => Cow::Borrowed(""),
     }
 }
 
@@ -201,7 +193,7 @@ fn fit_columns(names: &[String], rows: &[ResourceRow], now: i64) -> Vec<Column> 
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let widest = rows.iter().take(500).filter_map(|r| r.cells.get(i)).map(|c| text(c, now).chars().count());
+            let widest = rows.iter().take(500).filter_map(|r| r.cells.get(i)).map(|c| c.shown(now).chars().count());
             let width = widest.max().unwrap_or(0).max(name.chars().count()).min(usize::from(WIDEST)) as u16;
             let keep = name == "NAME" || name == "NAMESPACE";
             let fills = name == "NAME" || (i + 1 == names.len() && width == WIDEST);
@@ -209,7 +201,6 @@ fn fit_columns(names: &[String], rows: &[ResourceRow], now: i64) -> Vec<Column> 
                 title: Cow::Owned(name.clone()),
                 width: if fills { 0 } else { width.max(3) },
                 drop: if keep { 0 } else { i.saturating_sub(1).min(255) as u8 },
-                heat: false,
             }
         })
         .collect()

@@ -9,13 +9,14 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use super::table::{Delta, Table};
 use super::triage::TriageRow;
 use crate::event::{ObjectKind, ObjectRef};
+use crate::model::cell::Heat;
 use crate::model::dcgm::{DcgmGpu, Scrape};
 use crate::model::gpu::LocalGpu;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::{Health, ObjectId};
+pub use grid::GpuNodeLine;
 use grid::unschedulable;
-pub use grid::{GpuNodeLine, Heat};
 
 /// How far back sparklines go: 300 NVML samples at 1 Hz, 30 DCGM scrapes at 10 s.
 pub const HISTORY: std::time::Duration = std::time::Duration::from_secs(300);

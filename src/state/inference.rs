@@ -9,6 +9,7 @@ use crate::infer::device::DeviceRequest;
 use crate::infer::images::ImageSource;
 use crate::infer::report::{ImageResult, ModelInfo, Report};
 use crate::infer::run::{self, Catalogue, Progress};
+use crate::model::cell::Cell;
 use crate::model::{Health, ObjectId};
 
 #[derive(Debug)]
@@ -74,7 +75,7 @@ impl Row for SampleLine {
         &self.id
     }
 
-    fn cells(&self, _now: i64) -> Vec<String> {
+    fn cells(&self) -> Vec<Cell> {
         let picked = if self.problem.is_some() {
             "-"
         } else if self.picked {
@@ -95,7 +96,7 @@ impl Row for SampleLine {
             (None, Some(r)) if r.correct() == Some(false) => "not what was expected".into(),
             _ => String::new(),
         };
-        vec![
+        [
             picked.into(),
             self.id.name.clone(),
             self.expected.clone().unwrap_or_else(|| "-".into()),
@@ -104,6 +105,8 @@ impl Row for SampleLine {
             ms,
             problem,
         ]
+        .map(Cell::text)
+        .into()
     }
 
     fn sort_key(&self, column: usize, _now: i64) -> SortKey<'_> {
@@ -302,7 +305,8 @@ mod tests {
         pane.table.select_uid("bad.png".into());
         pane.toggle_pick();
         assert_eq!(picked(&pane), ["a.png", "b.png"]);
-        let bad = pane.table.get("bad.png").map(|l| l.cells(0));
+        let bad =
+            pane.table.get("bad.png").map(|l| l.cells().iter().map(|c| c.shown(0).into_owned()).collect::<Vec<_>>());
         assert_eq!(bad.as_ref().map(|c| (c[0].as_str(), c[6].as_str())), Some(("-", "corrupt")));
     }
 

@@ -1,8 +1,9 @@
 //! Nodes as a table: status with pressure, roles, pool and GPU product, GPUs allocated of allocatable, versions.
 
 use super::table::{Column, Row, SortKey};
+use crate::model::cell::Cell;
 use crate::model::nodes::NodeRow;
-use crate::model::{Health, ObjectId, age};
+use crate::model::{Health, ObjectId};
 
 /// A node row with the GPUs its pods request (counted from the pods table).
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +47,7 @@ impl Row for NodeLine {
         &self.node.id
     }
 
-    fn cells(&self, now: i64) -> Vec<String> {
+    fn cells(&self) -> Vec<Cell> {
         let n = &self.node;
         let mut status = n.status.clone();
         for p in &n.pressure {
@@ -54,23 +55,24 @@ impl Row for NodeLine {
             status.push_str(p);
         }
         let gpus = if n.gpu_allocatable > 0 {
-            format!("{}/{}", self.gpus_allocated, n.gpu_allocatable)
+            Cell::Text(format!("{}/{}", self.gpus_allocated, n.gpu_allocatable))
         } else {
-            String::new()
+            Cell::Empty
         };
+        let percent = |p: Option<u64>| p.map(|p| Cell::Text(format!("{p}%"))).unwrap_or(Cell::Empty);
         vec![
-            n.id.name.clone(),
-            status,
-            n.roles.clone(),
-            n.pool.clone(),
-            n.gpu_product.clone(),
+            Cell::Text(n.id.name.clone()),
+            Cell::text(status),
+            Cell::text(n.roles.clone()),
+            Cell::text(n.pool.clone()),
+            Cell::text(n.gpu_product.clone()),
             gpus,
-            self.percent().map(|p| format!("{}%", p.0)).unwrap_or_default(),
-            self.percent().map(|p| format!("{}%", p.1)).unwrap_or_default(),
-            age(now - n.created),
-            n.kubelet.clone(),
-            n.runtime.clone(),
-            n.taints.join(" "),
+            percent(self.percent().map(|p| p.0)),
+            percent(self.percent().map(|p| p.1)),
+            Cell::Since(n.created),
+            Cell::text(n.kubelet.clone()),
+            Cell::text(n.runtime.clone()),
+            Cell::text(n.taints.join(" ")),
         ]
     }
 

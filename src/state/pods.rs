@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use super::table::{Column, Row, SortKey};
+use crate::model::cell::Cell;
 use crate::model::pods::PodRow;
-use crate::model::{Health, ObjectId, age, human_bytes};
+use crate::model::{Health, ObjectId, human_bytes};
 
 const COLUMNS: &[Column] = &[
     Column::new("NAMESPACE", 12, 0),
@@ -35,27 +36,27 @@ impl Row for PodRow {
         &self.id
     }
 
-    fn cells(&self, now: i64) -> Vec<String> {
+    fn cells(&self) -> Vec<Cell> {
         let restarts = match self.last_restart {
-            Some(t) if self.restarts > 0 => format!("{} ({} ago)", self.restarts, age(now - t)),
-            _ => self.restarts.to_string(),
+            Some(t) if self.restarts > 0 => Some(t),
+            _ => None,
         };
         vec![
-            self.id.namespace.clone(),
-            self.id.name.clone(),
-            format!("{}/{}", self.ready.0, self.ready.1),
-            self.status.clone(),
-            restarts,
-            age(now - self.created),
-            if self.node.is_empty() { "<none>".into() } else { self.node.clone() },
+            Cell::Text(self.id.namespace.clone()),
+            Cell::Text(self.id.name.clone()),
+            Cell::Text(format!("{}/{}", self.ready.0, self.ready.1)),
+            Cell::text(self.status.clone()),
+            Cell::Restarts { count: self.restarts, last: restarts },
+            Cell::Since(self.created),
+            Cell::Text(if self.node.is_empty() { "<none>".into() } else { self.node.clone() }),
             match (self.gpus, self.gpu_util) {
-                (0, _) => String::new(),
-                (n, Some(util)) => format!("{n} {util}%"),
-                (n, None) => n.to_string(),
+                (0, _) => Cell::Empty,
+                (n, Some(util)) => Cell::Text(format!("{n} {util}%")),
+                (n, None) => Cell::Int(i64::from(n)),
             },
-            self.usage.map(|u| format!("{}m", u.0)).unwrap_or_default(),
-            self.usage.map(|u| human_bytes(u.1)).unwrap_or_default(),
-            self.registry.clone().unwrap_or_else(|| self.why.clone()),
+            self.usage.map(|u| Cell::Text(format!("{}m", u.0))).unwrap_or(Cell::Empty),
+            self.usage.map(|u| Cell::Text(human_bytes(u.1))).unwrap_or(Cell::Empty),
+            Cell::text(self.registry.clone().unwrap_or_else(|| self.why.clone())),
         ]
     }
 

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use memchr::memmem;
 use regex::{Regex, RegexBuilder};
 
+use crate::model::cell::Cell;
 use crate::model::{Health, ObjectId};
 use crate::selector::LabelSelector;
 
@@ -27,18 +28,11 @@ pub struct Column {
     pub title: Cow<'static, str>,
     pub width: u16,
     pub drop: u8,
-    /// Cells are heat-grid glyphs, each drawn in its own colour (`state::gpus::Heat`).
-    pub heat: bool,
 }
 
 impl Column {
     pub const fn new(title: &'static str, width: u16, drop: u8) -> Self {
-        Column { title: Cow::Borrowed(title), width, drop, heat: false }
-    }
-
-    /// A heat-grid column; it never drops, it is what the pane is for.
-    pub const fn heat(title: &'static str, width: u16) -> Self {
-        Column { title: Cow::Borrowed(title), width, drop: 0, heat: true }
+        Column { title: Cow::Borrowed(title), width, drop }
     }
 }
 
@@ -47,7 +41,8 @@ pub trait Row: Clone {
     /// The columns a table of these rows starts with (a generic view replaces them with the server's).
     fn columns() -> &'static [Column];
     fn id(&self) -> &ObjectId;
-    fn cells(&self, now: i64) -> Vec<String>;
+    /// One cell per column, as values the UI formats (ages count from its clock).
+    fn cells(&self) -> Vec<Cell>;
     fn sort_key(&self, column: usize, now: i64) -> SortKey<'_>;
     fn health(&self) -> Health;
     /// The text a filter regex matches against.

@@ -414,7 +414,8 @@ fn metrics_fill_usage_and_survive_watch_updates() {
     s.settle();
     let row = s.pods.selected_row().cloned();
     assert_eq!(row.as_ref().map(|p| (p.restarts, p.usage)), Some((1, Some((250, 1 << 30)))));
-    let cells = row.map(|r| r.cells(s.now)).unwrap_or_default();
+    let cells =
+        row.map(|r| r.cells().iter().map(|c| c.shown(s.now).into_owned()).collect::<Vec<_>>()).unwrap_or_default();
     assert_eq!(&cells[8..10], ["250m", "1.0Gi"]);
     s.absorb(Data::MetricsUnavailable("no metrics API".into()));
     assert!(s.metrics_unavailable.is_some());

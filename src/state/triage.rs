@@ -4,11 +4,12 @@ use std::collections::{HashMap, HashSet};
 
 use super::table::{Column, Delta, Row, SortKey};
 use crate::event::{ObjectKind, ObjectRef};
+use crate::model::cell::Cell;
 use crate::model::events::WarningEvent;
 use crate::model::nodes::NodeRow;
 use crate::model::pods::PodRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
-use crate::model::{Health, ObjectId, age_in_minutes};
+use crate::model::{Health, ObjectId};
 
 /// Lines about Warning events are keyed apart from the object's own line (both may exist while they swap).
 const EVENT_KEY: &str = "event/";
@@ -50,20 +51,20 @@ impl Row for TriageRow {
         &self.id
     }
 
-    fn cells(&self, now: i64) -> Vec<String> {
+    fn cells(&self) -> Vec<Cell> {
         let severity = match self.severity {
             Health::Error => "error",
             Health::Warn => "warning",
             _ => "pending",
         };
         vec![
-            severity.into(),
-            self.kind.clone(),
-            self.id.namespace.clone(),
-            self.id.name.clone(),
-            self.problem.clone(),
-            age_in_minutes(now - self.since),
-            self.why.clone(),
+            Cell::Text(severity.into()),
+            Cell::text(self.kind.clone()),
+            Cell::text(self.id.namespace.clone()),
+            Cell::text(self.id.name.clone()),
+            Cell::text(self.problem.clone()),
+            Cell::SinceMinutes(self.since),
+            Cell::text(self.why.clone()),
         ]
     }
 

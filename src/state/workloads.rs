@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use super::table::{Column, Row, SortKey};
+use crate::model::cell::Cell;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
-use crate::model::{Health, ObjectId, age};
+use crate::model::{Health, ObjectId};
 
 const COLUMNS: &[Column] = &[
     Column::new("KIND", 11, 0),
@@ -27,22 +28,26 @@ impl Row for WorkloadRow {
         &self.id
     }
 
-    fn cells(&self, now: i64) -> Vec<String> {
+    fn cells(&self) -> Vec<Cell> {
         let ready = match self.kind {
             WorkloadKind::Job => format!("{}", self.ready),
             _ => format!("{}/{}", self.ready, self.desired),
         };
-        let duration = self.started.map(|s| age(self.finished.unwrap_or(now) - s)).unwrap_or_default();
+        let duration = match (self.started, self.finished) {
+            (Some(start), Some(end)) => Cell::Span(end - start),
+            (Some(start), None) => Cell::Since(start),
+            (None, _) => Cell::Empty,
+        };
         vec![
-            self.kind.as_str().to_string(),
-            self.id.namespace.clone(),
-            self.id.name.clone(),
-            ready,
-            self.status.clone(),
-            self.completions.clone(),
+            Cell::Text(self.kind.as_str().to_string()),
+            Cell::Text(self.id.namespace.clone()),
+            Cell::Text(self.id.name.clone()),
+            Cell::Text(ready),
+            Cell::text(self.status.clone()),
+            Cell::text(self.completions.clone()),
             duration,
-            if self.gpus_per_pod > 0 { self.gpus_per_pod.to_string() } else { String::new() },
-            age(now - self.created),
+            if self.gpus_per_pod > 0 { Cell::Int(i64::from(self.gpus_per_pod)) } else { Cell::Empty },
+            Cell::Since(self.created),
         ]
     }
 

@@ -7,10 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row as TableRow, Table as TableWidget};
 
 use super::plural;
+use crate::model::cell::Heat;
 use crate::model::gpu::GpuProcess;
 use crate::model::human_bytes;
 use crate::state::State;
-use crate::state::gpus::{Feed, Gpus, Heat, History, LocalLine, fit};
+use crate::state::gpus::{Feed, Gpus, History, LocalLine, fit};
 use crate::theme::{Slot, Theme};
 
 /// Local GPUs listed one per line; more are counted.
@@ -315,13 +316,13 @@ fn short_uuid(uuid: &str) -> String {
 }
 
 /// A heat-grid cell's glyphs, each in its slot's style (on top of the row's).
-pub fn heat_cell<'a>(text: String, theme: &Theme) -> Line<'a> {
-    let spans: Vec<Span> = text
-        .chars()
-        .map(|c| match Heat::of_glyph(c) {
-            Some(h) => Span::styled(c.to_string(), theme.style(heat_slot(h))),
-            None => Span::raw(c.to_string()),
-        })
-        .collect();
+pub fn heat_line<'a>(levels: &[Heat], theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::with_capacity(levels.len() * 2);
+    for (i, level) in levels.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::styled(level.glyph().to_string(), theme.style(heat_slot(*level))));
+    }
     Line::from(spans)
 }

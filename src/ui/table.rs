@@ -6,6 +6,7 @@ use ratatui::text::Text;
 use ratatui::widgets::{Paragraph, Row as TableRow, Table as TableWidget};
 
 use crate::model::Health;
+use crate::model::cell::Cell;
 use crate::state::State;
 use crate::state::table::{Column, Row, Table};
 use crate::theme::{Slot, Theme};
@@ -76,10 +77,12 @@ pub fn render_saying<R: Row>(
                 Health::Error => Some(Slot::Error),
             }
         };
-        let mut cells = row.cells(state.now);
-        TableRow::new(shown.iter().map(move |&i| {
-            let cell = cells.get_mut(i).map(std::mem::take).unwrap_or_default();
-            if all[i].heat { Text::from(super::gpus::heat_cell(cell, theme)) } else { Text::from(cell) }
+        let cells = row.cells();
+        let now = state.now;
+        TableRow::new(shown.iter().map(move |&i| match cells.get(i) {
+            Some(Cell::Heat(levels)) => Text::from(super::gpus::heat_line(levels, theme)),
+            Some(cell) => Text::from(cell.shown(now).into_owned()),
+            None => Text::default(),
         }))
         .style(slot.map(|s| theme.style(s)).unwrap_or_default())
     });

@@ -1,74 +1,13 @@
 //! One line of the GPU pane's heat grid: a GPU node's cells, figures, faults, and whether GPU work can land there.
 
 use super::super::table::{Column, Row, SortKey};
-use crate::model::dcgm::DcgmGpu;
+use crate::model::cell::{Cell, Heat};
 use crate::model::nodes::NodeRow;
 use crate::model::{Health, ObjectId};
 
 /// Taint keys that do not keep a GPU job off a node: the GPU operator's own (GPU jobs tolerate it), and memory
 /// pressure, which Kubernetes lets every pod that requests resources tolerate.
 const TOLERATED_TAINTS: [&str; 2] = ["nvidia.com/gpu", "node.kubernetes.io/memory-pressure"];
-
-/// What one GPU cell of the heat grid shows; each has its own glyph, so the grid reads without colour too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Heat {
-    /// Free: no pod holds it (idle by DCGM, or free by allocation where DCGM has no figure).
-    Free,
-    /// Requested by a pod, where DCGM has no figure.
-    Held,
-    /// Held by a pod but idle (under 5 %): the waste operators look for.
-    Idle,
-    Low,
-    Mid,
-    High,
-    Hot,
-    Xid,
-}
-
-impl Heat {
-    pub const ALL: [Heat; 8] =
-        [Heat::Free, Heat::Held, Heat::Idle, Heat::Low, Heat::Mid, Heat::High, Heat::Hot, Heat::Xid];
-
-    pub fn glyph(self) -> char {
-        match self {
-            Heat::Free => '□',
-            Heat::Held => '■',
-            Heat::Idle => '·',
-            Heat::Low => '▃',
-            Heat::Mid => '▅',
-            Heat::High => '█',
-            Heat::Hot => '▲',
-            Heat::Xid => '✗',
-        }
-    }
-
-    pub fn of_glyph(c: char) -> Option<Heat> {
-        Heat::ALL.into_iter().find(|h| h.glyph() == c)
-    }
-
-    pub(super) fn of(gpu: &DcgmGpu) -> Heat {
-        if gpu.xid.is_some() {
-            return Heat::Xid;
-        }
-        if gpu.heat_problem().is_some() {
-            return Heat::Hot;
-        }
-        match Heat::of_util(gpu.util.unwrap_or(0.0)) {
-            Heat::Idle if gpu.holder.is_none() => Heat::Free,
-            level => level,
-        }
-    }
-
-    /// The level of a utilization percentage: under 5 % idle, under 40 % low, under 75 % mid, else high.
-    pub fn of_util(percent: f64) -> Heat {
-        match percent {
-            u if u < 5.0 => Heat::Idle,
-            u if u < 40.0 => Heat::Low,
-            u if u < 75.0 => Heat::Mid,
-            _ => Heat::High,
-        }
-    }
-}
 
 /// A GPU node as the GPU pane shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +41,7 @@ impl GpuNodeLine {
 const COLUMNS: &[Column] = &[
     Column::new("NODE", 14, 0),
     Column::new("PRODUCT", 12, 3),
-    Column::heat("GPUS", 16),
+    Column::new("GPUS", 16, 0),
     Column::new("UTIL", 4, 0),
     Column::new("MEM GiB", 9, 2),
     Column::new("TEMP", 5, 4),
@@ -121,21 +60,23 @@ impl Row for GpuNodeLine {
         &self.id
     }
 
-    fn cells(&self, _now: i64) -> Vec<String> {
-        let grid: String = self.heat.iter().flat_map(|h| [h.glyph(), ' ']).collect();
+    fn cells(&self) -> Vec<Cell> {
         let mut problems = self.problems.clone();
         problems.extend(self.unschedulable.clone());
+        let dash = || Cell::Text("–".into());
         vec![
-            self.id.name.clone(),
-            short_product(&self.product),
-            grid.trim_end().to_string(),
-            self.util.map(|u| format!("{u:.0}%")).unwrap_or_else(|| "–".into()),
-            self.memory_mib.map(|(u, t)| format!("{:.0}/{:.0}", u / 1024.0, t / 1024.0)).unwrap_or_else(|| "–".into()),
-            self.temp_max.map(|t| format!("{t:.0}°C")).unwrap_or_else(|| "–".into()),
-            self.power_w.map(|p| format!("{p:.0}W")).unwrap_or_else(|| "–".into()),
-            format!("{}/{}", self.requested, self.allocatable),
-            self.free().to_string(),
-            problems.join("; "),
+            Cell::Text(self.id.name.clone()),
+            Cell::text(short_product(&self.product)),
+            Cell::Heat(self.heat.clone()),
+            self.util.map(|u| Cell::Text(format!("{u:.0}%"))).unwrap_or_else(dash),
+            self.memory_mib
+                .map(|(u, t)| Cell::Text(format!("{:.0}/{:.0}", u / 1024.0, t / 1024.0)))
+                .unwrap_or_else(dash),
+            self.temp_max.map(|t| Cell::Text(format!("{t:.0}°C"))).unwrap_or_else(dash),
+            self.power_w.map(|p| Cell::Text(format!("{p:.0}W"))).unwrap_or_else(dash),
+            Cell::Text(format!("{}/{}", self.requested, self.allocatable)),
+            Cell::Int(i64::from(self.free())),
+            Cell::text(problems.join("; ")),
         ]
     }
 

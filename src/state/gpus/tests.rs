@@ -128,7 +128,7 @@ fn a_scrape_colours_the_grid_feeds_triage_and_keeps_history() {
     assert_eq!(line.util, Some(45.0));
     assert_eq!(line.health(), Health::Error);
     assert_eq!(line.problems, ["gpu3 last XID 79 GPU has fallen off the bus", "gpu1 hot 91 °C"]);
-    assert_eq!(line.cells(0)[2], "█ ▲ · ✗ ■ □ □ □");
+    assert_eq!(line.cells()[2].shown(0), "█ ▲ · ✗ ■ □ □ □");
 
     let triage = gpus.fault_lines(&nodes, 100);
     let found: Vec<(&str, &str, Health)> =

@@ -2,6 +2,7 @@
 //! pods and nodes running it).
 
 use super::super::table::{Column, Row, SortKey};
+use crate::model::cell::Cell;
 use crate::model::{Health, ObjectId};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,14 +40,16 @@ impl Row for RepoLine {
         &self.id
     }
 
-    fn cells(&self, _now: i64) -> Vec<String> {
+    fn cells(&self) -> Vec<Cell> {
         let (count, newest, problem) = match &self.tags {
             None => ("…".to_string(), String::new(), String::new()),
             Some(Ok(t)) => (t.count.to_string(), t.newest.clone().unwrap_or_default(), String::new()),
             Some(Err(why)) => ("?".into(), String::new(), why.clone()),
         };
         let problem = if problem.is_empty() && self.failing { "pods cannot pull".into() } else { problem };
-        vec![self.id.namespace.clone(), self.id.name.clone(), count, newest, self.pods.to_string(), problem]
+        [self.id.namespace.clone(), self.id.name.clone(), count, newest, self.pods.to_string(), problem]
+            .map(Cell::text)
+            .into()
     }
 
     fn sort_key(&self, column: usize, _now: i64) -> SortKey<'_> {
@@ -102,7 +105,7 @@ impl Row for TagLine {
         &self.id
     }
 
-    fn cells(&self, _now: i64) -> Vec<String> {
+    fn cells(&self) -> Vec<Cell> {
         let nodes = match self.nodes.len() {
             0..=2 => self.nodes.join(", "),
             n => format!("{}, {} and {} more", self.nodes[0], self.nodes[1], n - 2),
@@ -113,7 +116,7 @@ impl Row for TagLine {
             _ => "",
         };
         let pods = if self.pods == 0 { String::new() } else { self.pods.to_string() };
-        vec![self.id.name.clone(), pods, nodes, problem.to_string()]
+        [self.id.name.clone(), pods, nodes, problem.to_string()].map(Cell::text).into()
     }
 
     fn sort_key(&self, column: usize, _now: i64) -> SortKey<'_> {
