@@ -1,16 +1,17 @@
-//! Renders objects as kubectl describe (1.32) prints them: sections and field order per kind; text only, no IO.
+//! Renders objects as kubectl describe (1.32) prints them: sections and field order per kind (each kind's view in
+//! `views/` picks its printer); text only, no IO.
 
-mod config;
+pub(crate) mod config;
 mod container;
-mod generic;
+pub(crate) mod generic;
 mod gosort;
-mod node;
-mod pod;
+pub(crate) mod node;
+pub(crate) mod pod;
 mod quantity;
-mod service;
+pub(crate) mod service;
 mod tabwriter;
 mod text;
-mod workload;
+pub(crate) mod workload;
 
 #[cfg(test)]
 mod tests;
@@ -29,16 +30,9 @@ pub struct Related<'a> {
     pub lease: Option<&'a Value>,
 }
 
-/// The `kubectl describe` text for `obj`, with ages measured at `now` (unix seconds) and times printed in UTC.
+/// The `kubectl describe` text for `obj` (by its kind's view), with ages measured at `now` (unix seconds) and times
+/// printed in UTC.
 pub fn describe(obj: &Value, related: &Related, now: i64) -> String {
     let events = text::events_for(obj, related.events);
-    match obj.get("kind").and_then(Value::as_str).unwrap_or("") {
-        "Pod" => pod::describe_pod(obj, &events, now),
-        "Node" => node::describe_node(obj, related.pods, related.lease, &events, now),
-        "Deployment" => workload::describe_deployment(obj, related.owned, &events, now),
-        "Service" => service::describe_service(obj, related.owned, &events, now),
-        "ConfigMap" => config::describe_config_map(obj, &events, now),
-        "Secret" => config::describe_secret(obj),
-        _ => generic::describe_generic(obj, &events, now),
-    }
+    crate::views::of_object(obj).describe(obj, related, &events, now)
 }

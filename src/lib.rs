@@ -21,3 +21,4 @@ pub mod sources;
 pub mod state;
 pub mod theme;
 pub mod ui;
+pub mod views;

@@ -13,6 +13,8 @@ use common::TestSim;
 use common::console::{Console, client_for};
 use gpudeck::action::Action;
 use gpudeck::event::{Data, ObjectAddress};
+use gpudeck::model::Delta;
+use gpudeck::model::pods::PodRow;
 use gpudeck::state::table::Row as _;
 use gpudeck::state::{Pane, State};
 use kube::Client;
@@ -291,5 +293,35 @@ fn a_kind_the_user_may_not_list_says_which_verb_on_which_resource_was_refused() 
         type_command(&mut console.state, "svc");
         assert!(console.until(|s| s.browse.complete).await);
         assert_eq!(console.state.browse.error, None);
+    });
+}
+
+#[test]
+fn enter_on_a_claim_shows_the_pods_that_mount_it() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let manifest = sim.dir.path().join("mounting.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: reads-datasets, namespace: ml-train}\nspec:\n  containers: [{name: main, image: busybox}]\n  volumes: [{name: data, persistentVolumeClaim: {claimName: datasets}}]\n",
+    )
+    .unwrap();
+    sim.kubectl_ok(&["apply", "-f", manifest.to_str().unwrap()]);
+    sim.rt.block_on(async {
+        let client = client_for(&sim, None).await;
+        // The pods as the console's pod watch turns them into rows (the harness runs no watches of its own).
+        let listed = kube::Api::<k8s_openapi::api::core::v1::Pod>::all(client.clone()).list(&Default::default()).await;
+        let upserts: Vec<PodRow> = listed.unwrap().items.iter().map(PodRow::from_pod).collect();
+        let mut console = console(client).await;
+        console.state.absorb(Data::Pods(Delta { reset: true, upserts, deletes: Vec::new() }));
+        type_command(&mut console.state, "pvc");
+        assert!(console.until(|s| s.browse.complete).await);
+        let uid = console.state.browse.table.all().find(|r| r.id.name == "datasets").unwrap().id.uid.clone();
+        console.state.browse.table.select_uid(uid);
+        console.state.act(Action::DrillIn);
+        assert_eq!(console.state.pane, Pane::Pods);
+        let pods = &console.state.pods;
+        let shown: Vec<&str> = pods.window(0, pods.len()).map(|p| p.id.name.as_str()).collect();
+        assert_eq!(shown, ["reads-datasets"], "only the pod that mounts the claim");
     });
 }

@@ -27,7 +27,7 @@ fn header(w: &mut Out, obj: &Value) {
     annotations_block(w, "Annotations", at(meta, &["annotations"]));
 }
 
-pub(super) fn describe_config_map(cm: &Value, events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_config_map(cm: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     header(&mut w, cm);
     w.w(0, "\nData\n====\n");
@@ -46,7 +46,7 @@ pub(super) fn describe_config_map(cm: &Value, events: &[&Value], now: i64) -> St
 }
 
 /// Sizes only, never values (kubectl prints a service-account token in full; this does not).
-pub(super) fn describe_secret(secret: &Value) -> String {
+pub(crate) fn describe_secret(secret: &Value) -> String {
     let mut w = Out::default();
     header(&mut w, secret);
     w.w(0, &format!("\nType:\t{}\n", s(secret, &["type"])));

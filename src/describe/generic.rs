@@ -7,7 +7,7 @@ use serde_json::Value;
 const SKIP: [&str; 5] =
     [".metadata.managedFields", ".metadata.name", ".metadata.namespace", ".metadata.labels", ".metadata.annotations"];
 
-pub(super) fn describe_generic(obj: &Value, events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_generic(obj: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let meta = at(obj, &["metadata"]);
     w.w(0, &format!("Name:\t{}\n", s(meta, &["name"])));

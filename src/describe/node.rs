@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 type ResourceList = BTreeMap<String, Quantity>;
 
-pub(super) fn describe_node(
+pub(crate) fn describe_node(
     node: &Value,
     pods: &[Value],
     lease: Option<&Value>,

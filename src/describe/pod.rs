@@ -11,7 +11,7 @@ use super::text::{
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub(super) fn describe_pod(pod: &Value, events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_pod(pod: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let meta = at(pod, &["metadata"]);
     let spec = at(pod, &["spec"]);

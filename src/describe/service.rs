@@ -4,7 +4,7 @@ use super::tabwriter::Out;
 use super::text::{annotations_block, at, events_block, format_labels, int, labels_block, list, plain, s};
 use serde_json::Value;
 
-pub(super) fn describe_service(svc: &Value, owned: &[Value], events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_service(svc: &Value, owned: &[Value], events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let meta = at(svc, &["metadata"]);
     let spec = at(svc, &["spec"]);

@@ -310,7 +310,7 @@ fn node_sums_requests_of_non_terminated_pods() {
 fn deployment_picks_new_and_old_replica_sets() {
     let template =
         json!({"metadata": {"labels": {"app": "vllm"}}, "spec": {"containers": [{"name": "c", "image": "v2"}]}});
-    let dep = json!({"kind": "Deployment", "metadata": {"name": "vllm", "namespace": "ml", "uid": "d1"},
+    let dep = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "vllm", "namespace": "ml", "uid": "d1"},
         "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "vllm"}}, "template": template,
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": 1}}},
         "status": {"replicas": 3, "updatedReplicas": 3, "availableReplicas": 2, "unavailableReplicas": 1}});

@@ -9,7 +9,7 @@ use super::text::{
 };
 use serde_json::Value;
 
-pub(super) fn describe_deployment(d: &Value, owned: &[Value], events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_deployment(d: &Value, owned: &[Value], events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let meta = at(d, &["metadata"]);
     let spec = at(d, &["spec"]);

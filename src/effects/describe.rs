@@ -1,5 +1,5 @@
-//! `d`: fetches an object and what `kubectl describe` shows beside it (its events; a node's pods and Lease; a
-//! Deployment's ReplicaSets; a Service's EndpointSlices), then renders it natively. Related lists that fail are left
+//! `d`: fetches an object, its events and what its view asks for beside it (a node's pods and Lease, a Deployment's
+//! ReplicaSets, a Service's EndpointSlices), then renders it natively. Related lists that fail are left
 //! out (the section shows none), as kubectl does; only the object itself must be readable.
 
 use kube::Client;
@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::apply;
 use crate::event::ObjectAddress;
 use crate::model::mutation::MutationError;
+use crate::views::Fetch;
 
 pub async fn describe(client: &Client, address: &ObjectAddress, now: i64) -> Result<String, MutationError> {
     let obj = apply::fetch_value(client, address).await?;
@@ -17,22 +18,27 @@ pub async fn describe(client: &Client, address: &ObjectAddress, now: i64) -> Res
     // kubectl selects events by the involved object's name, namespace and kind; describe keeps those with its uid.
     let events = items(client, &in_ns("events"), &[("fieldSelector", format!("involvedObject.name={name}"))]).await;
     let (mut pods, mut owned, mut lease) = (Vec::new(), Vec::new(), None);
-    match address.kind.as_str() {
-        "Node" => {
-            pods = items(client, "/api/v1/pods", &[("fieldSelector", format!("spec.nodeName={name}"))]).await;
-            lease =
-                get(client, &format!("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}")).await;
-        }
-        "Deployment" => owned = items(client, &namespaced_path("/apis/apps/v1", &ns, "replicasets"), &[]).await,
-        "Service" => {
-            let selector = [("labelSelector", format!("kubernetes.io/service-name={name}"))];
-            owned =
-                items(client, &namespaced_path("/apis/discovery.k8s.io/v1", &ns, "endpointslices"), &selector).await;
-            if owned.is_empty() {
-                owned.extend(get(client, &format!("{}/{name}", in_ns("endpoints"))).await);
+    for fetch in crate::views::of_object(&obj).fetches() {
+        match fetch {
+            Fetch::PodsOnNode => {
+                pods = items(client, "/api/v1/pods", &[("fieldSelector", format!("spec.nodeName={name}"))]).await
+            }
+            Fetch::NodeLease => {
+                let path = format!("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}");
+                lease = get(client, &path).await;
+            }
+            Fetch::ReplicaSets => {
+                owned = items(client, &namespaced_path("/apis/apps/v1", &ns, "replicasets"), &[]).await
+            }
+            Fetch::EndpointSlices => {
+                let selector = [("labelSelector", format!("kubernetes.io/service-name={name}"))];
+                let slices = namespaced_path("/apis/discovery.k8s.io/v1", &ns, "endpointslices");
+                owned = items(client, &slices, &selector).await;
+                if owned.is_empty() {
+                    owned.extend(get(client, &format!("{}/{name}", in_ns("endpoints"))).await);
+                }
             }
         }
-        _ => {}
     }
     let related = crate::describe::Related { events: &events, pods: &pods, owned: &owned, lease: lease.as_ref() };
     Ok(crate::describe::describe(&obj, &related, now))

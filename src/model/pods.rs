@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use super::{GPU, Health, ObjectId, created, labels, unix};
 use crate::sanitize::clean;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PodRow {
     pub id: ObjectId,
     pub ready: (usize, usize),
@@ -25,6 +25,8 @@ pub struct PodRow {
     pub labels: BTreeMap<String, String>,
     /// (kind, name) of the controlling owner.
     pub owner: Option<(String, String)>,
+    /// The PersistentVolumeClaims the pod mounts (an ephemeral volume's claim is `POD-VOLUME`).
+    pub claims: Vec<String>,
     /// Container names, for the logs view's container picker.
     pub containers: Vec<String>,
     /// (CPU millicores, memory bytes) from metrics.k8s.io, when the cluster serves it.
@@ -93,6 +95,7 @@ impl PodRow {
             why,
             labels: labels(&pod.metadata),
             owner,
+            claims: claims(pod),
             containers: pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| clean(&c.name))).collect(),
             usage: None,
             gpu_util: None,
@@ -107,6 +110,18 @@ impl PodRow {
             registry: None,
         }
     }
+}
+
+/// The claims `pod` mounts: named ones, and the claim Kubernetes creates for each ephemeral volume.
+fn claims(pod: &Pod) -> Vec<String> {
+    let volumes = pod.spec.iter().flat_map(|s| s.volumes.iter().flatten());
+    volumes
+        .filter_map(|v| match (&v.persistent_volume_claim, &v.ephemeral) {
+            (Some(claim), _) => Some(clean(&claim.claim_name)),
+            (None, Some(_)) => Some(clean(&format!("{}-{}", pod.metadata.name.as_deref().unwrap_or_default(), v.name))),
+            (None, None) => None,
+        })
+        .collect()
 }
 
 /// Each container's image, with the digest its status reports (`imageID` ends in `@sha256:…`).

@@ -5,12 +5,13 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::table::{Column, Row, SortKey, Table};
+use super::table::{Column, Row, Scope, SortKey, Table};
 use crate::event::{BrowseUpdate, Effect, Listing, ObjectAddress};
 use crate::manifest::KnownResource;
 use crate::model::cell::Cell;
 use crate::model::table::ResourceRow;
 use crate::model::{Health, ObjectId};
+use crate::views::Drill;
 
 /// Cells wider than this are cut in the column (the whole text still filters).
 const WIDEST: u16 = 40;
@@ -140,36 +141,41 @@ impl Browse {
 }
 
 impl super::State {
-    /// `enter` in the generic view: a CRD opens its objects, a namespace becomes the one in view, an object that
-    /// selects pods (a Service, a ReplicaSet, a DaemonSet…) shows them; anything else is described.
+    /// `enter` in the generic view does what the kind's view says: a CRD opens its objects, a namespace becomes the
+    /// one in view, an object that selects pods (a Service, a ReplicaSet, a DaemonSet…) or a claim shows its pods;
+    /// anything else is described.
     pub(super) fn drill_into_resource(&mut self) {
         let (Some(listing), Some(row)) = (&self.browse.listing, self.browse.table.selected_row()) else { return };
         let resource = &listing.resource;
-        if resource.plural == "customresourcedefinitions" {
-            // A CRD is named `plural.group`, which is how kubectl names its objects too.
-            let name = row.id.name.clone();
-            self.run_command(&name);
-        } else if resource.plural == "namespaces" && resource.group().is_empty() {
-            self.namespace = Some(row.id.name.clone());
-            self.notice = Some(super::Notice { error: false, text: format!("namespace {}", row.id.name) });
-        } else if let Some(selector) = &row.selector {
-            let owner = format!("{} {}/{}", resource.kind.to_lowercase(), row.id.namespace, row.id.name);
-            match plain_labels(selector) {
-                Some(labels) => {
-                    let namespace = row.id.namespace.clone();
-                    self.pods.set_scope(Some(super::table::Scope::Selector { namespace, labels, owner }));
-                    self.pods.set_filter("");
-                    self.pane = super::Pane::Pods;
-                }
-                None => {
+        let owner = format!("{} {}/{}", resource.kind.to_lowercase(), row.id.namespace, row.id.name);
+        let namespace = row.id.namespace.clone();
+        match crate::views::of(resource.group(), &resource.kind).drill(row) {
+            Drill::Command(command) => self.run_command(&command),
+            Drill::Namespace => {
+                self.notice = Some(super::Notice { error: false, text: format!("namespace {}", row.id.name) });
+                self.namespace = Some(row.id.name.clone());
+            }
+            Drill::SelectedPods => match row.selector.as_deref().map(|s| (s, plain_labels(s))) {
+                Some((_, Some(labels))) => self.show_pods(Scope::Selector { namespace, labels, owner }),
+                Some((selector, None)) => {
                     self.notice = Some(super::warning(format!(
                         "{owner} selects pods by expressions ({selector}); the pods pane filters by equality only: try / -l {selector}"
                     )))
                 }
+                None => self.request_document(false),
+            },
+            Drill::PodsUsingClaim => {
+                let claim = row.id.name.clone();
+                self.show_pods(Scope::Claim { namespace, claim });
             }
-        } else {
-            self.request_document(false);
+            Drill::Describe => self.request_document(false),
         }
+    }
+
+    fn show_pods(&mut self, scope: Scope) {
+        self.pods.set_scope(Some(scope));
+        self.pods.set_filter("");
+        self.pane = super::Pane::Pods;
     }
 }
 

@@ -92,4 +92,8 @@ impl Row for PodRow {
     fn node(&self) -> Option<&str> {
         Some(&self.node)
     }
+
+    fn claims(&self) -> &[String] {
+        &self.claims
+    }
 }

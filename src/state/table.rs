@@ -54,6 +54,10 @@ pub trait Row: Clone {
     fn node(&self) -> Option<&str> {
         None
     }
+    /// The PersistentVolumeClaims a row mounts, for claim drill-down.
+    fn claims(&self) -> &[String] {
+        &[]
+    }
 }
 
 pub use crate::model::Delta;
@@ -141,7 +145,16 @@ impl Filter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     Node(String),
-    Selector { namespace: String, labels: BTreeMap<String, String>, owner: String },
+    Selector {
+        namespace: String,
+        labels: BTreeMap<String, String>,
+        owner: String,
+    },
+    /// The pods that mount a PersistentVolumeClaim.
+    Claim {
+        namespace: String,
+        claim: String,
+    },
 }
 
 impl Scope {
@@ -149,6 +162,7 @@ impl Scope {
         match self {
             Scope::Node(n) => format!("node {n}"),
             Scope::Selector { owner, .. } => owner.clone(),
+            Scope::Claim { namespace, claim } => format!("persistentvolumeclaim {namespace}/{claim}"),
         }
     }
 
@@ -159,6 +173,7 @@ impl Scope {
                 row.id().namespace == *namespace
                     && row.labels().is_some_and(|l| labels.iter().all(|(k, v)| l.get(k) == Some(v)))
             }
+            Scope::Claim { namespace, claim } => row.id().namespace == *namespace && row.claims().contains(claim),
         }
     }
 }
@@ -596,6 +611,7 @@ mod tests {
             why: String::new(),
             labels: BTreeMap::new(),
             owner: None,
+            claims: Vec::new(),
             containers: vec!["main".into()],
             usage: None,
             gpu_util: None,

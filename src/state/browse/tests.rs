@@ -2,6 +2,7 @@ use super::*;
 use crate::action::Action;
 use crate::event::{Data, Effect};
 use crate::model::Delta;
+use crate::model::pods::PodRow;
 use crate::state::{Pane, State};
 
 fn resource(api_version: &str, kind: &str, plural: &str, short: &[&str], namespaced: bool) -> KnownResource {
@@ -232,16 +233,28 @@ fn enter_drills_into_what_a_row_stands_for() {
     s.act(Action::DrillIn);
     assert_eq!(s.namespace.as_deref(), Some("ml-serve"));
 
-    // Anything else is described, addressed by its own apiVersion and kind.
+    // A claim shows the pods that mount it.
     let mut s = opened("pvc");
     listed(&mut s, &["NAMESPACE", "NAME"], vec![row("ml", "data", vec![text("ml"), text("data")], None)]);
+    let mounting = |name: &str, claims: &[&str]| PodRow {
+        id: ObjectId { namespace: "ml".into(), name: name.into(), uid: name.into() },
+        claims: claims.iter().map(|c| c.to_string()).collect(),
+        ..PodRow::default()
+    };
+    let pods = vec![mounting("trainer", &["scratch", "data"]), mounting("other", &["scratch"])];
+    s.absorb(Data::Pods(Delta { reset: true, upserts: pods, deletes: vec![] }));
+    s.act(Action::DrillIn);
+    assert_eq!(s.pane, Pane::Pods);
+    assert_eq!(s.pods.scope.clone().unwrap().describe(), "persistentvolumeclaim ml/data");
+    assert_eq!(s.pods.window(0, s.pods.len()).map(|p| p.id.name.as_str()).collect::<Vec<_>>(), ["trainer"]);
+
+    // Anything else is described, addressed by its own apiVersion and kind.
+    let mut s = opened("tj");
+    listed(&mut s, &["NAMESPACE", "NAME"], vec![row("ml", "bert", vec![text("ml"), text("bert")], None)]);
     s.effects.clear();
     s.act(Action::DrillIn);
     let Some(Effect::Describe { address, .. }) = s.effects.pop() else { panic!() };
-    assert_eq!(
-        (address.kind.as_str(), address.namespace.as_str(), address.name.as_str()),
-        ("PersistentVolumeClaim", "ml", "data")
-    );
+    assert_eq!((address.kind.as_str(), address.namespace.as_str(), address.name.as_str()), ("TrainJob", "ml", "bert"));
 }
 
 #[test]

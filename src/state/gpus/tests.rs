@@ -188,6 +188,7 @@ fn pending_gpu_pods_come_and_go_with_the_scheduler() {
         why: "0/3 nodes are available: 3 Insufficient nvidia.com/gpu.".into(),
         labels: Default::default(),
         owner: None,
+        claims: Vec::new(),
         containers: vec![],
         usage: None,
         gpu_util: None,

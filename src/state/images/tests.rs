@@ -17,6 +17,7 @@ fn pod(name: &str, node: &str, image: &str, digest: Option<&str>, pulling: bool)
         why: String::new(),
         labels: Default::default(),
         owner: None,
+        claims: Vec::new(),
         containers: vec!["main".into()],
         usage: None,
         gpu_util: None,
