@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 mod apps;
 mod batch;
-mod core;
+mod core_v1;
 pub mod custom;
 mod network;
 mod pods;
@@ -77,19 +77,19 @@ const GENERIC_COLUMNS: &[Column] = &[NAME, AGE];
 fn columns(resource: &str) -> &'static [Column] {
     match resource {
         "pods" => pods::POD_COLUMNS,
-        "nodes" => core::NODE_COLUMNS,
-        "namespaces" => core::NAMESPACE_COLUMNS,
-        "events" => core::EVENT_COLUMNS,
-        "services" => core::SERVICE_COLUMNS,
-        "configmaps" => core::CONFIG_MAP_COLUMNS,
-        "secrets" => core::SECRET_COLUMNS,
+        "nodes" => core_v1::NODE_COLUMNS,
+        "namespaces" => core_v1::NAMESPACE_COLUMNS,
+        "events" => core_v1::EVENT_COLUMNS,
+        "services" => core_v1::SERVICE_COLUMNS,
+        "configmaps" => core_v1::CONFIG_MAP_COLUMNS,
+        "secrets" => core_v1::SECRET_COLUMNS,
         "deployments" => apps::DEPLOYMENT_COLUMNS,
         "replicasets" => apps::REPLICA_SET_COLUMNS,
         "statefulsets" => apps::STATEFUL_SET_COLUMNS,
         "daemonsets" => apps::DAEMON_SET_COLUMNS,
         "jobs" => batch::JOB_COLUMNS,
         "cronjobs" => batch::CRON_JOB_COLUMNS,
-        "leases" => core::LEASE_COLUMNS,
+        "leases" => core_v1::LEASE_COLUMNS,
         "endpoints" => network::ENDPOINTS_COLUMNS,
         "endpointslices" => network::ENDPOINT_SLICE_COLUMNS,
         "storageclasses" => storage::STORAGE_CLASS_COLUMNS,
@@ -117,19 +117,19 @@ pub fn column_definitions(resource: &str) -> Vec<Value> {
 pub fn row_cells(resource: &str, obj: &Value, now: i64) -> Vec<Value> {
     match resource {
         "pods" => pods::pod_cells(obj, now),
-        "nodes" => core::node_cells(obj, now),
-        "namespaces" => core::namespace_cells(obj, now),
-        "events" => core::event_cells(obj, now),
-        "services" => core::service_cells(obj, now),
-        "configmaps" => core::config_map_cells(obj, now),
-        "secrets" => core::secret_cells(obj, now),
+        "nodes" => core_v1::node_cells(obj, now),
+        "namespaces" => core_v1::namespace_cells(obj, now),
+        "events" => core_v1::event_cells(obj, now),
+        "services" => core_v1::service_cells(obj, now),
+        "configmaps" => core_v1::config_map_cells(obj, now),
+        "secrets" => core_v1::secret_cells(obj, now),
         "deployments" => apps::deployment_cells(obj, now),
         "replicasets" => apps::replica_set_cells(obj, now),
         "statefulsets" => apps::stateful_set_cells(obj, now),
         "daemonsets" => apps::daemon_set_cells(obj, now),
         "jobs" => batch::job_cells(obj, now),
         "cronjobs" => batch::cron_job_cells(obj, now),
-        "leases" => core::lease_cells(obj, now),
+        "leases" => core_v1::lease_cells(obj, now),
         "customresourcedefinitions" => custom::crd_cells(obj),
         "endpoints" => network::endpoints_cells(obj, now),
         "endpointslices" => network::endpoint_slice_cells(obj, now),
