@@ -498,7 +498,10 @@ impl State {
             }
             Pane::Pods => self.open_logs(),
             Pane::Gpu => self.gpus.drill = self.gpus.table.selected_row().map(|l| l.id.name.clone()),
-            Pane::Images => self.images.drill_in(&mut self.effects),
+            Pane::Images => {
+                let effect = self.images.drill_in();
+                self.effects.extend(effect);
+            }
             Pane::Inference => self.validate_selected(),
             Pane::Browse => self.drill_into_resource(),
         }
@@ -557,10 +560,12 @@ impl State {
         let arriving = self.pane == Pane::Images && !self.images_in_view;
         self.images_in_view = self.pane == Pane::Images;
         if self.images_in_view {
-            self.images.enter(self.pods.all(), self.now, arriving, &mut self.effects);
+            let effects = self.images.enter(self.pods.all(), self.now, arriving);
+            self.effects.extend(effects);
         }
         if self.pane == Pane::Inference {
-            self.inference.enter(&mut self.effects);
+            let effect = self.inference.enter();
+            self.effects.extend(effect);
         }
         let ns = self.namespace.clone();
         let (now, screen) = (self.now, self.screen());

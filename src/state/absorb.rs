@@ -22,7 +22,8 @@ impl State {
                         row.registry = self.images.verdict(image, &row.why);
                         let node = self.node_rows.values().find(|n| n.id.name == row.node);
                         let platform = node.map(|n| n.platform.as_str()).filter(|p| !p.is_empty());
-                        self.images.want_check(image, platform, self.now, &mut self.effects);
+                        let check = self.images.want_check(image, platform, self.now);
+                        self.effects.extend(check);
                     }
                 }
                 self.images.usage_stale = true;

@@ -87,8 +87,9 @@ impl State {
             ("images" | "image" | "img", arg) => {
                 self.pane = Pane::Images;
                 if let Some(reference) = arg {
-                    if let Err(why) = self.images.open_typed(reference, &mut self.effects) {
-                        self.notice = Some(warning(why));
+                    match self.images.open_typed(reference) {
+                        Ok(effect) => self.effects.extend(effect),
+                        Err(why) => self.notice = Some(warning(why)),
                     }
                 }
             }

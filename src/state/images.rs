@@ -84,13 +84,7 @@ impl Images {
 
     /// The pane is in view (`arriving`: it just came into view): work out usage if pods changed, and browse
     /// registries not browsed yet, or, on arrival, not for a minute.
-    pub fn enter<'a>(
-        &mut self,
-        pods: impl Iterator<Item = &'a PodRow>,
-        now: i64,
-        arriving: bool,
-        effects: &mut Vec<Effect>,
-    ) {
+    pub fn enter<'a>(&mut self, pods: impl Iterator<Item = &'a PodRow>, now: i64, arriving: bool) -> Vec<Effect> {
         self.now = now;
         let recount = self.usage_stale && (arriving || now - self.usage_at >= USAGE_EVERY);
         if recount {
@@ -101,7 +95,7 @@ impl Images {
         }
         // Which registries to list changes only on arrival or with usage (`:images` browses its own).
         if !(arriving || recount) {
-            return;
+            return Vec::new();
         }
         if arriving {
             let old: Vec<String> = self
@@ -119,28 +113,28 @@ impl Images {
         let typed = self.typed.iter().filter_map(|uid| uid.split_once('/').map(|(registry, _)| registry.to_string()));
         let wanted: BTreeSet<String> =
             self.configured.iter().cloned().chain(self.usage.registries().map(String::from)).chain(typed).collect();
-        for registry in wanted {
-            self.browse(registry, effects);
-        }
+        wanted.into_iter().filter_map(|registry| self.browse(registry)).collect()
     }
 
-    fn browse(&mut self, registry: String, effects: &mut Vec<Effect>) {
+    /// Lists `registry` unless it is listed or being listed.
+    fn browse(&mut self, registry: String) -> Option<Effect> {
         if self.registries.contains_key(&registry) {
-            return;
+            return None;
         }
         let mut known: BTreeSet<String> = self.usage.repositories(&registry).map(String::from).collect();
         known.extend(self.typed.iter().filter_map(|uid| Some(uid.strip_prefix(&format!("{registry}/"))?.to_string())));
         for repository in &known {
             self.upsert_repo(&registry, repository);
         }
-        effects.push(Effect::BrowseRegistry { registry: registry.clone(), known: known.into_iter().collect() });
+        let effect = Effect::BrowseRegistry { registry: registry.clone(), known: known.into_iter().collect() };
         self.browsed_at.insert(registry.clone(), self.now);
         self.registries.insert(registry, Listing::Loading);
+        Some(effect)
     }
 
     /// `:images REF`: a registry (`127.0.0.1:5000`, `https://r.example`) is browsed; a repository (`ghcr.io/org/app`)
     /// is listed and opened, for registries without a catalog.
-    pub fn open_typed(&mut self, input: &str, effects: &mut Vec<Effect>) -> Result<(), String> {
+    pub fn open_typed(&mut self, input: &str) -> Result<Option<Effect>, String> {
         let input = input.trim();
         let bare = input.split_once("://").map_or(input, |(_, rest)| rest).trim_end_matches('/');
         if !bare.contains('/') {
@@ -153,19 +147,18 @@ impl Images {
                 self.configured.push(registry.clone());
             }
             self.registries.remove(&registry);
-            self.browse(registry, effects);
-            return Ok(());
+            return Ok(self.browse(registry));
         }
         let image = ImageRef::parse(bare)?;
         let uid = image.repository_key();
         self.typed.insert(uid.clone());
         // Asked again so the typed repository is listed, whatever the registry's catalog said before.
         self.registries.remove(&image.registry);
-        self.browse(image.registry.clone(), effects);
+        let effect = self.browse(image.registry.clone());
         self.open = Some(uid);
         self.detail = None;
         self.rebuild_tags();
-        Ok(())
+        Ok(effect)
     }
 
     pub fn absorb_catalog(&mut self, registry: &str, repositories: Result<Vec<String>, String>) {
@@ -219,28 +212,29 @@ impl Images {
     }
 
     /// enter: a repository opens its tags; a tag opens its manifest.
-    pub fn drill_in(&mut self, effects: &mut Vec<Effect>) {
+    pub fn drill_in(&mut self) -> Option<Effect> {
         if self.detail.is_some() {
-            return;
+            return None;
         }
         let Some(open) = self.open.clone() else {
             self.open = self.repos.selected_row().map(|r| r.id.uid.clone());
             // A filter typed over another repository's tags would hide this one's.
             self.tags.set_filter("");
             self.rebuild_tags();
-            return;
+            return None;
         };
-        let Some(tag) = self.tags.selected_row().map(|t| t.id.name.clone()) else { return };
-        let Some(line) = self.repos.get(&open) else { return };
+        let tag = self.tags.selected_row().map(|t| t.id.name.clone())?;
+        let line = self.repos.get(&open)?;
         let (registry, repository) = (line.id.namespace.clone(), line.id.name.clone());
         self.generation += 1;
-        effects.push(Effect::RegistryManifest {
+        let effect = Effect::RegistryManifest {
             registry: registry.clone(),
             repository: repository.clone(),
             reference: tag.clone(),
             generation: self.generation,
-        });
+        };
         self.detail = Some(Detail { registry, repository, tag, generation: self.generation, manifest: None });
+        Some(effect)
     }
 
     pub fn absorb_manifest(&mut self, generation: u64, manifest: Result<ManifestDetail, String>) {
@@ -286,15 +280,15 @@ impl Images {
     }
 
     /// Asks the registry about an image a pod cannot pull, unless it was asked recently.
-    pub fn want_check(&mut self, image: &str, platform: Option<&str>, now: i64, effects: &mut Vec<Effect>) {
+    pub fn want_check(&mut self, image: &str, platform: Option<&str>, now: i64) -> Option<Effect> {
         if self.checks.get(image).is_some_and(|c| now - c.asked < CHECK_AGAIN_AFTER) {
-            return;
+            return None;
         }
         let verdict = self.checks.remove(image).and_then(|c| c.verdict);
         // Images no pod has asked about for ten minutes are pulled fine now, or gone with their pods.
         self.checks.retain(|_, c| now - c.asked < 10 * CHECK_AGAIN_AFTER);
         self.checks.insert(image.to_string(), Check { asked: now, verdict });
-        effects.push(Effect::CheckImage { image: image.to_string(), platform: platform.map(String::from) });
+        Some(Effect::CheckImage { image: image.to_string(), platform: platform.map(String::from) })
     }
 
     pub fn absorb_check(&mut self, image: &str, verdict: PullVerdict, now: i64) {

@@ -149,11 +149,12 @@ impl Inference {
     }
 
     /// The pane came into view: read the model and images the first time.
-    pub fn enter(&mut self, effects: &mut Vec<Effect>) {
-        if !self.requested {
-            self.requested = true;
-            effects.push(Effect::LoadSamples { model: self.model_source.clone(), images: self.images.clone() });
+    pub fn enter(&mut self) -> Option<Effect> {
+        if self.requested {
+            return None;
         }
+        self.requested = true;
+        Some(Effect::LoadSamples { model: self.model_source.clone(), images: self.images.clone() })
     }
 
     pub fn absorb_samples(&mut self, catalogue: Result<Box<Catalogue>, String>) {
@@ -205,7 +206,7 @@ impl Inference {
     }
 
     /// `v` or enter: validate the picked images; a run already going is superseded.
-    pub fn start(&mut self, effects: &mut Vec<Effect>) -> Result<(), String> {
+    pub fn start(&mut self) -> Result<Effect, String> {
         let picked: Vec<String> = self.table.all().filter(|l| l.picked).map(|l| l.id.name.clone()).collect();
         if picked.is_empty() {
             return Err("pick at least one image (space picks, a picks all)".into());
@@ -221,8 +222,7 @@ impl Inference {
             only: Some(picked),
             ..run::Options::default()
         };
-        effects.push(Effect::Infer { generation: self.generation, options: Box::new(options) });
-        Ok(())
+        Ok(Effect::Infer { generation: self.generation, options: Box::new(options) })
     }
 
     pub fn absorb_progress(&mut self, generation: u64, progress: Progress) {
@@ -293,8 +293,8 @@ mod tests {
     fn samples_are_asked_for_once_and_broken_files_cannot_be_picked() {
         let mut pane = Inference::new(ModelSource::Shipped, ImageSource::Shipped, DeviceRequest::Auto);
         let mut effects = Vec::new();
-        pane.enter(&mut effects);
-        pane.enter(&mut effects);
+        effects.extend(pane.enter());
+        effects.extend(pane.enter());
         assert_eq!(effects.len(), 1);
         let mut pane = pane_with(&["a.png", "b.png"], &["bad.png"]);
         assert_eq!(picked(&pane), ["a.png", "b.png"], "every readable image starts picked");
@@ -315,11 +315,11 @@ mod tests {
         let mut pane = pane_with(&["a.png"], &[]);
         pane.pick_all();
         let mut effects = Vec::new();
-        assert_eq!(pane.start(&mut effects), Err("pick at least one image (space picks, a picks all)".into()));
-        assert!(effects.is_empty() && pane.run.is_none());
+        assert_eq!(pane.start().err(), Some("pick at least one image (space picks, a picks all)".into()));
+        assert!(pane.run.is_none(), "nothing starts without a pick");
         pane.pick_all();
-        pane.start(&mut effects).expect("starts");
-        pane.start(&mut effects).expect("starts again");
+        effects.push(pane.start().expect("starts"));
+        effects.push(pane.start().expect("starts again"));
         let generations: Vec<u64> = effects
             .iter()
             .filter_map(|e| match e {

@@ -140,7 +140,10 @@ impl State {
                 uid.and_then(|uid| self.node_rows.get(&uid).cloned())
             }
             Pane::Inference => {
-                self.notice = self.inference.start(&mut self.effects).err().map(warning);
+                match self.inference.start() {
+                    Ok(effect) => self.effects.push(effect),
+                    Err(why) => self.notice = Some(warning(why)),
+                }
                 return;
             }
             Pane::Triage | Pane::Pods | Pane::Workloads | Pane::Images | Pane::Browse => {

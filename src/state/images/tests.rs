@@ -40,7 +40,7 @@ fn registries_pods_use_are_browsed_once_and_their_repositories_listed_with_pod_c
     ];
     let mut images = Images::new(strings(&["127.0.0.1:5000"]));
     let mut effects = Vec::new();
-    images.enter(pods.iter(), 1000, true, &mut effects);
+    effects.extend(images.enter(pods.iter(), 1000, true));
     let browsed: Vec<(&str, &[String])> = effects
         .iter()
         .filter_map(|e| match e {
@@ -51,8 +51,8 @@ fn registries_pods_use_are_browsed_once_and_their_repositories_listed_with_pod_c
     let known = strings(&["acme/reranker", "acme/web"]);
     assert_eq!(browsed, vec![("127.0.0.1:5000", &[][..]), ("ghcr.io", &known[..])]);
     effects.clear();
-    images.enter(pods.iter(), 1001, false, &mut effects);
-    images.enter(pods.iter(), 1001 + BROWSE_AGAIN_AFTER, false, &mut effects);
+    effects.extend(images.enter(pods.iter(), 1001, false));
+    effects.extend(images.enter(pods.iter(), 1001 + BROWSE_AGAIN_AFTER, false));
     assert!(effects.is_empty(), "a registry is browsed once, not at every settle");
 
     images.absorb_catalog("ghcr.io", Ok(strings(&["acme/reranker", "acme/web", "acme/tools"])));
@@ -74,7 +74,7 @@ fn registries_pods_use_are_browsed_once_and_their_repositories_listed_with_pod_c
     assert_eq!(images.repos.get("ghcr.io/acme/tools").unwrap().tags, Some(Err("denied".into())));
 
     // Back in the pane a minute later: listed again; a repository gone from the catalog goes unless pods use it.
-    images.enter(pods.iter(), 1000 + BROWSE_AGAIN_AFTER, true, &mut effects);
+    effects.extend(images.enter(pods.iter(), 1000 + BROWSE_AGAIN_AFTER, true));
     let again: Vec<&Effect> = effects
         .iter()
         .filter(|e| matches!(e, Effect::BrowseRegistry { registry, .. } if registry == "ghcr.io"))
@@ -95,11 +95,11 @@ fn tags_open_newest_first_with_the_missing_tag_pods_want_flagged_then_a_manifest
     let pods = [pod("rr-1", "n1", "ghcr.io/acme/reranker:2.4.1", None, true)];
     let mut images = Images::new(Vec::new());
     let mut effects = Vec::new();
-    images.enter(pods.iter(), 1000, true, &mut effects);
+    effects.extend(images.enter(pods.iter(), 1000, true));
     images.absorb_tags("ghcr.io", vec![("acme/reranker".into(), Ok(strings(&["2.3.0", "2.4.0"])))]);
     images.repos.refresh(None, 0);
     images.repos.select_uid("ghcr.io/acme/reranker".into());
-    images.drill_in(&mut effects);
+    effects.extend(images.drill_in());
     images.tags.refresh(None, 0);
     let shown: Vec<(String, bool, bool)> =
         images.tags.window(0, images.tags.len()).map(|t| (t.id.name.clone(), t.failing, t.missing)).collect();
@@ -110,7 +110,7 @@ fn tags_open_newest_first_with_the_missing_tag_pods_want_flagged_then_a_manifest
 
     effects.clear();
     images.tags.select_uid("2.4.0".into());
-    images.drill_in(&mut effects);
+    effects.extend(images.drill_in());
     let Some(Effect::RegistryManifest { reference, generation, .. }) = effects.first() else { panic!("{effects:?}") };
     assert_eq!(reference, "2.4.0");
     let generation = *generation;
@@ -127,7 +127,7 @@ fn tags_open_newest_first_with_the_missing_tag_pods_want_flagged_then_a_manifest
 fn typed_repositories_are_listed_where_the_registry_has_no_catalog_and_checks_are_not_repeated() {
     let mut images = Images::new(Vec::new());
     let mut effects = Vec::new();
-    images.open_typed("docker.io/library/nginx", &mut effects).unwrap();
+    effects.extend(images.open_typed("docker.io/library/nginx").unwrap());
     assert_eq!(
         effects,
         vec![Effect::BrowseRegistry { registry: "docker.io".into(), known: strings(&["library/nginx"]) }]
@@ -135,12 +135,12 @@ fn typed_repositories_are_listed_where_the_registry_has_no_catalog_and_checks_ar
     assert_eq!(images.open.as_deref(), Some("docker.io/library/nginx"));
     images.absorb_catalog("docker.io", Err("unauthorized: no credentials for docker.io".into()));
     assert!(matches!(images.registries.get("docker.io"), Some(Listing::NoCatalog(_))));
-    assert!(images.open_typed("ghcr.io/Not A Reference", &mut effects).is_err());
-    assert!(images.open_typed("no such host!", &mut effects).is_err());
+    assert!(images.open_typed("ghcr.io/Not A Reference").is_err());
+    assert!(images.open_typed("no such host!").is_err());
 
     effects.clear();
-    images.want_check("ghcr.io/a/b:1", Some("linux/amd64"), 1000, &mut effects);
-    images.want_check("ghcr.io/a/b:1", Some("linux/amd64"), 1010, &mut effects);
+    effects.extend(images.want_check("ghcr.io/a/b:1", Some("linux/amd64"), 1000));
+    effects.extend(images.want_check("ghcr.io/a/b:1", Some("linux/amd64"), 1010));
     assert_eq!(effects.len(), 1, "one question per image while the answer is fresh");
     let verdict = PullVerdict::MissingTag { tag: "1".into(), nearest: strings(&["0.9"]) };
     images.absorb_check("ghcr.io/a/b:1", verdict, 1010);
@@ -152,7 +152,7 @@ fn typed_repositories_are_listed_where_the_registry_has_no_catalog_and_checks_ar
         Some("x509: certificate signed by unknown authority · registry: cannot reach ghcr.io: timed out"),
         "when the registry cannot say, the kubelet's error stays first"
     );
-    images.want_check("ghcr.io/a/b:1", None, 1010 + CHECK_AGAIN_AFTER, &mut effects);
+    effects.extend(images.want_check("ghcr.io/a/b:1", None, 1010 + CHECK_AGAIN_AFTER));
     assert_eq!(effects.len(), 2, "asked again once the answer is old");
     assert!(images.verdict("ghcr.io/a/b:1", "").is_some(), "the old verdict stays shown while the new one is asked");
 }
