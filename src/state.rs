@@ -74,6 +74,17 @@ pub enum Mode {
     Confirm(Box<Confirm>),
 }
 
+impl Mode {
+    /// The view on screen: this mode, or for a question, the view it was asked over (the editor under "apply?",
+    /// the logs under a validator's "label the node?").
+    pub fn beneath(&self) -> &Mode {
+        match self {
+            Mode::Confirm(c) => c.back.beneath(),
+            view => view,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub error: bool,

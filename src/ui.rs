@@ -30,17 +30,14 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
         frame.render_widget(title_bar(state, theme, screen.title.width), screen.title);
         frame.render_widget(tab_bar(state, theme, screen.tabs.width), screen.tabs);
     }
-    let editing = match &state.mode {
-        Mode::Editor => true,
-        Mode::Confirm(c) => c.back == Mode::Editor,
-        _ => false,
-    };
-    if let (true, Some(e)) = (editing, &state.editor) {
+    // The body shows the view under any question asked over it; the question is drawn last, over it.
+    let view = state.mode.beneath();
+    if let (Mode::Editor, Some(e)) = (view, &state.editor) {
         editor::render(frame, screen.body, e, theme);
-    } else if let Mode::Document { title, lines, yaml, scroll, secrets, reveal } = &state.mode {
+    } else if let Mode::Document { title, lines, yaml, scroll, secrets, reveal } = view {
         let masked = if *reveal { &[][..] } else { &secrets[..] };
         document(frame, screen.body, title, lines, *yaml, *scroll, masked, theme);
-    } else if let (true, Some(l)) = (in_logs(&state.mode), &state.logs) {
+    } else if let (Mode::Logs { .. }, Some(l)) = (view, &state.logs) {
         logs::render(frame, screen.body, l, theme);
     } else {
         for &(pane, area) in &screen.panes {
@@ -64,15 +61,6 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
         Mode::Scale(prompt) => scale_prompt(frame, frame.area(), prompt, theme),
         Mode::Confirm(confirm) => question(frame, frame.area(), &confirm.question, theme),
         _ => {}
-    }
-}
-
-/// The logs view is on screen, or under a question asked from it (a validator's verdict: label the node?).
-fn in_logs(mode: &Mode) -> bool {
-    match mode {
-        Mode::Logs { .. } => true,
-        Mode::Confirm(c) => matches!(c.back, Mode::Logs { .. }),
-        _ => false,
     }
 }
 
