@@ -1,6 +1,8 @@
 //! `d`: fetches an object and what `kubectl describe` shows beside it (its events; a node's pods and Lease; a
-//! Deployment's ReplicaSets; a Service's EndpointSlices), then renders it natively. Related lists that fail are left
-//! out (the section shows none), as kubectl does; only the object itself must be readable.
+//! Deployment's ReplicaSets; a Service's EndpointSlices; the pods a ReplicaSet, StatefulSet or DaemonSet selects; a
+//! claim's namespace pods; an Ingress's Services and EndpointSlices; a ServiceAccount's Secrets), then renders it
+//! natively. Related lists that fail are left out (the section shows none), as kubectl does; only the object itself
+//! must be readable.
 
 use kube::Client;
 use serde_json::Value;
@@ -16,7 +18,7 @@ pub async fn describe(client: &Client, address: &ObjectAddress, now: i64) -> Res
     let in_ns = |plural: &str| namespaced_path("/api/v1", &ns, plural);
     // kubectl selects events by the involved object's name, namespace and kind; describe keeps those with its uid.
     let events = items(client, &in_ns("events"), &[("fieldSelector", format!("involvedObject.name={name}"))]).await;
-    let (mut pods, mut owned, mut lease) = (Vec::new(), Vec::new(), None);
+    let (mut pods, mut owned, mut lease, mut secrets) = (Vec::new(), Vec::new(), None, None);
     match address.kind.as_str() {
         "Node" => {
             pods = items(client, "/api/v1/pods", &[("fieldSelector", format!("spec.nodeName={name}"))]).await;
@@ -32,9 +34,27 @@ pub async fn describe(client: &Client, address: &ObjectAddress, now: i64) -> Res
                 owned.extend(get(client, &format!("{}/{name}", in_ns("endpoints"))).await);
             }
         }
+        "ReplicaSet" | "StatefulSet" | "DaemonSet" => {
+            let selector = [("labelSelector", crate::describe::pod_selector(&obj))];
+            pods = items(client, &in_ns("pods"), &selector).await;
+        }
+        "PersistentVolumeClaim" => pods = items(client, &in_ns("pods"), &[]).await,
+        "Ingress" => {
+            owned = items(client, &namespaced_path("/apis/discovery.k8s.io/v1", &ns, "endpointslices"), &[]).await;
+            owned.extend(items(client, &in_ns("services"), &[]).await);
+        }
+        // Unlike the other lists, a refused one must be told apart from an empty one: only a listed namespace
+        // can say that a referenced Secret is missing.
+        "ServiceAccount" => secrets = list(client, &in_ns("secrets"), &[]).await,
         _ => {}
     }
-    let related = crate::describe::Related { events: &events, pods: &pods, owned: &owned, lease: lease.as_ref() };
+    let related = crate::describe::Related {
+        events: &events,
+        pods: &pods,
+        owned: &owned,
+        lease: lease.as_ref(),
+        secrets: secrets.as_deref(),
+    };
     Ok(crate::describe::describe(&obj, &related, now))
 }
 
@@ -44,12 +64,17 @@ fn namespaced_path(base: &str, ns: &str, plural: &str) -> String {
 
 /// A list's items, or none when the list fails (a kind the cluster does not serve, a 403).
 async fn items(client: &Client, path: &str, query: &[(&str, String)]) -> Vec<Value> {
+    list(client, path, query).await.unwrap_or_default()
+}
+
+/// A list's items, `None` when the list fails.
+async fn list(client: &Client, path: &str, query: &[(&str, String)]) -> Option<Vec<Value>> {
     match get(client, &crate::model::api_url(path, query)).await {
         Some(Value::Object(mut list)) => match list.remove("items") {
-            Some(Value::Array(items)) => items,
-            _ => Vec::new(),
+            Some(Value::Array(items)) => Some(items),
+            _ => Some(Vec::new()),
         },
-        _ => Vec::new(),
+        _ => None,
     }
 }
 
