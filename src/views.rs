@@ -2,14 +2,19 @@
 //! its rows. Every other kind gets the generic view (the server's columns, the generic describe). Registering a
 //! view is one line in `REGISTERED`.
 
-mod claims;
+mod accounts;
+mod apps;
+mod batch;
 mod config;
 mod crds;
 mod deployments;
 mod namespaces;
+mod network;
 mod nodes;
 mod pods;
+mod policy;
 mod services;
+mod storage;
 
 use serde_json::Value;
 
@@ -27,6 +32,14 @@ pub enum Fetch {
     ReplicaSets,
     /// The Service's EndpointSlices, or its Endpoints where the cluster serves no slices.
     EndpointSlices,
+    /// The pods the object's `spec.selector` picks in its namespace (a ReplicaSet's, a DaemonSet's…).
+    SelectedPods,
+    /// Every pod of the object's namespace (a claim's users are picked out of them).
+    NamespacePods,
+    /// The namespace's Services and EndpointSlices (an Ingress's backends).
+    Backends,
+    /// The namespace's Secrets, told apart from a refused list (a ServiceAccount's references).
+    NamespaceSecrets,
 }
 
 /// What `enter` does on a row of the generic view.
@@ -75,7 +88,21 @@ const REGISTERED: &[&dyn View] = &[
     &config::Secrets,
     &namespaces::Namespaces,
     &crds::CustomResourceDefinitions,
-    &claims::PersistentVolumeClaims,
+    &apps::ReplicaSets,
+    &apps::StatefulSets,
+    &apps::DaemonSets,
+    &batch::Jobs,
+    &batch::CronJobs,
+    &storage::PersistentVolumeClaims,
+    &storage::PersistentVolumes,
+    &storage::StorageClasses,
+    &network::Endpoints,
+    &network::EndpointSlices,
+    &network::Ingresses,
+    &network::NetworkPolicies,
+    &policy::HorizontalPodAutoscalers,
+    &policy::PodDisruptionBudgets,
+    &accounts::ServiceAccounts,
 ];
 
 /// Any kind without a view of its own.

@@ -217,6 +217,42 @@ fn sections(text: &str) -> Vec<String> {
     out
 }
 
+const EXTRA_KINDS: &str = r#"
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: llm-inference, namespace: ml-serve}
+spec: {minAvailable: 4, selector: {matchLabels: {app: llm-inference}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: serve-ingress, namespace: ml-serve}
+spec:
+  podSelector: {matchLabels: {app: llm-inference}}
+  policyTypes: [Ingress, Egress]
+  ingress:
+  - from: [{namespaceSelector: {matchLabels: {team: obs}}, podSelector: {matchLabels: {app: prometheus}}}]
+    ports: [{port: 8000}]
+  egress: [{}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: dcgm, namespace: gpu-operator}
+spec:
+  tls: [{hosts: [metrics.example.com], secretName: dcgm-tls}]
+  rules:
+  - host: metrics.example.com
+    http:
+      paths:
+      - {path: /metrics, pathType: Prefix, backend: {service: {name: nvidia-dcgm-exporter, port: {number: 9400}}}}
+      - {path: /gone, pathType: Exact, backend: {service: {name: nowhere, port: {name: http}}}}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: inference, namespace: ml-serve}
+secrets: [{name: inference-mount}]
+imagePullSecrets: [{name: gone-pull}]
+"#;
+
 #[test]
 fn describe_prints_what_kubectl_describe_prints() {
     require_kubectl!();
@@ -230,6 +266,16 @@ fn describe_prints_what_kubectl_describe_prints() {
     let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ml-serve\n  labels: {app: web}\ndata:\n  mode: fast\n  limits.yaml: |\n    gpus: 8\n    cpu: 4\n";
     std::fs::write(&manifest, config_map).unwrap();
     sim.kubectl_ok(&["apply", "-f", manifest.to_str().unwrap()]);
+    // Kinds the demo has none of, with the branches that need other objects (backends, missing secrets).
+    let extra = sim.dir.path().join("extra.yaml");
+    std::fs::write(&extra, EXTRA_KINDS).unwrap();
+    sim.kubectl_ok(&["apply", "-f", extra.to_str().unwrap()]);
+    let name_of = |resource: &str, ns: &str| {
+        sim.kubectl_ok(&["get", resource, "-n", ns, "-o", "jsonpath={.items[0].metadata.name}"]).trim().to_string()
+    };
+    let replica_set = name_of("replicasets", "ml-serve");
+    let slice = name_of("endpointslices", "gpu-operator");
+    let volume = sim.kubectl_ok(&["get", "pv", "-o", "jsonpath={.items[0].metadata.name}"]).trim().to_string();
     let split = |s: &str| s.split_once('/').map(|(a, b)| (a.to_string(), b.to_string())).unwrap();
     let objects: Vec<(&str, &str, String, String)> = vec![
         ("v1", "Pod", "ml-serve".into(), gpu_pod.trim_start_matches("pod/").into()),
@@ -242,6 +288,21 @@ fn describe_prints_what_kubectl_describe_prints() {
         ("v1", "Service", "gpu-operator".into(), "nvidia-dcgm-exporter".into()),
         ("v1", "ConfigMap", "ml-serve".into(), "settings".into()),
         ("v1", "Secret", split(&secret).0, split(&secret).1),
+        ("apps/v1", "ReplicaSet", "ml-serve".into(), replica_set),
+        ("apps/v1", "StatefulSet", "ml-serve".into(), "vector-db".into()),
+        ("apps/v1", "DaemonSet", "gpu-operator".into(), "nvidia-dcgm-exporter".into()),
+        ("batch/v1", "Job", "ml-train".into(), "bert-pretrain-bad-config".into()),
+        ("batch/v1", "CronJob", "ml-train".into(), "nightly-eval".into()),
+        ("v1", "PersistentVolumeClaim", "ml-train".into(), "datasets".into()),
+        ("v1", "PersistentVolume", String::new(), volume),
+        ("storage.k8s.io/v1", "StorageClass", String::new(), "gp3".into()),
+        ("autoscaling/v2", "HorizontalPodAutoscaler", "ml-serve".into(), "feature-api".into()),
+        ("policy/v1", "PodDisruptionBudget", "ml-serve".into(), "llm-inference".into()),
+        ("networking.k8s.io/v1", "NetworkPolicy", "ml-serve".into(), "serve-ingress".into()),
+        ("v1", "Endpoints", "gpu-operator".into(), "nvidia-dcgm-exporter".into()),
+        ("networking.k8s.io/v1", "Ingress", "gpu-operator".into(), "dcgm".into()),
+        ("v1", "ServiceAccount", "ml-serve".into(), "inference".into()),
+        ("discovery.k8s.io/v1", "EndpointSlice", "gpu-operator".into(), slice),
     ];
     let client = sim.rt.block_on(client_for(&sim, None));
     for (api_version, kind, namespace, name) in objects {

@@ -1,7 +1,7 @@
 //! `kubectl describe` for ConfigMaps (data values) and Secrets (data sizes only, never values).
 
 use super::tabwriter::Out;
-use super::text::{annotations_block, at, events_block, labels_block, plain, s};
+use super::text::{at, events_block, meta_header, plain, s};
 use serde_json::Value;
 
 /// Keys sorted (kubectl walks a Go map, so its order varies from run to run).
@@ -19,17 +19,9 @@ fn base64_len(v: &Value) -> usize {
     (chars * 3 / 4).saturating_sub(padding)
 }
 
-fn header(w: &mut Out, obj: &Value) {
-    let meta = at(obj, &["metadata"]);
-    w.w(0, &format!("Name:\t{}\n", s(meta, &["name"])));
-    w.w(0, &format!("Namespace:\t{}\n", s(meta, &["namespace"])));
-    labels_block(w, "Labels", at(meta, &["labels"]));
-    annotations_block(w, "Annotations", at(meta, &["annotations"]));
-}
-
 pub(crate) fn describe_config_map(cm: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
-    header(&mut w, cm);
+    meta_header(&mut w, cm);
     w.w(0, "\nData\n====\n");
     for (k, v) in sorted_entries(at(cm, &["data"])) {
         w.w(0, &format!("{k}:\n----\n"));
@@ -48,7 +40,7 @@ pub(crate) fn describe_config_map(cm: &Value, events: &[&Value], now: i64) -> St
 /// Sizes only, never values (kubectl prints a service-account token in full; this does not).
 pub(crate) fn describe_secret(secret: &Value) -> String {
     let mut w = Out::default();
-    header(&mut w, secret);
+    meta_header(&mut w, secret);
     w.w(0, &format!("\nType:\t{}\n", s(secret, &["type"])));
     w.w(0, "\nData\n====\n");
     for (k, v) in sorted_entries(at(secret, &["data"])) {

@@ -1,7 +1,7 @@
 //! kubectl's generic describer: name, labels, annotations, then every other field as `Smart Label:  value` text.
 
 use super::tabwriter::Out;
-use super::text::{annotations_block, at, events_block, labels_block, s};
+use super::text::{events_block, meta_header};
 use serde_json::Value;
 
 const SKIP: [&str; 5] =
@@ -9,11 +9,7 @@ const SKIP: [&str; 5] =
 
 pub(crate) fn describe_generic(obj: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
-    let meta = at(obj, &["metadata"]);
-    w.w(0, &format!("Name:\t{}\n", s(meta, &["name"])));
-    w.w(0, &format!("Namespace:\t{}\n", s(meta, &["namespace"])));
-    labels_block(&mut w, "Labels", at(meta, &["labels"]));
-    annotations_block(&mut w, "Annotations", at(meta, &["annotations"]));
+    meta_header(&mut w, obj);
     if let Some(content) = obj.as_object() {
         unstructured(&mut w, 0, content, "");
     }

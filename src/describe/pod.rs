@@ -180,15 +180,7 @@ pub(super) fn volumes_block(w: &mut Out, volumes: &[Value], space: &str) {
         let src = |k: &str| at(v, &[k]);
         let bool_of = |x: &Value, k: &str| flag(x, &[k]);
         if let Some(h) = Some(src("hostPath")).filter(|x| !x.is_null()) {
-            let t = s(h, &["type"]);
-            w.w(
-                2,
-                &format!(
-                    "Type:\tHostPath (bare host directory volume)\n    Path:\t{}\n    HostPathType:\t{}\n",
-                    s(h, &["path"]),
-                    if at(h, &["type"]).is_null() { "<none>" } else { t }
-                ),
-            );
+            host_path_source(w, h);
         } else if let Some(e) = Some(src("emptyDir")).filter(|x| !x.is_null()) {
             let limit = at(e, &["sizeLimit"]);
             let q = quantity::from_json(limit);
@@ -220,15 +212,7 @@ pub(super) fn volumes_block(w: &mut Out, volumes: &[Value], space: &str) {
                 ),
             );
         } else if let Some(x) = Some(src("nfs")).filter(|x| !x.is_null()) {
-            w.w(
-                2,
-                &format!(
-                    "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n    Server:\t{}\n    Path:\t{}\n    ReadOnly:\t{}\n",
-                    s(x, &["server"]),
-                    s(x, &["path"]),
-                    bool_of(x, "readOnly")
-                ),
-            );
+            nfs_source(w, x);
         } else if let Some(x) = Some(src("persistentVolumeClaim")).filter(|x| !x.is_null()) {
             w.w(
                 2,
@@ -243,7 +227,7 @@ pub(super) fn volumes_block(w: &mut Out, volumes: &[Value], space: &str) {
             let claim = at(x, &["volumeClaimTemplate"]);
             if !claim.is_null() {
                 w.nested += 2;
-                claim_template(w, claim);
+                super::storage::claim_fields(w, claim, false, 0);
                 w.nested -= 2;
             }
         } else if let Some(x) = Some(src("downwardAPI")).filter(|x| !x.is_null()) {
@@ -269,18 +253,7 @@ pub(super) fn volumes_block(w: &mut Out, volumes: &[Value], space: &str) {
                     bool_of(x, "readOnly")
                 ),
             );
-            w.w(2, "VolumeAttributes:\t");
-            let attrs = super::text::string_map(at(x, &["volumeAttributes"]));
-            if attrs.is_empty() {
-                w.line("<none>");
-            }
-            for (i, (k, val)) in attrs.iter().enumerate() {
-                if i != 0 {
-                    w.w(2, "");
-                    w.w(2, "\t");
-                }
-                w.w(2, &format!("{}\n", shorten(&format!("{k}={val}"), 140)));
-            }
+            csi_attributes(w, at(x, &["volumeAttributes"]));
         } else if let Some(x) = Some(src("image")).filter(|x| !x.is_null()) {
             w.w(
                 2,
@@ -296,34 +269,44 @@ pub(super) fn volumes_block(w: &mut Out, volumes: &[Value], space: &str) {
     }
 }
 
-/// `printPersistentVolumeClaim` for an ephemeral volume's claim template (not a full PVC: no status).
-fn claim_template(w: &mut Out, claim: &Value) {
-    let meta = at(claim, &["metadata"]);
-    let spec = at(claim, &["spec"]);
-    let class = at(meta, &["annotations", "volume.beta.kubernetes.io/storage-class"])
-        .as_str()
-        .unwrap_or_else(|| s(spec, &["storageClassName"]));
-    w.w(0, &format!("StorageClass:\t{class}\n"));
-    let volume = s(spec, &["volumeName"]);
-    w.w(0, &format!("Volume:\t{volume}\n"));
-    labels_block(w, "Labels", at(meta, &["labels"]));
-    annotations_block(w, "Annotations", at(meta, &["annotations"]));
-    // A template has no status: with a volume name kubectl reads an empty capacity (0) and no access modes.
-    let capacity = if volume.is_empty() { "" } else { "0" };
-    w.w(0, &format!("Capacity:\t{capacity}\n"));
-    w.w(0, "Access Modes:\t\n");
-    let mode = at(spec, &["volumeMode"]);
-    if !mode.is_null() {
-        w.w(0, &format!("VolumeMode:\t{}\n", plain(mode)));
+/// `printHostPathVolumeSource`, for pod volumes and PersistentVolumes alike.
+pub(super) fn host_path_source(w: &mut Out, h: &Value) {
+    let kind = if at(h, &["type"]).is_null() { "<none>" } else { s(h, &["type"]) };
+    w.w(
+        2,
+        &format!(
+            "Type:\tHostPath (bare host directory volume)\n    Path:\t{}\n    HostPathType:\t{kind}\n",
+            s(h, &["path"])
+        ),
+    );
+}
+
+/// `printNFSVolumeSource`, for pod volumes and PersistentVolumes alike.
+pub(super) fn nfs_source(w: &mut Out, x: &Value) {
+    w.w(
+        2,
+        &format!(
+            "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n    Server:\t{}\n    Path:\t{}\n    ReadOnly:\t{}\n",
+            s(x, &["server"]),
+            s(x, &["path"]),
+            flag(x, &["readOnly"])
+        ),
+    );
+}
+
+/// `printCSIPersistentVolumeAttributesMultiline`: sorted `k=v` lines, each cut at 140 bytes.
+pub(super) fn csi_attributes(w: &mut Out, attributes: &Value) {
+    w.w(2, "VolumeAttributes:\t");
+    let attrs = super::text::string_map(attributes);
+    if attrs.is_empty() {
+        w.line("<none>");
     }
-    let source = at(spec, &["dataSource"]);
-    if !source.is_null() {
-        w.w(0, "DataSource:\n");
-        if let Some(group) = at(source, &["apiGroup"]).as_str() {
-            w.w(1, &format!("APIGroup:\t{group}\n"));
+    for (i, (k, val)) in attrs.iter().enumerate() {
+        if i != 0 {
+            w.w(2, "");
+            w.w(2, "\t");
         }
-        w.w(1, &format!("Kind:\t{}\n", s(source, &["kind"])));
-        w.w(1, &format!("Name:\t{}\n", s(source, &["name"])));
+        w.w(2, &format!("{}\n", shorten(&format!("{k}={val}"), 140)));
     }
 }
 

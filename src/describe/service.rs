@@ -87,14 +87,14 @@ pub(crate) fn describe_service(svc: &Value, owned: &[Value], events: &[&Value], 
 }
 
 /// One slice's view: ports (name, port) and endpoints (first address, ready).
-struct Slice {
+pub(super) struct Slice {
     ports: Vec<(String, i64)>,
     endpoints: Vec<(String, bool)>,
 }
 
 /// EndpointSlices as given, sorted by name like the list kubectl reads; an Endpoints object becomes one slice per
 /// subset (ready addresses, then not-ready ones).
-fn endpoint_slices(owned: &[Value]) -> Vec<Slice> {
+pub(super) fn endpoint_slices(owned: &[Value]) -> Vec<Slice> {
     let mut sorted: Vec<&Value> = owned.iter().collect();
     sorted.sort_by(|a, b| s(a, &["metadata", "name"]).cmp(s(b, &["metadata", "name"])));
     let port_list = |ports: &[Value]| ports.iter().map(|p| (s(p, &["name"]).to_string(), int(p, &["port"]))).collect();
@@ -125,7 +125,7 @@ fn endpoint_slices(owned: &[Value]) -> Vec<Slice> {
 }
 
 /// kubectl's `formatEndpointSlices` for one service port: ready `ip:port`s, at most three then `+ N more...`.
-fn format_endpoints(slices: &[Slice], port_name: &str) -> String {
+pub(super) fn format_endpoints(slices: &[Slice], port_name: &str) -> String {
     if slices.is_empty() {
         return "<none>".to_string();
     }

@@ -150,7 +150,7 @@ fn pod_with(spec: Value) -> Value {
 }
 
 fn none() -> Related<'static> {
-    Related { events: &[], pods: &[], owned: &[], lease: None }
+    Related { events: &[], pods: &[], owned: &[], lease: None, secrets: None }
 }
 
 #[test]
@@ -377,15 +377,15 @@ fn secrets_show_sizes_never_values() {
 
 #[test]
 fn generic_kinds_print_unstructured_fields() {
-    let obj = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "train", "namespace": "ml",
+    let obj = json!({"apiVersion": "kubeflow.org/v1", "kind": "TFJob", "metadata": {"name": "train", "namespace": "ml",
             "uid": "j1", "managedFields": [{"manager": "x"}]},
         "spec": {"backoffLimit": 4, "completions": 1.5e6, "template": {"spec": {"restartPolicy": "Never"}}},
         "status": {"conditions": [{"type": "Complete", "status": "True"}], "active": 0}});
     let out = describe(&obj, &none(), 0);
     let lines = squashed(&out);
     for want in [
-        "API Version: batch/v1",
-        "Kind: Job",
+        "API Version: kubeflow.org/v1",
+        "Kind: TFJob",
         "Metadata:",
         "UID: j1",
         "Spec:",

@@ -133,9 +133,14 @@ pub(super) fn human_duration(nanos: i128) -> String {
     format!("{}y", hours / 24 / 365)
 }
 
-/// `printLabelsMultilineWithIndent`: `Title:\tk=v` then one aligned line per further label.
+/// `printLabelsMultiline`: `Title:\tk=v` then one aligned line per further label.
 pub(super) fn labels_block(w: &mut Out, title: &str, labels: &Value) {
-    w.w(0, &format!("{title}:\t"));
+    labels_block_indented(w, "", title, labels);
+}
+
+/// `printLabelsMultilineWithIndent`: as [`labels_block`], with `indent` before the title and every further line.
+pub(super) fn labels_block_indented(w: &mut Out, indent: &str, title: &str, labels: &Value) {
+    w.w(0, &format!("{indent}{title}:\t"));
     let entries = string_map(labels);
     if entries.is_empty() {
         w.line("<none>");
@@ -143,10 +148,19 @@ pub(super) fn labels_block(w: &mut Out, title: &str, labels: &Value) {
     }
     for (i, (k, v)) in entries.iter().enumerate() {
         if i != 0 {
-            w.w(0, "\t");
+            w.w(0, &format!("{indent}\t"));
         }
         w.w(0, &format!("{k}={v}\n"));
     }
+}
+
+/// Name, Namespace, Labels and Annotations: the opening most describers share.
+pub(super) fn meta_header(w: &mut Out, obj: &Value) {
+    let meta = at(obj, &["metadata"]);
+    w.w(0, &format!("Name:\t{}\n", s(meta, &["name"])));
+    w.w(0, &format!("Namespace:\t{}\n", s(meta, &["namespace"])));
+    labels_block(w, "Labels", at(meta, &["labels"]));
+    annotations_block(w, "Annotations", at(meta, &["annotations"]));
 }
 
 const MAX_ANNOTATION_LEN: usize = 140;
@@ -279,6 +293,43 @@ pub(super) fn format_selector(sel: &Value) -> String {
     }
     reqs.sort_by(|a, b| a.0.cmp(&b.0));
     reqs.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join(",")
+}
+
+/// `metav1.FormatLabelSelector`: the selector text, `<none>` when it selects everything.
+pub(super) fn label_selector(sel: &Value) -> String {
+    let text = format_selector(sel);
+    if text.is_empty() { "<none>".to_string() } else { text }
+}
+
+/// A string list as Go's `%v` prints a slice: `[a b]`.
+pub(super) fn go_list(items: &[Value]) -> String {
+    format!("[{}]", items.iter().map(plain).collect::<Vec<_>>().join(" "))
+}
+
+/// `metav1.Time.String()` (Go's `time.Time.String` in UTC); the zero time when absent.
+pub(super) fn go_time(v: &Value) -> String {
+    match v.as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()) {
+        Some(ts) => ts.strftime("%Y-%m-%d %H:%M:%S +0000 UTC").to_string(),
+        None => "0001-01-01 00:00:00 +0000 UTC".to_string(),
+    }
+}
+
+/// Go's `%q` for the plain names describers quote: backslash and double quote escaped, controls as `\xNN`.
+pub(super) fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The events about `obj`, as kubectl's field selector (involvedObject name, namespace, kind, uid) finds them; a

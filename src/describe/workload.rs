@@ -45,14 +45,7 @@ pub(crate) fn describe_deployment(d: &Value, owned: &[Value], events: &[&Value],
         );
     }
     pod_template(&mut w, at(spec, &["template"]));
-    let conditions = list(status, &["conditions"]);
-    if !conditions.is_empty() {
-        w.w(0, "Conditions:\n  Type\tStatus\tReason\n");
-        w.w(1, "----\t------\t------\n");
-        for c in conditions {
-            w.w(1, &format!("{} \t{}\t{}\n", s(c, &["type"]), s(c, &["status"]), s(c, &["reason"])));
-        }
-    }
+    conditions_block(&mut w, list(status, &["conditions"]));
     let (old, new) = replica_sets(d, owned);
     if !old.is_empty() || new.is_some() {
         w.w(0, &format!("OldReplicaSets:\t{}\n", rs_list(&old)));
@@ -60,6 +53,18 @@ pub(crate) fn describe_deployment(d: &Value, owned: &[Value], events: &[&Value],
     }
     events_block(&mut w, events, now);
     w.finish()
+}
+
+/// The `Type  Status  Reason` conditions table of Deployments and ReplicaSets; nothing when there are none.
+pub(super) fn conditions_block(w: &mut Out, conditions: &[Value]) {
+    if conditions.is_empty() {
+        return;
+    }
+    w.w(0, "Conditions:\n  Type\tStatus\tReason\n");
+    w.w(1, "----\t------\t------\n");
+    for c in conditions {
+        w.w(1, &format!("{} \t{}\t{}\n", s(c, &["type"]), s(c, &["status"]), s(c, &["reason"])));
+    }
 }
 
 /// `DescribePodTemplate`.

@@ -20,6 +20,9 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
                     json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}),
                 );
             }
+            if res == resources::STATEFULSETS {
+                statefulset_spec(&mut obj["spec"]);
+            }
             pod_spec(&mut obj["spec"]["template"]["spec"]);
         }
         resources::DAEMONSETS => {
@@ -46,6 +49,16 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
             for (field, value) in [("completions", 1), ("parallelism", 1), ("backoffLimit", 6)] {
                 set_default(&mut obj["spec"], field, json!(value));
             }
+            // As 1.32's SetDefaults_Job: pods are replaced once terminating or failed unless a failure policy
+            // says otherwise.
+            let replacement = if obj["spec"]["podFailurePolicy"].is_null() { "TerminatingOrFailed" } else { "Failed" };
+            for (field, value) in [
+                ("completionMode", json!("NonIndexed")),
+                ("suspend", json!(false)),
+                ("podReplacementPolicy", json!(replacement)),
+            ] {
+                set_default(&mut obj["spec"], field, value);
+            }
             pod_spec(&mut obj["spec"]["template"]["spec"]);
         }
         resources::SERVICES => set_default(&mut obj["spec"], "type", json!("ClusterIP")),
@@ -66,6 +79,26 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
             set_default(obj, "volumeBindingMode", json!("Immediate"));
         }
         _ => {}
+    }
+}
+
+/// 1.32's SetDefaults_StatefulSet (MaxUnavailableStatefulSet is alpha, so maxUnavailable stays unset).
+fn statefulset_spec(spec: &mut Value) {
+    set_default(spec, "podManagementPolicy", json!("OrderedReady"));
+    set_default(spec, "revisionHistoryLimit", json!(10));
+    if spec["updateStrategy"]["type"].as_str().unwrap_or("").is_empty() {
+        let rolling = spec["updateStrategy"]["rollingUpdate"].take();
+        spec["updateStrategy"] =
+            json!({"type": "RollingUpdate", "rollingUpdate": if rolling.is_null() { json!({}) } else { rolling }});
+    }
+    // Only a rollingUpdate that is there gets a partition: `{type: RollingUpdate}` alone stays as written.
+    let rolling_type = spec["updateStrategy"]["type"] == "RollingUpdate";
+    if let Some(rolling) = spec.pointer_mut("/updateStrategy/rollingUpdate").filter(|r| rolling_type && r.is_object()) {
+        set_default(rolling, "partition", json!(0));
+    }
+    set_default(spec, "persistentVolumeClaimRetentionPolicy", json!({}));
+    for field in ["whenDeleted", "whenScaled"] {
+        set_default(&mut spec["persistentVolumeClaimRetentionPolicy"], field, json!("Retain"));
     }
 }
 
@@ -108,6 +141,13 @@ mod tests {
         assert_eq!(d["spec"]["template"]["spec"]["restartPolicy"], "Always");
         assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"], "Always");
         assert_eq!(d["spec"]["template"]["spec"]["containers"][1]["imagePullPolicy"], "IfNotPresent");
+        let mut ss = json!({"spec": {"template": {"spec": {}}}});
+        apply(resources::STATEFULSETS, &mut ss);
+        assert_eq!(ss["spec"]["updateStrategy"], json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}));
+        assert_eq!(ss["spec"]["podManagementPolicy"], "OrderedReady");
+        let mut on_delete = json!({"spec": {"updateStrategy": {"type": "OnDelete"}, "template": {"spec": {}}}});
+        apply(resources::STATEFULSETS, &mut on_delete);
+        assert_eq!(on_delete["spec"]["updateStrategy"], json!({"type": "OnDelete"}));
         let mut s = json!({"spec": {}});
         apply(resources::SERVICES, &mut s);
         assert_eq!(s["spec"]["type"], "ClusterIP");

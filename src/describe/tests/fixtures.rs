@@ -14,7 +14,7 @@ macro_rules! fixture {
     };
 }
 
-const FIXTURES: [(&str, &str, &str); 22] = [
+const FIXTURES: [(&str, &str, &str); 53] = [
     fixture!("pod-gpu"),
     fixture!("pod-crashloop"),
     fixture!("pod-pending"),
@@ -39,6 +39,49 @@ const FIXTURES: [(&str, &str, &str); 22] = [
     fixture!("service-external"),
     fixture!("configmap"),
     fixture!("secret"),
+    // A ReplicaSet of a Deployment whose pod is still pending.
+    fixture!("replicaset"),
+    fixture!("statefulset"),
+    // A partition with maxUnavailable, a service account and two claim templates (one without class or size).
+    fixture!("statefulset-claims"),
+    fixture!("daemonset"),
+    fixture!("job"),
+    fixture!("job-failed"),
+    // Indexed, suspended, with a TTL and an active deadline.
+    fixture!("job-indexed"),
+    fixture!("cronjob"),
+    fixture!("cronjob-suspended"),
+    // A starting deadline, a job template deadline and a job running now.
+    fixture!("cronjob-active"),
+    fixture!("pvc"),
+    // An unknown storage class: pending, used by a pod, with a repeated warning.
+    fixture!("pvc-pending"),
+    fixture!("pv"),
+    // A local volume with required node affinity terms.
+    fixture!("pv-local"),
+    fixture!("pv-nfs"),
+    fixture!("storageclass"),
+    // Mount options, allowed topologies, and last-applied-configuration printed raw among the annotations.
+    fixture!("storageclass-topology"),
+    fixture!("hpa"),
+    // Every metric source type and scaling behavior.
+    fixture!("hpa-metrics"),
+    fixture!("pdb"),
+    fixture!("pdb-max"),
+    // Both directions: namespace+pod selectors, expressions, an IP block, port ranges, open rules.
+    fixture!("networkpolicy"),
+    fixture!("networkpolicy-deny"),
+    fixture!("endpoints"),
+    // TLS, a resource default backend, a named and a numbered service port, a missing service.
+    fixture!("ingress"),
+    fixture!("ingress-default"),
+    fixture!("serviceaccount"),
+    // Pull and mountable secrets, some missing from the namespace.
+    fixture!("serviceaccount-secrets"),
+    fixture!("endpointslice"),
+    fixture!("endpointslice-ready"),
+    // kubectl describes Events with its generic describer.
+    fixture!("event"),
     fixture!("generic-lease"),
     // Live metrics: the JSON carries the timestamps kubectl saw when it described the object.
     fixture!("generic-podmetrics"),
@@ -49,8 +92,9 @@ fn render(fixture_json: &str) -> String {
     let items = |k: &str| v[k].as_array().cloned().unwrap_or_default();
     let (events, pods, owned) = (items("events"), items("pods"), items("owned"));
     let lease = if v["lease"].is_null() { None } else { Some(&v["lease"]) };
+    let secrets = v["secrets"].as_array().map(Vec::as_slice);
     let now = v["now"].as_i64().expect("fixture records now");
-    describe(&v["object"], &Related { events: &events, pods: &pods, owned: &owned, lease }, now)
+    describe(&v["object"], &Related { events: &events, pods: &pods, owned: &owned, lease, secrets }, now)
 }
 
 /// Splits describe text at every line that starts in column 0, keeping each heading with its indented body.
@@ -93,21 +137,30 @@ fn sort_data_entries(kind: &str, text: &str) -> String {
 
 #[test]
 fn fixtures_match_kubectl_section_by_section() {
-    for (name, json_text, kubectl) in FIXTURES {
-        let kind = serde_json::from_str::<Value>(json_text).expect("fixture is JSON")["object"]["kind"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let ours = sort_data_entries(&kind, &render(json_text));
-        let theirs = sort_data_entries(&kind, kubectl);
-        let (ours_s, theirs_s) = (sections(&ours), sections(&theirs));
-        assert!(theirs_s.len() >= 5, "{name}: fixture has too little to compare");
-        for (i, (a, b)) in ours_s.iter().zip(&theirs_s).enumerate() {
-            assert_eq!(a, b, "{name}: section {i} differs");
-        }
-        assert_eq!(ours_s.len(), theirs_s.len(), "{name}: section count differs");
-        assert_eq!(ours, theirs, "{name}: full text differs");
+    // Every fixture is compared before failing, so one run shows all the kinds that differ.
+    let failures: Vec<String> = FIXTURES
+        .iter()
+        .filter_map(|&(name, json_text, kubectl)| {
+            std::panic::catch_unwind(|| compare(name, json_text, kubectl)).err().map(|_| name.to_string())
+        })
+        .collect();
+    assert!(failures.is_empty(), "fixtures that differ from kubectl: {failures:?}");
+}
+
+fn compare(name: &str, json_text: &str, kubectl: &str) {
+    let kind = serde_json::from_str::<Value>(json_text).expect("fixture is JSON")["object"]["kind"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let ours = sort_data_entries(&kind, &render(json_text));
+    let theirs = sort_data_entries(&kind, kubectl);
+    let (ours_s, theirs_s) = (sections(&ours), sections(&theirs));
+    assert!(theirs_s.len() >= 5, "{name}: fixture has too little to compare");
+    for (i, (a, b)) in ours_s.iter().zip(&theirs_s).enumerate() {
+        assert_eq!(a, b, "{name}: section {i} differs");
     }
+    assert_eq!(ours_s.len(), theirs_s.len(), "{name}: section count differs");
+    assert_eq!(ours, theirs, "{name}: full text differs");
 }
 
 #[test]
