@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// `secrets` is the namespace's Secrets, `None` when they could not be listed (then nothing is marked missing and
 /// no tokens are found, as kubectl tolerates that error).
-pub(super) fn describe_service_account(sa: &Value, secrets: Option<&[Value]>, events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_service_account(sa: &Value, secrets: Option<&[Value]>, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     meta_header(&mut w, sa);
     let (name, uid) = (s(sa, &["metadata", "name"]), s(sa, &["metadata", "uid"]));

@@ -41,7 +41,7 @@ fn controlled_by(w: &mut Out, obj: &Value) {
     }
 }
 
-pub(super) fn describe_replica_set(rs: &Value, pods: &[Value], events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_replica_set(rs: &Value, pods: &[Value], events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let meta = at(rs, &["metadata"]);
     let spec = at(rs, &["spec"]);
@@ -60,7 +60,7 @@ pub(super) fn describe_replica_set(rs: &Value, pods: &[Value], events: &[&Value]
     w.finish()
 }
 
-pub(super) fn describe_stateful_set(ss: &Value, pods: &[Value], events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_stateful_set(ss: &Value, pods: &[Value], events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let meta = at(ss, &["metadata"]);
     let spec = at(ss, &["spec"]);
@@ -115,7 +115,7 @@ fn claim_templates(w: &mut Out, templates: &[Value]) {
     }
 }
 
-pub(super) fn describe_daemon_set(ds: &Value, pods: &[Value], events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_daemon_set(ds: &Value, pods: &[Value], events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let meta = at(ds, &["metadata"]);
     let spec = at(ds, &["spec"]);

@@ -14,7 +14,7 @@ fn or_unset(v: &Value) -> String {
     if v.is_null() { "<unset>".to_string() } else { plain(v) }
 }
 
-pub(super) fn describe_job(job: &Value, events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_job(job: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let meta = at(job, &["metadata"]);
     let spec = at(job, &["spec"]);
@@ -83,7 +83,7 @@ fn capped_indexes(indexes: &str, soft_limit: usize) -> String {
     }
 }
 
-pub(super) fn describe_cron_job(cj: &Value, events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_cron_job(cj: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let meta = at(cj, &["metadata"]);
     let spec = at(cj, &["spec"]);

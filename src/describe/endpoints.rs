@@ -10,7 +10,7 @@ fn joined(items: impl Iterator<Item = String>, sep: &str) -> String {
     if text.is_empty() { "<none>".to_string() } else { text }
 }
 
-pub(super) fn describe_endpoints(ep: &Value, events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_endpoints(ep: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     meta_header(&mut w, ep);
     w.w(0, "Subsets:\n");
@@ -36,7 +36,7 @@ pub(super) fn describe_endpoints(ep: &Value, events: &[&Value], now: i64) -> Str
     w.finish()
 }
 
-pub(super) fn describe_endpoint_slice(eps: &Value, events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_endpoint_slice(eps: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     meta_header(&mut w, eps);
     w.w(0, &format!("AddressType:\t{}\n", s(eps, &["addressType"])));

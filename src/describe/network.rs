@@ -8,7 +8,7 @@ use super::text::{
 };
 use serde_json::Value;
 
-pub(super) fn describe_network_policy(np: &Value) -> String {
+pub(crate) fn describe_network_policy(np: &Value) -> String {
     let mut w = Out::default();
     let meta = at(np, &["metadata"]);
     let spec = at(np, &["spec"]);
@@ -93,7 +93,7 @@ fn rules(w: &mut Out, rules: &[Value], peers_key: &str, [direction, peer, ends]:
 }
 
 /// `describeIngressV1`; `owned` holds the namespace's EndpointSlices and Services, which backends are resolved in.
-pub(super) fn describe_ingress(ing: &Value, owned: &[Value], events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_ingress(ing: &Value, owned: &[Value], events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let meta = at(ing, &["metadata"]);
     let spec = at(ing, &["spec"]);

@@ -12,7 +12,7 @@ fn q(v: &Value) -> String {
     if v.is_null() { "<nil>".to_string() } else { quantity::canonical_json(v) }
 }
 
-pub(super) fn describe_hpa(hpa: &Value, events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_hpa(hpa: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let spec = at(hpa, &["spec"]);
     let status = at(hpa, &["status"]);
@@ -151,7 +151,7 @@ fn direction(w: &mut Out, title: &str, rules: &Value) {
     }
 }
 
-pub(super) fn describe_pdb(pdb: &Value, events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_pdb(pdb: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let spec = at(pdb, &["spec"]);
     let status = at(pdb, &["status"]);

@@ -86,7 +86,7 @@ pub(super) fn claim_fields(w: &mut Out, pvc: &Value, full: bool, now: i64) {
     }
 }
 
-pub(super) fn describe_pvc(pvc: &Value, pods: &[Value], events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_pvc(pvc: &Value, pods: &[Value], events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     claim_fields(&mut w, pvc, true, now);
     used_by(&mut w, pvc, pods);
@@ -149,7 +149,7 @@ fn used_by(w: &mut Out, pvc: &Value, pods: &[Value]) {
 
 /// `describePersistentVolume`; `None` for a volume source this does not print yet (the caller falls back to the
 /// generic describer rather than print kubectl's text wrongly).
-pub(super) fn describe_pv(pv: &Value, events: &[&Value], now: i64) -> Option<String> {
+pub(crate) fn describe_pv(pv: &Value, events: &[&Value], now: i64) -> Option<String> {
     let mut w = Out::default();
     let meta = at(pv, &["metadata"]);
     let spec = at(pv, &["spec"]);
@@ -275,7 +275,7 @@ fn bracketed(values: &[Value]) -> String {
     format!(" [{}]", values.iter().map(plain).collect::<Vec<_>>().join(", "))
 }
 
-pub(super) fn describe_storage_class(sc: &Value, events: &[&Value], now: i64) -> String {
+pub(crate) fn describe_storage_class(sc: &Value, events: &[&Value], now: i64) -> String {
     let mut w = Out::default();
     let meta = at(sc, &["metadata"]);
     w.w(0, &format!("Name:\t{}\n", s(meta, &["name"])));

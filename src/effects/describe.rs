@@ -28,7 +28,9 @@ pub async fn describe(client: &Client, address: &ObjectAddress, now: i64) -> Res
                 let path = format!("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}");
                 lease = get(client, &path).await;
             }
-            Fetch::ReplicaSets => owned = items(client, &namespaced_path("/apis/apps/v1", &ns, "replicasets"), &[]).await,
+            Fetch::ReplicaSets => {
+                owned = items(client, &namespaced_path("/apis/apps/v1", &ns, "replicasets"), &[]).await
+            }
             Fetch::EndpointSlices => {
                 let selector = [("labelSelector", format!("kubernetes.io/service-name={name}"))];
                 owned = items(client, &slices, &selector).await;
