@@ -20,7 +20,7 @@ pub enum Action {
     PaneBrowse,
     /// In a generic view of events: Warnings only, or every event.
     ToggleWarnings,
-    /// In the inference pane: pick or drop the selected image.
+    /// Mark or unmark the selected row for a command on several objects (inference pane: pick the image).
     TogglePick,
     /// In the inference pane: pick every image, or none.
     PickAll,
@@ -81,6 +81,18 @@ pub enum Action {
     Scale,
     /// Rollout restart of the selected workload (confirm).
     Restart,
+    /// Cordon the marked or selected nodes (confirm).
+    Cordon,
+    /// Uncordon the marked or selected nodes (confirm; twice for a node that failed validation).
+    Uncordon,
+    /// Delete the marked or selected objects (confirm).
+    Delete,
+    /// Evict the marked or selected pods through the Eviction API (confirm).
+    Evict,
+    /// Open the command prompt at `:label `.
+    Label,
+    /// Open the command prompt at `:taint `.
+    Taint,
     /// In the editor: dry-run, show the diff, then apply on confirmation.
     Apply,
     Undo,

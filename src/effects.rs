@@ -6,6 +6,7 @@ pub mod apply;
 pub mod describe;
 pub mod external;
 pub mod inference;
+pub mod operate;
 pub mod registry;
 pub mod scale;
 pub mod validation;
@@ -234,6 +235,10 @@ impl Effects {
                 self.stop_browse();
                 self.browse = Some(crate::sources::table::spawn(client, listing, generation, tx));
             }
+            Effect::Operate { operation, targets } => self.answer(async move {
+                let results = operate::operate(&client, &operation, &targets).await;
+                Event::Data(Data::Operated { what: operation.to_string(), results })
+            }),
             Effect::LabelNode { node, uid, label, value } => self.answer(async move {
                 let error = validation::label_node(&client, &node, &label, &value).await.err();
                 let what = format!("label node {node} {label}={value}");

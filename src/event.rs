@@ -241,6 +241,11 @@ pub enum Effect {
         label: String,
         value: String,
     },
+    /// Cordon, uncordon, delete, evict, label or taint each target; answers one `Data::Operated`.
+    Operate {
+        operation: crate::model::operation::Operation,
+        targets: Vec<ObjectAddress>,
+    },
     /// Ask discovery again (a `:RESOURCE` the last answer did not know: a CRD created since); answers `Data::Kinds`.
     Discover,
     /// Keep the generic view `generation` live on `listing`, replacing any listing before it.
@@ -382,6 +387,11 @@ pub enum Data {
         what: String,
         error: Option<crate::model::mutation::MutationError>,
     },
+    /// An `Effect::Operate` finished: `what` is the command, with one result per object.
+    Operated {
+        what: String,
+        results: Vec<OperationResult>,
+    },
     /// The recovery file could not be written: unapplied edits are not protected.
     AutosaveFailed(String),
     /// The autoscaler managing a workload (uid), if any: "hpa NAME (min–max)".
@@ -409,4 +419,12 @@ pub enum Data {
         context: String,
         message: String,
     },
+}
+
+/// What one object of an operation came to: "cordoned", "deleted", "terminating (grace 30s)", or why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationResult {
+    /// `node gpu-01`.
+    pub title: String,
+    pub result: Result<String, crate::model::mutation::MutationError>,
 }

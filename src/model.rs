@@ -7,6 +7,7 @@ pub mod gpu;
 pub mod logs;
 pub mod mutation;
 pub mod nodes;
+pub mod operation;
 pub mod pane;
 pub mod pods;
 pub mod registry;

@@ -11,6 +11,7 @@ pub mod inference;
 pub mod logs;
 pub mod mutate;
 pub mod nodes;
+mod operate;
 mod pane;
 pub mod picker;
 pub mod pods;
@@ -25,6 +26,7 @@ use crate::action::Action;
 use crate::event::{Effect, ObjectAddress, ObjectKind, ObjectRef, PodUsage};
 use crate::layout::Screen;
 use crate::model::nodes::NodeRow;
+use crate::model::operation::{Cascade, Operation};
 use crate::model::pods::PodRow;
 use crate::model::workloads::WorkloadKind;
 use crate::model::workloads::WorkloadRow;
@@ -301,7 +303,7 @@ impl State {
             (Mode::Normal, Action::ToggleWarnings) if self.pane == Pane::Browse => {
                 self.effects.extend(self.browse.toggle_warnings());
             }
-            (Mode::Normal, Action::TogglePick) if self.pane == Pane::Inference => self.inference.toggle_pick(),
+            (Mode::Normal, Action::TogglePick) => self.toggle_mark(),
             (Mode::Normal, Action::PickAll) if self.pane == Pane::Inference => self.inference.pick_all(),
             (Mode::Normal, Action::Up) => self.focused().move_by(-1),
             (Mode::Normal, Action::Down) => self.focused().move_by(1),
@@ -327,6 +329,14 @@ impl State {
             (Mode::Normal, Action::Scale) => self.open_scale(),
             (Mode::Normal, Action::Restart) => self.ask_restart(),
             (Mode::Normal, Action::Validate) => self.validate_selected(),
+            (Mode::Normal, Action::Cordon) => self.ask_operation(Operation::Cordon),
+            (Mode::Normal, Action::Uncordon) => self.ask_operation(Operation::Uncordon),
+            (Mode::Normal, Action::Delete) => {
+                self.ask_operation(Operation::Delete { force: false, grace: None, cascade: Cascade::Background })
+            }
+            (Mode::Normal, Action::Evict) => self.ask_operation(Operation::Evict),
+            (Mode::Normal, Action::Label) => self.mode = Mode::Command { input: "label ".into() },
+            (Mode::Normal, Action::Taint) => self.mode = Mode::Command { input: "taint ".into() },
             (
                 Mode::Normal,
                 Action::ToggleFollow
@@ -350,7 +360,6 @@ impl State {
                 | Action::Force
                 | Action::Increment
                 | Action::Decrement
-                | Action::TogglePick
                 | Action::PickAll
                 | Action::ToggleWarnings,
             ) => {}
@@ -459,7 +468,9 @@ impl State {
 
     /// esc: clear the filter, then the drill-down, then the zoom, then any notice.
     fn back(&mut self) {
-        if self.pane == Pane::Gpu && self.gpus.drill.is_some() {
+        if !self.focused().marked().is_empty() {
+            self.focused().clear_marks();
+        } else if self.pane == Pane::Gpu && self.gpus.drill.is_some() {
             self.gpus.drill = None;
         } else if self.pane == Pane::Images && self.focused().filter_text().is_empty() && self.images.back() {
             // The detail or the tag list closed (a filter is cleared first).

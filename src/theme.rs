@@ -21,6 +21,8 @@ pub enum Slot {
     TabActive,
     Header,
     Selected,
+    /// Rows marked with `space` for a command on several objects.
+    Marked,
     Ok,
     Done,
     Pending,

@@ -16,13 +16,18 @@ use crate::model::mutation::{Change, DocOutcome, MutationError};
 pub const FIELD_MANAGER: &str = "gpudeck";
 
 /// An API for one kind in one namespace, and how to name it in messages (`deployments.apps`).
-struct Target {
-    api: Api<DynamicObject>,
-    resource: String,
-    namespace: String,
+pub(super) struct Target {
+    pub api: Api<DynamicObject>,
+    pub resource: String,
+    pub namespace: String,
 }
 
-async fn target(client: &Client, api_version: &str, kind: &str, namespace: &str) -> Result<Target, MutationError> {
+pub(super) async fn target(
+    client: &Client,
+    api_version: &str,
+    kind: &str,
+    namespace: &str,
+) -> Result<Target, MutationError> {
     let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
     let gvk = GroupVersionKind::gvk(group, version, kind);
     let (resource, caps): (ApiResource, ApiCapabilities) = discovery::pinned_kind(client, &gvk).await.map_err(|e| {

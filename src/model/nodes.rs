@@ -5,7 +5,7 @@ use k8s_openapi::api::core::v1::Node;
 use super::{GPU, Health, ObjectId, created, labels};
 use crate::sanitize::clean;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NodeRow {
     pub id: ObjectId,
     /// Ready / NotReady / Unknown, plus SchedulingDisabled when cordoned.
@@ -28,7 +28,12 @@ pub struct NodeRow {
     pub taints: Vec<String>,
     /// `linux/amd64`: what images pulled here must be built for (empty when the node does not say).
     pub platform: String,
+    /// The last validation's verdict (`pass`, `fail`), from the `gpudeck.io/validated` label.
+    pub validated: Option<String>,
 }
+
+/// The label a validation's verdict sets on the node: `pass` or `fail`.
+pub const VALIDATED_LABEL: &str = "gpudeck.io/validated";
 
 const POOL_LABELS: [&str; 3] = ["gpudeck.io/pool", "cloud.google.com/gke-nodepool", "eks.amazonaws.com/nodegroup"];
 
@@ -75,6 +80,7 @@ impl NodeRow {
             .map(|ts| ts.iter().map(|t| clean(&format!("{}:{}", t.key, t.effect))).collect())
             .unwrap_or_default();
         NodeRow {
+            validated: labels.get(VALIDATED_LABEL).cloned(),
             id: ObjectId::of(&node.metadata),
             status: text,
             health,

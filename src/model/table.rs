@@ -165,7 +165,7 @@ fn parse_time(text: &str) -> Option<i64> {
 }
 
 /// An object of any kind as a generic view shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ResourceRow {
     pub id: ObjectId,
     pub labels: BTreeMap<String, String>,

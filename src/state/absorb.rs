@@ -208,6 +208,7 @@ impl State {
                     }
                 });
             }
+            Data::Operated { what, results } => self.absorb_operated(what, results),
             Data::AutosaveFailed(why) => {
                 self.notice = Some(warning(format!("unapplied edits are NOT kept in the recovery file: {why}")))
             }

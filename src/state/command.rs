@@ -25,6 +25,12 @@ pub const COMMANDS: &[&str] = &[
     "edit",
     "recover",
     "discard",
+    "cordon",
+    "uncordon",
+    "delete",
+    "evict",
+    "label",
+    "taint",
     "q",
 ];
 
@@ -76,6 +82,10 @@ impl State {
     pub(super) fn run_command(&mut self, input: &str) {
         let mut words = input.split_whitespace();
         let (command, arg) = (words.next().unwrap_or_default(), words.next());
+        let args: Vec<&str> = input.split_whitespace().skip(1).collect();
+        if self.operation_command(command, &args) {
+            return;
+        }
         match (command, arg) {
             ("q" | "quit", _) => self.quit = true,
             ("logs" | "log", _) => self.logs_command(input.split_whitespace().skip(1).collect()),

@@ -18,6 +18,10 @@ pub trait TablePane {
     fn select(&mut self, uid: String);
     /// Rows shown (after namespace, scope and filter).
     fn shown(&self) -> usize;
+    fn toggle_mark(&mut self);
+    /// The uids of the rows marked with `space`, in the order shown.
+    fn marked(&self) -> Vec<String>;
+    fn clear_marks(&mut self);
 }
 
 impl<R: Row> TablePane for Table<R> {
@@ -49,6 +53,15 @@ impl<R: Row> TablePane for Table<R> {
     }
     fn shown(&self) -> usize {
         self.len()
+    }
+    fn toggle_mark(&mut self) {
+        Table::toggle_mark(self);
+    }
+    fn marked(&self) -> Vec<String> {
+        self.marked_in_order()
+    }
+    fn clear_marks(&mut self) {
+        self.marked.clear();
     }
 }
 

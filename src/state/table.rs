@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use memchr::memmem;
 use regex::{Regex, RegexBuilder};
@@ -213,6 +213,8 @@ pub struct Table<R: Row> {
     /// The first visible row, kept so the selection stays on screen without jumping.
     pub offset: usize,
     columns: Cow<'static, [Column]>,
+    /// Rows marked with `space` (by uid) for a command on several objects; a deleted row's mark goes with it.
+    pub marked: BTreeSet<String>,
 }
 
 impl<R: Row> Default for Table<R> {
@@ -237,6 +239,7 @@ impl<R: Row> Default for Table<R> {
             needs_view: false,
             offset: 0,
             columns: Cow::Borrowed(R::columns()),
+            marked: BTreeSet::new(),
         }
     }
 }
@@ -258,6 +261,9 @@ impl<R: Row> Table<R> {
 
     pub fn apply(&mut self, delta: Delta<R>) {
         if delta.reset {
+            // A relist keeps the marks of rows that are still there.
+            let listed: HashSet<&str> = delta.upserts.iter().map(|r| r.id().uid.as_str()).collect();
+            self.marked.retain(|uid| listed.contains(uid.as_str()));
             self.slots.clear();
             self.free.clear();
             self.index.clear();
@@ -269,6 +275,7 @@ impl<R: Row> Table<R> {
             self.needs_sort = true;
         }
         for uid in &delta.deletes {
+            self.marked.remove(uid);
             if let Some(slot) = self.index.remove(uid) {
                 self.unplace(slot);
                 self.slots[slot] = None;
@@ -528,6 +535,26 @@ impl<R: Row> Table<R> {
 
     pub fn selected_index(&self) -> Option<usize> {
         self.selected_at
+    }
+
+    /// `space`: marks the selected row, or unmarks it.
+    pub fn toggle_mark(&mut self) {
+        let Some(uid) = self.selected.clone() else { return };
+        if !self.marked.remove(&uid) {
+            self.marked.insert(uid);
+        }
+    }
+
+    /// The marked rows' uids in the order the table shows them (marked rows a filter hides come last).
+    pub fn marked_in_order(&self) -> Vec<String> {
+        if self.marked.is_empty() {
+            return Vec::new();
+        }
+        let mut ordered: Vec<String> =
+            self.window(0, self.len()).map(|r| r.id().uid.clone()).filter(|uid| self.marked.contains(uid)).collect();
+        let hidden: Vec<String> = self.marked.iter().filter(|uid| !ordered.contains(uid)).cloned().collect();
+        ordered.extend(hidden);
+        ordered
     }
 
     pub fn selected_row(&self) -> Option<&R> {

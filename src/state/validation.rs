@@ -11,8 +11,7 @@ use crate::infer::report::Report;
 use crate::model::GPU;
 use crate::model::nodes::NodeRow;
 
-/// The label a verdict sets on the node: `pass` or `fail`.
-pub const VALIDATED_LABEL: &str = "gpudeck.io/validated";
+pub use crate::model::nodes::VALIDATED_LABEL;
 /// Names the node a validation Job is for, so the Jobs of one node can be listed.
 pub const NODE_LABEL: &str = "gpudeck.io/validate-node";
 pub const DEFAULT_IMAGE: &str = "ghcr.io/gpudeck/validator:0.1.0";

@@ -68,6 +68,8 @@ pub fn render_saying<R: Row>(
     let rows = table.window(table.offset, height).map(|row| {
         let slot = if selected == Some(row.id().uid.as_str()) {
             Some(Slot::Selected)
+        } else if table.marked.contains(&row.id().uid) {
+            Some(Slot::Marked)
         } else {
             match row.health() {
                 Health::Ok => None,

@@ -24,6 +24,7 @@ fn node(name: &str, product: &str, gpus: u32, status: &str, taints: &[&str]) -> 
         kubelet: String::new(),
         runtime: String::new(),
         taints: taints.iter().map(|t| t.to_string()).collect(),
+        validated: None,
         platform: "linux/amd64".into(),
     }
 }
