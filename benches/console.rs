@@ -55,6 +55,7 @@ fn filter_latency(pods: usize) -> (f64, f64, f64) {
             labels: BTreeMap::from([("app".to_string(), format!("svc-{:04}", i / 100))]),
             owner: None,
             claims: Vec::new(),
+            empty_dir: false,
             containers: vec!["main".into()],
             usage: Some((250, 1 << 30)),
             gpu_util: None,

@@ -89,6 +89,8 @@ pub enum Action {
     Delete,
     /// Evict the marked or selected pods through the Eviction API (confirm).
     Evict,
+    /// Preview a drain of the marked or selected nodes (then `y` runs it).
+    Drain,
     /// Open the command prompt at `:label `.
     Label,
     /// Open the command prompt at `:taint `.
@@ -131,6 +133,8 @@ pub enum Scope {
     Confirm,
     /// The scale prompt.
     Prompt,
+    /// A drain's preview, progress and report.
+    Drain,
 }
 
 impl Scope {
@@ -148,6 +152,7 @@ impl Scope {
             Scope::Review => "review",
             Scope::Confirm => "confirm",
             Scope::Prompt => "prompt",
+            Scope::Drain => "drain",
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod describe;
+pub mod drain;
 pub mod external;
 pub mod inference;
 pub mod operate;
@@ -38,6 +39,8 @@ pub struct Effects {
     pub inference: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The generic view's watch, stopped when another listing replaces it (a context switch opens it again).
     pub browse: Option<AbortHandle>,
+    /// The running drain and its generation: esc stops it sending more evictions.
+    pub drain: Option<(u64, AbortHandle)>,
 }
 
 /// How long the editor waits after the last keystroke before checking the text and autosaving it.
@@ -62,6 +65,7 @@ impl Effects {
             registry,
             inference: Default::default(),
             browse: None,
+            drain: None,
         }
     }
 
@@ -234,6 +238,21 @@ impl Effects {
             Effect::Browse { listing, generation } => {
                 self.stop_browse();
                 self.browse = Some(crate::sources::table::spawn(client, listing, generation, tx));
+            }
+            Effect::LoadBudgets { namespaces, generation } => self.answer(async move {
+                let budgets = drain::load_budgets(&client, &namespaces).await;
+                Event::Data(Data::Budgets { generation, budgets })
+            }),
+            Effect::Drain { nodes, pods, options, generation } => {
+                let run = tokio::spawn(drain::drain(client, nodes, pods, options, generation, tx));
+                self.drain = Some((generation, run.abort_handle()));
+            }
+            Effect::StopDrain => {
+                if let Some((generation, run)) = self.drain.take() {
+                    run.abort();
+                    let update = crate::model::drain::DrainUpdate::Finished { stopped: true };
+                    let _ = self.tx.send(Event::Data(Data::Drain { generation, update }));
+                }
             }
             Effect::Operate { operation, targets } => self.answer(async move {
                 let results = operate::operate(&client, &operation, &targets).await;

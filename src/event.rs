@@ -246,6 +246,21 @@ pub enum Effect {
         operation: crate::model::operation::Operation,
         targets: Vec<ObjectAddress>,
     },
+    /// The PodDisruptionBudgets of these namespaces, for drain preview `generation`; answers `Data::Budgets`.
+    LoadBudgets {
+        namespaces: Vec<String>,
+        generation: u64,
+    },
+    /// Cordon `nodes`, then evict (or delete) `pods`, following each until gone; answers `Data::Drain` updates,
+    /// the last one `Finished`.
+    Drain {
+        nodes: Vec<String>,
+        pods: Vec<crate::model::drain::Evictee>,
+        options: crate::model::drain::DrainOptions,
+        generation: u64,
+    },
+    /// Stop sending evictions for the running drain (those sent are not undone).
+    StopDrain,
     /// Ask discovery again (a `:RESOURCE` the last answer did not know: a CRD created since); answers `Data::Kinds`.
     Discover,
     /// Keep the generic view `generation` live on `listing`, replacing any listing before it.
@@ -391,6 +406,14 @@ pub enum Data {
     Operated {
         what: String,
         results: Vec<OperationResult>,
+    },
+    Budgets {
+        generation: u64,
+        budgets: Result<Vec<crate::model::drain::Budget>, String>,
+    },
+    Drain {
+        generation: u64,
+        update: crate::model::drain::DrainUpdate,
     },
     /// The recovery file could not be written: unapplied edits are not protected.
     AutosaveFailed(String),

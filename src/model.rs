@@ -2,6 +2,7 @@
 
 pub mod cell;
 pub mod dcgm;
+pub mod drain;
 pub mod events;
 pub mod gpu;
 pub mod logs;

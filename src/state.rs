@@ -4,6 +4,7 @@
 mod absorb;
 pub mod browse;
 pub mod command;
+pub mod drain;
 pub mod editor;
 pub mod gpus;
 pub mod images;
@@ -70,6 +71,8 @@ pub enum Mode {
     },
     /// The YAML editor (`State::editor`); its stage says which keys apply.
     Editor,
+    /// A drain's preview, progress and report (`State::drain`).
+    Drain,
     /// Choosing a workload's replicas.
     Scale(mutate::ScalePrompt),
     /// A yes/no question before a mutation.
@@ -147,6 +150,10 @@ pub struct State {
     pub effects: Vec<Effect>,
     /// The open logs view; it stays while the mode is `Logs`.
     pub logs: Option<logs::Logs>,
+    /// The drain being previewed, run or reported; it stays while the mode is `Drain`.
+    pub drain: Option<drain::Drain>,
+    /// Answers about older drains are dropped.
+    drain_generation: u64,
     /// The log stream the view takes lines from; lines of older streams are dropped.
     log_generation: u64,
     /// Lines a logs view keeps (`--log-lines`).
@@ -212,6 +219,8 @@ impl State {
             effects: Vec::new(),
             logs: None,
             log_generation: 0,
+            drain: None,
+            drain_generation: 0,
             log_capacity: logs::DEFAULT_CAPACITY,
             document_generation: 0,
             apply_generation: 0,
@@ -244,6 +253,7 @@ impl State {
             (Mode::Editor, action) => self.act_in_editor(action),
             (Mode::Scale(_), action) => self.act_in_scale(action),
             (Mode::Confirm(_), action) => self.act_in_confirm(action),
+            (Mode::Drain, action) => self.act_in_drain(action),
             (Mode::Help { .. }, Action::Help | Action::Back) => self.mode = Mode::Normal,
             (Mode::Help { scroll }, action) => {
                 let step = match action {
@@ -335,6 +345,7 @@ impl State {
                 self.ask_operation(Operation::Delete { force: false, grace: None, cascade: Cascade::Background })
             }
             (Mode::Normal, Action::Evict) => self.ask_operation(Operation::Evict),
+            (Mode::Normal, Action::Drain) => self.open_drain(&[]),
             (Mode::Normal, Action::Label) => self.mode = Mode::Command { input: "label ".into() },
             (Mode::Normal, Action::Taint) => self.mode = Mode::Command { input: "taint ".into() },
             (

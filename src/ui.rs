@@ -1,6 +1,7 @@
 //! Rendering: a pure function of state, theme and keymap into a frame. No IO, no colours named here.
 
 mod browse;
+mod drain;
 mod editor;
 mod gpus;
 mod highlight;
@@ -39,6 +40,8 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
         document(frame, screen.body, title, lines, *yaml, *scroll, masked, theme);
     } else if let (Mode::Logs { .. }, Some(l)) = (view, &state.logs) {
         logs::render(frame, screen.body, l, theme);
+    } else if let (Mode::Drain, Some(d)) = (view, &state.drain) {
+        drain::render(frame, screen.body, d, state.now, theme);
     } else {
         for &(pane, area) in &screen.panes {
             let area = if screen.bordered { pane_border(frame, area, pane, state, theme) } else { area };
@@ -383,6 +386,9 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
             ],
         ),
         Mode::Confirm(_) => (Scope::Confirm, &[(Action::Confirm, "yes"), (Action::Back, "no")]),
+        Mode::Drain => {
+            (Scope::Drain, &[(Action::Confirm, "drain"), (Action::Back, "cancel/stop/close"), (Action::Down, "scroll")])
+        }
         _ => (
             Scope::Table,
             &[

@@ -25,6 +25,8 @@ pub struct PodRow {
     pub labels: BTreeMap<String, String>,
     /// (kind, name) of the controlling owner.
     pub owner: Option<(String, String)>,
+    /// It has an emptyDir volume, whose data goes with the pod.
+    pub empty_dir: bool,
     /// The PersistentVolumeClaims the pod mounts (an ephemeral volume's claim is `POD-VOLUME`).
     pub claims: Vec<String>,
     /// Container names, for the logs view's container picker.
@@ -96,6 +98,7 @@ impl PodRow {
             labels: labels(&pod.metadata),
             owner,
             claims: claims(pod),
+            empty_dir: pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()).any(|v| v.empty_dir.is_some()),
             containers: pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| clean(&c.name))).collect(),
             usage: None,
             gpu_util: None,

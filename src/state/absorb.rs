@@ -209,6 +209,8 @@ impl State {
                 });
             }
             Data::Operated { what, results } => self.absorb_operated(what, results),
+            Data::Budgets { generation, budgets } => self.absorb_budgets(generation, budgets),
+            Data::Drain { generation, update } => self.absorb_drain(generation, update),
             Data::AutosaveFailed(why) => {
                 self.notice = Some(warning(format!("unapplied edits are NOT kept in the recovery file: {why}")))
             }

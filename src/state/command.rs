@@ -26,6 +26,7 @@ pub const COMMANDS: &[&str] = &[
     "recover",
     "discard",
     "cordon",
+    "drain",
     "uncordon",
     "delete",
     "evict",
@@ -84,6 +85,10 @@ impl State {
         let (command, arg) = (words.next().unwrap_or_default(), words.next());
         let args: Vec<&str> = input.split_whitespace().skip(1).collect();
         if self.operation_command(command, &args) {
+            return;
+        }
+        if command == "drain" {
+            self.open_drain(&args);
             return;
         }
         match (command, arg) {

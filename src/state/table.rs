@@ -639,6 +639,7 @@ mod tests {
             labels: BTreeMap::new(),
             owner: None,
             claims: Vec::new(),
+            empty_dir: false,
             containers: vec!["main".into()],
             usage: None,
             gpu_util: None,

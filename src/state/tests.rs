@@ -28,6 +28,7 @@ fn pod(ns: &str, name: &str, status: &str, node: &str, restarts: i32) -> PodRow 
         labels: BTreeMap::from([("app".to_string(), name.split('-').next().unwrap_or(name).to_string())]),
         owner: None,
         claims: Vec::new(),
+        empty_dir: false,
         containers: vec!["main".into()],
         usage: None,
         gpu_util: None,

@@ -190,6 +190,7 @@ fn pending_gpu_pods_come_and_go_with_the_scheduler() {
         labels: Default::default(),
         owner: None,
         claims: Vec::new(),
+        empty_dir: false,
         containers: vec![],
         usage: None,
         gpu_util: None,

@@ -18,6 +18,7 @@ fn pod(name: &str, node: &str, image: &str, digest: Option<&str>, pulling: bool)
         labels: Default::default(),
         owner: None,
         claims: Vec::new(),
+        empty_dir: false,
         containers: vec!["main".into()],
         usage: None,
         gpu_util: None,
