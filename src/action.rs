@@ -91,6 +91,8 @@ pub enum Action {
     Evict,
     /// Preview a drain of the marked or selected nodes (then `y` runs it).
     Drain,
+    /// Cordon the selected GPU node, validate it, uncordon it on pass (one question).
+    Requalify,
     /// Open the command prompt at `:label `.
     Label,
     /// Open the command prompt at `:taint `.

@@ -225,8 +225,8 @@ impl Effects {
                 self.inference.store(generation, std::sync::atomic::Ordering::Relaxed);
                 inference::run(generation, *options, self.inference.clone(), tx)
             }
-            Effect::Validate { run, job } => {
-                tokio::spawn(validation::create_and_follow(client, run, job, tx));
+            Effect::Validate { run, job, cordon } => {
+                tokio::spawn(validation::create_and_follow(client, run, job, cordon, tx));
             }
             // A failure leaves the last answer standing.
             Effect::Discover => self.answer(async move {

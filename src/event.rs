@@ -233,6 +233,8 @@ pub enum Effect {
     Validate {
         run: u64,
         job: serde_json::Value,
+        /// Cordon this node before creating the Job (`:requalify`).
+        cordon: Option<String>,
     },
     /// Set one label on a node (its verdict); answers as `Data::Mutated` of the node `uid`.
     LabelNode {

@@ -346,6 +346,7 @@ impl State {
             }
             (Mode::Normal, Action::Evict) => self.ask_operation(Operation::Evict),
             (Mode::Normal, Action::Drain) => self.open_drain(&[]),
+            (Mode::Normal, Action::Requalify) => self.requalify_selected(),
             (Mode::Normal, Action::Label) => self.mode = Mode::Command { input: "label ".into() },
             (Mode::Normal, Action::Taint) => self.mode = Mode::Command { input: "taint ".into() },
             (

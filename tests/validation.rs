@@ -159,7 +159,7 @@ fn read_only_creates_nothing_and_the_server_refuses_a_read_only_user() {
         let mut console = console_with_nodes(viewer, false).await;
         let node = console.state.nodes.all().find(|l| l.node.id.name == HEALTHY).unwrap().node.clone();
         let job = job_spec(&console.state.validation.settings, &node);
-        console.effects.spawn(Effect::Validate { run: 7, job });
+        console.effects.spawn(Effect::Validate { run: 7, job, cordon: None });
         let Ok(Some(Event::Data(Data::Validation { run: 7, step }))) =
             tokio::time::timeout(PATIENCE, console.rx.recv()).await
         else {
@@ -171,5 +171,54 @@ fn read_only_creates_nothing_and_the_server_refuses_a_read_only_user() {
             .await
             .unwrap();
         assert!(jobs.items.is_empty(), "no job was created");
+    });
+}
+
+async fn cordoned(client: &Client, node: &str) -> bool {
+    let node = Api::<Node>::all(client.clone()).get(node).await.unwrap();
+    node.spec.and_then(|s| s.unschedulable).unwrap_or(false)
+}
+
+/// `:requalify` on `node`, one yes; returns when the flow has labelled the node.
+async fn requalify(console: &mut Console, client: &Client, node: &str) -> String {
+    // Out of the last validator's logs view first.
+    while console.state.mode != Mode::Normal {
+        console.state.act(Action::Back);
+    }
+    console.select_node(node);
+    console.state.act(Action::Requalify);
+    let question = match &console.state.mode {
+        Mode::Confirm(c) => c.question.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(question.starts_with(&format!("requalify node {node}: 1 cordon it, 2 create job")), "{question}");
+    console.state.act(Action::Confirm);
+    assert!(console.until(|s| s.notice.as_ref().is_some_and(|n| n.text.contains("cordoned; creating"))).await);
+    assert!(cordoned(client, node).await, "cordoned before the job exists");
+    let labelled = |s: &State| s.notice.as_ref().is_some_and(|n| n.text.contains("; labelled"));
+    assert!(console.until(labelled).await, "no verdict: {}", console.notice());
+    assert!(label_question(&console.state).is_none(), "the flow asks no second question");
+    console.notice()
+}
+
+#[test]
+fn requalify_cordons_validates_and_uncordons_only_on_pass() {
+    let sim = TestSim::demo();
+    sim.rt.block_on(async {
+        let client = client_for(&sim, None).await;
+        let mut console = console_with_nodes(client.clone(), false).await;
+        let said = requalify(&mut console, &client, HEALTHY).await;
+        assert!(said.ends_with("labelled pass, uncordoning"), "{said}");
+        let uncordoned = console.until(|s| s.notice.as_ref().is_some_and(|n| n.text.ends_with("uncordoned"))).await;
+        assert!(uncordoned, "{}", console.notice());
+        assert!(!cordoned(&client, HEALTHY).await);
+        assert_eq!(node_label(&client, HEALTHY).await.as_deref(), Some("pass"));
+
+        let said = requalify(&mut console, &client, FAULTY).await;
+        assert!(said.ends_with("labelled fail, it stays cordoned"), "{said}");
+        let labelled = console.until(|s| s.notice.as_ref().is_some_and(|n| n.text.ends_with(": sent"))).await;
+        assert!(labelled, "{}", console.notice());
+        assert_eq!(node_label(&client, FAULTY).await.as_deref(), Some("fail"));
+        assert!(cordoned(&client, FAULTY).await, "a failed node stays out of service");
     });
 }

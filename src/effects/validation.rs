@@ -24,9 +24,28 @@ const PATIENCE: Duration = Duration::from_secs(300);
 const STUCK: [&str; 5] =
     ["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError"];
 
-/// Creates the Job and reports each step of run `run` until its pod runs (or cannot).
-pub async fn create_and_follow(client: Client, run: u64, job: Value, tx: UnboundedSender<Event>) {
+/// Cordons `cordon` first when given, creates the Job and reports each step of run `run` until its pod runs (or
+/// cannot).
+pub async fn create_and_follow(
+    client: Client,
+    run: u64,
+    job: Value,
+    cordon: Option<String>,
+    tx: UnboundedSender<Event>,
+) {
     let send = |step: Step| tx.send(Event::Data(Data::Validation { run, step })).is_ok();
+    if let Some(node) = cordon {
+        let patch = Patch::Merge(serde_json::json!({"spec": {"unschedulable": true}}));
+        let params = PatchParams { field_manager: Some(FIELD_MANAGER.into()), ..PatchParams::default() };
+        match Api::<Node>::all(client.clone()).patch(&node, &params, &patch).await {
+            Ok(_) => send(Step::Cordoned),
+            Err(e) => {
+                let why = MutationError::from_kube(e, "patch", "nodes", "").to_string();
+                send(Step::Failed(format!("cordon: {why}")));
+                return;
+            }
+        };
+    }
     let namespace = job["metadata"]["namespace"].as_str().unwrap_or("default").to_string();
     let name = match create(&client, &namespace, job).await {
         Ok(name) => name,

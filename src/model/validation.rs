@@ -3,6 +3,8 @@
 /// How a validation Job is getting on, as its effect reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    /// The node was cordoned first (`:requalify`): no other work lands while it is validated.
+    Cordoned,
     Created {
         job: String,
     },

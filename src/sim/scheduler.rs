@@ -71,7 +71,9 @@ pub fn place(pod: &Value, nodes: &[NodeView]) -> Result<String, String> {
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut fits: Vec<&NodeView> = Vec::new();
     for node in nodes {
-        let reason = if node.unschedulable {
+        // kube-scheduler's NodeUnschedulable plugin: a cordon keeps out pods that do not tolerate it.
+        let cordon = ("node.kubernetes.io/unschedulable".to_string(), String::new(), "NoSchedule".to_string());
+        let reason = if node.unschedulable && !tolerates(tolerations, &cordon) {
             Some("node(s) were unschedulable".to_string())
         } else if let Some(t) = node.taints.iter().find(|t| !tolerates(tolerations, t)) {
             Some(format!("node(s) had untolerated taint {{{}: {}}}", t.0, t.1))

@@ -27,6 +27,7 @@ pub const COMMANDS: &[&str] = &[
     "discard",
     "cordon",
     "drain",
+    "requalify",
     "uncordon",
     "delete",
     "evict",
@@ -87,9 +88,10 @@ impl State {
         if self.operation_command(command, &args) {
             return;
         }
-        if command == "drain" {
-            self.open_drain(&args);
-            return;
+        match command {
+            "drain" => return self.open_drain(&args),
+            "requalify" => return self.requalify_selected(),
+            _ => {}
         }
         match (command, arg) {
             ("q" | "quit", _) => self.quit = true,

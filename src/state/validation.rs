@@ -6,10 +6,11 @@ use serde_json::{Value, json};
 
 use super::logs::{LogLine, LogTarget};
 use super::{Confirm, Confirmed, Mode, Notice, Pane, State, warning};
-use crate::event::Effect;
+use crate::event::{Effect, ObjectAddress};
 use crate::infer::report::Report;
 use crate::model::GPU;
 use crate::model::nodes::NodeRow;
+use crate::model::operation::Operation;
 
 pub use crate::model::nodes::VALIDATED_LABEL;
 /// Names the node a validation Job is for, so the Jobs of one node can be listed.
@@ -54,6 +55,8 @@ pub struct Run {
     pub pod: Option<String>,
     /// The verdict was read, or the run ended without one: its log is not scanned any more.
     pub done: bool,
+    /// `:requalify`: the node was cordoned first, and the verdict labels it and (on pass) uncordons it unasked.
+    pub requalify: bool,
 }
 
 pub use crate::model::validation::Step;
@@ -67,8 +70,9 @@ pub struct Validation {
     last_id: u64,
 }
 
-/// The Job that validates `node`: pinned to it by hostname, one GPU, tolerating the GPU taint and the node's own
-/// scheduling taints (new nodes are often tainted until validated), never retried, removed an hour after it ends.
+/// The Job that validates `node`: pinned to it by hostname, one GPU, tolerating the GPU taint, the node's own
+/// scheduling taints (new nodes are often tainted until validated) and a cordon, never retried, removed an hour
+/// after it ends.
 pub fn job_spec(settings: &Settings, node: &NodeRow) -> Value {
     let name = node.id.name.as_str();
     let labels = json!({"app.kubernetes.io/managed-by": "gpudeck", NODE_LABEL: label_value(name)});
@@ -80,6 +84,11 @@ pub fn job_spec(settings: &Settings, node: &NodeRow) -> Value {
         if matches!(effect, "NoSchedule" | "NoExecute") && !lifecycle && !tolerations.contains(&toleration) {
             tolerations.push(toleration);
         }
+    }
+    // Cordoned or not yet: `:requalify` cordons the node just before the Job is created.
+    let cordon = json!({"key": CORDON_TAINT, "operator": "Exists", "effect": "NoSchedule"});
+    if !tolerations.contains(&cordon) {
+        tolerations.push(cordon);
     }
     json!({
         "apiVersion": "batch/v1",
@@ -155,10 +164,21 @@ impl State {
             self.notice = Some(warning("validate: select a GPU node".into()));
             return;
         };
-        self.ask_validation(&node);
+        self.ask_validation(&node, false);
     }
 
-    fn ask_validation(&mut self, node: &NodeRow) {
+    /// `:requalify`: cordon the selected GPU node, validate it, and uncordon it on pass (on fail it stays cordoned
+    /// and labelled), one question for all of it.
+    pub(super) fn requalify_selected(&mut self) {
+        let node = self.targets().into_iter().find(|t| t.kind == "Node");
+        let Some(node) = node.and_then(|t| self.node_rows.values().find(|n| n.id.name == t.name).cloned()) else {
+            self.notice = Some(warning("requalify: select a GPU node (nodes or gpu pane)".into()));
+            return;
+        };
+        self.ask_validation(&node, true);
+    }
+
+    fn ask_validation(&mut self, node: &NodeRow, requalify: bool) {
         let name = &node.id.name;
         if self.refuse_in_read_only(&format!("validating node {name}")) {
             return;
@@ -177,16 +197,24 @@ impl State {
             job: None,
             pod: None,
             done: false,
+            requalify,
         };
         let job = job_spec(&v.settings, node);
-        let question = format!(
-            "create job {}… in namespace {} on node {name}, taking 1 GPU, running {} `gpudeck {}`?",
+        let create = format!(
+            "job {}… in namespace {} on node {name}, taking 1 GPU, running {} `gpudeck {}`",
             job_prefix(name),
             run.namespace,
             v.settings.image,
             ARGS.join(" ")
         );
-        let effect = Effect::Validate { run: run.id, job };
+        let question = if requalify {
+            format!(
+                "requalify node {name}: 1 cordon it, 2 create {create}, 3 label it with the verdict, 4 uncordon it on pass (on fail it stays cordoned)?"
+            )
+        } else {
+            format!("create {create}?")
+        };
+        let effect = Effect::Validate { run: run.id, job, cordon: requalify.then(|| name.clone()) };
         v.asked = Some(run);
         let back = self.mode.clone();
         self.mode = Mode::Confirm(Box::new(Confirm {
@@ -206,15 +234,20 @@ impl State {
         }
         let Some(run) = v.current.as_mut().filter(|r| r.id == id) else { return };
         let node = run.node.clone();
+        let flow = if run.requalify { "requalify" } else { "validate" };
         match step {
+            Step::Cordoned => {
+                self.notice =
+                    Some(Notice { error: false, text: format!("requalify {node}: cordoned; creating the job…") })
+            }
             Step::Created { job } => {
                 run.job = Some(job.clone());
                 self.notice = Some(Notice {
                     error: false,
-                    text: format!("validate {node}: created job {}/{job}; waiting for its pod…", run.namespace),
+                    text: format!("{flow} {node}: created job {}/{job}; waiting for its pod…", run.namespace),
                 });
             }
-            Step::Waiting(why) => self.notice = Some(Notice { error: false, text: format!("validate {node}: {why}") }),
+            Step::Waiting(why) => self.notice = Some(Notice { error: false, text: format!("{flow} {node}: {why}") }),
             Step::Started { pod } => {
                 let target = LogTarget::new(run.namespace.clone(), pod.clone());
                 run.pod = Some(pod.clone());
@@ -251,7 +284,7 @@ impl State {
         let Some(run) = self.awaiting_verdict(generation) else { return };
         let texts = lines.iter().filter(|l| !l.marker).map(|l| l.text.as_str());
         let Some(found) = Report::find_in_log(texts) else { return };
-        let (node, uid) = (run.node.clone(), run.node_uid.clone());
+        let (node, uid, requalify) = (run.node.clone(), run.node_uid.clone(), run.requalify);
         if let Some(run) = self.validation.current.as_mut() {
             run.done = true;
         }
@@ -269,6 +302,23 @@ impl State {
             self.notice = Some(warning(format!("validate {node}: {summary} — read-only: not labelled")));
             return;
         }
+        let label = Effect::LabelNode { node: node.clone(), uid, label: VALIDATED_LABEL.into(), value: value.into() };
+        if requalify {
+            // The operator said yes to the whole flow: the verdict decides, unasked.
+            self.effects.push(label);
+            if report.pass {
+                let targets = vec![ObjectAddress {
+                    api_version: "v1".into(),
+                    kind: "Node".into(),
+                    namespace: String::new(),
+                    name: node.clone(),
+                }];
+                self.effects.push(Effect::Operate { operation: Operation::Uncordon, targets });
+            }
+            let next = if report.pass { "labelled pass, uncordoning" } else { "labelled fail, it stays cordoned" };
+            self.notice = Some(Notice { error: !report.pass, text: format!("requalify {node}: {summary}; {next}") });
+            return;
+        }
         if !matches!(self.mode, Mode::Normal | Mode::Logs { .. }) {
             return;
         }
@@ -276,10 +326,7 @@ impl State {
         self.mode = Mode::Confirm(Box::new(Confirm {
             question: format!("label node {node} {VALIDATED_LABEL}={value}? verdict: {summary}"),
             second: None,
-            yes: Confirmed::Send(Box::new((
-                Effect::LabelNode { node, uid, label: VALIDATED_LABEL.into(), value: value.into() },
-                None,
-            ))),
+            yes: Confirmed::Send(Box::new((label, None))),
             back,
         }));
     }

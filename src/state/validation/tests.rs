@@ -108,7 +108,7 @@ fn validate_asks_then_creates_the_job_and_follows_its_pod() {
     assert!(s.effects.is_empty() && s.mode == Mode::Normal, "no sends nothing");
     s.act(Action::Validate);
     s.act(Action::Confirm);
-    let Some(Effect::Validate { run, job }) = s.effects.pop() else { panic!("{:?}", s.effects) };
+    let Some(Effect::Validate { run, job, cordon: None }) = s.effects.pop() else { panic!("{:?}", s.effects) };
     assert_eq!(job["spec"]["template"]["spec"]["nodeSelector"]["kubernetes.io/hostname"], "gpu-1");
     s.absorb(Data::Validation { run: run + 1, step: Step::Created { job: "other".into() } });
     assert!(s.validation.current.is_none(), "another run's outcome is dropped");
