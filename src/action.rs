@@ -137,6 +137,8 @@ pub enum Scope {
     Prompt,
     /// A drain's preview, progress and report.
     Drain,
+    /// The remedy steps of a GPU fault.
+    Remedy,
 }
 
 impl Scope {
@@ -155,6 +157,7 @@ impl Scope {
             Scope::Confirm => "confirm",
             Scope::Prompt => "prompt",
             Scope::Drain => "drain",
+            Scope::Remedy => "remedy",
         }
     }
 }

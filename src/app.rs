@@ -163,6 +163,7 @@ impl App {
             Mode::Scale(_) => &[Scope::Prompt, Scope::Global],
             Mode::Confirm(_) => &[Scope::Confirm, Scope::Global],
             Mode::Drain => &[Scope::Drain, Scope::Global],
+            Mode::Remedy(_) => &[Scope::Remedy, Scope::Global],
         };
         let editing =
             self.state.mode == Mode::Editor && self.state.editor.as_ref().is_some_and(|e| e.stage == Stage::Editing);

@@ -16,6 +16,7 @@ mod operate;
 mod pane;
 pub mod picker;
 pub mod pods;
+pub mod remedy;
 pub mod table;
 pub mod triage;
 pub mod validation;
@@ -73,6 +74,8 @@ pub enum Mode {
     Editor,
     /// A drain's preview, progress and report (`State::drain`).
     Drain,
+    /// The steps out of a GPU fault, offered on its triage line.
+    Remedy(remedy::Remedy),
     /// Choosing a workload's replicas.
     Scale(mutate::ScalePrompt),
     /// A yes/no question before a mutation.
@@ -254,6 +257,7 @@ impl State {
             (Mode::Scale(_), action) => self.act_in_scale(action),
             (Mode::Confirm(_), action) => self.act_in_confirm(action),
             (Mode::Drain, action) => self.act_in_drain(action),
+            (Mode::Remedy(_), action) => self.act_in_remedy(action),
             (Mode::Help { .. }, Action::Help | Action::Back) => self.mode = Mode::Normal,
             (Mode::Help { scroll }, action) => {
                 let step = match action {
@@ -502,6 +506,12 @@ impl State {
         match self.pane {
             Pane::Triage => {
                 let Some(row) = self.triage.selected_row() else { return };
+                if row.kind == "gpu"
+                    && let Some(node) = row.object.as_ref().map(|o| o.name.clone())
+                {
+                    let fault = format!("{}: {}", row.problem, row.why);
+                    return self.open_remedy(node, fault);
+                }
                 let Some(object) = row.object.clone() else {
                     self.notice = Some(warning(format!("no pane lists {} objects", row.kind)));
                     return;

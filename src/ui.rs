@@ -22,6 +22,7 @@ use crate::state::editor::Stage;
 use crate::state::logs::LogPromptKind;
 use crate::state::mutate::ScalePrompt;
 use crate::state::picker::Picker;
+use crate::state::remedy::{Remedy, STEPS};
 use crate::state::{Mode, PANES, Pane, State};
 use crate::theme::{Slot, Theme};
 
@@ -63,6 +64,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
         Mode::Picker(p) => picker(frame, frame.area(), state, p, theme),
         Mode::Scale(prompt) => scale_prompt(frame, frame.area(), prompt, theme),
         Mode::Confirm(confirm) => question(frame, frame.area(), &confirm.question, theme),
+        Mode::Remedy(r) => remedy(frame, frame.area(), state, r, theme),
         _ => {}
     }
 }
@@ -119,6 +121,22 @@ fn question(frame: &mut Frame, area: Rect, question: &str, theme: &Theme) {
     lines.push(Line::raw(format!(" {current}")));
     lines.push(Line::styled(" y yes · n or esc no", theme.style(Slot::Prompt)));
     let inner = modal(frame, area, width, lines.len() as u16 + 2, " confirm ", theme);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The remedy of a GPU fault: its steps, where each stands, the selected one run by enter.
+fn remedy(frame: &mut Frame, area: Rect, state: &State, remedy: &Remedy, theme: &Theme) {
+    let mut lines = vec![Line::raw(format!(" {}", remedy.fault)), Line::raw("")];
+    for (i, step) in STEPS.iter().enumerate() {
+        let style = if i == remedy.selected { theme.style(Slot::Selected) } else { Style::default() };
+        lines.push(Line::styled(
+            format!(" {}. {:<36} {}", i + 1, step.title(), state.remedy_status(remedy, *step)),
+            style,
+        ));
+    }
+    lines.push(Line::styled(" enter runs the step (each asks first) · esc closes", theme.style(Slot::Prompt)));
+    let width = 110.min(area.width);
+    let inner = modal(frame, area, width, lines.len() as u16 + 2, &format!(" remedy: node {} ", remedy.node), theme);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -386,6 +404,7 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
             ],
         ),
         Mode::Confirm(_) => (Scope::Confirm, &[(Action::Confirm, "yes"), (Action::Back, "no")]),
+        Mode::Remedy(_) => (Scope::Remedy, &[(Action::Accept, "run step"), (Action::Back, "close")]),
         Mode::Drain => {
             (Scope::Drain, &[(Action::Confirm, "drain"), (Action::Back, "cancel/stop/close"), (Action::Down, "scroll")])
         }

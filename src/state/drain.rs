@@ -124,7 +124,14 @@ impl State {
             self.notice = Some(warning("drain: select a node (nodes or gpu pane; space marks several)".into()));
             return;
         }
-        let nodes: Vec<String> = targets.into_iter().map(|t| t.name).collect();
+        self.open_drain_on(targets.into_iter().map(|t| t.name).collect(), options);
+    }
+
+    /// The preview of draining `nodes`.
+    pub(super) fn open_drain_on(&mut self, nodes: Vec<String>, options: DrainOptions) {
+        if self.refuse_in_read_only("drain") {
+            return;
+        }
         let mut pods = plan(self.pods.all(), &nodes, &options);
         place_gpu_pods(&mut pods, self.gpus.table.all(), &nodes);
         self.drain_generation += 1;

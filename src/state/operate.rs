@@ -74,10 +74,15 @@ impl State {
 
     /// The question before `operation` on the targets; nothing is sent until it is answered yes.
     pub(super) fn ask_operation(&mut self, operation: Operation) {
+        let targets = self.targets();
+        self.ask_operation_on(operation, targets);
+    }
+
+    /// The question before `operation` on `targets`.
+    pub(super) fn ask_operation_on(&mut self, operation: Operation, targets: Vec<ObjectAddress>) {
         if self.refuse_in_read_only(&operation.to_string()) {
             return;
         }
-        let targets = self.targets();
         if targets.is_empty() {
             self.notice = Some(warning(format!("{operation}: select a row (space marks several)")));
             return;

@@ -178,7 +178,7 @@ impl State {
         self.ask_validation(&node, true);
     }
 
-    fn ask_validation(&mut self, node: &NodeRow, requalify: bool) {
+    pub(super) fn ask_validation(&mut self, node: &NodeRow, requalify: bool) {
         let name = &node.id.name;
         if self.refuse_in_read_only(&format!("validating node {name}")) {
             return;
