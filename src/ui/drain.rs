@@ -39,7 +39,7 @@ pub fn render(frame: &mut Frame, area: Rect, drain: &Drain, now: i64, theme: &Th
             format!(" drain {}  ({})", drain.nodes.join(", "), flags.join(", ")),
             theme.style(Slot::Header),
         )),
-        Line::from(format!(" cordon, then evict {evicted} pods ({gpu_pods} holding {gpus} GPUs); {stays} stay")),
+        Line::from(format!(" cordon, then evict {evicted} pod(s) ({gpu_pods} holding {gpus} GPUs); {stays} stay")),
         Line::from(format!(" {budgets}")),
     ];
     frame.render_widget(Paragraph::new(head_lines), head);
@@ -60,14 +60,15 @@ pub fn render(frame: &mut Frame, area: Rect, drain: &Drain, now: i64, theme: &Th
         ])
         .style(slot.map(|s| theme.style(s)).unwrap_or_default())
     });
+    // Wide enough for a whole pod name and owner on a 180-column terminal; AFTER and PROGRESS take what is left.
     let widths = [
         Constraint::Length(6),
-        Constraint::Min(24),
+        Constraint::Length(40),
         Constraint::Length(4),
         Constraint::Length(5),
-        Constraint::Length(26),
-        Constraint::Length(22),
-        Constraint::Length(34),
+        Constraint::Length(36),
+        Constraint::Length(20),
+        Constraint::Min(20),
         Constraint::Min(20),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), body);

@@ -36,7 +36,12 @@ fn state() -> State {
     s.settle();
     let line = TriageRow {
         id: ObjectId { namespace: String::new(), name: "gpu-1 gpu3".into(), uid: "fault/gpu-1/3".into() },
-        object: Some(ObjectRef { kind: ObjectKind::Node, namespace: String::new(), name: "gpu-1".into(), uid: "n1".into() }),
+        object: Some(ObjectRef {
+            kind: ObjectKind::Node,
+            namespace: String::new(),
+            name: "gpu-1".into(),
+            uid: "n1".into(),
+        }),
         kind: "gpu".into(),
         problem: "XID 79".into(),
         why: "GPU has fallen off the bus".into(),
