@@ -51,7 +51,11 @@ fn cluster(pods: usize) -> State {
                 _ => ("ReplicaSet", format!("svc-{:04}-7f9c", i / 100)),
             };
             PodRow {
-                id: ObjectId { namespace: format!("team-{:02}", i % 50), name: format!("pod-{i:05}"), uid: format!("u{i}") },
+                id: ObjectId {
+                    namespace: format!("team-{:02}", i % 50),
+                    name: format!("pod-{i:05}"),
+                    uid: format!("u{i}"),
+                },
                 status: "Running".into(),
                 node: format!("gpu-{:04}", i % NODES),
                 gpus: if nth % 5 == 1 { 2 } else { 0 },

@@ -78,31 +78,53 @@ pub trait View: Sync {
     }
 }
 
+/// The view of a kind whose knowledge is its describe printer and what the printer needs fetched: most kinds.
+pub struct Printed {
+    pub group: &'static str,
+    pub kind: &'static str,
+    pub fetches: &'static [Fetch],
+    pub print: fn(&Value, &Related, &[&Value], i64) -> String,
+}
+
+impl View for Printed {
+    fn kind(&self) -> (&'static str, &'static str) {
+        (self.group, self.kind)
+    }
+
+    fn fetches(&self) -> &'static [Fetch] {
+        self.fetches
+    }
+
+    fn describe(&self, obj: &Value, related: &Related, events: &[&Value], now: i64) -> String {
+        (self.print)(obj, related, events, now)
+    }
+}
+
 /// The views, one line each.
 const REGISTERED: &[&dyn View] = &[
-    &pods::Pods,
-    &nodes::Nodes,
-    &deployments::Deployments,
-    &services::Services,
-    &config::ConfigMaps,
-    &config::Secrets,
+    &pods::PODS,
+    &nodes::NODES,
+    &deployments::DEPLOYMENTS,
+    &services::SERVICES,
+    &config::CONFIG_MAPS,
+    &config::SECRETS,
     &namespaces::Namespaces,
     &crds::CustomResourceDefinitions,
-    &apps::ReplicaSets,
-    &apps::StatefulSets,
-    &apps::DaemonSets,
-    &batch::Jobs,
-    &batch::CronJobs,
+    &apps::REPLICA_SETS,
+    &apps::STATEFUL_SETS,
+    &apps::DAEMON_SETS,
+    &batch::JOBS,
+    &batch::CRON_JOBS,
     &storage::PersistentVolumeClaims,
-    &storage::PersistentVolumes,
-    &storage::StorageClasses,
-    &network::Endpoints,
-    &network::EndpointSlices,
-    &network::Ingresses,
-    &network::NetworkPolicies,
-    &policy::HorizontalPodAutoscalers,
-    &policy::PodDisruptionBudgets,
-    &accounts::ServiceAccounts,
+    &storage::PERSISTENT_VOLUMES,
+    &storage::STORAGE_CLASSES,
+    &network::ENDPOINTS,
+    &network::ENDPOINT_SLICES,
+    &network::INGRESSES,
+    &network::NETWORK_POLICIES,
+    &policy::HORIZONTAL_POD_AUTOSCALERS,
+    &policy::POD_DISRUPTION_BUDGETS,
+    &accounts::SERVICE_ACCOUNTS,
 ];
 
 /// Any kind without a view of its own.

@@ -3,7 +3,8 @@
 use super::quantity::{self, Quantity};
 use super::tabwriter::Out;
 use super::text::{
-    annotations_block, at, events_block, flag, labels_block, list, plain, rfc1123z, s, since, taints_block,
+    annotations_block, at, condition_rows, events_block, flag, labels_block, list, plain, rfc1123z, s, since,
+    taints_block,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -51,20 +52,7 @@ pub(crate) fn describe_node(
     if !conditions.is_empty() {
         w.w(0, "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n");
         w.w(1, "----\t------\t-----------------\t------------------\t------\t-------\n");
-        for c in conditions {
-            w.w(
-                1,
-                &format!(
-                    "{} \t{} \t{} \t{} \t{} \t{}\n",
-                    s(c, &["type"]),
-                    s(c, &["status"]),
-                    rfc1123z(at(c, &["lastHeartbeatTime"])),
-                    rfc1123z(at(c, &["lastTransitionTime"])),
-                    s(c, &["reason"]),
-                    s(c, &["message"])
-                ),
-            );
-        }
+        condition_rows(&mut w, conditions, "lastHeartbeatTime");
     }
     w.w(0, "Addresses:\n");
     for a in list(status, &["addresses"]) {

@@ -4,7 +4,8 @@ use super::pod::{csi_attributes, host_path_source, nfs_source};
 use super::quantity;
 use super::tabwriter::Out;
 use super::text::{
-    annotations_block, at, events_block, format_labels, go_bool, go_list, labels_block, list, plain, rfc1123z, s, since,
+    annotations_block, at, condition_rows, events_block, format_labels, go_bool, go_list, labels_block, list, plain, s,
+    since,
 };
 use serde_json::Value;
 
@@ -95,20 +96,7 @@ pub(crate) fn describe_pvc(pvc: &Value, pods: &[Value], events: &[&Value], now: 
         w.w(0, "Conditions:\n");
         w.w(1, "Type\tStatus\tLastProbeTime\tLastTransitionTime\tReason\tMessage\n");
         w.w(1, "----\t------\t-----------------\t------------------\t------\t-------\n");
-        for c in conditions {
-            w.w(
-                1,
-                &format!(
-                    "{} \t{} \t{} \t{} \t{} \t{}\n",
-                    s(c, &["type"]),
-                    s(c, &["status"]),
-                    rfc1123z(at(c, &["lastProbeTime"])),
-                    rfc1123z(at(c, &["lastTransitionTime"])),
-                    s(c, &["reason"]),
-                    s(c, &["message"])
-                ),
-            );
-        }
+        condition_rows(&mut w, conditions, "lastProbeTime");
     }
     events_block(&mut w, events, now);
     w.finish()

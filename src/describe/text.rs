@@ -405,3 +405,22 @@ pub(super) fn events_block(w: &mut Out, events: &[&Value], now: i64) {
         );
     }
 }
+
+/// A conditions table's rows as kubectl prints them: type, status, the `probe` time (a node's heartbeat, a claim's
+/// probe), the transition time, reason and message.
+pub(super) fn condition_rows(w: &mut Out, conditions: &[Value], probe: &str) {
+    for c in conditions {
+        w.w(
+            1,
+            &format!(
+                "{} \t{} \t{} \t{} \t{} \t{}\n",
+                s(c, &["type"]),
+                s(c, &["status"]),
+                rfc1123z(at(c, &[probe])),
+                rfc1123z(at(c, &["lastTransitionTime"])),
+                s(c, &["reason"]),
+                s(c, &["message"])
+            ),
+        );
+    }
+}

@@ -1,54 +1,25 @@
 //! ReplicaSets, StatefulSets and DaemonSets: described with the status of the pods they select; `enter` shows them.
 
-use serde_json::Value;
+use super::{Fetch, Printed};
+use crate::describe::apps;
 
-use super::{Fetch, View};
-use crate::describe::{Related, apps};
+pub const REPLICA_SETS: Printed = Printed {
+    group: "apps",
+    kind: "ReplicaSet",
+    fetches: &[Fetch::SelectedPods],
+    print: |obj, related, events, now| apps::describe_replica_set(obj, related.pods, events, now),
+};
 
-pub struct ReplicaSets;
+pub const STATEFUL_SETS: Printed = Printed {
+    group: "apps",
+    kind: "StatefulSet",
+    fetches: &[Fetch::SelectedPods],
+    print: |obj, related, events, now| apps::describe_stateful_set(obj, related.pods, events, now),
+};
 
-impl View for ReplicaSets {
-    fn kind(&self) -> (&'static str, &'static str) {
-        ("apps", "ReplicaSet")
-    }
-
-    fn fetches(&self) -> &'static [Fetch] {
-        &[Fetch::SelectedPods]
-    }
-
-    fn describe(&self, obj: &Value, related: &Related, events: &[&Value], now: i64) -> String {
-        apps::describe_replica_set(obj, related.pods, events, now)
-    }
-}
-
-pub struct StatefulSets;
-
-impl View for StatefulSets {
-    fn kind(&self) -> (&'static str, &'static str) {
-        ("apps", "StatefulSet")
-    }
-
-    fn fetches(&self) -> &'static [Fetch] {
-        &[Fetch::SelectedPods]
-    }
-
-    fn describe(&self, obj: &Value, related: &Related, events: &[&Value], now: i64) -> String {
-        apps::describe_stateful_set(obj, related.pods, events, now)
-    }
-}
-
-pub struct DaemonSets;
-
-impl View for DaemonSets {
-    fn kind(&self) -> (&'static str, &'static str) {
-        ("apps", "DaemonSet")
-    }
-
-    fn fetches(&self) -> &'static [Fetch] {
-        &[Fetch::SelectedPods]
-    }
-
-    fn describe(&self, obj: &Value, related: &Related, events: &[&Value], now: i64) -> String {
-        apps::describe_daemon_set(obj, related.pods, events, now)
-    }
-}
+pub const DAEMON_SETS: Printed = Printed {
+    group: "apps",
+    kind: "DaemonSet",
+    fetches: &[Fetch::SelectedPods],
+    print: |obj, related, events, now| apps::describe_daemon_set(obj, related.pods, events, now),
+};

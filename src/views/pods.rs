@@ -1,18 +1,7 @@
 //! Pods: described as kubectl does (containers, conditions, volumes, QoS, tolerations).
 
-use serde_json::Value;
+use super::Printed;
+use crate::describe::pod;
 
-use super::View;
-use crate::describe::{Related, pod};
-
-pub struct Pods;
-
-impl View for Pods {
-    fn kind(&self) -> (&'static str, &'static str) {
-        ("", "Pod")
-    }
-
-    fn describe(&self, obj: &Value, _related: &Related, events: &[&Value], now: i64) -> String {
-        pod::describe_pod(obj, events, now)
-    }
-}
+pub const PODS: Printed =
+    Printed { group: "", kind: "Pod", fetches: &[], print: |obj, _, events, now| pod::describe_pod(obj, events, now) };

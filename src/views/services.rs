@@ -1,22 +1,11 @@
 //! Services: described with their endpoints; `enter` shows the pods they select.
 
-use serde_json::Value;
+use super::{Fetch, Printed};
+use crate::describe::service;
 
-use super::{Fetch, View};
-use crate::describe::{Related, service};
-
-pub struct Services;
-
-impl View for Services {
-    fn kind(&self) -> (&'static str, &'static str) {
-        ("", "Service")
-    }
-
-    fn fetches(&self) -> &'static [Fetch] {
-        &[Fetch::EndpointSlices]
-    }
-
-    fn describe(&self, obj: &Value, related: &Related, events: &[&Value], now: i64) -> String {
-        service::describe_service(obj, related.owned, events, now)
-    }
-}
+pub const SERVICES: Printed = Printed {
+    group: "",
+    kind: "Service",
+    fetches: &[Fetch::EndpointSlices],
+    print: |obj, related, events, now| service::describe_service(obj, related.owned, events, now),
+};

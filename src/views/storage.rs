@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Drill, Fetch, View};
+use super::{Drill, Fetch, Printed, View};
 use crate::describe::{Related, generic, storage};
 use crate::model::table::ResourceRow;
 
@@ -27,26 +27,18 @@ impl View for PersistentVolumeClaims {
     }
 }
 
-pub struct PersistentVolumes;
-
-impl View for PersistentVolumes {
-    fn kind(&self) -> (&'static str, &'static str) {
-        ("", "PersistentVolume")
-    }
-
-    fn describe(&self, obj: &Value, _related: &Related, events: &[&Value], now: i64) -> String {
+pub const PERSISTENT_VOLUMES: Printed = Printed {
+    group: "",
+    kind: "PersistentVolume",
+    fetches: &[],
+    print: |obj, _, events, now| {
         storage::describe_pv(obj, events, now).unwrap_or_else(|| generic::describe_generic(obj, events, now))
-    }
-}
+    },
+};
 
-pub struct StorageClasses;
-
-impl View for StorageClasses {
-    fn kind(&self) -> (&'static str, &'static str) {
-        ("storage.k8s.io", "StorageClass")
-    }
-
-    fn describe(&self, obj: &Value, _related: &Related, events: &[&Value], now: i64) -> String {
-        storage::describe_storage_class(obj, events, now)
-    }
-}
+pub const STORAGE_CLASSES: Printed = Printed {
+    group: "storage.k8s.io",
+    kind: "StorageClass",
+    fetches: &[],
+    print: |obj, _, events, now| storage::describe_storage_class(obj, events, now),
+};
