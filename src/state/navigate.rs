@@ -1,0 +1,126 @@
+//! Moving through the console: which object is selected in each pane, `enter` drilling in (per pane), `esc` backing
+//! out one step at a time, and asking for the selection's describe text or YAML.
+
+use super::*;
+
+impl State {
+    /// Asks for the selected object's describe text or YAML; the answer arrives as `Data::Document`.
+    pub(super) fn request_document(&mut self, yaml: bool) {
+        let Some(address) = self.selected_address() else { return };
+        self.document_generation += 1;
+        let generation = self.document_generation;
+        self.effects.push(if yaml {
+            Effect::Yaml { address, generation }
+        } else {
+            Effect::Describe { address, generation }
+        });
+        self.notice = Some(Notice { error: false, text: "loading…".into() });
+    }
+
+    pub(super) fn selected_object(&self) -> Option<ObjectRef> {
+        let (kind, id) = match self.pane {
+            Pane::Pods => (ObjectKind::Pod, self.pods.selected_row()?.id.clone()),
+            Pane::Nodes => (ObjectKind::Node, self.nodes.selected_row()?.node.id.clone()),
+            Pane::Gpu => (ObjectKind::Node, self.gpus.table.selected_row()?.id.clone()),
+            Pane::Workloads => {
+                let w = self.workloads.selected_row()?;
+                let kind = match w.kind {
+                    WorkloadKind::Deployment => ObjectKind::Deployment,
+                    WorkloadKind::StatefulSet => ObjectKind::StatefulSet,
+                    WorkloadKind::Job => ObjectKind::Job,
+                };
+                (kind, w.id.clone())
+            }
+            Pane::Triage => return self.triage.selected_row()?.object.clone(),
+            Pane::Images | Pane::Inference | Pane::Browse => return None,
+        };
+        Some(ObjectRef { kind, namespace: id.namespace, name: id.name, uid: id.uid })
+    }
+
+    /// The selected object of any pane, addressed by apiVersion and kind.
+    pub(super) fn selected_address(&self) -> Option<ObjectAddress> {
+        match self.pane {
+            Pane::Browse => self.browse.selected(),
+            _ => self.selected_object().map(|o| ObjectAddress::from(&o)),
+        }
+    }
+
+    /// esc: clear the filter, then the drill-down, then the zoom, then any notice.
+    pub(super) fn back(&mut self) {
+        if !self.focused().marked().is_empty() {
+            self.focused().clear_marks();
+        } else if self.pane == Pane::Gpu && self.gpus.drill.is_some() {
+            self.gpus.drill = None;
+        } else if self.pane == Pane::Images && self.focused().filter_text().is_empty() && self.images.back() {
+            // The detail or the tag list closed (a filter is cleared first).
+        } else if !self.focused().filter_text().is_empty() {
+            self.focused().filter("");
+        } else if self.focused().clear_scope() {
+            // The drill-down was the thing to undo.
+        } else if self.zoom {
+            self.zoom = false;
+        } else {
+            self.notice = None;
+            self.warnings.clear();
+        }
+    }
+
+    pub(super) fn drill_in(&mut self) {
+        match self.pane {
+            Pane::Triage => {
+                let Some(row) = self.triage.selected_row() else { return };
+                if row.kind == "gpu"
+                    && let Some(node) = row.object.as_ref().map(|o| o.name.clone())
+                {
+                    let fault = format!("{}: {}", row.problem, row.why);
+                    return self.open_remedy(node, fault);
+                }
+                let Some(object) = row.object.clone() else {
+                    self.notice = Some(warning(format!("no pane lists {} objects", row.kind)));
+                    return;
+                };
+                let pane = match object.kind {
+                    ObjectKind::Pod => Pane::Pods,
+                    ObjectKind::Node => Pane::Nodes,
+                    ObjectKind::Deployment | ObjectKind::StatefulSet | ObjectKind::Job => Pane::Workloads,
+                };
+                self.jump(pane, object.uid);
+            }
+            Pane::Nodes => {
+                let Some(node) = self.nodes.selected_row().map(|n| n.node.id.name.clone()) else { return };
+                self.pods.set_scope(Some(Scope::Node(node)));
+                self.pods.set_filter("");
+                self.pane = Pane::Pods;
+            }
+            Pane::Workloads => {
+                let Some(w) = self.workloads.selected_row() else { return };
+                let scope = Scope::Selector {
+                    namespace: w.id.namespace.clone(),
+                    labels: w.selector.clone(),
+                    owner: format!("{} {}/{}", w.kind.as_str().to_lowercase(), w.id.namespace, w.id.name),
+                };
+                self.pods.set_scope(Some(scope));
+                self.pods.set_filter("");
+                self.pane = Pane::Pods;
+            }
+            Pane::Pods => self.open_logs(),
+            Pane::Gpu => self.gpus.drill = self.gpus.table.selected_row().map(|l| l.id.name.clone()),
+            Pane::Images => {
+                let effect = self.images.drill_in();
+                self.effects.extend(effect);
+            }
+            Pane::Inference => self.validate_selected(),
+            Pane::Browse => self.drill_into_resource(),
+        }
+    }
+
+    /// Focuses `pane` with the object `uid` selected, clearing whatever would hide it.
+    pub(super) fn jump(&mut self, pane: Pane, uid: String) {
+        self.pane = pane;
+        let table: &mut dyn TablePane = self.focused();
+        table.filter("");
+        table.clear_scope();
+        table.select(uid);
+        self.namespace = None;
+    }
+}
