@@ -20,7 +20,7 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
-use super::{cronjob, daemonset, dcgm, disruption, endpoints, storage, validator};
+use super::{cronjob, daemonset, dcgm, deletion, disruption, endpoints, storage, validator};
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
@@ -169,6 +169,12 @@ impl Controllers {
                             None => self.forget_pod(key),
                         },
                         resources::NODES => {
+                            if let Some(node) = current
+                                && let Some(next) = scheduler::with_cordon_taint(&node.value())
+                            {
+                                // Lost to another writer: its change comes through here again.
+                                let _ = self.world.store.replace(resources::NODES, next, node.rv);
+                            }
                             self.unscheduled.values_mut().for_each(|t| *t = now);
                             // Which nodes a DaemonSet runs on follows their labels and taints.
                             let daemons = self.workloads_by_uid.values().filter(|k| k.0 == resources::DAEMONSETS);
@@ -332,7 +338,7 @@ impl Controllers {
             let pod = stored.value();
             let step = kubelet::step(&pod, now);
             let written = match &step.pod {
-                None => self.world.store.delete(&key, Some(stored.rv)).map(|_| ()),
+                None => deletion::kubelet_done(&self.world, &key, stored.rv),
                 Some(next) if *next == pod => Ok(()),
                 Some(next) => self.world.store.replace(resources::PODS, next.clone(), stored.rv).map(|_| ()),
             };
@@ -361,6 +367,10 @@ impl Controllers {
         let dirty = std::mem::take(&mut self.dirty);
         for key in dirty {
             let Some(stored) = self.world.store.get(&key) else { continue };
+            // A workload being deleted makes no new pods (each controller checks its DeletionTimestamp).
+            if stored.terminating {
+                continue;
+            }
             let obj = stored.value();
             let owned = self.owned_objects(&stored.uid);
             let actions = match key.0 {
@@ -404,30 +414,34 @@ impl Controllers {
                     }
                 }
                 Action::Terminate(key) => {
-                    if let Some(stored) = self.world.store.get(&key) {
+                    if let Some(stored) = self.world.store.get(&key).filter(|s| !s.terminating) {
                         let pod = stored.value();
-                        if !stored.terminating {
-                            let _ =
-                                self.world.store.replace(resources::PODS, workloads::terminating(&pod, now), stored.rv);
-                            let container =
-                                pod["spec"]["containers"][0]["name"].as_str().unwrap_or_default().to_string();
-                            let spec = EventSpec {
-                                warning: false,
-                                reason: "Killing",
-                                message: format!("Stopping container {container}"),
-                                component: "kubelet",
-                            };
-                            self.record(&pod, &spec, now);
+                        // A scale-down deletes the pod gracefully, as the replica controllers do through the API.
+                        let opts = deletion::DeleteOptions { precondition_uid: Some(stored.uid.clone()), ..Default::default() };
+                        if deletion::delete(&self.world, &key, &opts).is_ok() {
+                            self.killing(&pod, now);
                         }
                     }
                 }
                 Action::Delete(key) => {
                     // Gone already: nothing to do.
-                    let _ = super::write::delete_cascading(&self.world, &key, true);
+                    let _ = deletion::delete(&self.world, &key, &deletion::DeleteOptions::default());
                 }
                 Action::Event(involved, spec) => self.record(&involved, &spec, now),
             }
         }
+    }
+
+    /// The kubelet's event for a pod it starts stopping.
+    fn killing(&mut self, pod: &Value, now: f64) {
+        let container = pod["spec"]["containers"][0]["name"].as_str().unwrap_or_default().to_string();
+        let spec = EventSpec {
+            warning: false,
+            reason: "Killing",
+            message: format!("Stopping container {container}"),
+            component: "kubelet",
+        };
+        self.record(pod, &spec, now);
     }
 
     /// Records an event, counting up a repeat of the same reason and message on the same object.
