@@ -417,7 +417,10 @@ impl Controllers {
                     if let Some(stored) = self.world.store.get(&key).filter(|s| !s.terminating) {
                         let pod = stored.value();
                         // A scale-down deletes the pod gracefully, as the replica controllers do through the API.
-                        let opts = deletion::DeleteOptions { precondition_uid: Some(stored.uid.clone()), ..Default::default() };
+                        let opts = deletion::DeleteOptions {
+                            precondition_uid: Some(stored.uid.clone()),
+                            ..Default::default()
+                        };
                         if deletion::delete(&self.world, &key, &opts).is_ok() {
                             self.killing(&pod, now);
                         }

@@ -33,7 +33,10 @@ fn opts(grace: Option<i64>, propagation: Option<Propagation>) -> DeleteOptions {
 fn options_come_from_body_and_query() {
     let body = json!({"gracePeriodSeconds": 5, "propagationPolicy": "Foreground", "preconditions": {"uid": "u"}});
     let o = DeleteOptions::parse(&body, &Query::parse("")).unwrap();
-    assert_eq!((o.grace_period, o.propagation, o.precondition_uid.as_deref()), (Some(5), Some(Propagation::Foreground), Some("u")));
+    assert_eq!(
+        (o.grace_period, o.propagation, o.precondition_uid.as_deref()),
+        (Some(5), Some(Propagation::Foreground), Some("u"))
+    );
     let q = DeleteOptions::parse(&json!({}), &Query::parse("gracePeriodSeconds=0&propagationPolicy=Orphan")).unwrap();
     assert_eq!((q.grace_period, q.propagation), (Some(0), Some(Propagation::Orphan)));
     assert_eq!(DeleteOptions::parse(&json!({"propagationPolicy": "Later"}), &Query::parse("")).unwrap_err().code, 422);
@@ -121,13 +124,19 @@ fn replicaset(w: &World) -> Arc<Stored> {
 fn background_deletes_dependents_gracefully_and_orphan_keeps_them() {
     let w = world();
     replicaset(&w);
-    assert!(matches!(delete(&w, &key(REPLICASETS, "rs"), &opts(None, Some(Propagation::Background))).unwrap(), Outcome::Removed(_)));
+    assert!(matches!(
+        delete(&w, &key(REPLICASETS, "rs"), &opts(None, Some(Propagation::Background))).unwrap(),
+        Outcome::Removed(_)
+    ));
     assert!(w.store.get(&key(PODS, "p1")).unwrap().terminating, "a bound pod terminates");
     assert!(w.store.get(&key(PODS, "p2")).is_none(), "an unbound one goes at once");
 
     let w = world();
     replicaset(&w);
-    assert!(matches!(delete(&w, &key(REPLICASETS, "rs"), &opts(None, Some(Propagation::Orphan))).unwrap(), Outcome::Removed(_)));
+    assert!(matches!(
+        delete(&w, &key(REPLICASETS, "rs"), &opts(None, Some(Propagation::Orphan))).unwrap(),
+        Outcome::Removed(_)
+    ));
     let kept = w.store.get(&key(PODS, "p1")).unwrap();
     assert!(!kept.terminating);
     assert!(kept.value()["metadata"].get("ownerReferences").is_none());
@@ -137,7 +146,8 @@ fn background_deletes_dependents_gracefully_and_orphan_keeps_them() {
 fn foreground_keeps_the_owner_until_its_dependents_are_gone() {
     let w = world();
     replicaset(&w);
-    let Outcome::Pending(owner) = delete(&w, &key(REPLICASETS, "rs"), &opts(None, Some(Propagation::Foreground))).unwrap()
+    let Outcome::Pending(owner) =
+        delete(&w, &key(REPLICASETS, "rs"), &opts(None, Some(Propagation::Foreground))).unwrap()
     else {
         panic!("the owner waits")
     };

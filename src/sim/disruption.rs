@@ -56,8 +56,7 @@ pub fn status(pdb: &Value, pods: &[PodView], now: &str) -> Value {
         })
         .unwrap_or_default();
     let expected = matched.len() as i64;
-    let healthy =
-        matched.iter().filter(|p| p.ready && !disrupted.contains_key(object::name(&p.pod))).count() as i64;
+    let healthy = matched.iter().filter(|p| p.ready && !disrupted.contains_key(object::name(&p.pod))).count() as i64;
     let desired =
         match (scaled(&pdb["spec"]["minAvailable"], expected), scaled(&pdb["spec"]["maxUnavailable"], expected)) {
             (Some(min), _) => min,

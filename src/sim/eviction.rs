@@ -26,10 +26,14 @@ const VIOLATES: &str = "Cannot evict pod as it would violate the pod's disruptio
 pub fn evict(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
     let body = super::write::decode(ctx, false)?;
     if let Some(v) = body["apiVersion"].as_str().filter(|v| !matches!(*v, "policy/v1" | "policy/v1beta1")) {
-        return Err(ApiError::bad_request(format!("the API version in the data ({v}) does not match the expected API version (policy/v1)")));
+        return Err(ApiError::bad_request(format!(
+            "the API version in the data ({v}) does not match the expected API version (policy/v1)"
+        )));
     }
     if let Some(k) = body["kind"].as_str().filter(|k| *k != "Eviction") {
-        return Err(ApiError::bad_request(format!("the kind in the data ({k}) does not match the expected kind (Eviction)")));
+        return Err(ApiError::bad_request(format!(
+            "the kind in the data ({k}) does not match the expected kind (Eviction)"
+        )));
     }
     let name = target.name.clone().unwrap_or_default();
     if body["metadata"]["name"].as_str().unwrap_or_default() != name {
@@ -98,7 +102,12 @@ pub fn run(world: &World, key: &Key, opts: &DeleteOptions) -> Result<(), ApiErro
         if !pod.ready && (always_allow || (healthy >= desired && desired > 0)) {
             pin_version = true;
         } else {
-            check_and_decrement(world, &(resources::PDBS, key.1.clone(), object::name(&pdb).to_string()), &key.2, opts.dry_run)?;
+            check_and_decrement(
+                world,
+                &(resources::PDBS, key.1.clone(), object::name(&pdb).to_string()),
+                &key.2,
+                opts.dry_run,
+            )?;
         }
     }
     let mut final_opts = opts.clone();

@@ -84,7 +84,10 @@ fn two_budgets_are_a_500_and_a_stale_budget_asks_to_retry() {
     add_pdb(&w, "two", 1, 1, 0);
     let e = evict(&w, "p").unwrap_err();
     assert_eq!(e.code, 500);
-    assert_eq!(e.message, "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
+    assert_eq!(
+        e.message,
+        "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."
+    );
     assert!(e.status().get("reason").is_none());
 
     let w = world();

@@ -186,7 +186,8 @@ mod tests {
         let pod = json!({"metadata": {"name": "web"}, "spec": {"containers": [{"name": "c"}]}});
         let msg = place(&pod, &nodes).unwrap_err();
         assert!(msg.starts_with("0/2 nodes are available: 1 node(s) had untolerated taint {nvidia.com/gpu: present}, 1 node(s) were unschedulable."), "{msg}");
-        let daemon = json!({"metadata": {"name": "d"}, "spec": {"tolerations": crate::sim::daemonset::automatic_tolerations()}});
+        let daemon =
+            json!({"metadata": {"name": "d"}, "spec": {"tolerations": crate::sim::daemonset::automatic_tolerations()}});
         assert_eq!(place(&daemon, &nodes), Ok("c1".into()));
         let node_doc = json!({"metadata": {"name": "c1"}, "spec": {"unschedulable": true}});
         let tainted = with_cordon_taint(&node_doc).unwrap();

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::api::Ctx;
 use super::apply::{self, ApplyError};
+use super::deletion::{self, DeleteOptions};
 use super::error::ApiError;
 use super::http::{self, Reply};
 use super::object::{self, Stored};
@@ -13,7 +14,6 @@ use super::resources::{self, ResourceType};
 use super::routes::Target;
 use super::store::Key;
 use super::world::World;
-use super::deletion::{self, DeleteOptions};
 use super::{clock, defaults, patch, read, scale, validate};
 
 /// How often a patch is retried when another writer got in between read and write.
@@ -255,7 +255,9 @@ fn with_status(base: &Value, status_from: &Value) -> Value {
 fn keep_server_metadata(old: &Value, new: &mut Value) {
     let old_meta = &old["metadata"];
     let meta = object::obj_mut(new, "metadata");
-    for field in ["uid", "creationTimestamp", "generation", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+    for field in
+        ["uid", "creationTimestamp", "generation", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"]
+    {
         match old_meta.get(field) {
             Some(v) => meta.insert(field.into(), v.clone()),
             None => meta.remove(field),
