@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod object;
 pub mod patch;
 pub mod prometheus;
+pub mod protobuf;
 pub mod read;
 pub mod registry;
 pub mod request_log;

@@ -14,7 +14,7 @@ use super::resources::{self, ResourceType};
 use super::routes::Target;
 use super::store::Key;
 use super::world::World;
-use super::{clock, defaults, patch, read, scale, validate};
+use super::{clock, defaults, patch, protobuf, read, scale, validate};
 
 /// How often a patch is retried when another writer got in between read and write.
 const MAX_RETRIES: usize = 8;
@@ -22,6 +22,9 @@ const MAX_RETRIES: usize = 8;
 /// Parses a request body as JSON, or YAML when the content type says so.
 pub fn decode(ctx: &Ctx, yaml_ok: bool) -> Result<Value, ApiError> {
     let media = ctx.content_type.split(';').next().unwrap_or_default().trim();
+    if media == protobuf::MEDIA_TYPE {
+        return protobuf::decode(&ctx.body);
+    }
     let text =
         std::str::from_utf8(&ctx.body).map_err(|_| ApiError::bad_request("the request body is not valid UTF-8"))?;
     let value: Value = match media {
