@@ -308,3 +308,93 @@ fn cascades_foreground_and_orphan() {
     );
     assert!(owners.is_empty(), "{owners}");
 }
+
+/// A self-signed certificate and its key, as PEM files for `kubectl create secret tls`.
+fn tls_files(sim: &TestSim) -> (String, String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["web.example".to_string()]).unwrap().self_signed(&key).unwrap();
+    let cert_path = sim.dir.path().join("tls.crt");
+    let key_path = sim.dir.path().join("tls.key");
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    (cert_path.to_string_lossy().into_owned(), key_path.to_string_lossy().into_owned(), cert.pem())
+}
+
+fn decoded(sim: &TestSim, args: &[&str], path: &str) -> String {
+    use base64::Engine;
+    let text = jsonpath(sim, args, path);
+    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(text.trim()).unwrap()).unwrap()
+}
+
+#[test]
+fn typed_create_commands_send_protobuf_and_read_back() {
+    require_kubectl!();
+    let sim = cluster();
+    let ns = ["-n", "default"];
+    // The namespace goes first: a command after `--` takes every later argument.
+    let run = |args: &[&str]| sim.kubectl_ok(&[&ns[..], args].concat()).trim().to_string();
+
+    assert_eq!(
+        run(&["create", "configmap", "settings", "--from-literal=a=b", "--from-literal=mode=fast"]),
+        "configmap/settings created"
+    );
+    assert_eq!(jsonpath(&sim, &["get", "configmap", "settings", "-n", "default"], "{.data.a} {.data.mode}"), "b fast");
+
+    assert_eq!(run(&["create", "secret", "generic", "creds", "--from-literal=user=admin"]), "secret/creds created");
+    assert_eq!(jsonpath(&sim, &["get", "secret", "creds", "-n", "default"], "{.type}"), "Opaque");
+    assert_eq!(decoded(&sim, &["get", "secret", "creds", "-n", "default"], "{.data.user}"), "admin");
+
+    let (cert, key, cert_pem) = tls_files(&sim);
+    assert_eq!(
+        run(&["create", "secret", "tls", "web-tls", &format!("--cert={cert}"), &format!("--key={key}")]),
+        "secret/web-tls created"
+    );
+    assert_eq!(jsonpath(&sim, &["get", "secret", "web-tls", "-n", "default"], "{.type}"), "kubernetes.io/tls");
+    assert_eq!(decoded(&sim, &["get", "secret", "web-tls", "-n", "default"], r"{.data.tls\.crt}"), cert_pem);
+
+    assert_eq!(sim.kubectl_ok(&["create", "namespace", "incident"]).trim(), "namespace/incident created");
+    assert_eq!(jsonpath(&sim, &["get", "namespace", "incident"], "{.status.phase}"), "Active");
+    assert_eq!(run(&["create", "serviceaccount", "responder"]), "serviceaccount/responder created");
+
+    assert_eq!(
+        run(&["create", "deployment", "web", "--image=nginx:1.27", "--replicas=2"]),
+        "deployment.apps/web created"
+    );
+    assert_eq!(
+        jsonpath(
+            &sim,
+            &["get", "deployment", "web", "-n", "default"],
+            "{.spec.replicas} {.spec.strategy.type} {.spec.template.spec.containers[0].image}"
+        ),
+        "2 RollingUpdate nginx:1.27"
+    );
+    let ready = sim.eventually(Duration::from_secs(20), || {
+        (jsonpath(&sim, &["get", "deployment", "web", "-n", "default"], "{.status.readyReplicas}") == "2").then_some(())
+    });
+    assert!(ready.is_some(), "the created Deployment runs its pods");
+
+    assert_eq!(run(&["create", "job", "probe", "--image=busybox:1.36", "--", "echo", "hi"]), "job.batch/probe created");
+    assert_eq!(
+        jsonpath(
+            &sim,
+            &["get", "job", "probe", "-n", "default"],
+            "{.spec.template.spec.restartPolicy} {.spec.template.spec.containers[0].command}"
+        ),
+        r#"Never ["echo","hi"]"#
+    );
+    assert_eq!(
+        run(&["create", "poddisruptionbudget", "web", "--selector=app=web", "--min-available=1"]),
+        "poddisruptionbudget.policy/web created"
+    );
+    let allowed = sim.eventually(Duration::from_secs(10), || {
+        (jsonpath(&sim, &["get", "pdb", "web", "-n", "default"], "{.status.disruptionsAllowed}") == "1").then_some(())
+    });
+    assert!(allowed.is_some(), "two healthy pods against a minimum of one");
+
+    // These commands speak protobuf; the sim answers in JSON, which client-go accepts.
+    let out = sim.kubectl(&["create", "configmap", "wire", "--from-literal=x=y", "-n", "default", "-v=8"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("Content-Type: application/vnd.kubernetes.protobuf"), "{log}");
+    assert!(log.contains("Response Status: 201 Created"), "{log}");
+}
