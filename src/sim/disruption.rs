@@ -138,6 +138,15 @@ mod tests {
         assert_eq!(s["conditions"][0]["reason"], "SufficientPods");
         let strict = json!({"spec": {"maxUnavailable": 0, "selector": {"matchLabels": {"app": "web"}}}});
         assert_eq!(status(&strict, &pods, "t")["disruptionsAllowed"], 0);
+        // A pod the eviction subresource let go is not healthy until the controller's timeout passes.
+        let mut evicted = pdb.clone();
+        evicted["status"]["disruptedPods"] = json!({"a": "2026-01-01T00:00:00Z", "gone": "2026-01-01T00:00:00Z"});
+        let s = status(&evicted, &pods, "2026-01-01T00:01:00Z");
+        assert_eq!((s["currentHealthy"].as_i64(), s["disruptionsAllowed"].as_i64()), (Some(2), Some(0)));
+        assert_eq!(s["disruptedPods"], json!({"a": "2026-01-01T00:00:00Z"}), "entries for missing pods are dropped");
+        let later = status(&evicted, &pods, "2026-01-01T00:03:00Z");
+        assert!(later.get("disruptedPods").is_none(), "and all of them after two minutes");
+        assert_eq!(later["currentHealthy"], 3);
         let none = json!({"spec": {"minAvailable": 1}});
         assert_eq!(status(&none, &pods, "t")["expectedPods"], 0, "no selector selects nothing");
     }
