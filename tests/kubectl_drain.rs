@@ -231,6 +231,8 @@ fn forced_and_graceful_pod_deletion() {
     assert_eq!(jsonpath(&sim, &["get", "pod", "slow", "-n", "default"], "{.metadata.deletionGracePeriodSeconds}"), "4");
     std::thread::sleep(Duration::from_secs(2));
     assert!(!gone(&sim, &["get", "pod", "slow", "-n", "default"]), "still within its grace period");
+    let events = sim.kubectl_ok(&["get", "events", "-n", "default", "--field-selector=involvedObject.name=slow"]);
+    assert!(events.contains("Killing") && events.contains("Stopping container main"), "{events}");
     let removed =
         sim.eventually(Duration::from_secs(8), || gone(&sim, &["get", "pod", "slow", "-n", "default"]).then_some(()));
     assert!(removed.is_some(), "the kubelet removes it once the grace period is over");

@@ -165,7 +165,17 @@ impl Controllers {
                     self.track_storage(key, change.kind, &change.object);
                     match key.0 {
                         resources::PODS => match current {
-                            Some(pod) => self.track_pod(key, &pod.value(), now),
+                            Some(pod) => {
+                                let value = pod.value();
+                                // However a running pod came to be deleted (API, eviction, scale-down), its
+                                // kubelet says it is stopping the containers.
+                                let stopping =
+                                    pod.terminating && change.previous.as_ref().is_some_and(|p| !p.terminating);
+                                if stopping && value["spec"]["nodeName"].as_str().is_some_and(|n| !n.is_empty()) {
+                                    self.killing(&value, now);
+                                }
+                                self.track_pod(key, &value, now)
+                            }
                             None => self.forget_pod(key),
                         },
                         resources::NODES => {
@@ -415,15 +425,13 @@ impl Controllers {
                 }
                 Action::Terminate(key) => {
                     if let Some(stored) = self.world.store.get(&key).filter(|s| !s.terminating) {
-                        let pod = stored.value();
                         // A scale-down deletes the pod gracefully, as the replica controllers do through the API.
                         let opts = deletion::DeleteOptions {
                             precondition_uid: Some(stored.uid.clone()),
                             ..Default::default()
                         };
-                        if deletion::delete(&self.world, &key, &opts).is_ok() {
-                            self.killing(&pod, now);
-                        }
+                        // Gone or changed meanwhile: the next reconcile looks again.
+                        let _ = deletion::delete(&self.world, &key, &opts);
                     }
                 }
                 Action::Delete(key) => {
