@@ -262,6 +262,24 @@ fn a_finalizer_holds_a_configmap_until_patched_away() {
     assert!(stamp.ends_with("Z 0"), "held with a deletionTimestamp: {stamp}");
     std::thread::sleep(Duration::from_secs(1));
     assert!(!gone(&sim, &["get", "configmap", "held", "-n", "default"]));
+    let (ok, out) = kubectl_all(
+        &sim,
+        &[
+            "patch",
+            "configmap",
+            "held",
+            "-n",
+            "default",
+            "--type=merge",
+            "-p",
+            r#"{"metadata":{"finalizers":["example.com/hold","example.com/more"]}}"#,
+        ],
+    );
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted"),
+        "{out}"
+    );
     sim.kubectl_ok(&[
         "patch",
         "configmap",

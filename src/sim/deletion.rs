@@ -283,6 +283,28 @@ fn release_foreground(world: &World, key: &Key) -> Option<Outcome> {
     drop_finalizer(world, key, FOREGROUND)
 }
 
+/// An update of an object being deleted keeps its deletionTimestamp and grace period (rest.BeforeUpdate) and
+/// may remove finalizers but not add any (ValidateNoNewFinalizers); Err is the field error.
+pub fn keep_deletion_stamp(old: &Value, new: &mut Value) -> Result<(), String> {
+    let had = finalizers(old);
+    let mut extra: Vec<String> = finalizers(new).into_iter().filter(|f| !had.contains(f)).collect();
+    if !extra.is_empty() {
+        extra.sort();
+        extra.dedup();
+        let quoted: Vec<String> = extra.iter().map(|f| format!("{f:?}")).collect();
+        return Err(format!(
+            "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
+            quoted.join(", ")
+        ));
+    }
+    let meta = object::obj_mut(new, "metadata");
+    meta.insert("deletionTimestamp".into(), old["metadata"]["deletionTimestamp"].clone());
+    if let Some(grace) = old["metadata"].get("deletionGracePeriodSeconds") {
+        meta.entry("deletionGracePeriodSeconds").or_insert(grace.clone());
+    }
+    Ok(())
+}
+
 /// After any write: an object being deleted whose last finalizer went, and whose grace is over, is removed
 /// (the store's shouldDeleteDuringUpdate).
 pub fn after_write(world: &World, key: &Key, stored: Arc<Stored>) -> Outcome {

@@ -157,3 +157,19 @@ fn foreground_keeps_the_owner_until_its_dependents_are_gone() {
     kubelet_done(&w, &key(PODS, "p1"), p1.rv).unwrap();
     assert!(w.store.get(&key(REPLICASETS, "rs")).is_none(), "released with its last dependent");
 }
+
+#[test]
+fn writes_to_an_object_being_deleted_keep_its_stamp_and_add_no_finalizers() {
+    let old = json!({"metadata": {"name": "c", "deletionTimestamp": "2026-01-01T00:00:00Z", "deletionGracePeriodSeconds": 0,
+        "finalizers": ["a", "b"]}});
+    let mut fewer = json!({"metadata": {"name": "c", "finalizers": ["a"]}});
+    keep_deletion_stamp(&old, &mut fewer).unwrap();
+    assert_eq!(fewer["metadata"]["deletionTimestamp"], "2026-01-01T00:00:00Z");
+    assert_eq!(fewer["metadata"]["deletionGracePeriodSeconds"], 0);
+    let mut more = json!({"metadata": {"name": "c", "finalizers": ["a", "z"]}});
+    let e = keep_deletion_stamp(&old, &mut more).unwrap_err();
+    assert_eq!(
+        e,
+        "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"z\"}"
+    );
+}

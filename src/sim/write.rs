@@ -271,6 +271,11 @@ fn keep_server_metadata(old: &Value, new: &mut Value) {
 /// Shared tail of update and patch: identity must not change, generation follows spec, validation, managedFields.
 fn finish_write(target: &Target, old: &Value, new: &mut Value) -> Result<(), ApiError> {
     let resource = resources::get(target.res);
+    if old["metadata"]["deletionTimestamp"].is_string() {
+        deletion::keep_deletion_stamp(old, new).map_err(|message| {
+            ApiError::invalid(resource, &current_name(target), &[("metadata.finalizers".into(), message)])
+        })?;
+    }
     for (field, path) in [
         ("metadata.name", "/metadata/name"),
         ("metadata.namespace", "/metadata/namespace"),
