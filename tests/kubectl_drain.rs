@@ -411,6 +411,19 @@ fn typed_create_commands_send_protobuf_and_read_back() {
     });
     assert!(allowed.is_some(), "two healthy pods against a minimum of one");
 
+    assert_eq!(
+        run(&["create", "ingress", "web", "--rule=web.example/*=web:80"]),
+        "ingress.networking.k8s.io/web created"
+    );
+    assert_eq!(
+        jsonpath(
+            &sim,
+            &["get", "ingress", "web", "-n", "default"],
+            "{.spec.rules[0].host} {.spec.rules[0].http.paths[0].pathType} {.spec.rules[0].http.paths[0].backend.service.port.number}"
+        ),
+        "web.example Prefix 80"
+    );
+
     // These commands speak protobuf; the sim answers in JSON, which client-go accepts.
     let out = sim.kubectl(&["create", "configmap", "wire", "--from-literal=x=y", "-n", "default", "-v=8"]);
     let log = String::from_utf8_lossy(&out.stderr);

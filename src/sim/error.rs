@@ -124,6 +124,17 @@ impl ApiError {
         )
     }
 
+    /// 415 for a protobuf body of a kind the sim has no converter for: unlike kube-apiserver it says so.
+    pub fn unsupported_protobuf_kind(api_version: &str, kind: &str) -> Self {
+        ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the sim cannot decode {kind} ({api_version}) from application/vnd.kubernetes.protobuf; send application/json"
+            ),
+        )
+    }
+
     /// 422 with one cause per (field, message): `Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1: ...`.
     pub fn invalid(resource: &ResourceType, name: &str, causes: &[(String, String)]) -> Self {
         let kind = if resource.group.is_empty() {

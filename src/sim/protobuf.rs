@@ -1,9 +1,11 @@
 //! Protobuf request bodies (`application/vnd.kubernetes.protobuf`): the `k8s\0` + runtime.Unknown envelope,
-//! decoded with k8s-pb's generated messages and turned into the JSON the sim stores, kind by kind.
+//! decoded with k8s-pb's generated messages and turned into the JSON the sim stores, kind by kind (those
+//! kubectl's typed commands send; other kinds are refused with a 415 that says to send JSON).
 
 mod apps;
 mod core_v1;
 mod meta;
+mod networking;
 
 use prost::Message;
 use serde_json::{Value, json};
@@ -61,10 +63,13 @@ fn convert(api_version: &str, kind: &str, raw: &[u8]) -> Result<Value, ApiError>
         ("apps/v1", "Deployment") => as_json::<apps_v1::Deployment>(raw, apps::deployment),
         ("batch/v1", "Job") => as_json::<batch_v1::Job>(raw, apps::job),
         ("batch/v1", "CronJob") => as_json::<batch_v1::CronJob>(raw, apps::cron_job),
+        ("networking.k8s.io/v1", "Ingress") => {
+            as_json::<k8s_pb::api::networking::v1::Ingress>(raw, networking::ingress)
+        }
         ("policy/v1", "PodDisruptionBudget") => as_json::<policy::v1::PodDisruptionBudget>(raw, apps::pdb),
         ("policy/v1", "Eviction") => as_json::<policy::v1::Eviction>(raw, apps::eviction),
         ("policy/v1beta1", "Eviction") => as_json::<policy::v1beta1::Eviction>(raw, apps::eviction_v1beta1),
-        _ => Err(ApiError::unsupported_media_type(&format!("{MEDIA_TYPE} ({api_version}, Kind={kind})"))),
+        _ => Err(ApiError::unsupported_protobuf_kind(api_version, kind)),
     }
 }
 
