@@ -416,5 +416,4 @@ fn orphan(world: &World, key: &Key, owner_uid: &str) {
 }
 
 #[cfg(test)]
-#[path = "deletion_tests.rs"]
 mod tests;

@@ -204,5 +204,4 @@ fn check_and_decrement(world: &World, key: &Key, pod_name: &str, dry_run: bool) 
 }
 
 #[cfg(test)]
-#[path = "eviction_tests.rs"]
 mod tests;

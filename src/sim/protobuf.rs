@@ -74,5 +74,4 @@ fn convert(api_version: &str, kind: &str, raw: &[u8]) -> Result<Value, ApiError>
 }
 
 #[cfg(test)]
-#[path = "protobuf/tests.rs"]
 mod tests;
