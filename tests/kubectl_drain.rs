@@ -431,3 +431,31 @@ fn typed_create_commands_send_protobuf_and_read_back() {
     assert!(log.contains("Content-Type: application/vnd.kubernetes.protobuf"), "{log}");
     assert!(log.contains("Response Status: 201 Created"), "{log}");
 }
+
+#[test]
+fn evicted_statefulset_and_job_pods_come_back_on_another_node() {
+    require_kubectl!();
+    let sim = cluster();
+    // Everything starts on cpu-0008: the other CPU node is cordoned while the workloads come up.
+    sim.kubectl_ok(&["cordon", "cpu-0009"]);
+    let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: store\n  namespace: default\nspec:\n  serviceName: store\n  replicas: 1\n  selector:\n    matchLabels: {app: store}\n  template:\n    metadata:\n      labels: {app: store}\n    spec:\n      nodeSelector: {gpudeck.io/pool: cpu}\n      containers:\n      - {name: main, image: nginx:1.27}\n";
+    let job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: crunch\n  namespace: default\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      nodeSelector: {gpudeck.io/pool: cpu}\n      containers:\n      - {name: main, image: busybox:1.36}\n";
+    apply(&sim, "sts.yaml", sts);
+    apply(&sim, "job.yaml", job);
+    assert_eq!(wait_running(&sim, "store-0"), ("store-0".to_string(), "cpu-0008".to_string()));
+    let (job_pod, node) = wait_running(&sim, "crunch-");
+    assert_eq!(node, "cpu-0008");
+    sim.kubectl_ok(&["uncordon", "cpu-0009"]);
+
+    let (ok, out) = kubectl_all(&sim, &["drain", "cpu-0008", "--ignore-daemonsets", "--timeout=60s"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("pod/store-0 evicted") && out.contains(&format!("pod/{job_pod} evicted")), "{out}");
+    // The StatefulSet recreates its pod under the same name once the old one is gone; the Job makes a new one.
+    let store =
+        sim.eventually(Duration::from_secs(20), || running(&sim, "store-0").into_iter().find(|(_, n)| n == "cpu-0009"));
+    assert!(store.is_some(), "store-0 runs again on cpu-0009");
+    let replacement = sim.eventually(Duration::from_secs(20), || {
+        running(&sim, "crunch-").into_iter().find(|(p, n)| *p != job_pod && n == "cpu-0009")
+    });
+    assert!(replacement.is_some(), "the Job's replacement runs on cpu-0009");
+}
