@@ -20,7 +20,10 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
-use super::{cronjob, daemonset, dcgm, deletion, disruption, endpoints, storage, validator};
+use super::{cronjob, daemonset, dcgm, deletion, disruption, endpoints, validator};
+
+mod claims;
+mod events;
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
@@ -440,124 +443,6 @@ impl Controllers {
                 }
                 Action::Event(involved, spec) => self.record(&involved, &spec, now),
             }
-        }
-    }
-
-    /// The kubelet's event for a pod it starts stopping.
-    fn killing(&mut self, pod: &Value, now: f64) {
-        let container = pod["spec"]["containers"][0]["name"].as_str().unwrap_or_default().to_string();
-        let spec = EventSpec {
-            warning: false,
-            reason: "Killing",
-            message: format!("Stopping container {container}"),
-            component: "kubelet",
-        };
-        self.record(pod, &spec, now);
-    }
-
-    /// Records an event, counting up a repeat of the same reason and message on the same object.
-    fn record(&mut self, involved: &Value, spec: &EventSpec, now: f64) {
-        let uid = involved["metadata"]["uid"].as_str().unwrap_or_default().to_string();
-        let at = clock::rfc3339(now as i64);
-        let dedup = (uid.clone(), spec.reason, spec.message.clone());
-        if let Some(key) = self.events.get(&dedup).cloned()
-            && let Some(existing) = self.world.store.get(&key)
-        {
-            let mut ev = existing.value();
-            ev["count"] = json!(ev["count"].as_i64().unwrap_or(1) + 1);
-            ev["lastTimestamp"] = json!(at);
-            let _ = self.world.store.replace(resources::EVENTS, ev, existing.rv);
-            return;
-        }
-        let name = object::name(involved);
-        let namespace = match object::namespace(involved) {
-            "" => "default",
-            ns => ns,
-        };
-        let event_name = format!("{name}.{:016x}", self.rng.next_u64());
-        let host = involved["spec"]["nodeName"].as_str().unwrap_or_default();
-        let mut source = json!({"component": spec.component});
-        if spec.component == "kubelet" && !host.is_empty() {
-            source["host"] = json!(host);
-        }
-        let ev = json!({
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": event_name, "namespace": namespace},
-            "involvedObject": {"kind": involved["kind"], "namespace": object::namespace(involved), "name": name, "uid": uid,
-                "apiVersion": involved["apiVersion"], "resourceVersion": involved["metadata"]["resourceVersion"]},
-            "reason": spec.reason, "message": spec.message, "source": source,
-            "firstTimestamp": at, "lastTimestamp": at, "count": 1,
-            "type": if spec.warning { "Warning" } else { "Normal" },
-            "eventTime": null, "reportingComponent": spec.component, "reportingInstance": host,
-        });
-        if self.world.store.create(resources::EVENTS, ev).is_ok() {
-            self.events.insert(dedup, (resources::EVENTS, namespace.to_string(), event_name));
-        }
-    }
-
-    /// Claims to look at again after a change: the claim itself, every claim when classes or volumes change (a
-    /// missing class may have appeared), and a pod mounting claims (a first consumer); a deleted claim releases
-    /// its volume.
-    fn track_storage(&mut self, key: &Key, kind: ChangeKind, obj: &Arc<Stored>) {
-        match key.0 {
-            resources::PVCS if kind == ChangeKind::Deleted => {
-                let (_, objects) = self.world.store.snapshot();
-                for (_, pv) in objects.range(super::store::range(resources::PVS, None)) {
-                    let value = pv.value();
-                    if value["spec"]["claimRef"]["uid"] == obj.uid.as_str() {
-                        let actions = storage::release(&value, pv.rv).into_iter().collect();
-                        self.apply(actions, clock::now_f64());
-                    }
-                }
-            }
-            resources::PVCS => {
-                self.claims.insert(key.clone());
-            }
-            resources::STORAGE_CLASSES | resources::PVS => {
-                let (_, objects) = self.world.store.snapshot();
-                let pending = objects
-                    .range(super::store::range(resources::PVCS, None))
-                    .filter(|(_, c)| c.value()["status"]["phase"] != "Bound")
-                    .map(|(k, _)| k.clone());
-                self.claims.extend(pending.collect::<Vec<_>>());
-            }
-            resources::PODS if kind != ChangeKind::Deleted => {
-                let pod = obj.value();
-                for volume in pod["spec"]["volumes"].as_array().into_iter().flatten() {
-                    if let Some(claim) = volume["persistentVolumeClaim"]["claimName"].as_str() {
-                        self.claims.insert((resources::PVCS, key.1.clone(), claim.to_string()));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn bind_claims(&mut self, now: f64) {
-        if self.claims.is_empty() {
-            return;
-        }
-        let (_, objects) = self.world.store.snapshot();
-        let classes: Vec<Value> =
-            objects.range(super::store::range(resources::STORAGE_CLASSES, None)).map(|(_, c)| c.value()).collect();
-        for key in std::mem::take(&mut self.claims) {
-            let Some(claim) = objects.get(&key) else { continue };
-            let pvc = claim.value();
-            let volume = pvc["spec"]["volumeName"]
-                .as_str()
-                .and_then(|v| objects.get(&(resources::PVS, String::new(), v.to_string())))
-                .map(|v| v.value());
-            let consumed = objects.range(super::store::range(resources::PODS, Some(&key.1))).any(|(_, p)| {
-                let pod = p.value();
-                pod["spec"]["nodeName"].as_str().is_some_and(|n| !n.is_empty())
-                    && pod["spec"]["volumes"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .any(|v| v["persistentVolumeClaim"]["claimName"] == key.2.as_str())
-            });
-            let actions = storage::reconcile_claim(&pvc, claim.rv, &classes, volume.as_ref(), consumed);
-            self.apply(actions, now);
         }
     }
 
