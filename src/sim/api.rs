@@ -14,7 +14,7 @@ use super::request_log::Entry;
 use super::resources;
 use super::routes::{self, Route, Target};
 use super::world::{User, World};
-use super::{clock, control, crd, dcgm, discovery, logs, read, watch, write};
+use super::{clock, control, crd, dcgm, discovery, eviction, logs, read, watch, write};
 
 /// The request as handlers see it.
 pub struct Ctx {
@@ -171,6 +171,7 @@ async fn write_request(world: &Arc<World>, ctx: &Ctx, target: &Target, verb: &'s
         ));
     }
     let reply = match verb {
+        "create" if target.subresource.as_deref() == Some("eviction") => eviction::evict(world, ctx, target),
         "create" => write::create(world, ctx, target),
         "update" => write::update(world, ctx, target),
         "patch" => write::patch(world, ctx, target),
@@ -196,6 +197,8 @@ fn verb_of(route: Option<&Route>, method: &Method, query: &Query) -> &'static st
         Method::GET if item => "get",
         Method::GET => "list",
         Method::POST if !item => "create",
+        // A subresource that is only created: pods/eviction.
+        Method::POST if target.subresource.is_some() => "create",
         Method::PUT if item => "update",
         Method::PATCH if item => "patch",
         Method::DELETE if item => "delete",

@@ -20,7 +20,10 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
-use super::{cronjob, daemonset, dcgm, disruption, endpoints, storage, validator};
+use super::{cronjob, daemonset, dcgm, deletion, disruption, endpoints, validator};
+
+mod claims;
+mod events;
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
@@ -165,10 +168,26 @@ impl Controllers {
                     self.track_storage(key, change.kind, &change.object);
                     match key.0 {
                         resources::PODS => match current {
-                            Some(pod) => self.track_pod(key, &pod.value(), now),
+                            Some(pod) => {
+                                let value = pod.value();
+                                // However a running pod came to be deleted (API, eviction, scale-down), its
+                                // kubelet says it is stopping the containers.
+                                let stopping =
+                                    pod.terminating && change.previous.as_ref().is_some_and(|p| !p.terminating);
+                                if stopping && value["spec"]["nodeName"].as_str().is_some_and(|n| !n.is_empty()) {
+                                    self.killing(&value, now);
+                                }
+                                self.track_pod(key, &value, now)
+                            }
                             None => self.forget_pod(key),
                         },
                         resources::NODES => {
+                            if let Some(node) = current
+                                && let Some(next) = scheduler::with_cordon_taint(&node.value())
+                            {
+                                // Lost to another writer: its change comes through here again.
+                                let _ = self.world.store.replace(resources::NODES, next, node.rv);
+                            }
                             self.unscheduled.values_mut().for_each(|t| *t = now);
                             // Which nodes a DaemonSet runs on follows their labels and taints.
                             let daemons = self.workloads_by_uid.values().filter(|k| k.0 == resources::DAEMONSETS);
@@ -332,7 +351,7 @@ impl Controllers {
             let pod = stored.value();
             let step = kubelet::step(&pod, now);
             let written = match &step.pod {
-                None => self.world.store.delete(&key, Some(stored.rv)).map(|_| ()),
+                None => deletion::kubelet_done(&self.world, &key, stored.rv),
                 Some(next) if *next == pod => Ok(()),
                 Some(next) => self.world.store.replace(resources::PODS, next.clone(), stored.rv).map(|_| ()),
             };
@@ -361,6 +380,10 @@ impl Controllers {
         let dirty = std::mem::take(&mut self.dirty);
         for key in dirty {
             let Some(stored) = self.world.store.get(&key) else { continue };
+            // A workload being deleted makes no new pods (each controller checks its DeletionTimestamp).
+            if stored.terminating {
+                continue;
+            }
             let obj = stored.value();
             let owned = self.owned_objects(&stored.uid);
             let actions = match key.0 {
@@ -404,135 +427,22 @@ impl Controllers {
                     }
                 }
                 Action::Terminate(key) => {
-                    if let Some(stored) = self.world.store.get(&key) {
-                        let pod = stored.value();
-                        if !stored.terminating {
-                            let _ =
-                                self.world.store.replace(resources::PODS, workloads::terminating(&pod, now), stored.rv);
-                            let container =
-                                pod["spec"]["containers"][0]["name"].as_str().unwrap_or_default().to_string();
-                            let spec = EventSpec {
-                                warning: false,
-                                reason: "Killing",
-                                message: format!("Stopping container {container}"),
-                                component: "kubelet",
-                            };
-                            self.record(&pod, &spec, now);
-                        }
+                    if let Some(stored) = self.world.store.get(&key).filter(|s| !s.terminating) {
+                        // A scale-down deletes the pod gracefully, as the replica controllers do through the API.
+                        let opts = deletion::DeleteOptions {
+                            precondition_uid: Some(stored.uid.clone()),
+                            ..Default::default()
+                        };
+                        // Gone or changed meanwhile: the next reconcile looks again.
+                        let _ = deletion::delete(&self.world, &key, &opts);
                     }
                 }
                 Action::Delete(key) => {
                     // Gone already: nothing to do.
-                    let _ = super::write::delete_cascading(&self.world, &key, true);
+                    let _ = deletion::delete(&self.world, &key, &deletion::DeleteOptions::default());
                 }
                 Action::Event(involved, spec) => self.record(&involved, &spec, now),
             }
-        }
-    }
-
-    /// Records an event, counting up a repeat of the same reason and message on the same object.
-    fn record(&mut self, involved: &Value, spec: &EventSpec, now: f64) {
-        let uid = involved["metadata"]["uid"].as_str().unwrap_or_default().to_string();
-        let at = clock::rfc3339(now as i64);
-        let dedup = (uid.clone(), spec.reason, spec.message.clone());
-        if let Some(key) = self.events.get(&dedup).cloned()
-            && let Some(existing) = self.world.store.get(&key)
-        {
-            let mut ev = existing.value();
-            ev["count"] = json!(ev["count"].as_i64().unwrap_or(1) + 1);
-            ev["lastTimestamp"] = json!(at);
-            let _ = self.world.store.replace(resources::EVENTS, ev, existing.rv);
-            return;
-        }
-        let name = object::name(involved);
-        let namespace = match object::namespace(involved) {
-            "" => "default",
-            ns => ns,
-        };
-        let event_name = format!("{name}.{:016x}", self.rng.next_u64());
-        let host = involved["spec"]["nodeName"].as_str().unwrap_or_default();
-        let mut source = json!({"component": spec.component});
-        if spec.component == "kubelet" && !host.is_empty() {
-            source["host"] = json!(host);
-        }
-        let ev = json!({
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": event_name, "namespace": namespace},
-            "involvedObject": {"kind": involved["kind"], "namespace": object::namespace(involved), "name": name, "uid": uid,
-                "apiVersion": involved["apiVersion"], "resourceVersion": involved["metadata"]["resourceVersion"]},
-            "reason": spec.reason, "message": spec.message, "source": source,
-            "firstTimestamp": at, "lastTimestamp": at, "count": 1,
-            "type": if spec.warning { "Warning" } else { "Normal" },
-            "eventTime": null, "reportingComponent": spec.component, "reportingInstance": host,
-        });
-        if self.world.store.create(resources::EVENTS, ev).is_ok() {
-            self.events.insert(dedup, (resources::EVENTS, namespace.to_string(), event_name));
-        }
-    }
-
-    /// Claims to look at again after a change: the claim itself, every claim when classes or volumes change (a
-    /// missing class may have appeared), and a pod mounting claims (a first consumer); a deleted claim releases
-    /// its volume.
-    fn track_storage(&mut self, key: &Key, kind: ChangeKind, obj: &Arc<Stored>) {
-        match key.0 {
-            resources::PVCS if kind == ChangeKind::Deleted => {
-                let (_, objects) = self.world.store.snapshot();
-                for (_, pv) in objects.range(super::store::range(resources::PVS, None)) {
-                    let value = pv.value();
-                    if value["spec"]["claimRef"]["uid"] == obj.uid.as_str() {
-                        let actions = storage::release(&value, pv.rv).into_iter().collect();
-                        self.apply(actions, clock::now_f64());
-                    }
-                }
-            }
-            resources::PVCS => {
-                self.claims.insert(key.clone());
-            }
-            resources::STORAGE_CLASSES | resources::PVS => {
-                let (_, objects) = self.world.store.snapshot();
-                let pending = objects
-                    .range(super::store::range(resources::PVCS, None))
-                    .filter(|(_, c)| c.value()["status"]["phase"] != "Bound")
-                    .map(|(k, _)| k.clone());
-                self.claims.extend(pending.collect::<Vec<_>>());
-            }
-            resources::PODS if kind != ChangeKind::Deleted => {
-                let pod = obj.value();
-                for volume in pod["spec"]["volumes"].as_array().into_iter().flatten() {
-                    if let Some(claim) = volume["persistentVolumeClaim"]["claimName"].as_str() {
-                        self.claims.insert((resources::PVCS, key.1.clone(), claim.to_string()));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn bind_claims(&mut self, now: f64) {
-        if self.claims.is_empty() {
-            return;
-        }
-        let (_, objects) = self.world.store.snapshot();
-        let classes: Vec<Value> =
-            objects.range(super::store::range(resources::STORAGE_CLASSES, None)).map(|(_, c)| c.value()).collect();
-        for key in std::mem::take(&mut self.claims) {
-            let Some(claim) = objects.get(&key) else { continue };
-            let pvc = claim.value();
-            let volume = pvc["spec"]["volumeName"]
-                .as_str()
-                .and_then(|v| objects.get(&(resources::PVS, String::new(), v.to_string())))
-                .map(|v| v.value());
-            let consumed = objects.range(super::store::range(resources::PODS, Some(&key.1))).any(|(_, p)| {
-                let pod = p.value();
-                pod["spec"]["nodeName"].as_str().is_some_and(|n| !n.is_empty())
-                    && pod["spec"]["volumes"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .any(|v| v["persistentVolumeClaim"]["claimName"] == key.2.as_str())
-            });
-            let actions = storage::reconcile_claim(&pvc, claim.rv, &classes, volume.as_ref(), consumed);
-            self.apply(actions, now);
         }
     }
 

@@ -14,11 +14,14 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
             if res == resources::DEPLOYMENTS {
                 set_default(&mut obj["spec"], "revisionHistoryLimit", json!(10));
                 set_default(&mut obj["spec"], "progressDeadlineSeconds", json!(600));
-                set_default(
-                    &mut obj["spec"],
-                    "strategy",
-                    json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}),
-                );
+                // SetDefaults_Deployment fills an empty strategy (kubectl create deployment sends `{}`) as well.
+                let strategy = super::object::obj_mut(&mut obj["spec"], "strategy");
+                strategy.entry("type").or_insert(json!("RollingUpdate"));
+                if strategy.get("type") == Some(&json!("RollingUpdate")) {
+                    let rolling = strategy.entry("rollingUpdate").or_insert(json!({}));
+                    set_default(rolling, "maxSurge", json!("25%"));
+                    set_default(rolling, "maxUnavailable", json!("25%"));
+                }
             }
             if res == resources::STATEFULSETS {
                 statefulset_spec(&mut obj["spec"]);
@@ -63,7 +66,15 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
         }
         resources::SERVICES => set_default(&mut obj["spec"], "type", json!("ClusterIP")),
         resources::SECRETS => set_default(obj, "type", json!("Opaque")),
-        resources::NAMESPACES => set_default(&mut obj["status"], "phase", json!("Active")),
+        resources::NAMESPACES => {
+            // The namespace strategy's PrepareForCreate: Active, and the `kubernetes` finalizer in spec.
+            super::object::obj_mut(obj, "status").insert("phase".into(), json!("Active"));
+            let spec = super::object::obj_mut(obj, "spec");
+            let finalizers = spec.entry("finalizers").or_insert(json!([]));
+            if let Some(list) = finalizers.as_array_mut().filter(|l| !l.iter().any(|f| f == "kubernetes")) {
+                list.push(json!("kubernetes"));
+            }
+        }
         resources::CRDS => super::crd::default(obj),
         resources::PVCS => {
             set_default(&mut obj["spec"], "volumeMode", json!("Filesystem"));

@@ -11,7 +11,7 @@ use super::world::World;
 use crate::selector::LabelSelector;
 
 /// Whether a policy/v1 selector picks the pod: an empty selector picks every pod, a missing one none.
-fn selects(selector: &Value, pod: &Value) -> bool {
+pub fn selects(selector: &Value, pod: &Value) -> bool {
     if !selector.is_object() {
         return false;
     }
@@ -40,8 +40,23 @@ pub fn status(pdb: &Value, pods: &[PodView], now: &str) -> Value {
         .filter(|p| !p.terminating && !matches!(p.pod["status"]["phase"].as_str(), Some("Succeeded" | "Failed")))
         .filter(|p| selects(selector, &p.pod))
         .collect();
+    // Pods the eviction subresource let go count as disrupted until they are gone or terminating, for at most
+    // the controller's DeletionTimeout (2 minutes).
+    let now_s = super::clock::parse_rfc3339(now).unwrap_or(0.0);
+    let disrupted: serde_json::Map<String, Value> = pdb["status"]["disruptedPods"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(name, at)| {
+                    let fresh = at.as_str().and_then(super::clock::parse_rfc3339).is_some_and(|t| t + 120.0 > now_s);
+                    fresh && matched.iter().any(|p| object::name(&p.pod) == name.as_str())
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     let expected = matched.len() as i64;
-    let healthy = matched.iter().filter(|p| p.ready).count() as i64;
+    let healthy = matched.iter().filter(|p| p.ready && !disrupted.contains_key(object::name(&p.pod))).count() as i64;
     let desired =
         match (scaled(&pdb["spec"]["minAvailable"], expected), scaled(&pdb["spec"]["maxUnavailable"], expected)) {
             (Some(min), _) => min,
@@ -56,12 +71,16 @@ pub fn status(pdb: &Value, pods: &[PodView], now: &str) -> Value {
         .and_then(|c| c["lastTransitionTime"].as_str())
         .unwrap_or(now)
         .to_string();
-    json!({
+    let mut out = json!({
         "observedGeneration": pdb["metadata"]["generation"].as_i64().unwrap_or(1),
         "disruptionsAllowed": allowed, "currentHealthy": healthy, "desiredHealthy": desired, "expectedPods": expected,
         "conditions": [{"type": "DisruptionAllowed", "status": state, "reason": reason, "message": "",
             "lastTransitionTime": since, "observedGeneration": pdb["metadata"]["generation"].as_i64().unwrap_or(1)}],
-    })
+    });
+    if !disrupted.is_empty() {
+        out["disruptedPods"] = Value::Object(disrupted);
+    }
+    out
 }
 
 /// Writes the status of every budget in `ns` that changed.
@@ -119,6 +138,15 @@ mod tests {
         assert_eq!(s["conditions"][0]["reason"], "SufficientPods");
         let strict = json!({"spec": {"maxUnavailable": 0, "selector": {"matchLabels": {"app": "web"}}}});
         assert_eq!(status(&strict, &pods, "t")["disruptionsAllowed"], 0);
+        // A pod the eviction subresource let go is not healthy until the controller's timeout passes.
+        let mut evicted = pdb.clone();
+        evicted["status"]["disruptedPods"] = json!({"a": "2026-01-01T00:00:00Z", "gone": "2026-01-01T00:00:00Z"});
+        let s = status(&evicted, &pods, "2026-01-01T00:01:00Z");
+        assert_eq!((s["currentHealthy"].as_i64(), s["disruptionsAllowed"].as_i64()), (Some(2), Some(0)));
+        assert_eq!(s["disruptedPods"], json!({"a": "2026-01-01T00:00:00Z"}), "entries for missing pods are dropped");
+        let later = status(&evicted, &pods, "2026-01-01T00:03:00Z");
+        assert!(later.get("disruptedPods").is_none(), "and all of them after two minutes");
+        assert_eq!(later["currentHealthy"], 3);
         let none = json!({"spec": {"minAvailable": 1}});
         assert_eq!(status(&none, &pods, "t")["expectedPods"], 0, "no selector selects nothing");
     }

@@ -119,7 +119,18 @@ impl ApiError {
             415,
             "UnsupportedMediaType",
             format!(
-                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got \"{content_type}\")"
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got \"{content_type}\")"
+            ),
+        )
+    }
+
+    /// 415 for a protobuf body of a kind the sim has no converter for: unlike kube-apiserver it says so.
+    pub fn unsupported_protobuf_kind(api_version: &str, kind: &str) -> Self {
+        ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the sim cannot decode {kind} ({api_version}) from application/vnd.kubernetes.protobuf; send application/json"
             ),
         )
     }
@@ -150,6 +161,26 @@ impl ApiError {
         ApiError::new(422, "Invalid", message).with_details(json!({"name": name, "kind": short_kind, "causes": causes}))
     }
 
+    /// 429 naming the cause (apierrors.NewTooManyRequests plus a StatusCause); a retry hint when not 0.
+    pub fn too_many_requests(message: &str, cause_type: &str, cause: String, retry_after: u64) -> Self {
+        let mut d = json!({"causes": [{"reason": cause_type, "message": cause}]});
+        if retry_after > 0 {
+            d["retryAfterSeconds"] = json!(retry_after);
+        }
+        ApiError::new(429, "TooManyRequests", message).with_details(d)
+    }
+
+    /// `poddisruptionbudgets.policy "x" is forbidden: why` (apierrors.NewForbidden with a plain error).
+    pub fn forbidden_because(resource: &ResourceType, name: &str, why: &str) -> Self {
+        ApiError::new(403, "Forbidden", format!("{} \"{name}\" is forbidden: {why}", resource.qualified()))
+            .with_details(details(resource, name))
+    }
+
+    /// A failure Status that names no reason (the eviction subresource's 500 for a pod under several budgets).
+    pub fn failure(code: u16, message: impl Into<String>) -> Self {
+        ApiError::new(code, "", message)
+    }
+
     pub fn unavailable(message: impl Into<String>) -> Self {
         ApiError::new(503, "ServiceUnavailable", message)
     }
@@ -165,6 +196,12 @@ impl ApiError {
             "reason": self.reason,
             "code": self.code,
         });
+        // metav1.Status.Reason is omitempty.
+        if self.reason.is_empty()
+            && let Some(map) = status.as_object_mut()
+        {
+            map.remove("reason");
+        }
         if let Some(d) = &self.details {
             status["details"] = d.clone();
         }

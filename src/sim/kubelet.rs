@@ -9,8 +9,10 @@ use super::rng::{self, Rng};
 
 pub const BEHAVIOR: &str = "sim.gpudeck.io/behavior";
 pub const RUN_SECONDS: &str = "sim.gpudeck.io/run-seconds";
-/// Seconds a terminating pod lingers before it is removed.
-pub const GRACE_SECONDS: f64 = 2.0;
+/// Seconds a pod's containers take to stop after SIGTERM, unless annotated with `STOP_SECONDS`.
+pub const DEFAULT_STOP_SECONDS: f64 = 2.0;
+/// Annotation: how long the containers ignore SIGTERM (a pod that outlives its grace period is killed then).
+pub const STOP_SECONDS: &str = "sim.gpudeck.io/stop-seconds";
 
 /// An event to record against the pod.
 #[derive(Debug, Clone, PartialEq)]
@@ -263,10 +265,23 @@ fn waiting_reason(pod: &Value) -> Option<&str> {
         .or_else(|| pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"].as_str())
 }
 
+/// When the kubelet is done with a terminating pod: its containers stopped, or its grace period (which ends at the
+/// deletionTimestamp) ran out. None once it has deleted the pod with grace 0 and only finalizers hold it.
+fn stop_due(pod: &Value, deadline: f64) -> Option<f64> {
+    let meta = &pod["metadata"];
+    let grace = meta["deletionGracePeriodSeconds"].as_i64().unwrap_or(0).max(0) as f64;
+    if grace == 0.0 && meta["finalizers"].as_array().is_some_and(|f| !f.is_empty()) {
+        return None;
+    }
+    let stop = meta["annotations"][STOP_SECONDS].as_str().and_then(|s| s.parse::<f64>().ok());
+    let requested = deadline - grace;
+    Some(requested + stop.unwrap_or(DEFAULT_STOP_SECONDS).clamp(0.0, grace))
+}
+
 /// When a pod in its current state next needs the kubelet (None = nothing to do until it changes).
 pub fn next_due(pod: &Value, now: f64) -> Option<f64> {
-    if let Some(deleted) = pod["metadata"]["deletionTimestamp"].as_str().and_then(clock::parse_rfc3339) {
-        return Some(deleted + GRACE_SECONDS);
+    if let Some(deadline) = pod["metadata"]["deletionTimestamp"].as_str().and_then(clock::parse_rfc3339) {
+        return stop_due(pod, deadline);
     }
     if pod["spec"]["nodeName"].as_str().is_none_or(str::is_empty) {
         return None;
@@ -490,8 +505,17 @@ mod tests {
     #[test]
     fn terminating_pods_are_removed_after_grace() {
         let mut p = pod("app:1", None, "Always");
-        p["metadata"]["deletionTimestamp"] = json!("1970-01-01T00:00:10Z");
+        // Deleted at 10 with 30 s of grace: the containers stop after the default 2 s.
+        p["metadata"]["deletionTimestamp"] = json!("1970-01-01T00:00:40Z");
+        p["metadata"]["deletionGracePeriodSeconds"] = json!(30);
         assert_eq!(next_due(&p, 0.0), Some(12.0));
         assert!(step(&p, 12.0).pod.is_none());
+        // Containers that ignore SIGTERM are killed when the grace runs out.
+        p["metadata"]["annotations"][STOP_SECONDS] = json!("600");
+        assert_eq!(next_due(&p, 0.0), Some(40.0));
+        // Deleted with grace 0 and held by a finalizer: nothing left for the kubelet.
+        p["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+        p["metadata"]["finalizers"] = json!(["example.com/hold"]);
+        assert_eq!(next_due(&p, 0.0), None);
     }
 }

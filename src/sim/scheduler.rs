@@ -52,6 +52,33 @@ impl NodeView {
     }
 }
 
+/// The taint the node lifecycle controller puts on a cordoned node.
+pub const UNSCHEDULABLE_TAINT: &str = "node.kubernetes.io/unschedulable";
+
+/// A node with the unschedulable taint matching its spec.unschedulable (taintNodeByCondition), or None when it
+/// already matches.
+pub fn with_cordon_taint(node: &Value) -> Option<Value> {
+    let cordoned = node["spec"]["unschedulable"].as_bool().unwrap_or(false);
+    let taints = node["spec"]["taints"].as_array().cloned().unwrap_or_default();
+    let has = taints.iter().any(|t| t["key"] == UNSCHEDULABLE_TAINT);
+    if cordoned == has {
+        return None;
+    }
+    let mut next = node.clone();
+    let mut kept: Vec<Value> = taints.into_iter().filter(|t| t["key"] != UNSCHEDULABLE_TAINT).collect();
+    if cordoned {
+        kept.push(serde_json::json!({"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule",
+            "timeAdded": super::clock::rfc3339(super::clock::now())}));
+    }
+    let spec = object::obj_mut(&mut next, "spec");
+    if kept.is_empty() {
+        spec.remove("taints");
+    } else {
+        spec.insert("taints".into(), Value::Array(kept));
+    }
+    Some(next)
+}
+
 fn tolerates(tolerations: &[Value], (key, value, effect): &(String, String, String)) -> bool {
     tolerations.iter().any(|t| {
         let t_key = t["key"].as_str().unwrap_or_default();
@@ -70,10 +97,11 @@ pub fn place(pod: &Value, nodes: &[NodeView]) -> Result<String, String> {
     let selector = object::string_map(&pod["spec"]["nodeSelector"]);
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut fits: Vec<&NodeView> = Vec::new();
+    // The NodeUnschedulable plugin lets through pods that tolerate the cordon's taint (DaemonSet pods do).
+    let cordon = (UNSCHEDULABLE_TAINT.to_string(), String::new(), "NoSchedule".to_string());
+    let ignores_cordon = tolerates(tolerations, &cordon);
     for node in nodes {
-        // kube-scheduler's NodeUnschedulable plugin: a cordon keeps out pods that do not tolerate it.
-        let cordon = ("node.kubernetes.io/unschedulable".to_string(), String::new(), "NoSchedule".to_string());
-        let reason = if node.unschedulable && !tolerates(tolerations, &cordon) {
+        let reason = if node.unschedulable && !ignores_cordon {
             Some("node(s) were unschedulable".to_string())
         } else if let Some(t) = node.taints.iter().find(|t| !tolerates(tolerations, t)) {
             Some(format!("node(s) had untolerated taint {{{}: {}}}", t.0, t.1))
@@ -148,6 +176,26 @@ mod tests {
         let msg = place(&gpu_pod(1, false), &nodes).unwrap_err();
         assert!(msg.contains("2 node(s) had untolerated taint {nvidia.com/gpu: present}"), "{msg}");
         assert!(msg.contains("1 Insufficient nvidia.com/gpu"), "{msg}");
+    }
+
+    #[test]
+    fn cordoned_nodes_take_only_pods_that_tolerate_the_cordon() {
+        let mut cordoned = node("c1", 0, 0, false, true);
+        cordoned.unschedulable = true;
+        let nodes = [cordoned, node("g1", 8, 0, true, true)];
+        let pod = json!({"metadata": {"name": "web"}, "spec": {"containers": [{"name": "c"}]}});
+        let msg = place(&pod, &nodes).unwrap_err();
+        assert!(msg.starts_with("0/2 nodes are available: 1 node(s) had untolerated taint {nvidia.com/gpu: present}, 1 node(s) were unschedulable."), "{msg}");
+        let daemon =
+            json!({"metadata": {"name": "d"}, "spec": {"tolerations": crate::sim::daemonset::automatic_tolerations()}});
+        assert_eq!(place(&daemon, &nodes), Ok("c1".into()));
+        let node_doc = json!({"metadata": {"name": "c1"}, "spec": {"unschedulable": true}});
+        let tainted = with_cordon_taint(&node_doc).unwrap();
+        assert_eq!(tainted["spec"]["taints"][0]["key"], UNSCHEDULABLE_TAINT);
+        assert!(with_cordon_taint(&tainted).is_none());
+        let mut uncordoned = tainted.clone();
+        uncordoned["spec"].as_object_mut().unwrap().remove("unschedulable");
+        assert!(with_cordon_taint(&uncordoned).unwrap()["spec"].get("taints").is_none());
     }
 
     #[test]

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::clock;
 use super::kubelet::EventSpec;
 use super::object::{self, Stored};
 use super::resources::{self, ResourceId};
@@ -471,14 +470,6 @@ pub fn reconcile_job(job: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rng: &mu
         actions.push(Action::Update(resources::JOBS, next, rv));
     }
     actions
-}
-
-/// A pod stamped for termination now (the kubelet removes it after the grace period).
-pub fn terminating(pod: &Value, now: f64) -> Value {
-    let mut next = pod.clone();
-    next["metadata"]["deletionTimestamp"] = json!(clock::rfc3339(now as i64));
-    next["metadata"]["deletionGracePeriodSeconds"] = json!(super::kubelet::GRACE_SECONDS as i64);
-    next
 }
 
 #[cfg(test)]

@@ -46,3 +46,20 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+impl World {
+    /// An empty cluster with no listener, for handler and controller tests.
+    pub fn for_tests() -> World {
+        let (tx, _) = tokio::sync::mpsc::unbounded_channel();
+        World {
+            store: Store::new(1, 1000),
+            seed: 1,
+            faults: Faults::default(),
+            admin_token: "admin".into(),
+            readonly_token: "viewer".into(),
+            request_log: None,
+            restart: Restarts(tx),
+        }
+    }
+}

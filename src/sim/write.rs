@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::api::Ctx;
 use super::apply::{self, ApplyError};
+use super::deletion::{self, DeleteOptions};
 use super::error::ApiError;
 use super::http::{self, Reply};
 use super::object::{self, Stored};
@@ -13,14 +14,17 @@ use super::resources::{self, ResourceType};
 use super::routes::Target;
 use super::store::Key;
 use super::world::World;
-use super::{clock, defaults, patch, read, scale, validate};
+use super::{clock, defaults, patch, protobuf, read, scale, validate};
 
 /// How often a patch is retried when another writer got in between read and write.
 const MAX_RETRIES: usize = 8;
 
 /// Parses a request body as JSON, or YAML when the content type says so.
-fn decode(ctx: &Ctx, yaml_ok: bool) -> Result<Value, ApiError> {
+pub fn decode(ctx: &Ctx, yaml_ok: bool) -> Result<Value, ApiError> {
     let media = ctx.content_type.split(';').next().unwrap_or_default().trim();
+    if media == protobuf::MEDIA_TYPE {
+        return protobuf::decode(&ctx.body);
+    }
     let text =
         std::str::from_utf8(&ctx.body).map_err(|_| ApiError::bad_request("the request body is not valid UTF-8"))?;
     let value: Value = match media {
@@ -187,7 +191,7 @@ pub fn update(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, A
         return Ok(http::json(200, &respond_view(target, if ctx.query.dry_run() { &new } else { &old })));
     }
     let stored = world.store.replace(target.res, new, current.rv)?;
-    Ok(http::json(200, &respond_view(target, &stored.value())))
+    Ok(written(world, target, stored))
 }
 
 /// A write that changes nothing but managedFields timestamps is not stored, as kube-apiserver skips it: the
@@ -203,6 +207,15 @@ fn unchanged(old: &Value, new: &Value) -> bool {
         v
     };
     without_times(old) == without_times(new)
+}
+
+/// The answer to a stored update or patch. A write that took the last finalizer off an object being deleted
+/// removes it; the client still gets the object as written.
+fn written(world: &World, target: &Target, stored: Arc<Stored>) -> Reply {
+    let key = (target.res, object::namespace(&stored.value()).to_string(), current_name(target));
+    let shown = respond_view(target, &stored.value());
+    deletion::after_write(world, &key, stored);
+    http::json(200, &shown)
 }
 
 fn current_name(target: &Target) -> String {
@@ -245,7 +258,9 @@ fn with_status(base: &Value, status_from: &Value) -> Value {
 fn keep_server_metadata(old: &Value, new: &mut Value) {
     let old_meta = &old["metadata"];
     let meta = object::obj_mut(new, "metadata");
-    for field in ["uid", "creationTimestamp", "generation", "managedFields", "deletionTimestamp"] {
+    for field in
+        ["uid", "creationTimestamp", "generation", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"]
+    {
         match old_meta.get(field) {
             Some(v) => meta.insert(field.into(), v.clone()),
             None => meta.remove(field),
@@ -256,6 +271,11 @@ fn keep_server_metadata(old: &Value, new: &mut Value) {
 /// Shared tail of update and patch: identity must not change, generation follows spec, validation, managedFields.
 fn finish_write(target: &Target, old: &Value, new: &mut Value) -> Result<(), ApiError> {
     let resource = resources::get(target.res);
+    if old["metadata"]["deletionTimestamp"].is_string() {
+        deletion::keep_deletion_stamp(old, new).map_err(|message| {
+            ApiError::invalid(resource, &current_name(target), &[("metadata.finalizers".into(), message)])
+        })?;
+    }
     for (field, path) in [
         ("metadata.name", "/metadata/name"),
         ("metadata.namespace", "/metadata/namespace"),
@@ -354,7 +374,7 @@ pub fn patch(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Ap
             return Ok(http::json(200, &respond_view(target, &old)));
         }
         match world.store.replace(target.res, new, current.rv) {
-            Ok(stored) => return Ok(http::json(200, &respond_view(target, &stored.value()))),
+            Ok(stored) => return Ok(written(world, target, stored)),
             Err(e) if e.reason == "Conflict" => continue,
             Err(e) => return Err(e),
         }
@@ -427,53 +447,26 @@ fn apply_create(world: &Arc<World>, ctx: &Ctx, target: &Target, body: Value, now
 }
 
 pub fn delete(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
-    let resource = resources::get(target.res);
     if target.subresource.is_some() {
         return Err(ApiError::method_not_allowed("DELETE"));
     }
-    let options: Value = if ctx.body.is_empty() { json!({}) } else { decode(ctx, false)? };
-    let current = read::fetch(world, target)?;
-    let preconditions = &options["preconditions"];
-    let old = current.value();
-    if preconditions["uid"].as_str().is_some_and(|u| u != current.uid)
-        || preconditions["resourceVersion"].as_str().is_some_and(|rv| rv != current.rv.to_string())
-    {
-        return Err(ApiError::conflict(resource, &current_name(target)));
-    }
-    if ctx.query.dry_run() {
-        return Ok(http::json(200, &old));
-    }
-    let orphan =
-        options["propagationPolicy"].as_str() == Some("Orphan") || ctx.query.get("propagationPolicy") == Some("Orphan");
+    let opts = delete_options(ctx)?;
+    read::fetch(world, target)?;
     let key = (target.res, target.namespace.clone().unwrap_or_default(), current_name(target));
-    let gone = delete_cascading(world, &key, !orphan)?;
-    Ok(http::respond(200, http::JSON, gone.json.clone()))
+    let outcome = deletion::delete(world, &key, &opts)?;
+    Ok(http::respond(200, http::JSON, outcome.object().json.clone()))
 }
 
-/// Deletes an object and, unless orphaning, everything it owns (and everything in it, for a namespace).
-pub fn delete_cascading(world: &World, key: &Key, cascade: bool) -> Result<Arc<Stored>, ApiError> {
-    let gone = world.store.delete(key, None)?;
-    if !cascade {
-        return Ok(gone);
-    }
-    let (_, objects) = world.store.snapshot();
-    let dependents: Vec<Key> = objects
-        .iter()
-        .filter(|(k, o)| {
-            o.owner_uid.as_deref() == Some(gone.uid.as_str()) || (key.0 == resources::NAMESPACES && k.1 == key.2)
-        })
-        .map(|(k, _)| k.clone())
-        .collect();
-    for dep in dependents {
-        // Already gone through another owner's cascade: nothing left to do.
-        let _ = delete_cascading(world, &dep, true);
-    }
-    Ok(gone)
+/// DeleteOptions from the body (JSON or protobuf) and the query.
+fn delete_options(ctx: &Ctx) -> Result<DeleteOptions, ApiError> {
+    let body: Value = if ctx.body.is_empty() { json!({}) } else { decode(ctx, false)? };
+    DeleteOptions::parse(&body, &ctx.query)
 }
 
 pub fn delete_collection(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, ApiError> {
     let resource = resources::get(target.res);
     let filter = read::Filter::from_query(ctx, target.res)?;
+    let opts = delete_options(ctx)?;
     let (rv, objects) = world.store.snapshot();
     let keys: Vec<Key> = objects
         .range(super::store::range(target.res, target.namespace.as_deref()))
@@ -482,12 +475,9 @@ pub fn delete_collection(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Resu
         .collect();
     let mut gone = Vec::new();
     for key in keys {
-        if ctx.query.dry_run() {
-            if let Some(o) = objects.get(&key) {
-                gone.push(o.clone());
-            }
-        } else if let Ok(o) = delete_cascading(world, &key, true) {
-            gone.push(o);
+        // Gone meanwhile: a collection delete skips what is not found, as the apiserver does.
+        if let Ok(outcome) = deletion::delete(world, &key, &opts) {
+            gone.push(outcome.object().clone());
         }
     }
     Ok(http::respond(200, http::JSON, read::list_bytes(resource, &rv.to_string(), None, &gone)))

@@ -56,6 +56,7 @@ pub(super) static BUILTIN: &[ResourceType] = &[
         categories: &["all"],
         verbs: RW,
         subresources: &[
+            Subresource { name: "eviction", group: "policy", version: "v1", kind: "Eviction", verbs: &["create"] },
             Subresource { name: "log", group: "", version: "v1", kind: "Pod", verbs: &["get"] },
             status_of!("", "v1", "Pod"),
         ],
