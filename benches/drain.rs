@@ -126,7 +126,12 @@ async fn console_drain(kubeconfig: &std::path::Path, node: &str) -> (f64, String
     state.settle();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut effects = Effects::new(client, None, tx, None, RegistryClient::new(RegistrySettings::default()).unwrap());
-    state.act(Action::Drain);
+    // A bounded wait per pod: a pod that never goes is reported rather than holding the run for kubectl's forever.
+    state.act(Action::Command);
+    for c in "drain --timeout 120".chars() {
+        state.type_char(c);
+    }
+    state.act(Action::Accept);
     // The budgets are listed before the yes, as an operator reading the preview would see them.
     while state.drain.as_ref().unwrap().budgets.is_none() {
         for effect in std::mem::take(&mut state.effects) {
