@@ -143,7 +143,7 @@ async fn console_drain(kubeconfig: &std::path::Path, node: &str) -> (f64, String
     }
     let started = Instant::now();
     state.act(Action::Confirm);
-    while !matches!(state.drain.as_ref().unwrap().phase, gpudeck::state::drain::Phase::Done { .. }) {
+    while !matches!(state.drain.as_ref().unwrap().phase, gpudeck::state::drain::Phase::Done) {
         for effect in std::mem::take(&mut state.effects) {
             effects.spawn(effect);
         }

@@ -250,7 +250,7 @@ impl Effects {
             Effect::StopDrain => {
                 if let Some((generation, run)) = self.drain.take() {
                     run.abort();
-                    let update = crate::model::drain::DrainUpdate::Finished { stopped: true };
+                    let update = crate::model::drain::DrainUpdate::Finished;
                     let _ = self.tx.send(Event::Data(Data::Drain { generation, update }));
                 }
             }

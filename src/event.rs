@@ -105,6 +105,14 @@ impl ObjectRef {
 }
 
 impl ObjectAddress {
+    pub fn node(name: &str) -> ObjectAddress {
+        ObjectAddress { api_version: "v1".into(), kind: "Node".into(), namespace: String::new(), name: name.into() }
+    }
+
+    pub fn pod(namespace: &str, name: &str) -> ObjectAddress {
+        ObjectAddress { api_version: "v1".into(), kind: "Pod".into(), namespace: namespace.into(), name: name.into() }
+    }
+
     /// `deployment ml/web`, or `node gpu-01` for a cluster-scoped object.
     pub fn title(&self) -> String {
         let kind = self.kind.to_lowercase();

@@ -66,7 +66,7 @@ pub async fn drain(
         }
     }))
     .await;
-    send(DrainUpdate::Finished { stopped: false });
+    send(DrainUpdate::Finished);
 }
 
 /// Evicts (or deletes) one pod and follows it until it is gone, reporting each step.

@@ -91,7 +91,7 @@ pub enum DrainStep {
 pub enum DrainUpdate {
     Cordoned(Result<(), String>),
     Pod { uid: String, step: DrainStep },
-    Finished { stopped: bool },
+    Finished,
 }
 
 /// A PodDisruptionBudget as the preview weighs it.

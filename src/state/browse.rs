@@ -129,8 +129,13 @@ impl Browse {
 
     /// The selected object, as the describe, YAML and edit effects address it.
     pub fn selected(&self) -> Option<ObjectAddress> {
+        self.address_of(self.table.selected.as_deref()?)
+    }
+
+    /// The object of row `uid`.
+    pub fn address_of(&self, uid: &str) -> Option<ObjectAddress> {
         let listing = self.listing.as_ref()?;
-        let row = self.table.selected_row()?;
+        let row = self.table.get(uid)?;
         Some(ObjectAddress {
             api_version: listing.resource.api_version.clone(),
             kind: listing.resource.kind.clone(),

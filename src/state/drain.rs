@@ -45,10 +45,8 @@ pub struct DrainPod {
 pub enum Phase {
     Preview,
     Running,
-    /// Finished (`stopped`: esc stopped it before every pod was through).
-    Done {
-        stopped: bool,
-    },
+    /// Finished, or stopped by esc (the report counts what was not sent).
+    Done,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,9 +107,6 @@ impl Drain {
 impl State {
     /// `:drain [flags]` on the marked or selected nodes: opens the preview; nothing is sent yet.
     pub(super) fn open_drain(&mut self, args: &[&str]) {
-        if self.refuse_in_read_only("drain") {
-            return;
-        }
         let options = match DrainOptions::parse(args) {
             Ok(options) => options,
             Err(why) => {
@@ -235,12 +230,12 @@ impl State {
                 }
             }
             DrainUpdate::Cordoned(Err(why)) => {
-                drain.phase = Phase::Done { stopped: true };
+                drain.phase = Phase::Done;
                 self.notice = Some(warning(format!("drain stopped: cordon failed: {why}")));
             }
             DrainUpdate::Cordoned(Ok(())) => {}
-            DrainUpdate::Finished { stopped } => {
-                drain.phase = Phase::Done { stopped };
+            DrainUpdate::Finished => {
+                drain.phase = Phase::Done;
                 let report = drain.report();
                 let failed = drain.evicted().any(|p| matches!(p.step, Some(DrainStep::Failed(_)) | None));
                 self.notice = Some(if failed { warning(report) } else { Notice { error: false, text: report } });

@@ -18,23 +18,28 @@ impl State {
     }
 
     pub(super) fn selected_object(&self) -> Option<ObjectRef> {
+        self.object_in_pane(self.table(self.pane).selected_uid()?)
+    }
+
+    /// The object row `uid` of the focused pane stands for (none in the images, inference and generic panes).
+    pub(super) fn object_in_pane(&self, uid: &str) -> Option<ObjectRef> {
         let (kind, id) = match self.pane {
-            Pane::Pods => (ObjectKind::Pod, self.pods.selected_row()?.id.clone()),
-            Pane::Nodes => (ObjectKind::Node, self.nodes.selected_row()?.node.id.clone()),
-            Pane::Gpu => (ObjectKind::Node, self.gpus.table.selected_row()?.id.clone()),
+            Pane::Pods => (ObjectKind::Pod, &self.pods.get(uid)?.id),
+            Pane::Nodes => (ObjectKind::Node, &self.nodes.get(uid)?.node.id),
+            Pane::Gpu => (ObjectKind::Node, &self.gpus.table.get(uid)?.id),
             Pane::Workloads => {
-                let w = self.workloads.selected_row()?;
+                let w = self.workloads.get(uid)?;
                 let kind = match w.kind {
                     WorkloadKind::Deployment => ObjectKind::Deployment,
                     WorkloadKind::StatefulSet => ObjectKind::StatefulSet,
                     WorkloadKind::Job => ObjectKind::Job,
                 };
-                (kind, w.id.clone())
+                (kind, &w.id)
             }
-            Pane::Triage => return self.triage.selected_row()?.object.clone(),
+            Pane::Triage => return self.triage.get(uid)?.object.clone(),
             Pane::Images | Pane::Inference | Pane::Browse => return None,
         };
-        Some(ObjectRef { kind, namespace: id.namespace, name: id.name, uid: id.uid })
+        Some(ObjectRef { kind, namespace: id.namespace.clone(), name: id.name.clone(), uid: id.uid.clone() })
     }
 
     /// The selected object of any pane, addressed by apiVersion and kind.

@@ -6,7 +6,6 @@ use super::mutate::{Confirm, Confirmed};
 use super::{Mode, Notice, Pane, State, warning};
 use crate::event::{Effect, ObjectAddress, OperationResult};
 use crate::model::operation::{Cascade, Operation};
-use crate::model::workloads::WorkloadKind;
 
 /// kubectl's warning before a delete with `--force` and grace 0.
 pub const FORCE_WARNING: &str = "Immediate deletion does not wait for confirmation that the running resource has \
@@ -35,30 +34,9 @@ impl State {
 
     /// The object of row `uid` in the focused pane.
     fn address_in_pane(&self, uid: &str) -> Option<ObjectAddress> {
-        let address = |api_version: &str, kind: &str, id: &crate::model::ObjectId| ObjectAddress {
-            api_version: api_version.into(),
-            kind: kind.into(),
-            namespace: id.namespace.clone(),
-            name: id.name.clone(),
-        };
         match self.pane {
-            Pane::Pods => self.pods.get(uid).map(|p| address("v1", "Pod", &p.id)),
-            Pane::Nodes => self.nodes.get(uid).map(|n| address("v1", "Node", &n.node.id)),
-            Pane::Gpu => self.gpus.table.get(uid).map(|n| address("v1", "Node", &n.id)),
-            Pane::Workloads => self.workloads.get(uid).map(|w| {
-                let (api_version, kind) = match w.kind {
-                    WorkloadKind::Deployment => ("apps/v1", "Deployment"),
-                    WorkloadKind::StatefulSet => ("apps/v1", "StatefulSet"),
-                    WorkloadKind::Job => ("batch/v1", "Job"),
-                };
-                address(api_version, kind, &w.id)
-            }),
-            Pane::Triage => self.triage.get(uid)?.object.as_ref().map(ObjectAddress::from),
-            Pane::Browse => {
-                let resource = &self.browse.listing.as_ref()?.resource;
-                self.browse.table.get(uid).map(|r| address(&resource.api_version, &resource.kind, &r.id))
-            }
-            Pane::Images | Pane::Inference => None,
+            Pane::Browse => self.browse.address_of(uid),
+            _ => self.object_in_pane(uid).as_ref().map(ObjectAddress::from),
         }
     }
 

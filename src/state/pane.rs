@@ -18,6 +18,7 @@ pub trait TablePane {
     fn select(&mut self, uid: String);
     /// Rows shown (after namespace, scope and filter).
     fn shown(&self) -> usize;
+    fn selected_uid(&self) -> Option<&str>;
     fn toggle_mark(&mut self);
     /// The uids of the rows marked with `space`, in the order shown.
     fn marked(&self) -> Vec<String>;
@@ -53,6 +54,9 @@ impl<R: Row> TablePane for Table<R> {
     }
     fn shown(&self) -> usize {
         self.len()
+    }
+    fn selected_uid(&self) -> Option<&str> {
+        self.selected.as_deref()
     }
     fn toggle_mark(&mut self) {
         Table::toggle_mark(self);

@@ -7,6 +7,7 @@ use crate::action::Action;
 use crate::event::ObjectAddress;
 use crate::model::drain::DrainOptions;
 use crate::model::operation::{Cascade, Operation};
+use crate::model::pods::PodRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -48,9 +49,12 @@ impl State {
             },
             Step::DrainGpuPods => format!("{gpu_pods} GPU pod(s) on the node"),
             Step::RestartDevicePlugin => match self.device_plugin(&remedy.node) {
-                Some(pod) => {
-                    format!("{}/{} ({}; its DaemonSet recreates it)", pod.namespace, pod.name, self.pod_age(&pod))
-                }
+                Some(pod) => format!(
+                    "{}/{} (up {}; its DaemonSet recreates it)",
+                    pod.id.namespace,
+                    pod.id.name,
+                    crate::model::age(self.now - pod.created)
+                ),
                 None => "no device-plugin pod on the node".into(),
             },
             Step::Requalify => match node.and_then(|n| n.validated.clone()) {
@@ -76,19 +80,14 @@ impl State {
     }
 
     fn run_remedy_step(&mut self, node: String, step: Step) {
-        let address = ObjectAddress {
-            api_version: "v1".into(),
-            kind: "Node".into(),
-            namespace: String::new(),
-            name: node.clone(),
-        };
         match step {
-            Step::Cordon => self.ask_operation_on(Operation::Cordon, vec![address]),
+            Step::Cordon => self.ask_operation_on(Operation::Cordon, vec![ObjectAddress::node(&node)]),
             Step::DrainGpuPods => {
                 self.open_drain_on(vec![node], DrainOptions { gpu_only: true, ..DrainOptions::default() })
             }
             Step::RestartDevicePlugin => match self.device_plugin(&node) {
                 Some(pod) => {
+                    let pod = ObjectAddress::pod(&pod.id.namespace, &pod.id.name);
                     let delete = Operation::Delete { force: false, grace: None, cascade: Cascade::Background };
                     self.ask_operation_on(delete, vec![pod]);
                 }
@@ -102,24 +101,12 @@ impl State {
     }
 
     /// The device-plugin pod on `node` (a DaemonSet pod whose name says so).
-    fn device_plugin(&self, node: &str) -> Option<ObjectAddress> {
-        let pod = self.pods.all().find(|p| {
+    fn device_plugin(&self, node: &str) -> Option<&PodRow> {
+        self.pods.all().find(|p| {
             p.node == node
                 && p.id.name.contains(DEVICE_PLUGIN)
                 && p.owner.as_ref().is_some_and(|(k, _)| k == "DaemonSet")
-        })?;
-        Some(ObjectAddress {
-            api_version: "v1".into(),
-            kind: "Pod".into(),
-            namespace: pod.id.namespace.clone(),
-            name: pod.id.name.clone(),
         })
-    }
-
-    fn pod_age(&self, pod: &ObjectAddress) -> String {
-        let created =
-            self.pods.all().find(|p| p.id.namespace == pod.namespace && p.id.name == pod.name).map(|p| p.created);
-        created.map(|c| format!("up {}", crate::model::age(self.now - c))).unwrap_or_default()
     }
 }
 

@@ -307,12 +307,7 @@ impl State {
             // The operator said yes to the whole flow: the verdict decides, unasked.
             self.effects.push(label);
             if report.pass {
-                let targets = vec![ObjectAddress {
-                    api_version: "v1".into(),
-                    kind: "Node".into(),
-                    namespace: String::new(),
-                    name: node.clone(),
-                }];
+                let targets = vec![ObjectAddress::node(&node)];
                 self.effects.push(Effect::Operate { operation: Operation::Uncordon, targets });
             }
             let next = if report.pass { "labelled pass, uncordoning" } else { "labelled fail, it stays cordoned" };

@@ -87,7 +87,7 @@ pub fn render(frame: &mut Frame, area: Rect, drain: &Drain, now: i64, theme: &Th
         (Phase::Running, _) => {
             (" draining… esc stops sending evictions (those sent are not undone)".to_string(), Slot::Prompt)
         }
-        (Phase::Done { .. }, _) => (format!(" {} · esc closes", drain.report()), Slot::Notice),
+        (Phase::Done, _) => (format!(" {} · esc closes", drain.report()), Slot::Notice),
     };
     frame.render_widget(Paragraph::new(text).style(theme.style(slot)), foot);
 }

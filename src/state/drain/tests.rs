@@ -167,9 +167,9 @@ fn a_forced_drain_sends_the_evictions_then_follows_them_to_a_report() {
     update(&mut s, "ml/server-0", DrainStep::Evicting);
     update(&mut s, "ml/server-0", DrainStep::Gone);
     update(&mut s, "ml/trainer-0", DrainStep::Failed("gave up after 300s: budget".into()));
-    s.absorb(Data::Drain { generation: generation + 1, update: DrainUpdate::Finished { stopped: false } });
+    s.absorb(Data::Drain { generation: generation + 1, update: DrainUpdate::Finished });
     assert_eq!(s.drain.as_ref().unwrap().phase, Phase::Running, "another drain's answer is dropped");
-    s.absorb(Data::Drain { generation, update: DrainUpdate::Finished { stopped: false } });
+    s.absorb(Data::Drain { generation, update: DrainUpdate::Finished });
     let notice = s.notice.clone().unwrap();
     assert!(notice.error);
     assert_eq!(notice.text, "drain gpu-1: 1 evicted, 3 stayed, 1 failed: trainer-0: gave up after 300s: budget");
