@@ -1,4 +1,4 @@
-//! What both benchmarks share: a `gpudeck sim --scenario scale` child process, killed on drop.
+//! What the benchmarks share: a `gpudeck sim --scenario scale` child process, killed on drop.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -33,6 +33,13 @@ impl SimProcess {
             ])
             .args(["--churn", &churn.to_string(), "--kubeconfig-out"])
             .arg(&kubeconfig)
+            // A diagnostic: where a figure looks wrong, the sim's own account of every request and its duration.
+            .args(
+                std::env::var_os("BENCH_SIM_REQUEST_LOG")
+                    .map(|path| [std::ffi::OsString::from("--request-log"), path])
+                    .into_iter()
+                    .flatten(),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
