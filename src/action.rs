@@ -97,6 +97,18 @@ pub enum Action {
     Label,
     /// Open the command prompt at `:taint `.
     Taint,
+    /// A shell in the selected pod (a running pod of the selected workload): the first of bash, sh.
+    Shell,
+    /// Attach to the selected pod's main process.
+    Attach,
+    /// Add a debug container to the selected pod and attach to it (confirm).
+    Debug,
+    /// A shell on the selected node through a privileged pod (off unless the config enables it; confirm twice).
+    NodeShell,
+    /// Open the command prompt at `:pf ` (a port-forward to the selection).
+    PortForward,
+    /// In the port-forward list: stop the selected forward.
+    StopForward,
     /// In the editor: dry-run, show the diff, then apply on confirmation.
     Apply,
     Undo,
@@ -139,6 +151,8 @@ pub enum Scope {
     Drain,
     /// The remedy steps of a GPU fault.
     Remedy,
+    /// The port-forward list.
+    Forwards,
 }
 
 impl Scope {
@@ -158,6 +172,7 @@ impl Scope {
             Scope::Prompt => "prompt",
             Scope::Drain => "drain",
             Scope::Remedy => "remedy",
+            Scope::Forwards => "forwards",
         }
     }
 }

@@ -85,6 +85,10 @@ impl App {
                             let text = self.external_editor(terminal, &text, generation)?;
                             self.state.absorb(Data::ExternalEdited { generation, text });
                         }
+                        Effect::Session(session) => {
+                            let ended = self.session(terminal, *session).await?;
+                            self.state.absorb(ended);
+                        }
                         other => self.effects.spawn(other),
                     }
                 }
@@ -117,6 +121,41 @@ impl App {
         entered?;
         terminal.clear()?;
         Ok(edited)
+    }
+
+    /// Gives the terminal to a shell or attach session and takes it back. The stream is opened first, while the
+    /// console still has the screen, so a refusal (no such container, 403, not running) is only a message; then
+    /// input stops, the alternate screen is left with raw mode kept (every key, ctrl-c too, goes to the remote
+    /// TTY), and the screen is redrawn in full afterwards. What the session needed started is removed.
+    async fn session<B: Backend>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        session: crate::model::session::Session,
+    ) -> anyhow::Result<Data>
+    where
+        B::Error: Send + Sync + 'static,
+    {
+        use crate::effects::session;
+        let title = session.title();
+        let client = self.effects.client.clone();
+        let connected = tokio::time::timeout(session::CONNECT_TIMEOUT, session::connect(&client, &session))
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer in {}s", session::CONNECT_TIMEOUT.as_secs())));
+        let result = match connected {
+            Err(why) => Err(why),
+            Ok(process) => {
+                tokio::task::block_in_place(|| self.input.pause());
+                leave_screen(&title);
+                let ended = session::bridge(process).await;
+                let entered = enter_screen();
+                self.input.resume();
+                entered?;
+                terminal.clear()?;
+                ended
+            }
+        };
+        let cleanup = crate::effects::prepare::finish(&client, &session.cleanup).await;
+        Ok(Data::SessionEnded { title, result, cleanup })
     }
 
     /// Applies one event to the state.
@@ -164,6 +203,7 @@ impl App {
             Mode::Confirm(_) => &[Scope::Confirm, Scope::Global],
             Mode::Drain => &[Scope::Drain, Scope::Global],
             Mode::Remedy(_) => &[Scope::Remedy, Scope::Global],
+            Mode::Forwards { .. } => &[Scope::Forwards, Scope::Global],
         };
         let editing =
             self.state.mode == Mode::Editor && self.state.editor.as_ref().is_some_and(|e| e.stage == Stage::Editing);
@@ -213,6 +253,15 @@ impl Drop for TerminalGuard {
 fn enter_screen() -> std::io::Result<()> {
     crossterm::terminal::enable_raw_mode()?;
     crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen, crossterm::cursor::Hide)
+}
+
+/// The terminal as a remote TTY wants it: the main screen, the cursor shown, raw mode kept; one line says whose
+/// shell this is and how to get back.
+fn leave_screen(title: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(out, crossterm::terminal::LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = write!(out, "gpudeck: {title}; end the session (exit, ctrl-d) to return\r\n").and_then(|()| out.flush());
 }
 
 /// Leaves raw mode and the alternate screen and shows the cursor; safe to call twice.

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::sources::dcgm::DcgmSettings;
 use crate::sources::nvml::NvmlSettings;
+use crate::state::session::{DEFAULT_DEBUG_IMAGE, NodeShellSettings, SessionSettings};
 use crate::state::validation::Settings as ValidatorSettings;
 
 #[derive(Debug, Default, Deserialize, PartialEq, Eq)]
@@ -36,6 +37,21 @@ pub struct Config {
     pub validator_image: Option<String>,
     /// The namespace validation Jobs are created in (default `default`).
     pub validator_namespace: Option<String>,
+    /// `:node-shell`: off unless `enabled`; the image (with `nsenter`), namespace and deadline of its pod.
+    #[serde(default)]
+    pub node_shell: NodeShellConfig,
+    /// The image `:debug` adds to a pod when none is given (default `busybox:1.36`).
+    pub debug_image: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct NodeShellConfig {
+    #[serde(default)]
+    pub enabled: bool,
+    pub image: Option<String>,
+    pub namespace: Option<String>,
+    pub ttl_seconds: Option<i64>,
 }
 
 impl Config {
@@ -62,6 +78,20 @@ impl Config {
         ValidatorSettings {
             image: self.validator_image.clone().unwrap_or(defaults.image),
             namespace: self.validator_namespace.clone().unwrap_or(defaults.namespace),
+        }
+    }
+
+    /// Where node shells and debug containers come from; the node shell stays off unless enabled.
+    pub fn sessions(&self) -> SessionSettings {
+        let defaults = NodeShellSettings::default();
+        let shell = &self.node_shell;
+        SessionSettings {
+            node_shell: shell.enabled.then(|| NodeShellSettings {
+                image: shell.image.clone().unwrap_or(defaults.image),
+                namespace: shell.namespace.clone().unwrap_or(defaults.namespace),
+                ttl_seconds: shell.ttl_seconds.unwrap_or(defaults.ttl_seconds).max(60),
+            }),
+            debug_image: self.debug_image.clone().unwrap_or_else(|| DEFAULT_DEBUG_IMAGE.into()),
         }
     }
 
@@ -94,6 +124,20 @@ mod tests {
         let (config, warning) = Config::parse(Some("read-only = true"), "config.toml");
         assert_eq!(config, Config::default());
         assert!(warning.is_some_and(|w| w.contains("read-only")));
+    }
+
+    #[test]
+    fn the_node_shell_is_off_until_enabled() {
+        assert_eq!(Config::default().sessions().node_shell, None);
+        let text =
+            "debug-image = \"nicolaka/netshoot\"\n[node-shell]\nenabled = true\nnamespace = \"ops\"\nttl-seconds = 5\n";
+        let (config, warning) = Config::parse(Some(text), "config.toml");
+        assert_eq!(warning, None);
+        let sessions = config.sessions();
+        assert_eq!(sessions.debug_image, "nicolaka/netshoot");
+        let shell = sessions.node_shell.unwrap();
+        assert_eq!((shell.namespace.as_str(), shell.image.as_str()), ("ops", DEFAULT_DEBUG_IMAGE));
+        assert_eq!(shell.ttl_seconds, 60, "a deadline shorter than a minute would end a shell as it starts");
     }
 
     #[test]

@@ -6,10 +6,13 @@ pub mod apply;
 pub mod describe;
 pub mod drain;
 pub mod external;
+pub mod forward;
 pub mod inference;
 pub mod operate;
+pub mod prepare;
 pub mod registry;
 pub mod scale;
+pub mod session;
 pub mod validation;
 
 use std::path::PathBuf;
@@ -41,6 +44,8 @@ pub struct Effects {
     pub browse: Option<AbortHandle>,
     /// The running drain and its generation: esc stops it sending more evictions.
     pub drain: Option<(u64, AbortHandle)>,
+    /// The running port-forwards by id; they end with the console.
+    pub forwards: std::collections::HashMap<u64, AbortHandle>,
 }
 
 /// How long the editor waits after the last keystroke before checking the text and autosaving it.
@@ -66,6 +71,7 @@ impl Effects {
             inference: Default::default(),
             browse: None,
             drain: None,
+            forwards: Default::default(),
         }
     }
 
@@ -146,8 +152,28 @@ impl Effects {
                 let title = format!("file {path}");
                 Event::Data(Data::EditText { generation, title, text, external: false })
             }),
-            // The app loop runs $EDITOR itself: it alone can hand the terminal over.
-            Effect::ExternalEditor { .. } => {}
+            // The app loop runs $EDITOR and sessions itself: it alone can hand the terminal over.
+            Effect::ExternalEditor { .. } | Effect::Session(_) => {}
+            Effect::StartNodeShell { node, image, namespace, ttl_seconds } => self.answer(async move {
+                let shell = prepare::NodeShell { node, image, namespace, ttl_seconds };
+                Event::Data(Data::SessionReady(prepare::start_node_shell(&client, &shell).await.map(Box::new)))
+            }),
+            Effect::StartDebug { namespace, pod, image, target } => self.answer(async move {
+                let started = prepare::start_debug(&client, &namespace, &pod, &image, target.as_deref()).await;
+                Event::Data(Data::SessionReady(started.map(Box::new)))
+            }),
+            Effect::Forward(specs) => {
+                for spec in specs {
+                    let id = spec.id;
+                    let run = tokio::spawn(forward::run(client.clone(), spec, tx.clone()));
+                    self.forwards.insert(id, run.abort_handle());
+                }
+            }
+            Effect::StopForward(id) => {
+                if let Some(run) = self.forwards.remove(&id) {
+                    run.abort();
+                }
+            }
             Effect::Apply { documents, reviewed, dry_run, force, generation } => {
                 self.cancel_apply();
                 let run = tokio::spawn(async move {

@@ -251,6 +251,26 @@ pub enum Effect {
         label: String,
         value: String,
     },
+    /// An interactive session (shell, attach, node shell, debug): run by the app loop, which hands it the terminal
+    /// and answers `Data::SessionEnded` once it has the terminal back.
+    Session(Box<crate::model::session::Session>),
+    /// Start the node shell's Job on `node` and wait for its pod; answers `Data::SessionReady`.
+    StartNodeShell {
+        node: String,
+        image: String,
+        namespace: String,
+        ttl_seconds: i64,
+    },
+    /// Add an ephemeral debug container to a pod and wait for it to run; answers `Data::SessionReady`.
+    StartDebug {
+        namespace: String,
+        pod: String,
+        image: String,
+        target: Option<String>,
+    },
+    /// Start these port-forwards; each reports as `Data::Forward` until stopped or the console exits.
+    Forward(Vec<crate::model::forward::ForwardSpec>),
+    StopForward(u64),
     /// Cordon, uncordon, delete, evict, label or taint each target; answers one `Data::Operated`.
     Operate {
         operation: crate::model::operation::Operation,
@@ -411,6 +431,18 @@ pub enum Data {
         uid: String,
         what: String,
         error: Option<crate::model::mutation::MutationError>,
+    },
+    /// A node shell's or debug container's pod is ready for its session (or why it is not).
+    SessionReady(Result<Box<crate::model::session::Session>, String>),
+    /// A session gave the terminal back: its exit code or why it failed, and what its cleanup could not remove.
+    SessionEnded {
+        title: String,
+        result: Result<i32, String>,
+        cleanup: Option<String>,
+    },
+    Forward {
+        id: u64,
+        event: crate::model::forward::ForwardEvent,
     },
     /// An `Effect::Operate` finished: `what` is the command, with one result per object.
     Operated {

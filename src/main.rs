@@ -205,6 +205,7 @@ async fn run_console(cli: &Cli, started: std::time::Instant) -> anyhow::Result<(
     let mut state = State::new(title, read_only, sources::terminal::unix_now(), (width, height));
     state.always_read_only = cli.readonly;
     state.validation.settings = config.validator();
+    state.sessions = config.sessions();
     state.read_only_contexts = config.read_only_contexts;
     state.namespace = cli.namespace.clone();
     state.log_capacity = cli.log_lines.max(1);

@@ -15,6 +15,7 @@ pub mod deletion;
 pub mod discovery;
 pub mod disruption;
 pub mod endpoints;
+pub mod ephemeral;
 pub mod error;
 pub mod eviction;
 pub mod faults;

@@ -6,6 +6,7 @@ pub mod browse;
 pub mod command;
 pub mod drain;
 pub mod editor;
+mod forward;
 pub mod gpus;
 pub mod images;
 pub mod inference;
@@ -18,6 +19,7 @@ mod pane;
 pub mod picker;
 pub mod pods;
 pub mod remedy;
+pub mod session;
 pub mod table;
 pub mod triage;
 pub mod validation;
@@ -77,6 +79,10 @@ pub enum Mode {
     Drain,
     /// The steps out of a GPU fault, offered on its triage line.
     Remedy(remedy::Remedy),
+    /// The running port-forwards (`State::forwards`), one selected.
+    Forwards {
+        selected: usize,
+    },
     /// Choosing a workload's replicas.
     Scale(mutate::ScalePrompt),
     /// A yes/no question before a mutation.
@@ -177,6 +183,12 @@ pub struct State {
     pub validation: validation::Validation,
     /// Unapplied edits found in the recovery file at start, until `:recover` or `:discard`.
     pub recovered: Option<String>,
+    /// Where node shells and debug containers come from.
+    pub sessions: session::SessionSettings,
+    /// Port-forwards started this run, in the order asked.
+    pub forwards: Vec<crate::model::forward::ForwardRow>,
+    /// The last forward id given out.
+    forward_ids: u64,
     pub quit: bool,
 }
 
@@ -234,6 +246,9 @@ impl State {
             rollouts: Vec::new(),
             validation: validation::Validation::default(),
             recovered: None,
+            sessions: session::SessionSettings::default(),
+            forwards: Vec::new(),
+            forward_ids: 0,
             quit: false,
         }
     }
@@ -259,6 +274,7 @@ impl State {
             (Mode::Confirm(_), action) => self.act_in_confirm(action),
             (Mode::Drain, action) => self.act_in_drain(action),
             (Mode::Remedy(_), action) => self.act_in_remedy(action),
+            (Mode::Forwards { .. }, action) => self.act_in_forwards(action),
             (Mode::Help { .. }, Action::Help | Action::Back) => self.mode = Mode::Normal,
             (Mode::Help { scroll }, action) => {
                 let step = match action {
@@ -354,6 +370,11 @@ impl State {
             (Mode::Normal, Action::Requalify) => self.requalify_selected(),
             (Mode::Normal, Action::Label) => self.mode = Mode::Command { input: "label ".into() },
             (Mode::Normal, Action::Taint) => self.mode = Mode::Command { input: "taint ".into() },
+            (Mode::Normal, Action::Shell) => self.shell_command(&[], false),
+            (Mode::Normal, Action::Attach) => self.shell_command(&[], true),
+            (Mode::Normal, Action::Debug) => self.debug_command(&[]),
+            (Mode::Normal, Action::NodeShell) => self.node_shell_command(),
+            (Mode::Normal, Action::PortForward) => self.mode = Mode::Command { input: "pf ".into() },
             (
                 Mode::Normal,
                 Action::ToggleFollow
@@ -378,7 +399,8 @@ impl State {
                 | Action::Increment
                 | Action::Decrement
                 | Action::PickAll
-                | Action::ToggleWarnings,
+                | Action::ToggleWarnings
+                | Action::StopForward,
             ) => {}
             (Mode::Normal, Action::Accept | Action::DeleteChar | Action::Complete) => {}
         }

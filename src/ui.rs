@@ -3,6 +3,7 @@
 mod browse;
 mod drain;
 mod editor;
+mod forwards;
 mod gpus;
 mod highlight;
 mod images;
@@ -65,6 +66,10 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
         Mode::Scale(prompt) => scale_prompt(frame, frame.area(), prompt, theme),
         Mode::Confirm(confirm) => question(frame, frame.area(), &confirm.question, theme),
         Mode::Remedy(r) => remedy(frame, frame.area(), state, r, theme),
+        Mode::Forwards { selected } => {
+            let stop = keymap.key_for(Scope::Forwards, Action::StopForward).unwrap_or_else(|| "stop-forward".into());
+            forwards::render(frame, frame.area(), &state.forwards, *selected, state.now, &stop, theme)
+        }
         _ => {}
     }
 }
@@ -405,6 +410,7 @@ fn status_line(state: &State, theme: &Theme, keymap: &Keymap) -> Paragraph<'stat
         ),
         Mode::Confirm(_) => (Scope::Confirm, &[(Action::Confirm, "yes"), (Action::Back, "no")]),
         Mode::Remedy(_) => (Scope::Remedy, &[(Action::Accept, "run step"), (Action::Back, "close")]),
+        Mode::Forwards { .. } => (Scope::Forwards, &[(Action::StopForward, "stop"), (Action::Back, "close")]),
         Mode::Drain => {
             (Scope::Drain, &[(Action::Confirm, "drain"), (Action::Back, "cancel/stop/close"), (Action::Down, "scroll")])
         }

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use k8s_openapi::api::core::v1::{Node, Pod};
-use kube::api::{DeleteParams, EvictParams, Patch, PatchParams};
+use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
 use super::apply::FIELD_MANAGER;
-use super::operate::budget;
+use super::operate::{budget, evict};
 use crate::event::{Data, Event};
 use crate::model::drain::{Budget, DrainOptions, DrainStep, DrainUpdate, Evictee, RETRY_AFTER};
 use crate::model::mutation::MutationError;
@@ -78,8 +78,7 @@ async fn run_one(client: &Client, pod: &Evictee, options: &DrainOptions, step: i
         let sent = if options.disable_eviction {
             api.delete(&pod.name, &delete).await.map(drop)
         } else {
-            let evict = EvictParams { delete_options: Some(delete.clone()), ..EvictParams::default() };
-            api.evict(&pod.name, &evict).await.map(drop)
+            evict(client, &pod.namespace, &pod.name, options.grace).await
         };
         match sent {
             Ok(()) => break,

@@ -1,10 +1,9 @@
 //! Cordon, uncordon, delete, evict, label and taint, one object after another, each answered in words as kubectl
 //! would ("cordoned", "terminating (grace 30s)", "waiting on finalizers: …") or with why the server refused.
 
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{DeleteParams, EvictParams, Patch, PatchParams, PropagationPolicy};
+use kube::Client;
+use kube::api::{DeleteParams, Patch, PatchParams, PropagationPolicy};
 use kube::core::Status;
-use kube::{Api, Client};
 use serde_json::{Value, json};
 
 use super::apply::{FIELD_MANAGER, target};
@@ -77,15 +76,32 @@ async fn one(client: &Client, operation: &Operation, address: &ObjectAddress) ->
                 None => "deleted".into(),
             })
         }
-        Operation::Evict => {
-            let pods: Api<Pod> = Api::namespaced(client.clone(), &t.namespace);
-            match pods.evict(name, &EvictParams::default()).await {
-                Ok(_) => Ok("evicted".into()),
-                Err(kube::Error::Api(status)) if status.code == 429 => Err(MutationError::Other(budget(&status))),
-                Err(e) => Err(MutationError::from_kube(e, "create", "pods/eviction", &t.namespace)),
-            }
-        }
+        Operation::Evict => match evict(client, &t.namespace, name, None).await {
+            Ok(_) => Ok("evicted".into()),
+            Err(kube::Error::Api(status)) if status.code == 429 => Err(MutationError::Other(budget(&status))),
+            Err(e) => Err(MutationError::from_kube(e, "create", "pods/eviction", &t.namespace)),
+        },
     }
+}
+
+/// One policy/v1 Eviction, as kubectl sends it: kind and apiVersion named, `deleteOptions` carrying the grace period
+/// (kube's own `evict` spells the field `delete_options`, which the API ignores, so a grace would be lost).
+pub async fn evict(client: &Client, namespace: &str, pod: &str, grace: Option<i64>) -> Result<(), kube::Error> {
+    let mut eviction = json!({
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": {"name": pod, "namespace": namespace},
+    });
+    if let Some(grace) = grace {
+        eviction["deleteOptions"] = json!({"gracePeriodSeconds": grace});
+    }
+    let path = format!("/api/v1/namespaces/{namespace}/pods/{pod}/eviction");
+    let body = serde_json::to_vec(&eviction).map_err(kube::Error::SerdeError)?;
+    let request = http::Request::post(path)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .map_err(kube::Error::HttpError)?;
+    client.request::<Status>(request).await.map(drop)
 }
 
 /// What a delete left behind: an object terminating for its grace period, or held by finalizers.

@@ -60,6 +60,8 @@ pub struct Controllers {
     endpoint_namespaces: BTreeSet<String>,
     /// Claims due a pass of the volume binder.
     claims: BTreeSet<Key>,
+    /// Jobs with a deadline or a TTL after finishing: looked at as time passes.
+    timed_jobs: BTreeSet<Key>,
     churn_per_s: f64,
     churn_debt: f64,
     last_churn: Instant,
@@ -81,6 +83,7 @@ impl Controllers {
             churn_pool: Vec::new(),
             endpoint_namespaces: BTreeSet::new(),
             claims: BTreeSet::new(),
+            timed_jobs: BTreeSet::new(),
             churn_per_s,
             churn_debt: 0.0,
             last_churn: Instant::now(),
@@ -116,6 +119,7 @@ impl Controllers {
                 }
                 let crons = self.workloads_by_uid.values().filter(|k| k.0 == resources::CRONJOBS).cloned();
                 self.dirty.extend(crons.collect::<Vec<_>>());
+                self.dirty.extend(self.timed_jobs.iter().cloned());
             }
             self.churn();
             ticks += 1;
@@ -146,8 +150,18 @@ impl Controllers {
             if key.0 == resources::PVCS {
                 self.claims.insert(key.clone());
             }
+            if key.0 == resources::JOBS {
+                self.track_job(key, Some(obj));
+            }
         }
         self.refresh_churn_pool();
+    }
+
+    fn track_job(&mut self, key: &Key, job: Option<&Arc<Stored>>) {
+        match job {
+            Some(job) if workloads::job_is_timed(&job.value()) => self.timed_jobs.insert(key.clone()),
+            _ => self.timed_jobs.remove(key),
+        };
     }
 
     /// Applies queued changes to the indexes; false when the stream lagged and a resync is needed.
@@ -166,6 +180,9 @@ impl Controllers {
                         disruption::ensure_default_service_account(&self.world, &key.2);
                     }
                     self.track_storage(key, change.kind, &change.object);
+                    if key.0 == resources::JOBS {
+                        self.track_job(key, current);
+                    }
                     match key.0 {
                         resources::PODS => match current {
                             Some(pod) => {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::clock;
 use super::kubelet::EventSpec;
 use super::object::{self, Stored};
 use super::resources::{self, ResourceId};
@@ -392,15 +393,43 @@ pub fn reconcile_statefulset(sts: &Value, rv: u64, pods: &[(Key, Arc<Stored>)]) 
     actions
 }
 
-/// Runs a Job's pods to `completions`, failing it past `backoffLimit`.
+/// When a finished Job finished: its Complete or Failed condition's transition.
+fn finished_at(job: &Value) -> Option<f64> {
+    job["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| matches!(c["type"].as_str(), Some("Complete" | "Failed")) && c["status"] == "True")
+        .and_then(|c| clock::parse_rfc3339(c["lastTransitionTime"].as_str()?))
+}
+
+/// Whether the Job controller must look at this Job as time passes, not only when something changes: it has an
+/// `activeDeadlineSeconds` or a `ttlSecondsAfterFinished`.
+pub fn job_is_timed(job: &Value) -> bool {
+    job["spec"]["activeDeadlineSeconds"].is_i64() || job["spec"]["ttlSecondsAfterFinished"].is_i64()
+}
+
+/// Runs a Job's pods to `completions`, failing it past `backoffLimit` or its `activeDeadlineSeconds`; a finished
+/// Job with `ttlSecondsAfterFinished` is deleted with its pods once that has passed (the TTL-after-finished
+/// controller).
 pub fn reconcile_job(job: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rng: &mut Rng, now: &str) -> Vec<Action> {
     let mut actions = Vec::new();
     let name = object::name(job);
     let uid = job["metadata"]["uid"].as_str().unwrap_or_default().to_string();
     let spec = &job["spec"];
-    let finished = job["status"]["conditions"].as_array().is_some_and(|cs| {
-        cs.iter().any(|c| matches!(c["type"].as_str(), Some("Complete" | "Failed")) && c["status"] == "True")
-    });
+    let now_s = clock::parse_rfc3339(now);
+    if let (Some(ttl), Some(done), Some(at)) = (spec["ttlSecondsAfterFinished"].as_i64(), finished_at(job), now_s)
+        && done + ttl as f64 <= at
+    {
+        let key = (resources::JOBS, object::namespace(job).to_string(), name.to_string());
+        return vec![Action::Delete(key)];
+    }
+    let finished = finished_at(job).is_some();
+    let overdue = match (spec["activeDeadlineSeconds"].as_i64(), job["status"]["startTime"].as_str(), now_s) {
+        (Some(deadline), Some(start), Some(at)) => {
+            clock::parse_rfc3339(start).is_some_and(|s| s + deadline as f64 <= at)
+        }
+        _ => false,
+    };
     let completions = spec["completions"].as_i64().unwrap_or(1);
     let parallelism = spec["parallelism"].as_i64().unwrap_or(1);
     let backoff_limit = spec["backoffLimit"].as_i64().unwrap_or(6);
@@ -422,16 +451,15 @@ pub fn reconcile_job(job: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rng: &mu
             conditions.push(json!({"type": "Complete", "status": "True", "reason": "CompletionsReached", "message": "Reached expected number of succeeded pods", "lastProbeTime": now, "lastTransitionTime": now}));
             status["completionTime"] = json!(now);
             actions.push(event(job, false, "Completed", "Job completed".into(), "job-controller"));
-        } else if failed > backoff_limit {
-            conditions.push(json!({"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": now, "lastTransitionTime": now}));
-            conditions.push(json!({"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": now, "lastTransitionTime": now}));
-            actions.push(event(
-                job,
-                true,
-                "BackoffLimitExceeded",
-                "Job has reached the specified backoff limit".into(),
-                "job-controller",
-            ));
+        } else if failed > backoff_limit || overdue {
+            let (reason, message) = if overdue {
+                ("DeadlineExceeded", "Job was active longer than specified deadline")
+            } else {
+                ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
+            };
+            conditions.push(json!({"type": "FailureTarget", "status": "True", "reason": reason, "message": message, "lastProbeTime": now, "lastTransitionTime": now}));
+            conditions.push(json!({"type": "Failed", "status": "True", "reason": reason, "message": message, "lastProbeTime": now, "lastTransitionTime": now}));
+            actions.push(event(job, true, reason, message.into(), "job-controller"));
             for (key, _) in &live {
                 actions.push(Action::Terminate(key.clone()));
             }
@@ -608,5 +636,27 @@ mod tests {
             "t1",
         );
         assert!(failed.iter().any(|a| matches!(a, Action::Event(_, e) if e.reason == "BackoffLimitExceeded")));
+    }
+
+    #[test]
+    fn a_job_past_its_deadline_fails_and_a_finished_one_goes_after_its_ttl() {
+        let mut rng = Rng::new(1);
+        let job = json!({"metadata": {"name": "j", "namespace": "a", "uid": "j1"},
+            "spec": {"activeDeadlineSeconds": 60, "ttlSecondsAfterFinished": 0,
+                "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "i"}]}}},
+            "status": {"startTime": "2026-12-01T00:00:00Z"}});
+        assert!(job_is_timed(&job));
+        let running = [stored_pod("j-1", true, "Running")];
+        let early = reconcile_job(&job, 1, &running, &mut rng, "2026-12-01T00:00:59Z");
+        assert!(!early.iter().any(|a| matches!(a, Action::Terminate(_))), "before the deadline the pod runs on");
+        let late = reconcile_job(&job, 1, &running, &mut rng, "2026-12-01T00:01:00Z");
+        assert!(late.iter().any(|a| matches!(a, Action::Event(_, e) if e.reason == "DeadlineExceeded")));
+        assert!(late.iter().any(|a| matches!(a, Action::Terminate(k) if k.2 == "j-1")), "its pod is stopped");
+        let failed =
+            late.iter().find_map(|a| if let Action::Update(_, v, _) = a { Some(v.clone()) } else { None }).unwrap();
+        let gone = reconcile_job(&failed, 2, &[], &mut rng, "2026-12-01T00:01:00Z");
+        assert!(matches!(gone.as_slice(), [Action::Delete(k)] if k.2 == "j"), "ttl 0 deletes it at once: {gone:?}");
+        let untimed = json!({"spec": {"template": {}}});
+        assert!(!job_is_timed(&untimed));
     }
 }

@@ -14,7 +14,7 @@ use super::resources::{self, ResourceType};
 use super::routes::Target;
 use super::store::Key;
 use super::world::World;
-use super::{clock, defaults, patch, protobuf, read, scale, validate};
+use super::{clock, defaults, ephemeral, patch, protobuf, read, scale, validate};
 
 /// How often a patch is retried when another writer got in between read and write.
 const MAX_RETRIES: usize = 8;
@@ -171,6 +171,7 @@ pub fn update(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, A
             check_identity(resource, target, &mut body)?;
             with_status(&old, &body)
         }
+        Some("ephemeralcontainers") => ephemeral::with_ephemeral_containers(&old, &body, &current_name(target))?,
         _ => {
             let mut body = body;
             check_identity(resource, target, &mut body)?;
@@ -352,6 +353,11 @@ pub fn patch(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, Ap
                 let mut patched = old.clone();
                 patch_value(kind, &mut patched, &body, ctx, &field_manager, &now, resource, target)?;
                 with_status(&old, &patched)
+            }
+            Some("ephemeralcontainers") => {
+                let mut patched = old.clone();
+                patch_value(kind, &mut patched, &body, ctx, &field_manager, &now, resource, target)?;
+                ephemeral::with_ephemeral_containers(&old, &patched, &current_name(target))?
             }
             _ => {
                 let mut patched = old.clone();

@@ -209,6 +209,9 @@ impl State {
                 });
             }
             Data::Operated { what, results } => self.absorb_operated(what, results),
+            Data::SessionReady(ready) => self.absorb_session_ready(ready),
+            Data::SessionEnded { title, result, cleanup } => self.absorb_session_ended(&title, &result, cleanup),
+            Data::Forward { id, event } => self.absorb_forward(id, event),
             Data::Budgets { generation, budgets } => self.absorb_budgets(generation, budgets),
             Data::Drain { generation, update } => self.absorb_drain(generation, update),
             Data::AutosaveFailed(why) => {

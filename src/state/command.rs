@@ -33,6 +33,11 @@ pub const COMMANDS: &[&str] = &[
     "evict",
     "label",
     "taint",
+    "shell",
+    "attach",
+    "debug",
+    "node-shell",
+    "pf",
     "q",
 ];
 
@@ -91,6 +96,10 @@ impl State {
         match command {
             "drain" => return self.open_drain(&args),
             "requalify" => return self.requalify_selected(),
+            "shell" | "attach" => return self.shell_command(&args, command == "attach"),
+            "debug" => return self.debug_command(&args),
+            "node-shell" => return self.node_shell_command(),
+            "pf" | "port-forward" => return self.forward_command(&args),
             _ => {}
         }
         match (command, arg) {

@@ -124,7 +124,7 @@ impl State {
     }
 
     /// Whether pod `p` belongs to workload `t`: directly, or (a Deployment) through one of its ReplicaSets.
-    fn owns(&self, t: &ObjectAddress, p: &crate::model::pods::PodRow) -> bool {
+    pub(super) fn owns(&self, t: &ObjectAddress, p: &crate::model::pods::PodRow) -> bool {
         match (&p.owner, t.kind.as_str()) {
             (Some((kind, name)), "Deployment") => {
                 kind == "ReplicaSet" && name.strip_prefix(&t.name).is_some_and(|rest| rest.starts_with('-'))
