@@ -58,6 +58,13 @@ pub(super) static BUILTIN: &[ResourceType] = &[
         subresources: &[
             Subresource { name: "eviction", group: "policy", version: "v1", kind: "Eviction", verbs: &["create"] },
             Subresource { name: "log", group: "", version: "v1", kind: "Pod", verbs: &["get"] },
+            Subresource {
+                name: "portforward",
+                group: "",
+                version: "v1",
+                kind: "PodPortForwardOptions",
+                verbs: &["create", "get"],
+            },
             status_of!("", "v1", "Pod"),
         ],
         fields: &[
