@@ -45,7 +45,8 @@ impl Pod {
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| apps::answer(app, context.clone(), req));
             // Keep-alive is hyper's default: a client may send many requests over one forwarded connection.
-            if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(server), service).await
+            if let Err(e) =
+                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(server), service).await
             {
                 tracing::debug!("forwarded connection ended: {e}");
             }

@@ -13,12 +13,12 @@ use hyper::Method;
 use super::api::Ctx;
 use super::error::ApiError;
 use super::http::Reply;
+use super::kubelet;
 use super::podnet::Pod;
 use super::resources;
 use super::routes::Target;
 use super::upgrade::{self, Offer};
 use super::world::World;
-use super::kubelet;
 
 /// The streaming protocol port-forward speaks over SPDY (`X-Stream-Protocol-Version`).
 const PROTOCOL: &str = "portforward.k8s.io";
@@ -159,7 +159,8 @@ fn missing_key() -> ApiError {
 
 /// `ports=80,8080` (kube-rs joins them with commas); the channel protocol needs at least one.
 fn parse_ports(raw: Option<&str>) -> Result<Vec<u16>, ApiError> {
-    let raw = raw.filter(|r| !r.is_empty()).ok_or_else(|| ApiError::bad_request("query parameter \"port\" is required"))?;
+    let raw =
+        raw.filter(|r| !r.is_empty()).ok_or_else(|| ApiError::bad_request("query parameter \"port\" is required"))?;
     raw.split(',')
         .map(|p| match p.trim().parse::<u16>() {
             Ok(0) => Err(ApiError::bad_request(format!("port \"{p}\" must be > 0"))),

@@ -35,18 +35,52 @@ pub enum SpdyError {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
-    SynStream { stream: u32, associated: u32, priority: u8, flags: u8, headers: Headers },
-    SynReply { stream: u32, flags: u8, headers: Headers },
-    RstStream { stream: u32, status: u32 },
+    SynStream {
+        stream: u32,
+        associated: u32,
+        priority: u8,
+        flags: u8,
+        headers: Headers,
+    },
+    SynReply {
+        stream: u32,
+        flags: u8,
+        headers: Headers,
+    },
+    RstStream {
+        stream: u32,
+        status: u32,
+    },
     /// `(flags, id, value)` entries.
-    Settings { flags: u8, entries: Vec<(u8, u32, u32)> },
-    Ping { id: u32 },
-    GoAway { last_good: u32, status: u32 },
-    Headers { stream: u32, flags: u8, headers: Headers },
-    WindowUpdate { stream: u32, delta: u32 },
-    Data { stream: u32, flags: u8, data: Bytes },
+    Settings {
+        flags: u8,
+        entries: Vec<(u8, u32, u32)>,
+    },
+    Ping {
+        id: u32,
+    },
+    GoAway {
+        last_good: u32,
+        status: u32,
+    },
+    Headers {
+        stream: u32,
+        flags: u8,
+        headers: Headers,
+    },
+    WindowUpdate {
+        stream: u32,
+        delta: u32,
+    },
+    Data {
+        stream: u32,
+        flags: u8,
+        data: Bytes,
+    },
     /// A control frame type this subset does not read (the spec says to ignore unknown types).
-    Unknown { kind: u16 },
+    Unknown {
+        kind: u16,
+    },
 }
 
 /// Takes one whole frame off the front of `buf`; None while the frame is still incomplete.
@@ -66,7 +100,8 @@ pub fn decode(buf: &mut BytesMut, inflate: &mut Inflater) -> Result<Option<Frame
         return Ok(Some(Frame::Data { stream: first & 0x7fff_ffff, flags, data: payload }));
     }
     let kind = (first & 0xffff) as u16;
-    let need = |n: usize, p: &Bytes| if p.len() < n { Err(SpdyError::Malformed("control frame too short")) } else { Ok(()) };
+    let need =
+        |n: usize, p: &Bytes| if p.len() < n { Err(SpdyError::Malformed("control frame too short")) } else { Ok(()) };
     let frame = match kind {
         SYN_STREAM => {
             need(10, &payload)?;

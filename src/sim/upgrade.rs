@@ -30,10 +30,9 @@ pub struct Offer {
 impl Offer {
     /// Takes the pending upgrade of a request that names one in `Upgrade`; None for ordinary requests.
     pub fn take(req: &mut Request<Incoming>) -> Option<Offer> {
-        req.headers().contains_key(header::UPGRADE).then(|| Offer {
-            headers: req.headers().clone(),
-            on_upgrade: hyper::upgrade::on(req),
-        })
+        req.headers()
+            .contains_key(header::UPGRADE)
+            .then(|| Offer { headers: req.headers().clone(), on_upgrade: hyper::upgrade::on(req) })
     }
 
     fn upgrade_is(&self, protocol: &str) -> bool {
@@ -113,14 +112,13 @@ pub fn byte_stream(ws: WebSocketStream<Stream>) -> DuplexStream {
         let (mut rd, mut wr) = tokio::io::split(theirs);
         let inbound = async {
             while let Some(Ok(message)) = source.next().await {
-                match message {
-                    Message::Binary(bytes) => {
-                        if wr.write_all(&bytes).await.is_err() {
-                            break;
-                        }
-                    }
+                let bytes = match message {
+                    Message::Binary(bytes) => bytes,
                     Message::Close(_) => break,
-                    _ => {}
+                    _ => continue,
+                };
+                if wr.write_all(&bytes).await.is_err() {
+                    break;
                 }
             }
             let _ = wr.shutdown().await;
@@ -139,6 +137,8 @@ pub fn byte_stream(ws: WebSocketStream<Stream>) -> DuplexStream {
                 }
             }
             let _ = sink.send(Message::Close(Some(CloseFrame { code: CloseCode::Normal, reason: "".into() }))).await;
+            // After a close the client started, the send fails; closing still flushes tungstenite's queued reply.
+            let _ = sink.close().await;
         };
         tokio::join!(inbound, outbound);
     });

@@ -67,15 +67,23 @@ pub async fn answer(app: App, ctx: Context, req: Request<Incoming>) -> Result<Re
         (App::ModelServer, &Method::GET, "/v2/health/ready" | "/v2/health/live") => text(200, "text/plain", ""),
         (App::ModelServer, &Method::GET, "/v1/models") => json_reply(&models(&ctx.pod)),
         (App::Plain, &Method::GET, "/") => {
-            let (ns, name) = (ctx.pod.value()["metadata"]["namespace"].clone(), ctx.pod.value()["metadata"]["name"].clone());
-            let line = format!("pod {}/{} port {}\n", ns.as_str().unwrap_or_default(), name.as_str().unwrap_or_default(), ctx.port);
+            let (ns, name) =
+                (ctx.pod.value()["metadata"]["namespace"].clone(), ctx.pod.value()["metadata"]["name"].clone());
+            let line = format!(
+                "pod {}/{} port {}\n",
+                ns.as_str().unwrap_or_default(),
+                name.as_str().unwrap_or_default(),
+                ctx.port
+            );
             text(200, "text/plain; charset=utf-8", line)
         }
         (App::Plain, &Method::POST, "/echo") => echo(req),
-        (App::Plain, &Method::GET, "/bytes") => match http::Query::parse(req.uri().query().unwrap_or_default()).number("n") {
-            Ok(n) => bytes(n.unwrap_or(0)),
-            Err(_) => text(400, "text/plain; charset=utf-8", "n must be a non-negative integer\n"),
-        },
+        (App::Plain, &Method::GET, "/bytes") => {
+            match http::Query::parse(req.uri().query().unwrap_or_default()).number("n") {
+                Ok(n) => bytes(n.unwrap_or(0)),
+                Err(_) => text(400, "text/plain; charset=utf-8", "n must be a non-negative integer\n"),
+            }
+        }
         // Go's net/http answers an unknown path so; the exporter and most model servers are Go or behave alike.
         _ => text(404, "text/plain; charset=utf-8", "404 page not found\n"),
     };
@@ -85,7 +93,11 @@ pub async fn answer(app: App, ctx: Context, req: Request<Incoming>) -> Result<Re
 /// The OpenAI-style model list: one model named after the workload (the pod's `app` label).
 fn models(pod: &Stored) -> serde_json::Value {
     let value = pod.value();
-    let id = pod.labels.get("app").cloned().unwrap_or_else(|| value["metadata"]["name"].as_str().unwrap_or_default().to_string());
+    let id = pod
+        .labels
+        .get("app")
+        .cloned()
+        .unwrap_or_else(|| value["metadata"]["name"].as_str().unwrap_or_default().to_string());
     let created = value["metadata"]["creationTimestamp"].as_str().and_then(clock::parse_rfc3339).unwrap_or(0.0) as i64;
     json!({"object": "list", "data": [{"id": id, "object": "model", "created": created, "owned_by": "gpudeck-sim"}]})
 }

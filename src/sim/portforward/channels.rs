@@ -32,6 +32,8 @@ pub async fn serve(ws: WebSocketStream<Stream>, pod: Pod, ports: Vec<u16>) {
             }
         }
         let _ = sink.send(Message::Close(Some(CloseFrame { code: CloseCode::Normal, reason: "".into() }))).await;
+        // After a close the client started, the send fails; closing still flushes tungstenite's queued reply.
+        let _ = sink.close().await;
     });
     let mut to_pod: Vec<Option<mpsc::Sender<ToPod>>> = Vec::with_capacity(ports.len());
     let mut forwards = JoinSet::new();

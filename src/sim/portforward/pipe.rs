@@ -17,7 +17,12 @@ pub enum ToPod {
 /// Writes what the client sends into the pod and sends what the pod writes out through `out` (each piece wrapped by
 /// `wrap`), until the pod closes its side or the client resets. The client's end of data (the channel closing)
 /// half-closes the pod's side, as a TCP FIN would, and the pod still gets to answer.
-pub async fn run<T>(conn: DuplexStream, mut from_client: mpsc::Receiver<ToPod>, out: mpsc::Sender<T>, wrap: impl Fn(Bytes) -> T) {
+pub async fn run<T>(
+    conn: DuplexStream,
+    mut from_client: mpsc::Receiver<ToPod>,
+    out: mpsc::Sender<T>,
+    wrap: impl Fn(Bytes) -> T,
+) {
     let (mut rd, mut wr) = tokio::io::split(conn);
     let down = async {
         let mut buf = BytesMut::with_capacity(CHUNK);

@@ -38,8 +38,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Send + 'static>(io: S, pod: Pod) 
     let (mut rd, wr) = tokio::io::split(io);
     let (frames, queued) = mpsc::channel(QUEUE);
     let writer = tokio::spawn(write_frames(wr, queued));
-    let mut session =
-        Session { pod, frames, to_pod: HashMap::new(), pairs: HashMap::new(), forwards: JoinSet::new() };
+    let mut session = Session { pod, frames, to_pod: HashMap::new(), pairs: HashMap::new(), forwards: JoinSet::new() };
     let mut inflate = Inflater::default();
     let mut buf = BytesMut::with_capacity(64 * 1024);
     'read: loop {
@@ -169,7 +168,9 @@ impl Session {
 /// One forwarded connection: to the pod's port, or the runtime's refusal on the error stream; then both streams end.
 async fn forward(pod: Pod, port: u16, data: u32, error: u32, rx: mpsc::Receiver<ToPod>, frames: mpsc::Sender<Frame>) {
     match pod.connect(port) {
-        Ok(conn) => pipe::run(conn, rx, frames.clone(), |bytes| Frame::Data { stream: data, flags: 0, data: bytes }).await,
+        Ok(conn) => {
+            pipe::run(conn, rx, frames.clone(), |bytes| Frame::Data { stream: data, flags: 0, data: bytes }).await
+        }
         Err(why) => {
             let message = super::forward_error(&pod, port, &why);
             let _ = frames.send(Frame::Data { stream: error, flags: 0, data: Bytes::from(message) }).await;
