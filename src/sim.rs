@@ -29,6 +29,8 @@ pub mod logtext;
 pub mod metrics;
 pub mod object;
 pub mod patch;
+pub mod podnet;
+pub mod portforward;
 pub mod prometheus;
 pub mod protobuf;
 pub mod read;
@@ -40,10 +42,12 @@ pub mod routes;
 pub mod scale;
 pub mod scenario;
 pub mod scheduler;
+pub mod spdy;
 pub mod storage;
 pub mod store;
 pub mod table;
 pub mod tls;
+pub mod upgrade;
 pub mod validate;
 pub mod validator;
 pub mod watch;
@@ -294,7 +298,9 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(wo
         let world = world.clone();
         async move { Ok::<_, Infallible>(api::handle(world, req).await) }
     });
-    if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service).await {
+    // Upgrades (port-forward) take the connection over after their 101.
+    let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service);
+    if let Err(e) = connection.with_upgrades().await {
         tracing::debug!("connection ended: {e}");
     }
 }

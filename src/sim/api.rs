@@ -13,8 +13,9 @@ use super::http::{self, Query, Reply, Wanted};
 use super::request_log::Entry;
 use super::resources;
 use super::routes::{self, Route, Target};
+use super::upgrade::Offer;
 use super::world::{User, World};
-use super::{clock, control, crd, dcgm, discovery, eviction, logs, read, watch, write};
+use super::{clock, control, crd, dcgm, discovery, eviction, logs, portforward, read, watch, write};
 
 /// The request as handlers see it.
 pub struct Ctx {
@@ -26,13 +27,16 @@ pub struct Ctx {
     /// The client's name from its User-Agent (`kubectl`), the apiserver's default field manager.
     pub agent: String,
     pub body: Bytes,
+    /// The connection upgrade the request asked for (port-forward), taken before the body was read.
+    pub upgrade: Option<Offer>,
 }
 
 /// Bodies above this are refused with 413, as the real apiserver does at 3 MiB.
 const MAX_BODY: usize = 3 * 1024 * 1024;
 
-pub async fn handle(world: Arc<World>, req: Request<Incoming>) -> Reply {
+pub async fn handle(world: Arc<World>, mut req: Request<Incoming>) -> Reply {
     let started = Instant::now();
+    let upgrade = Offer::take(&mut req);
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let raw_query = req.uri().query().unwrap_or_default().to_string();
@@ -51,7 +55,7 @@ pub async fn handle(world: Arc<World>, req: Request<Incoming>) -> Reply {
         (None, Some(u)) => (u.name, http::error(&ApiError::no_route())),
         (Some(route), Some(user)) => {
             let name = user.name;
-            let reply = match read_ctx(req, user, &method, query).await {
+            let reply = match read_ctx(req, user, &method, query, upgrade).await {
                 Ok(ctx) => dispatch(&world, route, ctx, verb).await.unwrap_or_else(|e| http::error(&e)),
                 Err(e) => http::error(&e),
             };
@@ -78,7 +82,13 @@ fn authenticate(world: &World, req: &Request<Incoming>) -> Option<User> {
     world.authenticate(value.strip_prefix("Bearer ")?.trim())
 }
 
-async fn read_ctx(req: Request<Incoming>, user: User, method: &Method, query: Query) -> Result<Ctx, ApiError> {
+async fn read_ctx(
+    req: Request<Incoming>,
+    user: User,
+    method: &Method,
+    query: Query,
+    upgrade: Option<Offer>,
+) -> Result<Ctx, ApiError> {
     let header = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let wanted = http::negotiate(header(header::ACCEPT).as_deref());
     let content_type = header(header::CONTENT_TYPE).unwrap_or_default();
@@ -87,7 +97,7 @@ async fn read_ctx(req: Request<Incoming>, user: User, method: &Method, query: Qu
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| "unknown".to_string());
     let body = Limited::new(req.into_body(), MAX_BODY).collect().await.map_err(|_| ApiError::too_large())?.to_bytes();
-    Ok(Ctx { method: method.clone(), query, wanted, user, content_type, agent, body })
+    Ok(Ctx { method: method.clone(), query, wanted, user, content_type, agent, body, upgrade })
 }
 
 /// The 403 a user without proxy rights gets for `resource` `name[:port]`.
@@ -96,12 +106,19 @@ fn proxy_forbidden(ctx: &Ctx, resource: usize, name: &str, namespace: &str) -> A
     ApiError::forbidden(ctx.user.name, "get", resources::get(resource), Some("proxy"), name, namespace)
 }
 
-async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str) -> Result<Reply, ApiError> {
+async fn dispatch(world: &Arc<World>, route: Route, mut ctx: Ctx, verb: &'static str) -> Result<Reply, ApiError> {
     if let Route::Control(what) = &route {
         return control::handle(world, &ctx, what);
     }
     if world.faults.take_error() {
         return Err(ApiError::unavailable("the server is currently unable to handle the request (injected fault)"));
+    }
+    // Port-forward is a connect subresource: GET (WebSocket) and POST (SPDY) alike, before the read/write split.
+    if let Route::Resource(target) = &route
+        && target.res == resources::PODS
+        && target.subresource.as_deref() == Some("portforward")
+    {
+        return portforward::serve(world, &mut ctx, target, verb);
     }
     if ctx.method != Method::GET {
         return match route {

@@ -50,8 +50,6 @@ pub fn proxy(
     Ok(http::respond(200, CONTENT_TYPE, render(world.seed, &objects, clock::now(), None)))
 }
 
-const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
-
 /// `/api/v1/namespaces/{ns}/pods/{name[:port]}/proxy/{path}`: an exporter pod answers for its own node's GPUs, as a
 /// DaemonSet pod of the real exporter does.
 pub fn pod_proxy(world: &Arc<World>, namespace: &str, pod: &str, path: &str) -> Result<Reply, ApiError> {
@@ -60,22 +58,38 @@ pub fn pod_proxy(world: &Arc<World>, namespace: &str, pod: &str, path: &str) -> 
     let Some(stored) = world.store.get(&key) else {
         return Err(ApiError::not_found(resources::get(resources::PODS), name));
     };
-    let node = stored.field(resources::PODS, "spec.nodeName").unwrap_or_default().to_string();
     let port = pod.split(':').nth(1).unwrap_or("80");
-    if stored.labels.get("app").map(String::as_str) != Some(SERVICE) || path != "metrics" {
+    if !is_exporter(&stored) || path != "metrics" {
         return Err(ApiError::unavailable(format!(
             "error trying to reach service: dial tcp {name}:{port}: connect: connection refused"
         )));
     }
     // A pod on a node that stopped reporting cannot be reached either.
-    let node_key = (resources::NODES, String::new(), node.clone());
+    let node = stored.field(resources::PODS, "spec.nodeName").unwrap_or_default();
+    let node_key = (resources::NODES, String::new(), node.to_string());
     if !world.store.get(&node_key).is_some_and(|n| n.ready) {
         return Err(ApiError::unavailable(format!(
             "error trying to reach service: dial tcp {name}:{port}: i/o timeout"
         )));
     }
+    Ok(http::respond(200, CONTENT_TYPE, exporter_text(world, &stored)))
+}
+
+/// The exporter's content type, for whoever serves its text (the pod proxy, a forwarded port).
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// The port the exporter listens on in its pod (and its Service targets).
+pub const PORT: u16 = 9400;
+
+/// Whether a pod is one of the exporter DaemonSet's.
+pub fn is_exporter(pod: &Stored) -> bool {
+    pod.labels.get("app").map(String::as_str) == Some(SERVICE)
+}
+
+/// What an exporter pod answers on `/metrics`: its own node's GPUs, now.
+pub fn exporter_text(world: &World, pod: &Stored) -> String {
+    let node = pod.field(resources::PODS, "spec.nodeName").unwrap_or_default();
     let (_, objects) = world.store.snapshot();
-    Ok(http::respond(200, CONTENT_TYPE, render(world.seed, &objects, clock::now(), Some(&node))))
+    render(world.seed, &objects, clock::now(), Some(node))
 }
 
 /// One GPU as the exporter sees it.

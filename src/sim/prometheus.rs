@@ -83,7 +83,7 @@ fn relabel(metric: &str, labels: BTreeMap<String, String>, (pod, ip): &(String, 
     out.insert("namespace".into(), json!(dcgm::NAMESPACE));
     out.insert("pod".into(), json!(pod));
     out.insert("container".into(), json!(dcgm::SERVICE));
-    out.insert("instance".into(), json!(format!("{ip}:9400")));
+    out.insert("instance".into(), json!(format!("{ip}:{}", dcgm::PORT)));
     out.insert("job".into(), json!(dcgm::SERVICE));
     Value::Object(out)
 }

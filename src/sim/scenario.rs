@@ -44,6 +44,8 @@ struct Pods {
     log: &'static str,
     run_seconds: Option<u64>,
     restart: &'static str,
+    /// Named TCP container ports: what a port-forward to the pod can reach (`sim::podnet`).
+    ports: &'static [(&'static str, u16)],
 }
 
 impl Pods {
@@ -56,7 +58,12 @@ impl Pods {
             log: "serve",
             run_seconds: None,
             restart: "Always",
+            ports: &[],
         }
+    }
+    fn ports(mut self, ports: &'static [(&'static str, u16)]) -> Self {
+        self.ports = ports;
+        self
     }
     fn gpus(mut self, n: u32, pool: &'static str) -> Self {
         self.gpus = n;
@@ -85,6 +92,9 @@ impl Pods {
     fn template(&self, app: &str) -> Value {
         let mut container = json!({"name": app.split('-').next().unwrap_or(app), "image": self.image,
             "resources": {"requests": {"cpu": if self.gpus > 0 { "8" } else { "250m" }, "memory": if self.gpus > 0 { "64Gi" } else { "512Mi" }}}});
+        if !self.ports.is_empty() {
+            container["ports"] = container_ports(self.ports);
+        }
         let mut spec = json!({"containers": [], "restartPolicy": self.restart});
         if self.gpus > 0 {
             container["resources"]["limits"] = json!({GPU: self.gpus.to_string()});
@@ -336,10 +346,13 @@ impl<'a> Builder<'a> {
 
     /// A DaemonSet (on every node, or only the GPU nodes) and the pods and ControllerRevision its controller makes,
     /// fast-forwarded to running; the controller loop writes its status on its first pass.
-    fn per_node(&mut self, ns: &str, name: &str, image: &str, gpu_nodes_only: bool, age: f64) {
+    fn per_node(&mut self, ns: &str, name: &str, image: &str, ports: &[(&str, u16)], gpu_nodes_only: bool, age: f64) {
         let mut template = json!({"metadata": {"labels": {"app": name}, "annotations": {LOG_PROFILE: "system"}},
             "spec": {"containers": [{"name": name, "image": image, "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}],
                 "tolerations": [{"operator": "Exists"}], "restartPolicy": "Always", "priorityClassName": "system-node-critical"}});
+        if !ports.is_empty() {
+            template["spec"]["containers"][0]["ports"] = container_ports(ports);
+        }
         if gpu_nodes_only {
             template["spec"]["nodeSelector"] = json!({"nvidia.com/gpu.present": "true"});
         }
@@ -393,6 +406,11 @@ impl<'a> Builder<'a> {
             "spec": {"type": "ClusterIP", "clusterIP": format!("10.96.{}.{}", crate::sim::rng::hash(name) % 250, port % 250), "selector": {"app": name},
                 "ports": [{"name": "metrics", "port": port, "targetPort": port, "protocol": "TCP"}]}}));
     }
+}
+
+/// A container's `ports` list, as the API server stores it once defaulted (protocol TCP).
+fn container_ports(ports: &[(&str, u16)]) -> Value {
+    ports.iter().map(|(name, port)| json!({"name": name, "containerPort": port, "protocol": "TCP"})).collect()
 }
 
 /// Loads a scenario; `nodes`/`pods` apply to `scale`.

@@ -65,6 +65,13 @@ pub(super) static BUILTIN: &[ResourceType] = &[
                 kind: "Pod",
                 verbs: &["get", "patch", "update"],
             },
+            Subresource {
+                name: "portforward",
+                group: "",
+                version: "v1",
+                kind: "PodPortForwardOptions",
+                verbs: &["create", "get"],
+            },
             status_of!("", "v1", "Pod"),
         ],
         fields: &[

@@ -6,6 +6,10 @@ use super::{Builder, Pods};
 use crate::sim::resources;
 use crate::sim::{dcgm, defaults, prometheus};
 
+/// Triton's HTTP, gRPC and metrics ports, as its Helm chart names them.
+const TRITON_PORTS: &[(&str, u16)] = &[("http", 8000), ("grpc", 8001), ("metrics", 8002)];
+const HTTP_8080: &[(&str, u16)] = &[("http", 8080)];
+
 impl Builder<'_> {
     /// About 12 nodes in three pools and ~150 pods with every failure state the triage pane ranks.
     pub fn demo(&mut self) {
@@ -31,11 +35,12 @@ impl Builder<'_> {
         for i in 1..=4 {
             self.node(&format!("gpu-a100-{i:02}"), "a100", 4, "NVIDIA-A100-SXM4-80GB", i != 4, false, false, 60.0);
         }
-        self.per_node("kube-system", "kube-proxy", "registry.k8s.io/kube-proxy:v1.32.4", false, 41.0 * DAY);
+        self.per_node("kube-system", "kube-proxy", "registry.k8s.io/kube-proxy:v1.32.4", &[], false, 41.0 * DAY);
         self.per_node(
             "gpu-operator",
             "nvidia-device-plugin-daemonset",
             "nvcr.io/nvidia/k8s-device-plugin:v0.16.2",
+            &[],
             true,
             30.0 * DAY,
         );
@@ -43,6 +48,7 @@ impl Builder<'_> {
             "gpu-operator",
             dcgm::SERVICE,
             "nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04",
+            &[("metrics", dcgm::PORT)],
             true,
             30.0 * DAY,
         );
@@ -56,7 +62,7 @@ impl Builder<'_> {
         defaults::apply(resources::PVCS, &mut claim);
         self.put(resources::PVCS, claim);
         self.training_jobs();
-        self.service(dcgm::NAMESPACE, dcgm::SERVICE, 9400, 30.0 * DAY);
+        self.service(dcgm::NAMESPACE, dcgm::SERVICE, dcgm::PORT, 30.0 * DAY);
         self.service(prometheus::NAMESPACE, prometheus::SERVICE, prometheus::PORT, 30.0 * DAY);
         self.deployment(
             "kube-system",
@@ -153,45 +159,51 @@ impl Builder<'_> {
             "ml-serve",
             "llm-inference",
             6,
-            &Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(1, "h100"),
+            &Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(1, "h100").ports(&[("http", 8000)]),
             6.0 * DAY,
         );
         self.deployment(
             "ml-serve",
             "embeddings",
             4,
-            &Pods::new("nvcr.io/nvidia/tritonserver:24.12-py3").gpus(1, "a100"),
+            &Pods::new("nvcr.io/nvidia/tritonserver:24.12-py3").gpus(1, "a100").ports(TRITON_PORTS),
             12.0 * DAY,
         );
         self.deployment(
             "ml-serve",
             "reranker",
             2,
-            &Pods::new("ghcr.io/acme-ml/reranker:2.4.1").gpus(1, "a100"),
+            &Pods::new("ghcr.io/acme-ml/reranker:2.4.1").gpus(1, "a100").ports(HTTP_8080),
             25.0 * 60.0,
         );
         self.deployment(
             "ml-serve",
             "tokenizer",
             2,
-            &Pods::new("ghcr.io/acme-ml/tokenizer:0.9.1").pool("cpu").behavior("crashloop"),
+            &Pods::new("ghcr.io/acme-ml/tokenizer:0.9.1").pool("cpu").behavior("crashloop").ports(HTTP_8080),
             3.0 * 3600.0,
         );
         self.deployment(
             "ml-serve",
             "llm-70b-eval",
             1,
-            &Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(8, "h100"),
+            &Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(8, "h100").ports(&[("http", 8000)]),
             50.0 * 60.0,
         );
         self.deployment(
             "ml-serve",
             "feature-api",
             12,
-            &Pods::new("ghcr.io/acme-ml/feature-api:3.1.0").pool("cpu"),
+            &Pods::new("ghcr.io/acme-ml/feature-api:3.1.0").pool("cpu").ports(HTTP_8080),
             20.0 * DAY,
         );
-        self.deployment("ml-serve", "web", 10, &Pods::new("ghcr.io/acme-ml/web:5.2.1").pool("cpu"), 2.0 * DAY);
+        self.deployment(
+            "ml-serve",
+            "web",
+            10,
+            &Pods::new("ghcr.io/acme-ml/web:5.2.1").pool("cpu").ports(HTTP_8080),
+            2.0 * DAY,
+        );
         // Credentials, to show that Secret values stay masked until asked for.
         self.put(resources::SECRETS, json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": {"name": "vector-db-credentials", "namespace": "ml-serve", "creationTimestamp": self.ago(33.0 * DAY)},
@@ -206,7 +218,7 @@ impl Builder<'_> {
             "ml-serve",
             "vector-db",
             3,
-            &Pods::new("ghcr.io/acme-ml/vector-db:1.4.2").pool("cpu"),
+            &Pods::new("ghcr.io/acme-ml/vector-db:1.4.2").pool("cpu").ports(&[("http", 6333)]),
             33.0 * DAY,
         );
         self.statefulset(

@@ -21,7 +21,7 @@ impl Builder<'_> {
                 self.node(&format!("cpu-{i:04}"), "cpu", 0, "", true, false, i == gpu_nodes, 60.0);
             }
         }
-        self.service(dcgm::NAMESPACE, dcgm::SERVICE, 9400, 60.0 * DAY);
+        self.service(dcgm::NAMESPACE, dcgm::SERVICE, dcgm::PORT, 60.0 * DAY);
         // GPU deployments fill about 60 % of the GPUs; every 25th deployment is a small failing one.
         let gpu_budget = gpu_nodes * 8 * 3 / 5;
         let (mut left, mut gpu_used, mut i) = (pods, 0usize, 0usize);
