@@ -109,7 +109,7 @@ fn kubectl(kubeconfig: &std::path::Path, args: &[&str]) -> String {
 async fn console_drain(kubeconfig: &std::path::Path, node: &str) -> (f64, String) {
     let config = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
     let config = kube::Config::from_custom_kubeconfig(config, &Default::default()).await.unwrap();
-    let client = kube::Client::try_from(config).unwrap();
+    let client = gpudeck::effects::console_client(config).unwrap();
     let mut state = State::new("bench", false, 0, (200, 50));
     let nodes =
         kube::Api::<k8s_openapi::api::core::v1::Node>::all(client.clone()).list(&Default::default()).await.unwrap();

@@ -48,6 +48,14 @@ pub struct Effects {
     pub forwards: std::collections::HashMap<u64, AbortHandle>,
 }
 
+/// The console's client for a context. kube retries 429, 503 and 504 itself by default, with a backoff that grows
+/// to minutes; the console must see a refusal when it comes: a PodDisruptionBudget's 429 is asked again on the
+/// drain's own 5 s (as kubectl does) and named on the pod's line, and every other error reaches the operator.
+pub fn console_client(mut config: kube::Config) -> kube::Result<Client> {
+    config.default_retry = false;
+    Client::try_from(config)
+}
+
 /// How long the editor waits after the last keystroke before checking the text and autosaving it.
 pub const QUIET_TIME: std::time::Duration = std::time::Duration::from_millis(300);
 
@@ -294,7 +302,7 @@ impl Effects {
                 self.answer(async move {
                     let options = KubeConfigOptions { context: Some(context.clone()), ..KubeConfigOptions::default() };
                     let client = match kube::Config::from_custom_kubeconfig(kubeconfig, &options).await {
-                        Ok(config) => Client::try_from(config).map_err(|e| e.to_string()),
+                        Ok(config) => console_client(config).map_err(|e| e.to_string()),
                         Err(e) => Err(e.to_string()),
                     };
                     match client {

@@ -151,7 +151,7 @@ async fn connect(cli: &Cli) -> anyhow::Result<Connection> {
         let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig)?;
         let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
         return Ok(Connection {
-            client: kube::Client::try_from(config)?,
+            client: gpudeck::effects::console_client(config)?,
             title: "demo cluster".into(),
             kubeconfig: None,
             sim: Some(sim),
@@ -166,7 +166,12 @@ async fn connect(cli: &Cli) -> anyhow::Result<Connection> {
     let config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
         .await
         .with_context(|| format!("kubeconfig context \"{context}\""))?;
-    Ok(Connection { client: kube::Client::try_from(config)?, title: context, kubeconfig: Some(kubeconfig), sim: None })
+    Ok(Connection {
+        client: gpudeck::effects::console_client(config)?,
+        title: context,
+        kubeconfig: Some(kubeconfig),
+        sim: None,
+    })
 }
 
 /// Logs go to a file: nothing may print to the terminal while the UI owns it.

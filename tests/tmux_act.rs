@@ -1,6 +1,7 @@
 //! The real binary in tmux acting on an incident against `gpudeck sim`: two nodes marked with space and cordoned
 //! with `c` and a yes (kubectl sees both), the drain preview of a GPU node (GPU pods first, the DaemonSet pods that
-//! stay) closed without sending anything, and `--readonly` refusing every one of these with zero writes sent.
+//! stay) closed without sending anything, and `--readonly` refusing every one of these, shells and forwards too,
+//! with zero writes sent.
 
 // Test helpers abort the test on any failure, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -17,10 +18,15 @@ fn console(name: &str, sim: &TestSim, extra: &str) -> Tmux {
     t
 }
 
-/// Writes the console sent to the sim (methods other than GET).
+/// Writes the console sent to the sim: methods other than GET, and the exec, attach and port-forward upgrades (a
+/// WebSocket opens with a GET).
 fn writes(sim: &TestSim) -> Vec<String> {
     let log = sim.request_log_lines();
-    log.iter().filter(|e| e["method"] != "GET").map(|e| format!("{} {}", e["method"], e["path"])).collect()
+    let upgrade = |path: &str| ["/exec", "/attach", "/portforward"].iter().any(|s| path.ends_with(s));
+    log.iter()
+        .filter(|e| e["method"] != "GET" || upgrade(e["path"].as_str().unwrap_or_default()))
+        .map(|e| format!("{} {}", e["method"], e["path"]))
+        .collect()
 }
 
 #[test]
@@ -72,6 +78,11 @@ fn read_only_refuses_every_action_and_sends_no_write() {
         (&[":", "label team=ml", "Enter"][..], "read-only: label team=ml refused"),
         (&[":", "taint dedicated=x:NoSchedule", "Enter"][..], "read-only: taint dedicated=x:NoSchedule refused"),
         (&["3", "C-x"][..], "read-only: evict refused"),
+        (&["S"][..], "read-only: shell refused"),
+        (&["A"][..], "read-only: attach refused"),
+        (&["D"][..], "read-only: debug refused"),
+        (&["F", "8080", "Enter"][..], "read-only: port-forward refused"),
+        (&["2", "M-s"][..], "read-only: node-shell refused"),
     ] {
         t.keys(&["Escape"]);
         t.keys(keys);

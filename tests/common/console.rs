@@ -16,7 +16,7 @@ use super::TestSim;
 pub async fn client_for(sim: &TestSim, context: Option<&str>) -> Client {
     let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig_text).unwrap();
     let options = KubeConfigOptions { context: context.map(String::from), ..KubeConfigOptions::default() };
-    Client::try_from(Config::from_custom_kubeconfig(kubeconfig, &options).await.unwrap()).unwrap()
+    gpudeck::effects::console_client(Config::from_custom_kubeconfig(kubeconfig, &options).await.unwrap()).unwrap()
 }
 
 pub struct Console {
