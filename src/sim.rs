@@ -17,6 +17,7 @@ pub mod disruption;
 pub mod endpoints;
 pub mod error;
 pub mod eviction;
+pub mod exec;
 pub mod faults;
 pub mod http;
 pub mod images;
@@ -39,10 +40,12 @@ pub mod routes;
 pub mod scale;
 pub mod scenario;
 pub mod scheduler;
+pub mod shell;
 pub mod storage;
 pub mod store;
 pub mod table;
 pub mod tls;
+pub mod upgrade;
 pub mod validate;
 pub mod validator;
 pub mod watch;
@@ -293,7 +296,9 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(wo
         let world = world.clone();
         async move { Ok::<_, Infallible>(api::handle(world, req).await) }
     });
-    if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service).await {
+    if let Err(e) =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service).with_upgrades().await
+    {
         tracing::debug!("connection ended: {e}");
     }
 }

@@ -13,8 +13,9 @@ use super::http::{self, Query, Reply, Wanted};
 use super::request_log::Entry;
 use super::resources;
 use super::routes::{self, Route, Target};
+use super::upgrade::{self, Upgrade};
 use super::world::{User, World};
-use super::{clock, control, crd, dcgm, discovery, eviction, logs, read, watch, write};
+use super::{clock, control, crd, dcgm, discovery, eviction, exec, logs, read, watch, write};
 
 /// The request as handlers see it.
 pub struct Ctx {
@@ -26,6 +27,8 @@ pub struct Ctx {
     /// The client's name from its User-Agent (`kubectl`), the apiserver's default field manager.
     pub agent: String,
     pub body: Bytes,
+    /// The protocol the request asks to switch to (exec and attach take a WebSocket from it).
+    pub upgrade: Upgrade,
 }
 
 /// Bodies above this are refused with 413, as the real apiserver does at 3 MiB.
@@ -78,7 +81,8 @@ fn authenticate(world: &World, req: &Request<Incoming>) -> Option<User> {
     world.authenticate(value.strip_prefix("Bearer ")?.trim())
 }
 
-async fn read_ctx(req: Request<Incoming>, user: User, method: &Method, query: Query) -> Result<Ctx, ApiError> {
+async fn read_ctx(mut req: Request<Incoming>, user: User, method: &Method, query: Query) -> Result<Ctx, ApiError> {
+    let upgrade = upgrade::take(&mut req);
     let header = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let wanted = http::negotiate(header(header::ACCEPT).as_deref());
     let content_type = header(header::CONTENT_TYPE).unwrap_or_default();
@@ -87,7 +91,7 @@ async fn read_ctx(req: Request<Incoming>, user: User, method: &Method, query: Qu
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| "unknown".to_string());
     let body = Limited::new(req.into_body(), MAX_BODY).collect().await.map_err(|_| ApiError::too_large())?.to_bytes();
-    Ok(Ctx { method: method.clone(), query, wanted, user, content_type, agent, body })
+    Ok(Ctx { method: method.clone(), query, wanted, user, content_type, agent, body, upgrade })
 }
 
 /// The 403 a user without proxy rights gets for `resource` `name[:port]`.
@@ -102,6 +106,11 @@ async fn dispatch(world: &Arc<World>, route: Route, ctx: Ctx, verb: &'static str
     }
     if world.faults.take_error() {
         return Err(ApiError::unavailable("the server is currently unable to handle the request (injected fault)"));
+    }
+    if let Route::Resource(target) = &route
+        && exec::serves(target)
+    {
+        return exec::connect(world, ctx, target, verb);
     }
     if ctx.method != Method::GET {
         return match route {
@@ -192,6 +201,10 @@ fn verb_of(route: Option<&Route>, method: &Method, query: &Query) -> &'static st
         return if *method == Method::GET { "get" } else { "other" };
     };
     let item = target.name.is_some();
+    if exec::serves(target) {
+        // A WebSocket exec is a GET, SPDY's a POST: kube-apiserver authorizes both as create (since 1.31).
+        return "create";
+    }
     match *method {
         Method::GET if query.flag("watch") => "watch",
         Method::GET if item => "get",

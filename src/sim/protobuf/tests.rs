@@ -152,6 +152,7 @@ fn ctx(body: Vec<u8>) -> Ctx {
         content_type: MEDIA_TYPE.into(),
         agent: "kubectl".into(),
         body: body.into(),
+        upgrade: crate::sim::upgrade::Upgrade::None,
     }
 }
 
