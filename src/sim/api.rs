@@ -15,7 +15,7 @@ use super::resources;
 use super::routes::{self, Route, Target};
 use super::upgrade::Offer;
 use super::world::{User, World};
-use super::{clock, control, crd, dcgm, discovery, eviction, logs, portforward, read, watch, write};
+use super::{clock, control, crd, dcgm, discovery, eviction, exec, logs, portforward, read, watch, write};
 
 /// The request as handlers see it.
 pub struct Ctx {
@@ -120,6 +120,11 @@ async fn dispatch(world: &Arc<World>, route: Route, mut ctx: Ctx, verb: &'static
     {
         return portforward::serve(world, &mut ctx, target, verb);
     }
+    if let Route::Resource(target) = &route
+        && exec::serves(target)
+    {
+        return exec::connect(world, ctx, target, verb);
+    }
     if ctx.method != Method::GET {
         return match route {
             Route::Resource(target) => write_request(world, &ctx, &target, verb).await,
@@ -209,6 +214,10 @@ fn verb_of(route: Option<&Route>, method: &Method, query: &Query) -> &'static st
         return if *method == Method::GET { "get" } else { "other" };
     };
     let item = target.name.is_some();
+    if exec::serves(target) {
+        // A WebSocket exec is a GET, SPDY's a POST: kube-apiserver authorizes both as create (since 1.31).
+        return "create";
+    }
     match *method {
         Method::GET if query.flag("watch") => "watch",
         Method::GET if item => "get",

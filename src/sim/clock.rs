@@ -18,6 +18,16 @@ pub fn rfc3339(unix: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 
+/// `Tue Nov 24 08:55:00 2026`: C's asctime layout in UTC (what `nvidia-smi` and `date` print).
+pub fn ctime(unix: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (y, mo, d, h, mi, s) = civil(unix);
+    let weekday = DAYS[unix.div_euclid(86_400).rem_euclid(7) as usize];
+    let month = MONTHS[(mo - 1).clamp(0, 11) as usize];
+    format!("{weekday} {month} {d:>2} {h:02}:{mi:02}:{s:02} {y}")
+}
+
 /// `2026-11-25T08:55:00.123456789Z`, the form `kubectl logs --timestamps` prints.
 pub fn rfc3339_nanos(unix: f64) -> String {
     let secs = unix.floor() as i64;
@@ -122,6 +132,8 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-11-24T09:55:00+01:00"), Some(1_795_510_500.0));
         assert_eq!(parse_rfc3339("2024-02-29T00:00:00.5Z"), Some(1_709_164_800.5));
         assert_eq!(rfc3339_nanos(1.25), "1970-01-01T00:00:01.250000000Z");
+        assert_eq!(ctime(1_795_510_500), "Tue Nov 24 08:55:00 2026");
+        assert_eq!(ctime(0), "Thu Jan  1 00:00:00 1970");
     }
 
     #[test]

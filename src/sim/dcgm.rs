@@ -96,7 +96,7 @@ pub fn exporter_text(world: &World, pod: &Stored) -> String {
 struct Gpu<'a> {
     node: &'a str,
     index: u32,
-    model: &'a str,
+    model: &'static str,
     fb_total_mib: f64,
     power_limit_w: f64,
     holder: Option<(String, String, String, Profile)>,
@@ -155,14 +155,35 @@ pub fn faulty_node(objects: &Objects) -> Option<String> {
     xid_node(&gpus(objects)).map(str::to_string)
 }
 
-/// The exporter's text at time `now`: every GPU node's, or one node's (an exporter pod's own).
-pub fn render(seed: u64, objects: &Objects, now: i64, node: Option<&str>) -> String {
+/// One GPU's figures at one moment: what the exporter reports and what `nvidia-smi` in a container shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub node: String,
+    /// The GPU's index on its node.
+    pub index: u32,
+    pub uuid: String,
+    pub pci_bus_id: String,
+    pub model: &'static str,
+    pub util: f64,
+    pub fb_used_mib: f64,
+    pub fb_total_mib: f64,
+    pub temp_c: f64,
+    pub power_w: f64,
+    pub power_limit_w: f64,
+    pub xid: f64,
+    pub throttle: f64,
+    pub sm_clock_mhz: f64,
+    /// (namespace, pod, container) of the pod the device plugin gave it to.
+    pub holder: Option<(String, String, String)>,
+}
+
+/// Every GPU's reading at time `now` (one node's with `node`), in node then index order.
+pub fn readings(seed: u64, objects: &Objects, now: i64, node: Option<&str>) -> Vec<Reading> {
     let gpus = gpus(objects);
     let first_node = xid_node(&gpus).unwrap_or_default().to_string();
     let last_node = gpus.last().map(|g| g.node.to_string()).unwrap_or_default();
     let step = now / 5;
-    let samples: Vec<(String, [f64; 8])> = gpus
-        .iter()
+    gpus.iter()
         .filter(|g| node.is_none_or(|n| n == g.node))
         .map(|g| {
             let id = format!("{}/{}", g.node, g.index);
@@ -180,8 +201,6 @@ pub fn render(seed: u64, objects: &Objects, now: i64, node: Option<&str>) -> Str
             let idle = g.power_limit_w * 0.1;
             let power =
                 (idle + util / 100.0 * (g.power_limit_w * 0.85 - idle) + 0.03 * g.power_limit_w * n("p")).round();
-            let xid = if g.node == first_node && g.index == XID_GPU { 79.0 } else { 0.0 };
-            let throttle = if overheating { HW_THERMAL_SLOWDOWN } else { 0.0 };
             let sm_clock = if overheating {
                 1095.0
             } else if util > 0.0 {
@@ -189,8 +208,51 @@ pub fn render(seed: u64, objects: &Objects, now: i64, node: Option<&str>) -> Str
             } else {
                 345.0
             };
-            let values = [util.round(), fb_used, g.fb_total_mib - fb_used, temp, power, xid, throttle, sm_clock];
-            (labels(seed, g), values)
+            Reading {
+                node: g.node.to_string(),
+                index: g.index,
+                uuid: format!("GPU-{}", rng::Rng::new(seed ^ rng::hash(&id)).uuid()),
+                pci_bus_id: format!("00000000:{:02X}:00.0", 0x18 + g.index * 0x10),
+                model: g.model,
+                util: util.round(),
+                fb_used_mib: fb_used,
+                fb_total_mib: g.fb_total_mib,
+                temp_c: temp,
+                power_w: power,
+                power_limit_w: g.power_limit_w,
+                xid: if g.node == first_node && g.index == XID_GPU { 79.0 } else { 0.0 },
+                throttle: if overheating { HW_THERMAL_SLOWDOWN } else { 0.0 },
+                sm_clock_mhz: sm_clock,
+                holder: g.holder.as_ref().map(|(ns, pod, container, _)| (ns.clone(), pod.clone(), container.clone())),
+            }
+        })
+        .collect()
+}
+
+/// The GPUs the device plugin gave pod `namespace/pod`, as read at `now`.
+pub fn held_by(seed: u64, objects: &Objects, now: i64, namespace: &str, pod: &str) -> Vec<Reading> {
+    readings(seed, objects, now, None)
+        .into_iter()
+        .filter(|r| r.holder.as_ref().is_some_and(|(ns, p, _)| ns == namespace && p == pod))
+        .collect()
+}
+
+/// The exporter's text at time `now`: every GPU node's, or one node's (an exporter pod's own).
+pub fn render(seed: u64, objects: &Objects, now: i64, node: Option<&str>) -> String {
+    let samples: Vec<(String, [f64; 8])> = readings(seed, objects, now, node)
+        .iter()
+        .map(|r| {
+            let values = [
+                r.util,
+                r.fb_used_mib,
+                r.fb_total_mib - r.fb_used_mib,
+                r.temp_c,
+                r.power_w,
+                r.xid,
+                r.throttle,
+                r.sm_clock_mhz,
+            ];
+            (labels(r), values)
         })
         .collect();
     let metrics = [
@@ -213,17 +275,12 @@ pub fn render(seed: u64, objects: &Objects, now: i64, node: Option<&str>) -> Str
     out
 }
 
-fn labels(seed: u64, g: &Gpu) -> String {
-    let uuid = rng::Rng::new(seed ^ rng::hash(&format!("{}/{}", g.node, g.index))).uuid();
+fn labels(r: &Reading) -> String {
     let mut text = format!(
-        "gpu=\"{}\",UUID=\"GPU-{uuid}\",pci_bus_id=\"00000000:{:02X}:00.0\",device=\"nvidia{}\",modelName=\"{}\",Hostname=\"{}\",DCGM_FI_DRIVER_VERSION=\"{DRIVER}\"",
-        g.index,
-        0x18 + g.index * 0x10,
-        g.index,
-        g.model,
-        g.node
+        "gpu=\"{}\",UUID=\"{}\",pci_bus_id=\"{}\",device=\"nvidia{}\",modelName=\"{}\",Hostname=\"{}\",DCGM_FI_DRIVER_VERSION=\"{DRIVER}\"",
+        r.index, r.uuid, r.pci_bus_id, r.index, r.model, r.node
     );
-    if let Some((ns, pod, container, _)) = &g.holder {
+    if let Some((ns, pod, container)) = &r.holder {
         let _ = write!(text, ",container=\"{container}\",namespace=\"{ns}\",pod=\"{pod}\"");
     }
     text

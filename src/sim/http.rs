@@ -1,6 +1,5 @@
 //! HTTP plumbing shared by the handlers: the body type, query parsing, Accept negotiation, JSON/Status responses.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 
 use bytes::Bytes;
@@ -47,9 +46,10 @@ pub fn error(e: &ApiError) -> Reply {
     json(e.code, &e.status())
 }
 
-/// Query parameters; kube-rs sends `?&limit=500`, so empty pairs are skipped. Later duplicates win.
+/// Query parameters; kube-rs sends `?&limit=500`, so empty pairs are skipped. Later duplicates win for [`Query::get`];
+/// [`Query::all`] keeps every value in order (exec's repeated `command`).
 #[derive(Debug, Default)]
-pub struct Query(HashMap<String, String>);
+pub struct Query(Vec<(String, String)>);
 
 impl Query {
     pub fn parse(raw: &str) -> Self {
@@ -65,7 +65,12 @@ impl Query {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated parameter, in request order.
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
     }
 
     /// `true`/`1` (and a bare flag) count as set.
@@ -162,6 +167,9 @@ mod tests {
         assert_eq!(q.get("labelSelector"), Some("app=web,tier in (a)"));
         assert!(q.flag("watch"));
         assert_eq!(q.get("fieldSelector"), Some("a=\\x"));
+        let exec = Query::parse("command=sh&command=-c&command=exit+3&limit=1&limit=2");
+        assert_eq!(exec.all("command"), ["sh", "-c", "exit 3"]);
+        assert_eq!(exec.get("limit"), Some("2"));
         assert!(Query::parse("limit=-1").number("limit").is_err());
         assert_eq!(Query::parse("limit=5").number("limit").unwrap(), Some(5));
         assert_eq!(percent_decode("100%"), "100%");

@@ -65,7 +65,8 @@ pub fn pod_log(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, 
     Ok(resp)
 }
 
-fn pick_container(pod: &Value, pod_name: &str, asked: Option<&str>) -> Result<String, ApiError> {
+/// The container a request names, or the only one; kube-apiserver's 400s otherwise (logs, exec and attach alike).
+pub fn pick_container(pod: &Value, pod_name: &str, asked: Option<&str>) -> Result<String, ApiError> {
     let names: Vec<&str> = pod["spec"]["containers"]
         .as_array()
         .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
@@ -99,6 +100,13 @@ fn terminated_instance(pod: &Value, container: &str, restart: i64, t: &Value) ->
         started,
         Some((finished, t["reason"].as_str().unwrap_or("Error").to_string())),
     ))
+}
+
+/// The last `n` lines the container's running instance has written by `now` (what an attach shows first).
+pub fn recent_lines(pod: &Value, container: &str, now: f64, n: u64) -> Vec<String> {
+    let Ok(instance) = instance_of(pod, "", container, false) else { return Vec::new() };
+    let count = instance.count_at(now);
+    (count.saturating_sub(n)..count).map(|i| instance.line(i)).collect()
 }
 
 /// The container instance whose logs are asked for, or the kubelet's reason why there are none.

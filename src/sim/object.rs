@@ -68,18 +68,18 @@ impl Stored {
 /// Sum of `nvidia.com/gpu` over a pod spec's containers (limits, else requests; extended resources need both equal).
 pub fn gpu_request(pod_spec: &Value) -> u32 {
     let Some(containers) = pod_spec["containers"].as_array() else { return 0 };
-    containers
-        .iter()
-        .map(|c| {
-            let r = &c["resources"];
-            let q = if r["limits"][GPU].is_null() { &r["requests"][GPU] } else { &r["limits"][GPU] };
-            match q {
-                Value::Number(n) => n.as_u64().unwrap_or(0) as u32,
-                Value::String(s) => s.parse().unwrap_or(0),
-                _ => 0,
-            }
-        })
-        .sum()
+    containers.iter().map(container_gpus).sum()
+}
+
+/// `nvidia.com/gpu` one container asks for (limits, else requests).
+pub fn container_gpus(container: &Value) -> u32 {
+    let r = &container["resources"];
+    let q = if r["limits"][GPU].is_null() { &r["requests"][GPU] } else { &r["limits"][GPU] };
+    match q {
+        Value::Number(n) => n.as_u64().unwrap_or(0) as u32,
+        Value::String(s) => s.parse().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 pub const GPU: &str = "nvidia.com/gpu";

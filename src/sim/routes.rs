@@ -141,6 +141,11 @@ mod tests {
     fn parses_resource_paths() {
         assert_eq!(parse_builtin("/api/v1/pods"), res(PODS, None, None, None));
         assert_eq!(parse_builtin("/api/v1/namespaces/a/pods/p/log"), res(PODS, Some("a"), Some("p"), Some("log")));
+        assert_eq!(parse_builtin("/api/v1/namespaces/a/pods/p/exec"), res(PODS, Some("a"), Some("p"), Some("exec")));
+        assert_eq!(
+            parse_builtin("/api/v1/namespaces/a/pods/p/attach"),
+            res(PODS, Some("a"), Some("p"), Some("attach"))
+        );
         assert_eq!(parse_builtin("/api/v1/namespaces"), res(NAMESPACES, None, None, None));
         assert_eq!(parse_builtin("/api/v1/namespaces/demo"), res(NAMESPACES, None, Some("demo"), None));
         assert_eq!(
@@ -163,7 +168,7 @@ mod tests {
             "/api/v2/pods",
             "/api/v1/widgets",
             "/api/v1/namespaces/a/nodes",
-            "/api/v1/namespaces/a/pods/p/exec",
+            "/api/v1/namespaces/a/pods/p/exec/more",
             "/apis/nope",
             "/api/v1/pods/p",
             "/apis/apps/v1/namespaces/a/deployments/w/log",

@@ -20,6 +20,8 @@ use super::http::{self, Reply};
 
 /// The byte stream hyper hands over after a 101.
 pub type Stream = TokioIo<Upgraded>;
+/// The server's end of an upgraded WebSocket connection.
+pub type Socket = WebSocketStream<Stream>;
 
 /// A request's offer to switch protocols, taken before its body is read.
 pub struct Offer {
@@ -92,6 +94,28 @@ impl Offer {
             Some(WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await)
         };
         Some((reply, socket))
+    }
+
+    /// The first subprotocol the client offers that the server supports: the client's order decides, as in wsstream.
+    pub fn choose(&self, supported: &[&'static str]) -> Option<&'static str> {
+        self.websocket_protocols().iter().find_map(|p| supported.iter().copied().find(|s| s == p))
+    }
+
+    /// The 101 that accepts a WebSocket speaking `protocol`, with `session` run on the socket once hyper hands the
+    /// connection over; None when the offer lacks `Sec-WebSocket-Key`.
+    pub fn accept_session<F, Fut>(self, protocol: &'static str, session: F) -> Option<Reply>
+    where
+        F: FnOnce(Socket) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let (reply, socket) = self.accept_websocket(Some(protocol))?;
+        tokio::spawn(async move {
+            match socket.await {
+                Some(socket) => session(socket).await,
+                None => tracing::debug!("the client went away before the upgrade completed"),
+            }
+        });
+        Some(reply)
     }
 
     /// The 101 that accepts SPDY/3.1 for the streaming `protocol`, and the raw stream it then runs on.

@@ -6,6 +6,8 @@ use super::{ResourceType, Subresource};
 pub(super) const RW: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 const RO: &[&str] = &["get", "list"];
 pub(super) const STATUS_VERBS: &[&str] = &["get", "patch", "update"];
+/// pods/exec and pods/attach: a WebSocket upgrade is a GET, SPDY's a POST; both are authorized as `create`.
+const STREAM_VERBS: &[&str] = &["create", "get"];
 
 macro_rules! status_of {
     ($group:expr, $version:expr, $kind:expr) => {
@@ -56,7 +58,9 @@ pub(super) static BUILTIN: &[ResourceType] = &[
         categories: &["all"],
         verbs: RW,
         subresources: &[
+            Subresource { name: "attach", group: "", version: "v1", kind: "PodAttachOptions", verbs: STREAM_VERBS },
             Subresource { name: "eviction", group: "policy", version: "v1", kind: "Eviction", verbs: &["create"] },
+            Subresource { name: "exec", group: "", version: "v1", kind: "PodExecOptions", verbs: STREAM_VERBS },
             Subresource { name: "log", group: "", version: "v1", kind: "Pod", verbs: &["get"] },
             Subresource {
                 name: "ephemeralcontainers",
