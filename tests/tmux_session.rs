@@ -38,7 +38,8 @@ fn a_shell_takes_the_terminal_and_gives_it_back_with_the_exit_code() {
     let t = console("shell", &sim, &[]);
     let pod = select_pod(&t, &sim, "ml-serve", "web-");
     t.keys(&["S"]);
-    t.wait_for("the remote prompt", |s| s.contains(&format!("root@{pod}:/# ")));
+    // tmux trims the prompt's trailing space.
+    t.wait_for("the remote prompt", |s| s.contains(&format!("root@{pod}:/#")));
     assert!(!t.alternate_screen_on(), "the console stepped aside for the remote TTY");
     t.keys(&["hostname", "Enter"]);
     t.wait_for("the pod's hostname", |s| s.lines().any(|l| l.trim() == pod));
@@ -69,12 +70,13 @@ fn a_debug_container_is_added_and_attached() {
     let t = console("debug", &sim, &[]);
     let pod = select_pod(&t, &sim, "ml-serve", "web-");
     t.keys(&["D"]);
-    t.wait_for("the question", |s| s.contains(&format!("add a debug container (busybox:1.36) to pod ml-serve/{pod}")));
+    t.wait_for("the question", |s| s.contains("add a debug container (busybox:1.36) to pod") && s.contains(&pod));
     t.keys(&["y"]);
-    t.wait_for("a shell in the debug container", |s| s.contains("/ # ") || s.contains(":/# "));
+    t.wait_for("busybox's prompt in the debug container", |s| s.lines().any(|l| l.trim() == "/ #"));
     t.keys(&["exit", "Enter"]);
     t.wait_for("the console again", |s| s.contains("ended (exit 0)"));
-    let names = sim.kubectl_ok(&["get", "pod", "-n", "ml-serve", &pod, "-o", "jsonpath={.spec.ephemeralContainers[*].name}"]);
+    let names =
+        sim.kubectl_ok(&["get", "pod", "-n", "ml-serve", &pod, "-o", "jsonpath={.spec.ephemeralContainers[*].name}"]);
     assert_eq!(names, "debugger-0");
     t.keys(&["C-c"]);
     t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
@@ -92,26 +94,34 @@ fn a_node_shell_is_off_by_default_and_its_job_goes_when_it_ends() {
 
     let config = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(config.path().join("gpudeck")).unwrap();
-    std::fs::write(config.path().join("gpudeck/config.toml"), "[node-shell]\nenabled = true\nnamespace = \"kube-system\"\n")
-        .unwrap();
+    std::fs::write(
+        config.path().join("gpudeck/config.toml"),
+        "[node-shell]\nenabled = true\nnamespace = \"kube-system\"\n",
+    )
+    .unwrap();
     let xdg = config.path().display().to_string();
     let t = console("node-shell", &sim, &[("XDG_CONFIG_HOME", &xdg)]);
     t.keys(&["2", "/", "gpu-h100-02", "Enter"]);
     t.wait_for("the node alone", |s| s.contains("nodes (1)"));
     t.keys(&["M-s"]);
-    t.wait_for("the question", |s| s.contains("start a privileged pod (busybox:1.36) on node gpu-h100-02 in kube-system"));
+    t.wait_for("the question", |s| s.contains("start a privileged pod (busybox:1.36) on node gpu-h100-02 in"));
     t.keys(&["y"]);
     t.wait_for("the second question", |s| s.contains("really?"));
     t.keys(&["y"]);
-    t.wait_for("a shell on the host", |s| s.contains("# "));
+    // dash's prompt for root.
+    t.wait_for("a shell on the host", |s| {
+        s.contains("gpudeck: node shell gpu-h100-02;") && s.lines().any(|l| l.trim() == "#")
+    });
     t.keys(&["hostname", "Enter"]);
     t.wait_for("the node's name", |s| s.lines().any(|l| l.trim() == "gpu-h100-02"));
-    let jobs = sim.kubectl_ok(&["get", "jobs", "-n", "kube-system", "-l", "gpudeck.io/node-shell=gpu-h100-02", "-o", "name"]);
+    let jobs =
+        sim.kubectl_ok(&["get", "jobs", "-n", "kube-system", "-l", "gpudeck.io/node-shell=gpu-h100-02", "-o", "name"]);
     assert_eq!(jobs.lines().count(), 1, "{jobs}");
     t.keys(&["exit", "Enter"]);
-    t.wait_for("the console again", |s| s.contains("ended (exit 0)"));
+    t.wait_for("the console again", |s| s.contains("node shell gpu-h100-02 ended (exit 0)"));
     let gone = sim.eventually(Duration::from_secs(20), || {
-        let left = sim.kubectl_ok(&["get", "jobs,pods", "-n", "kube-system", "-l", "gpudeck.io/node-shell", "-o", "name"]);
+        let left =
+            sim.kubectl_ok(&["get", "jobs,pods", "-n", "kube-system", "-l", "gpudeck.io/node-shell", "-o", "name"]);
         left.trim().is_empty().then_some(())
     });
     assert!(gone.is_some(), "the node shell's Job and pod are deleted");

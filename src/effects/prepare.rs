@@ -111,6 +111,7 @@ pub async fn start_node_shell(client: &Client, shell: &NodeShell) -> Result<Sess
         container: Some("shell".into()),
         entry: Entry::Exec(host_shell()),
         cleanup,
+        label: Some(format!("node shell {}", shell.node)),
     })
 }
 
@@ -200,6 +201,7 @@ pub async fn start_debug(
         container: Some(name),
         entry: Entry::Attach,
         cleanup: Cleanup::Keep,
+        label: None,
     })
 }
 

@@ -28,11 +28,16 @@ pub struct Session {
     pub container: Option<String>,
     pub entry: Entry,
     pub cleanup: Cleanup,
+    /// What the status line calls it when the pod is only the way in (`node shell gpu-0001`).
+    pub label: Option<String>,
 }
 
 impl Session {
     /// `shell ml/trainer-0 (main)`, as the status line names it.
     pub fn title(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
         let verb = match self.entry {
             Entry::Exec(_) => "shell",
             Entry::Attach => "attach",

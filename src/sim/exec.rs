@@ -98,9 +98,11 @@ pub fn connect(world: &Arc<World>, mut ctx: Ctx, target: &Target, verb: &'static
 
 /// Starts the session, or the kubelet's refusal when the container is not running (it finds only running ones).
 fn plan(world: &World, pod: &Value, container: &str, command: Vec<String>, attach: bool, s: Streams) -> Plan {
-    let running = pod["status"]["containerStatuses"]
-        .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["name"] == container))
+    let running = ["containerStatuses", "ephemeralContainerStatuses"]
+        .iter()
+        .filter_map(|list| pod["status"][*list].as_array())
+        .flatten()
+        .find(|c| c["name"] == container)
         .is_some_and(|c| c["state"]["running"].is_object());
     if !running {
         return Plan::Refuse(format!("unable to upgrade connection: container not found (\"{container}\")"));

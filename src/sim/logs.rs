@@ -67,12 +67,16 @@ pub fn pod_log(world: &Arc<World>, ctx: &Ctx, target: &Target) -> Result<Reply, 
 
 /// The container a request names, or the only one; kube-apiserver's 400s otherwise (logs, exec and attach alike).
 pub fn pick_container(pod: &Value, pod_name: &str, asked: Option<&str>) -> Result<String, ApiError> {
-    let names: Vec<&str> = pod["spec"]["containers"]
-        .as_array()
-        .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
-        .unwrap_or_default();
+    let listed = |list: &str| -> Vec<&str> {
+        pod["spec"][list]
+            .as_array()
+            .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
+            .unwrap_or_default()
+    };
+    let (names, ephemeral) = (listed("containers"), listed("ephemeralContainers"));
     match asked.filter(|c| !c.is_empty()) {
-        Some(c) if names.contains(&c) => Ok(c.to_string()),
+        // Named, an ephemeral (debug) container is as valid as the pod's own; it is never the default.
+        Some(c) if names.contains(&c) || ephemeral.contains(&c) => Ok(c.to_string()),
         Some(c) => Err(ApiError::bad_request(format!("container {c} is not valid for pod {pod_name}"))),
         None if names.len() == 1 => Ok(names[0].to_string()),
         None => Err(ApiError::bad_request(format!(

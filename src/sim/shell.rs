@@ -184,6 +184,9 @@ impl Session {
             return;
         }
         let name = program.rsplit('/').next().unwrap_or(program);
+        if name == "nsenter" {
+            return self.enter_host(&argv[1..], stdin, out);
+        }
         let kind = self.container.shell_kind(name);
         let reads_stdin = kind.is_some() && !argv.iter().any(|a| a == "-c");
         match kind {
@@ -195,6 +198,26 @@ impl Session {
                 out.exit = Some(Exit::Code(ran.status));
             }
         }
+    }
+
+    /// `nsenter [OPTIONS] [--] COMMAND…` into PID 1's namespaces: the rest runs on the node itself where the
+    /// container may enter it, else the kernel refuses (exit 1, util-linux's words).
+    fn enter_host(&mut self, args: &[String], stdin: bool, out: &mut Output) {
+        if !self.container.may_enter_host {
+            let ran =
+                Ran::fail("nsenter: reassociate to namespace 'ns/ipc' failed: Operation not permitted\n".into(), 1);
+            self.write(out, &ran);
+            out.exit = Some(Exit::Code(1));
+            return;
+        }
+        let rest: Vec<String> = match args.iter().position(|a| a == "--") {
+            Some(i) => args[i + 1..].to_vec(),
+            // Options take their values joined (`-t1`) or follow `--target`; what is left after them is the command.
+            None => args.iter().skip_while(|a| a.starts_with('-') || a.parse::<u32>().is_ok()).cloned().collect(),
+        };
+        self.container = self.container.host();
+        let command = if rest.is_empty() { vec!["sh".to_string()] } else { rest };
+        self.exec(&command, stdin, out);
     }
 
     /// Hands stdin to a shell of `kind`; on a terminal it prompts.

@@ -56,7 +56,7 @@ impl State {
             Err(why) => return self.notice = Some(warning(why)),
         };
         let entry = if attach { Entry::Attach } else { Entry::Exec(command) };
-        let session = Session { namespace, pod, container, entry, cleanup: Cleanup::Keep };
+        let session = Session { namespace, pod, container, entry, cleanup: Cleanup::Keep, label: None };
         self.notice = Some(Notice { error: false, text: format!("{}: connecting…", session.title()) });
         self.effects.push(Effect::Session(Box::new(session)));
     }

@@ -34,6 +34,8 @@ pub fn exists(c: &Container, program: &str) -> bool {
         "bash" => c.family == Family::Glibc,
         // The NVIDIA container toolkit mounts the tool only into containers it gave GPUs to.
         "nvidia-smi" => !c.gpus.is_empty(),
+        // busybox has the applet, glibc images util-linux's.
+        "nsenter" => c.family != Family::Distroless,
         _ => c.family != Family::Distroless && PROGRAMS.contains(&name),
     }
 }

@@ -47,6 +47,10 @@ pub struct Container {
     pub gpus: Vec<Reading>,
     /// Unix seconds, for what prints the time (`nvidia-smi`).
     pub now: i64,
+    /// The node it runs on, and whether it may enter the node's own namespaces (`nsenter --target 1`): a privileged
+    /// container in a pod sharing the host's PID namespace.
+    pub node: String,
+    pub may_enter_host: bool,
 }
 
 /// The family an image reference suggests (deterministic; by name, since the sim pulls no images).
@@ -66,9 +70,12 @@ pub(super) const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
 impl Container {
     /// Container `name` of `pod` (its JSON), holding `gpus`, at `now`.
     pub fn from_pod(pod: &Value, name: &str, gpus: Vec<Reading>, now: i64) -> Container {
-        let spec = pod["spec"]["containers"]
-            .as_array()
-            .and_then(|cs| cs.iter().find(|c| c["name"] == name))
+        // An ephemeral (debug) container runs the same way as the pod's own.
+        let spec = ["containers", "ephemeralContainers"]
+            .iter()
+            .filter_map(|list| pod["spec"][*list].as_array())
+            .flatten()
+            .find(|c| c["name"] == name)
             .cloned()
             .unwrap_or(Value::Null);
         let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
@@ -124,6 +131,25 @@ impl Container {
             env,
             gpus,
             now,
+            node: text(&pod["spec"]["nodeName"]),
+            may_enter_host: pod["spec"]["hostPID"] == true && spec["securityContext"]["privileged"] == true,
+        }
+    }
+
+    /// The node itself as `nsenter --target 1` finds it: its hostname, the host's tools.
+    pub fn host(&self) -> Container {
+        Container {
+            pod: self.node.clone(),
+            family: Family::Glibc,
+            pid1: vec!["/sbin/init".into()],
+            env: vec![
+                ("PATH".into(), PATH.into()),
+                ("HOSTNAME".into(), self.node.clone()),
+                ("HOME".into(), "/root".into()),
+            ],
+            gpus: Vec::new(),
+            may_enter_host: true,
+            ..self.clone()
         }
     }
 

@@ -187,3 +187,26 @@ fn attach_shows_recent_output_then_a_shell_only_with_stdin() {
     assert_eq!(out.stdout, b"epoch 3 step 120 loss 0.41\r\n/ # ");
     assert_eq!(s.input(b"exit 1\r").exit, Some(Exit::Code(1)));
 }
+
+#[test]
+fn nsenter_reaches_the_node_only_from_a_privileged_host_pid_pod() {
+    let (_, err, exit) = exec(container("busybox:1.36", 0), &["nsenter", "--target", "1", "--pid", "--", "hostname"]);
+    assert_eq!(exit, Some(Exit::Code(1)));
+    assert!(err.contains("Operation not permitted"), "{err}");
+    let mut privileged = pod("busybox:1.36");
+    privileged["spec"]["hostPID"] = json!(true);
+    privileged["spec"]["containers"][0]["securityContext"] = json!({"privileged": true});
+    let c = Container::from_pod(&privileged, "main", Vec::new(), 0);
+    let (out, _, exit) = exec(c.clone(), &["nsenter", "--target", "1", "--mount", "--uts", "--", "hostname"]);
+    assert_eq!((out.as_str(), exit), ("gpu-0001\n", Some(Exit::Code(0))));
+    assert_eq!(exec(c, &["nsenter", "-t", "1", "-m", "hostname"]).0, "gpu-0001\n");
+}
+
+#[test]
+fn an_ephemeral_container_runs_its_own_image() {
+    let mut p = pod("ghcr.io/acme/trainer:1");
+    p["spec"]["ephemeralContainers"] = json!([{"name": "debugger-0", "image": "busybox:1.36"}]);
+    let c = Container::from_pod(&p, "debugger-0", Vec::new(), 0);
+    assert_eq!((c.image.as_str(), c.family), ("busybox:1.36", Family::Busybox));
+    assert_eq!(exec(c, &["hostname"]).0, "trainer-0\n", "it shares the pod's UTS namespace");
+}
