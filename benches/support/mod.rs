@@ -15,23 +15,37 @@ pub struct SimProcess {
 }
 
 impl SimProcess {
+    #[allow(dead_code)] // the session bench uses the demo cluster instead
     pub fn start(nodes: u64, pods: u64, churn: u64) -> SimProcess {
+        let (nodes, pods, churn) = (nodes.to_string(), pods.to_string(), churn.to_string());
+        SimProcess::with_args(&[
+            "--scenario",
+            "scale",
+            "--seed",
+            "1",
+            "--nodes",
+            &nodes,
+            "--pods",
+            &pods,
+            "--churn",
+            &churn,
+        ])
+    }
+
+    /// The demo cluster, whose pods serve their container ports.
+    #[allow(dead_code)] // used by the session bench only
+    pub fn demo() -> SimProcess {
+        SimProcess::with_args(&[])
+    }
+
+    fn with_args(args: &[&str]) -> SimProcess {
         let dir = tempfile::tempdir().expect("temp dir");
         let kubeconfig = dir.path().join("kubeconfig");
         let t0 = Instant::now();
         let mut child = Command::new(env!("CARGO_BIN_EXE_gpudeck"))
-            .args([
-                "sim",
-                "--scenario",
-                "scale",
-                "--seed",
-                "1",
-                "--nodes",
-                &nodes.to_string(),
-                "--pods",
-                &pods.to_string(),
-            ])
-            .args(["--churn", &churn.to_string(), "--kubeconfig-out"])
+            .arg("sim")
+            .args(args)
+            .arg("--kubeconfig-out")
             .arg(&kubeconfig)
             // A diagnostic: where a figure looks wrong, the sim's own account of every request and its duration.
             .args(
@@ -45,11 +59,14 @@ impl SimProcess {
             .spawn()
             .expect("gpudeck sim starts");
         let stdout = child.stdout.take().expect("stdout");
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref().map_while(Result::ok) {
             if line.contains("kubeconfig written") {
                 break;
             }
         }
+        // What the sim prints later is read and dropped: a full pipe would stop it mid-request.
+        std::thread::spawn(move || lines.for_each(drop));
         SimProcess { child, kubeconfig, started_in: t0.elapsed(), _dir: dir }
     }
 
