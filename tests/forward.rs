@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use common::TestSim;
-use common::console::{Console, client_for};
+use common::console::{Console, client_for, command};
 use gpudeck::action::Action;
 use gpudeck::event::{Data, Effect};
 use gpudeck::model::Delta;
@@ -32,14 +32,6 @@ async fn console(client: Client, read_only: bool) -> Console {
     state.absorb(Data::Workloads(WorkloadKind::Deployment, Delta { reset: true, upserts, deletes: Vec::new() }));
     state.settle();
     Console::new(client, state, Duration::from_secs(30))
-}
-
-fn command(state: &mut State, line: &str) {
-    state.act(Action::Command);
-    for c in line.chars() {
-        state.type_char(c);
-    }
-    state.act(Action::Accept);
 }
 
 /// One HTTP/1.1 GET on a fresh connection to the forward; the whole answer (the server closes after it).

@@ -217,6 +217,8 @@ def until(want, timeout=20):
     if want not in seen:
         sys.stdout.write(seen.decode(errors="replace")); sys.exit("missing %r" % want)
 until(b"# ")
+# kubectl sends the terminal's size on its own goroutine, racing the prompt: give it the time a person would.
+time.sleep(1)
 os.write(fd, b"stty size\r")
 until(b"30 100")
 size(fd, 40, 120); os.kill(pid, signal.SIGWINCH); time.sleep(1)

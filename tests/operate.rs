@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::TestSim;
-use common::console::{Console, client_for};
+use common::console::{Console, client_for, command};
 use gpudeck::action::Action;
 use gpudeck::event::Data;
 use gpudeck::model::Delta;
@@ -30,14 +30,6 @@ async fn console(client: Client) -> Console {
     state.absorb(Data::Pods(Delta { reset: true, upserts, deletes: Vec::new() }));
     state.settle();
     Console::new(client, state, Duration::from_secs(20))
-}
-
-fn command(state: &mut State, line: &str) {
-    state.act(Action::Command);
-    for c in line.chars() {
-        state.type_char(c);
-    }
-    state.act(Action::Accept);
 }
 
 fn select(state: &mut State, pane: Pane, name: &str) {

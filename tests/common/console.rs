@@ -19,6 +19,15 @@ pub async fn client_for(sim: &TestSim, context: Option<&str>) -> Client {
     gpudeck::effects::console_client(Config::from_custom_kubeconfig(kubeconfig, &options).await.unwrap()).unwrap()
 }
 
+/// `:LINE` typed at the command prompt and entered.
+pub fn command(state: &mut State, line: &str) {
+    state.act(gpudeck::action::Action::Command);
+    for c in line.chars() {
+        state.type_char(c);
+    }
+    state.act(gpudeck::action::Action::Accept);
+}
+
 pub struct Console {
     pub state: State,
     pub effects: Effects,
