@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::model::session::NodeShell;
 use crate::sources::dcgm::DcgmSettings;
 use crate::sources::nvml::NvmlSettings;
-use crate::state::session::{DEFAULT_DEBUG_IMAGE, NodeShellSettings, SessionSettings};
+use crate::state::session::{DEFAULT_DEBUG_IMAGE, SessionSettings};
 use crate::state::validation::Settings as ValidatorSettings;
 
 #[derive(Debug, Default, Deserialize, PartialEq, Eq)]
@@ -83,10 +84,10 @@ impl Config {
 
     /// Where node shells and debug containers come from; the node shell stays off unless enabled.
     pub fn sessions(&self) -> SessionSettings {
-        let defaults = NodeShellSettings::default();
+        let defaults = NodeShell::default();
         let shell = &self.node_shell;
         SessionSettings {
-            node_shell: shell.enabled.then(|| NodeShellSettings {
+            node_shell: shell.enabled.then(|| NodeShell {
                 image: shell.image.clone().unwrap_or(defaults.image),
                 namespace: shell.namespace.clone().unwrap_or(defaults.namespace),
                 ttl_seconds: shell.ttl_seconds.unwrap_or(defaults.ttl_seconds).max(60),

@@ -162,9 +162,8 @@ impl Effects {
             }),
             // The app loop runs $EDITOR and sessions itself: it alone can hand the terminal over.
             Effect::ExternalEditor { .. } | Effect::Session(_) => {}
-            Effect::StartNodeShell { node, image, namespace, ttl_seconds } => self.answer(async move {
-                let shell = prepare::NodeShell { node, image, namespace, ttl_seconds };
-                Event::Data(Data::SessionReady(prepare::start_node_shell(&client, &shell).await.map(Box::new)))
+            Effect::StartNodeShell { node, shell } => self.answer(async move {
+                Event::Data(Data::SessionReady(prepare::start_node_shell(&client, &node, &shell).await.map(Box::new)))
             }),
             Effect::StartDebug { namespace, pod, image, target } => self.answer(async move {
                 let started = prepare::start_debug(&client, &namespace, &pod, &image, target.as_deref()).await;

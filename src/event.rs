@@ -257,9 +257,7 @@ pub enum Effect {
     /// Start the node shell's Job on `node` and wait for its pod; answers `Data::SessionReady`.
     StartNodeShell {
         node: String,
-        image: String,
-        namespace: String,
-        ttl_seconds: i64,
+        shell: crate::model::session::NodeShell,
     },
     /// Add an ephemeral debug container to a pod and wait for it to run; answers `Data::SessionReady`.
     StartDebug {

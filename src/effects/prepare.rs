@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::apply::FIELD_MANAGER;
 use crate::model::mutation::MutationError;
-use crate::model::session::{Cleanup, Entry, Session};
+use crate::model::session::{Cleanup, Entry, NodeShell, Session};
 
 /// How long a new container may take to start before the session gives up (an image pull, a full node).
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -21,21 +21,12 @@ const POLL: Duration = Duration::from_millis(300);
 /// The label that finds a node shell's pods, and says what they are to anyone listing them.
 pub const NODE_SHELL_LABEL: &str = "gpudeck.io/node-shell";
 
-/// A node shell as configured: where its Job runs and how long it may live if nobody ends it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeShell {
-    pub node: String,
-    pub image: String,
-    pub namespace: String,
-    pub ttl_seconds: i64,
-}
-
 /// The Job the node shell runs in: on that node, in the host's PID, network and IPC namespaces, privileged,
 /// tolerating every taint (a cordoned or broken node is the usual one). Its container only waits; each session enters
 /// the host with `nsenter` into PID 1. The deadline and `ttlSecondsAfterFinished` remove it and its pod when the
 /// console cannot (a crash, a lost SSH link).
-pub fn node_shell_job(shell: &NodeShell) -> Value {
-    let labels = json!({NODE_SHELL_LABEL: shell.node, "app.kubernetes.io/managed-by": "gpudeck"});
+pub fn node_shell_job(node: &str, shell: &NodeShell) -> Value {
+    let labels = json!({NODE_SHELL_LABEL: node, "app.kubernetes.io/managed-by": "gpudeck"});
     json!({
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -47,7 +38,7 @@ pub fn node_shell_job(shell: &NodeShell) -> Value {
             "template": {
                 "metadata": {"labels": labels},
                 "spec": {
-                    "nodeName": shell.node,
+                    "nodeName": node,
                     "hostPID": true,
                     "hostNetwork": true,
                     "hostIPC": true,
@@ -74,9 +65,9 @@ pub fn host_shell() -> Vec<String> {
 }
 
 /// Creates the node shell's Job and waits for its pod to run; the session deletes the Job when it ends.
-pub async fn start_node_shell(client: &Client, shell: &NodeShell) -> Result<Session, String> {
+pub async fn start_node_shell(client: &Client, node: &str, shell: &NodeShell) -> Result<Session, String> {
     let jobs: Api<Job> = Api::namespaced(client.clone(), &shell.namespace);
-    let job: Job = serde_json::from_value(node_shell_job(shell)).map_err(|e| e.to_string())?;
+    let job: Job = serde_json::from_value(node_shell_job(node, shell)).map_err(|e| e.to_string())?;
     let params = PostParams { field_manager: Some(FIELD_MANAGER.into()), ..PostParams::default() };
     let created = jobs
         .create(&params, &job)
@@ -111,7 +102,7 @@ pub async fn start_node_shell(client: &Client, shell: &NodeShell) -> Result<Sess
         container: Some("shell".into()),
         entry: Entry::Exec(host_shell()),
         cleanup,
-        label: Some(format!("node shell {}", shell.node)),
+        label: Some(format!("node shell {node}")),
     })
 }
 
@@ -228,12 +219,8 @@ mod tests {
 
     #[test]
     fn the_node_shell_job_is_pinned_privileged_and_removes_itself() {
-        let job = node_shell_job(&NodeShell {
-            node: "gpu-0001".into(),
-            image: "busybox:1.36".into(),
-            namespace: "kube-system".into(),
-            ttl_seconds: 3600,
-        });
+        let shell = NodeShell { image: "busybox:1.36".into(), namespace: "kube-system".into(), ttl_seconds: 3600 };
+        let job = node_shell_job("gpu-0001", &shell);
         let pod = &job["spec"]["template"]["spec"];
         assert_eq!(pod["nodeName"], "gpu-0001");
         assert_eq!((pod["hostPID"].clone(), pod["hostNetwork"].clone()), (json!(true), json!(true)));

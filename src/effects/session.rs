@@ -26,10 +26,7 @@ pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// Opens the session's stream; nothing has left the screen yet, so a refusal is only a message.
 pub async fn connect(client: &Client, session: &Session) -> Result<AttachedProcess, String> {
     let api: Api<Pod> = Api::namespaced(client.clone(), &session.namespace);
-    let mut params = AttachParams::interactive_tty();
-    if let Some(container) = &session.container {
-        params = params.container(container.clone());
-    }
+    let params = in_container(AttachParams::interactive_tty(), session);
     let refused = |e: kube::Error, resource: &str| refusal(e, resource, &session.namespace);
     match &session.entry {
         Entry::Attach => api.attach(&session.pod, &params).await.map_err(|e| refused(e, "pods/attach")),
@@ -43,6 +40,14 @@ pub async fn connect(client: &Client, session: &Session) -> Result<AttachedProce
     }
 }
 
+/// `params` aimed at the session's container (the API's default, the only one, when none is named).
+fn in_container(params: AttachParams, session: &Session) -> AttachParams {
+    match &session.container {
+        Some(container) => params.container(container.clone()),
+        None => params,
+    }
+}
+
 /// A refused upgrade in words: a 403 names the verb and resource, anything else says what the API said.
 fn refusal(e: kube::Error, resource: &str, namespace: &str) -> String {
     MutationError::from_kube(e, "create", resource, namespace).to_string()
@@ -51,10 +56,7 @@ fn refusal(e: kube::Error, resource: &str, namespace: &str) -> String {
 /// `bash` when the container runs it, else `sh`: asked with a command that does nothing, as no API says which
 /// shells an image has.
 async fn shell_of(api: &Api<Pod>, session: &Session) -> Result<&'static str, kube::Error> {
-    let mut params = AttachParams::default().stderr(false);
-    if let Some(container) = &session.container {
-        params = params.container(container.clone());
-    }
+    let params = in_container(AttachParams::default().stderr(false), session);
     let mut probe = api.exec(&session.pod, ["bash", "-c", "exit 0"], &params).await?;
     let status = probe.take_status();
     if let Some(mut out) = probe.stdout() {

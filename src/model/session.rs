@@ -102,6 +102,15 @@ impl DebugArgs {
     }
 }
 
+/// Where and how a node shell runs (the config's `node-shell`): its image (with `nsenter`), its namespace, and how
+/// long its Job may live if the console never deletes it (a crash, a lost link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeShell {
+    pub image: String,
+    pub namespace: String,
+    pub ttl_seconds: i64,
+}
+
 /// How a session ended, for the status line: the exit code, or why it could not start or broke off.
 pub fn ended(title: &str, result: &Result<i32, String>) -> (bool, String) {
     match result {

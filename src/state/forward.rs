@@ -4,7 +4,6 @@
 
 use std::net::SocketAddr;
 
-use super::mutate::{Confirm, Confirmed};
 use super::session::WORKLOADS;
 use super::{Mode, Notice, State, warning};
 use crate::action::Action;
@@ -49,13 +48,7 @@ impl State {
                 target.title(),
                 parsed.address
             );
-            self.mode = Mode::Confirm(Box::new(Confirm {
-                question,
-                second: None,
-                yes: Confirmed::Send(Box::new((Effect::Forward(specs), None))),
-                back: Mode::Normal,
-            }));
-            return;
+            return self.ask_to_send(question, None, Effect::Forward(specs), Mode::Normal);
         }
         self.notice = Some(Notice { error: false, text: format!("port-forward to {}: starting…", target.title()) });
         self.effects.push(Effect::Forward(specs));
@@ -81,7 +74,7 @@ impl State {
             Action::Up => *selected = selected.saturating_sub(1),
             Action::Top => *selected = 0,
             Action::Bottom => *selected = last,
-            Action::Delete | Action::StopForward => {
+            Action::StopForward => {
                 let index = *selected;
                 if index < self.forwards.len() {
                     let row = self.forwards.remove(index);

@@ -73,6 +73,12 @@ impl Rollout {
 
 impl State {
     /// In read-only mode every mutation is refused here, before any request exists.
+    /// Asks before sending `effect` (twice when `second` is given); no or esc returns to `back`.
+    pub(super) fn ask_to_send(&mut self, question: String, second: Option<String>, effect: Effect, back: Mode) {
+        let yes = Confirmed::Send(Box::new((effect, None)));
+        self.mode = Mode::Confirm(Box::new(Confirm { question, second, yes, back }));
+    }
+
     pub(super) fn refuse_in_read_only(&mut self, what: &str) -> bool {
         if self.read_only {
             self.notice = Some(warning(format!("read-only: {what} refused; nothing was sent")));

@@ -2,7 +2,6 @@
 //! act on the marked rows of the focused pane (else the selected one) after a yes. The question says what a delete
 //! takes with it and why returning a node to service is risky; read-only refuses before anything is asked.
 
-use super::mutate::{Confirm, Confirmed};
 use super::{Mode, Notice, Pane, State, warning};
 use crate::event::{Effect, ObjectAddress, OperationResult};
 use crate::model::operation::{Cascade, Operation};
@@ -79,13 +78,7 @@ impl State {
             Operation::Evict => (format!("{what}? each goes through its PodDisruptionBudget"), None),
             _ => (format!("{what}?"), None),
         };
-        let effect = Effect::Operate { operation, targets };
-        self.mode = Mode::Confirm(Box::new(Confirm {
-            question,
-            second,
-            yes: Confirmed::Send(Box::new((effect, None))),
-            back: Mode::Normal,
-        }));
+        self.ask_to_send(question, second, Effect::Operate { operation, targets }, Mode::Normal);
     }
 
     /// What goes with a delete: a workload's pods (unless orphaned), whether a pod comes back, kubectl's force warning.

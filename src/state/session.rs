@@ -2,25 +2,16 @@
 //! triage line picks a running pod of it), the questions before a debug container or a privileged node shell, and
 //! how the session's end reads on the status line. Exec and attach are writes: read-only refuses them.
 
-use super::mutate::{Confirm, Confirmed};
 use super::{Mode, Notice, State, warning};
 use crate::event::{Effect, ObjectAddress};
-use crate::model::session::{Cleanup, DebugArgs, Entry, Session, ended, parse_shell};
+use crate::model::session::{Cleanup, DebugArgs, Entry, NodeShell, Session, ended, parse_shell};
 
 /// Where node shells and debug containers come from (the config's `node-shell` and `debug-image`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionSettings {
     /// None: the node shell is off (the default; it runs a privileged pod on the node).
-    pub node_shell: Option<NodeShellSettings>,
+    pub node_shell: Option<NodeShell>,
     pub debug_image: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeShellSettings {
-    pub image: String,
-    pub namespace: String,
-    /// How long the node shell's Job may live if the console never deletes it (a crash, a lost link).
-    pub ttl_seconds: i64,
 }
 
 pub const DEFAULT_DEBUG_IMAGE: &str = "busybox:1.36";
@@ -31,9 +22,9 @@ impl Default for SessionSettings {
     }
 }
 
-impl Default for NodeShellSettings {
+impl Default for NodeShell {
     fn default() -> Self {
-        NodeShellSettings { image: DEFAULT_DEBUG_IMAGE.into(), namespace: "default".into(), ttl_seconds: 3600 }
+        NodeShell { image: DEFAULT_DEBUG_IMAGE.into(), namespace: "default".into(), ttl_seconds: 3600 }
     }
 }
 
@@ -81,7 +72,7 @@ impl State {
              the pod is replaced"
         );
         let effect = Effect::StartDebug { namespace, pod, image, target: parsed.target };
-        self.ask(question, None, effect);
+        self.ask_to_send(question, None, effect, Mode::Normal);
     }
 
     /// `:node-shell` on the selected node: off unless the config enables it, asked twice (it is a privileged pod
@@ -110,22 +101,8 @@ impl State {
             "really? it is deleted when the shell ends, or after {}s by its own deadline if gpudeck cannot",
             settings.ttl_seconds
         );
-        let effect = Effect::StartNodeShell {
-            node,
-            image: settings.image,
-            namespace: settings.namespace,
-            ttl_seconds: settings.ttl_seconds,
-        };
-        self.ask(question, Some(second), effect);
-    }
-
-    fn ask(&mut self, question: String, second: Option<String>, effect: Effect) {
-        self.mode = Mode::Confirm(Box::new(Confirm {
-            question,
-            second,
-            yes: Confirmed::Send(Box::new((effect, None))),
-            back: Mode::Normal,
-        }));
+        let effect = Effect::StartNodeShell { node, shell: settings };
+        self.ask_to_send(question, Some(second), effect, Mode::Normal);
     }
 
     /// The pod a session reaches: the selected pod (it must run), or a running pod of the selected workload.

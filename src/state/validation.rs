@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::logs::{LogLine, LogTarget};
-use super::{Confirm, Confirmed, Mode, Notice, Pane, State, warning};
+use super::{Mode, Notice, Pane, State, warning};
 use crate::event::{Effect, ObjectAddress};
 use crate::infer::report::Report;
 use crate::model::GPU;
@@ -217,12 +217,7 @@ impl State {
         let effect = Effect::Validate { run: run.id, job, cordon: requalify.then(|| name.clone()) };
         v.asked = Some(run);
         let back = self.mode.clone();
-        self.mode = Mode::Confirm(Box::new(Confirm {
-            question,
-            second: None,
-            yes: Confirmed::Send(Box::new((effect, None))),
-            back,
-        }));
+        self.ask_to_send(question, None, effect, back);
     }
 
     /// How the validation's Job is getting on.
@@ -318,12 +313,8 @@ impl State {
             return;
         }
         let back = self.mode.clone();
-        self.mode = Mode::Confirm(Box::new(Confirm {
-            question: format!("label node {node} {VALIDATED_LABEL}={value}? verdict: {summary}"),
-            second: None,
-            yes: Confirmed::Send(Box::new((label, None))),
-            back,
-        }));
+        let question = format!("label node {node} {VALIDATED_LABEL}={value}? verdict: {summary}");
+        self.ask_to_send(question, None, label, back);
     }
 
     /// A logs view ended: if it was the validator's and no verdict came, say so (the view keeps its lines).
