@@ -1,5 +1,6 @@
 //! Real kubectl 1.32 (and kube-rs) running commands in sim containers: `exec` with exit codes, stdin and a
-//! terminal (through a pty, resized), `attach`, GPU pods' `nvidia-smi`, and the apiserver's refusals.
+//! terminal (through a pty, resized), `attach`, GPU pods' `nvidia-smi`, `debug` adding ephemeral containers, and the
+//! apiserver's refusals.
 // Test helpers abort the test on any failure, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -308,4 +309,31 @@ fn with_pods_no_kubectl() -> TestSim {
         panic!("web never ran");
     });
     sim
+}
+
+#[test]
+fn kubectl_debug_adds_an_ephemeral_container_and_attaches_to_it() {
+    require_kubectl!();
+    let sim = with_pods();
+    let out = sim.kubectl(&["debug", "web", "--image=busybox:1.36", "--target=main"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let name = sim.kubectl_ok(&["get", "pod", "web", "-o", "jsonpath={.spec.ephemeralContainers[0].name}"]);
+    assert!(name.starts_with("debugger-"), "{name}");
+    let state = sim.kubectl_ok(&["get", "pod", "web", "-o", "jsonpath={.status.ephemeralContainerStatuses[0].state}"]);
+    assert!(state.contains("running"), "{state}");
+    let hostname = sim.kubectl_ok(&["exec", "web", "-c", &name, "--", "hostname"]);
+    assert_eq!(hostname, "web\n", "the debug container shares the pod's hostname");
+    // -i attaches to the new container and its shell reads what is typed.
+    let mut child = sim
+        .kubectl_cmd(&["debug", "-i", "web", "--image=busybox:1.36", "--", "sh"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"echo from-debug\nexit\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(text(&out.stdout).contains("from-debug"), "{}{}", text(&out.stdout), text(&out.stderr));
+    let names = sim.kubectl_ok(&["get", "pod", "web", "-o", "jsonpath={.spec.ephemeralContainers[*].name}"]);
+    assert_eq!(names.split_whitespace().count(), 2, "{names}");
 }
