@@ -1,6 +1,7 @@
 //! Kubernetes objects → the console's own rows, at the edge; every string is sanitized here. No IO.
 
 pub mod cell;
+pub mod certificate;
 pub mod dcgm;
 pub mod drain;
 pub mod events;
