@@ -373,6 +373,81 @@ fn secrets_show_sizes_never_values() {
     assert!(out.contains("\nType:  Opaque\n\nData\n====\nb:      1 bytes\ntoken:  9 bytes\n"), "{out}");
     assert!(!out.contains("hf_secret") && !out.contains("aGZf"), "values must not leak: {out}");
     assert!(!out.contains("Events"), "secrets have no events section");
+    assert!(!out.contains("Certificate"), "only TLS Secrets have a certificate section: {out}");
+}
+
+/// A `kubernetes.io/tls` Secret holding `crt` and, when given, `key` (PEM text, base64 as the API serves data).
+fn tls_secret(crt: &str, key: Option<&str>) -> Value {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let mut data = json!({"tls.crt": b64(crt)});
+    if let Some(key) = key {
+        data["tls.key"] = json!(b64(key));
+    }
+    json!({"kind": "Secret", "metadata": {"name": "llm-tls", "namespace": "ml"}, "type": "kubernetes.io/tls",
+        "data": data})
+}
+
+/// A self-signed P-256 certificate for `llm.acme.example` (and 10.0.0.7) valid from `not_before` to `not_after`,
+/// and its key, both PEM.
+fn tls_pair(not_before: (i32, u8, u8), not_after: (i32, u8, u8)) -> (String, String) {
+    use rcgen::{CertificateParams, DnType, KeyPair, PKCS_ECDSA_P256_SHA256, SanType, date_time_ymd};
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut p = CertificateParams::new(vec!["llm.acme.example".to_string()]).unwrap();
+    p.distinguished_name.push(DnType::CommonName, "llm.acme.example");
+    p.subject_alt_names.push(SanType::IpAddress("10.0.0.7".parse().unwrap()));
+    p.not_before = date_time_ymd(not_before.0, not_before.1, not_before.2);
+    p.not_after = date_time_ymd(not_after.0, not_after.1, not_after.2);
+    (p.self_signed(&key).unwrap().pem(), key.serialize_pem())
+}
+
+#[test]
+fn tls_secrets_show_their_certificate_after_kubectl_text() {
+    let (crt, key) = tls_pair((2026, 1, 1), (2026, 4, 1));
+    let out = describe(&tls_secret(&crt, Some(&key)), &none(), ts("2026-03-23T00:00:00Z"));
+    let kubectl = format!(
+        "\nType:  kubernetes.io/tls\n\nData\n====\ntls.crt:  {} bytes\ntls.key:  {} bytes\n",
+        crt.len(),
+        key.len()
+    );
+    let certificate = "\nCertificate:\n\
+        \x20 Subject:     CN=llm.acme.example\n\
+        \x20 SANs:        llm.acme.example, 10.0.0.7\n\
+        \x20 Issuer:      CN=llm.acme.example\n\
+        \x20 Not Before:  Thu, 01 Jan 2026 00:00:00 +0000\n\
+        \x20 Not After:   Wed, 01 Apr 2026 00:00:00 +0000 (expires in 9d)\n\
+        \x20 Chain:       1 certificate\n\
+        \x20 Key:         matches\n";
+    assert!(out.ends_with(&format!("{kubectl}{certificate}")), "{out}");
+    assert!(!out.contains("BEGIN") && !out.contains(&key[40..80]), "values must not leak: {out}");
+}
+
+#[test]
+fn tls_secrets_say_what_is_wrong_with_their_certificate() {
+    let (crt, key) = tls_pair((2026, 1, 1), (2026, 4, 1));
+    let (_, other) = tls_pair((2026, 1, 1), (2026, 4, 1));
+    let at = |secret: &Value, now: &str| squashed(&describe(secret, &none(), ts(now)));
+    let lines = at(&tls_secret(&crt, Some(&other)), "2026-04-04T00:00:00Z");
+    assert!(lines.iter().any(|l| l == "Not After: Wed, 01 Apr 2026 00:00:00 +0000 (expired 3d ago)"), "{lines:?}");
+    assert!(lines.iter().any(|l| l == "Key: DOES NOT MATCH the certificate"), "{lines:?}");
+    let lines = at(&tls_secret(&crt, None), "2025-12-30T00:00:00Z");
+    assert!(lines.iter().any(|l| l == "Key: missing"), "{lines:?}");
+    assert!(lines.iter().any(|l| l.ends_with("+0000 (not valid for another 2d)")), "{lines:?}");
+    let lines = at(
+        &tls_secret(&crt, Some("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAA==\n-----END ENCRYPTED PRIVATE KEY-----\n")),
+        "2026-02-01T00:00:00Z",
+    );
+    assert!(lines.iter().any(|l| l.starts_with("Key: unreadable: tls.key: ENCRYPTED PRIVATE KEY is not")), "{lines:?}");
+    let out = describe(&tls_secret("not pem", Some(&key)), &none(), 0);
+    assert!(out.ends_with("bytes\n\nCertificate:  does not parse: tls.crt: no PEM CERTIFICATE block\n"), "{out}");
+    let mut bad = tls_secret(&crt, None);
+    bad["data"]["tls.crt"] = json!("!!not base64!!");
+    let out = describe(&bad, &none(), 0);
+    assert!(out.ends_with("\nCertificate:  does not parse: the Secret's data does not decode\n"), "{out}");
+    let mut no_crt = tls_secret(&crt, Some(&key));
+    no_crt["data"].as_object_mut().unwrap().remove("tls.crt");
+    let out = describe(&no_crt, &none(), 0);
+    assert!(out.ends_with("\nCertificate:  does not parse: tls.crt: missing\n"), "{out}");
 }
 
 #[test]

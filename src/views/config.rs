@@ -11,4 +11,4 @@ pub const CONFIG_MAPS: Printed = Printed {
 };
 
 pub const SECRETS: Printed =
-    Printed { group: "", kind: "Secret", fetches: &[], print: |obj, _, _, _| config::describe_secret(obj) };
+    Printed { group: "", kind: "Secret", fetches: &[], print: |obj, _, _, now| config::describe_secret(obj, now) };
