@@ -57,6 +57,7 @@ fn filter_latency(pods: usize) -> (f64, f64, f64) {
             claims: Vec::new(),
             empty_dir: false,
             containers: vec!["main".into()],
+            ports: Vec::new(),
             usage: Some((250, 1 << 30)),
             gpu_util: None,
             images: Vec::new(),

@@ -26,6 +26,10 @@ install_if_missing() { # COMMAND PACKAGE WHO-NEEDS-IT
 install_if_missing tmux tmux "the tmux end-to-end tests"
 # The registry tests run the CNCF distribution server (2.8) on loopback.
 install_if_missing docker-registry docker-registry "the registry tests"
+# The certificate tests make RSA and SEC1 keys with Python's cryptography (ring cannot generate them); the check is
+# an import, so the command name given is one that never exists.
+python3 -c 'import cryptography' 2>/dev/null \
+    || install_if_missing no-python3-cryptography python3-cryptography "the certificate tests (they will fail)"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -14,6 +14,7 @@ pub mod registry;
 pub mod scale;
 pub mod session;
 pub mod validation;
+pub mod volumes;
 
 use std::path::PathBuf;
 
@@ -260,6 +261,9 @@ impl Effects {
             }
             Effect::Validate { run, job, cordon } => {
                 tokio::spawn(validation::create_and_follow(client, run, job, cordon, tx));
+            }
+            Effect::VolumeStats { nodes } => {
+                tokio::spawn(volumes::ask(client, nodes, tx));
             }
             // A failure leaves the last answer standing.
             Effect::Discover => self.answer(async move {

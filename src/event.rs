@@ -12,6 +12,21 @@ use crate::model::pods::PodRow;
 use crate::model::table::ResourceRow;
 use crate::model::workloads::{WorkloadKind, WorkloadRow};
 
+/// The objects triage judges between the pods, as each watch sends them.
+#[derive(Debug)]
+pub enum Facts {
+    Services(Delta<crate::model::services::ServiceFacts>),
+    Slices(Delta<crate::model::services::SliceFacts>),
+    Ingresses(Delta<crate::model::services::IngressFacts>),
+    Secrets(Delta<crate::model::tls::TlsSecret>),
+    Claims(Delta<crate::model::storage::ClaimFacts>),
+    Volumes(Delta<crate::model::storage::VolumeFacts>),
+    Policies(Delta<crate::model::policies::PolicyFacts>),
+    Autoscalers(Delta<crate::model::policies::AutoscalerFacts>),
+    DaemonSets(Delta<crate::model::nodelayer::DaemonSetFacts>),
+    Leases(Delta<crate::model::nodelayer::LeaseFacts>),
+}
+
 /// Pod usage by namespace, then name: looked up per row by borrowed strings, with no key built per lookup.
 pub type PodUsage = HashMap<String, HashMap<String, (u64, u64)>>;
 
@@ -291,6 +306,10 @@ pub enum Effect {
     StopDrain,
     /// Ask discovery again (a `:RESOURCE` the last answer did not know: a CRD created since); answers `Data::Kinds`.
     Discover,
+    /// Ask these nodes' kubelets how full the claims mounted there are (`/stats/summary` through the node proxy).
+    VolumeStats {
+        nodes: Vec<String>,
+    },
     /// Keep the generic view `generation` live on `listing`, replacing any listing before it.
     Browse {
         listing: Listing,
@@ -322,6 +341,15 @@ pub enum BrowseUpdate {
 
 #[derive(Debug)]
 pub enum Data {
+    /// Objects triage judges that no pane lists (Services, claims, policies…), one kind per delta.
+    Facts(Facts),
+    /// A node's kubelet's answer to the stats summary: each mounted claim's usage, or why there is none.
+    VolumeStats {
+        node: String,
+        usage: Result<crate::model::storage::ClaimUsage, String>,
+    },
+    /// The API server's `/version` (`v1.32.4`), for kubelet version skew.
+    ServerVersion(String),
     /// A registry's catalog (Err: why it serves none to us).
     Catalog {
         registry: String,

@@ -9,13 +9,18 @@ pub mod forward;
 pub mod gpu;
 pub mod logs;
 pub mod mutation;
+pub mod nodelayer;
 pub mod nodes;
 pub mod operation;
 pub mod pane;
 pub mod pods;
+pub mod policies;
 pub mod registry;
+pub mod services;
 pub mod session;
+pub mod storage;
 pub mod table;
+pub mod tls;
 pub mod validation;
 pub mod workloads;
 

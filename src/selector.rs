@@ -35,6 +35,23 @@ impl LabelSelector {
         LabelSelector(labels.iter().map(|(k, v)| Requirement::Equals(k.clone(), v.clone())).collect())
     }
 
+    /// An object's `spec.selector` (a NetworkPolicy's `podSelector`): `matchLabels` and `matchExpressions`. An
+    /// operator the API does not know matches nothing, as the API server would have refused it.
+    pub fn from_k8s(selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector) -> Self {
+        let labels = selector.match_labels.iter().flatten().map(|(k, v)| Requirement::Equals(k.clone(), v.clone()));
+        let expressions = selector.match_expressions.iter().flatten().map(|e| {
+            let values = e.values.clone().unwrap_or_default();
+            match e.operator.as_str() {
+                "In" => Requirement::In(e.key.clone(), values),
+                "NotIn" => Requirement::NotIn(e.key.clone(), values),
+                "Exists" => Requirement::Exists(e.key.clone()),
+                "DoesNotExist" => Requirement::NotExists(e.key.clone()),
+                _ => Requirement::In(e.key.clone(), Vec::new()),
+            }
+        });
+        LabelSelector(labels.chain(expressions).collect())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

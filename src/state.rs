@@ -6,6 +6,7 @@ pub mod browse;
 pub mod command;
 pub mod drain;
 pub mod editor;
+pub mod fabric;
 mod forward;
 pub mod gpus;
 pub mod images;
@@ -128,6 +129,8 @@ pub struct State {
     pub inference: inference::Inference,
     /// The generic view (`:svc`, `:pvc`, a CRD's objects…).
     pub browse: browse::Browse,
+    /// What triage judges between the pods: Services, claims, certificates, policies, autoscalers, the node layer.
+    pub fabric: fabric::Fabric,
     /// The images pane was in view at the last settle (coming back to it lists stale registries again).
     images_in_view: bool,
     node_rows: HashMap<String, NodeRow>,
@@ -214,6 +217,7 @@ impl State {
                 crate::infer::device::DeviceRequest::Auto,
             ),
             browse: browse::Browse::default(),
+            fabric: fabric::Fabric::default(),
             images_in_view: false,
             node_rows: HashMap::new(),
             pod_usage: HashMap::new(),
@@ -482,6 +486,18 @@ impl State {
             self.triage.apply(Delta { reset: true, upserts: triage, deletes: vec![] });
             self.triage.apply(self.gpus.fault_lines(&self.node_rows, self.now));
             self.triage_stale = false;
+            self.fabric.judge_all();
+        }
+        let world = fabric::World {
+            pods: &self.pods,
+            nodes: &self.node_rows,
+            workloads: &self.workloads,
+            warnings: &self.warning_events,
+        };
+        let between = self.fabric.settle(&world, self.now);
+        self.triage.apply(between);
+        if let Some(nodes) = self.fabric.stats_due(&self.pods, self.now) {
+            self.effects.push(Effect::VolumeStats { nodes });
         }
         if self.node_lines_stale {
             // A few hundred nodes: rebuilding them all is cheaper than tracking which line changed.

@@ -31,6 +31,9 @@ pub struct PodRow {
     pub claims: Vec<String>,
     /// Container names, for the logs view's container picker.
     pub containers: Vec<String>,
+    /// The container ports the pod declares, by name (empty when unnamed) and number: what a Service's
+    /// `targetPort` must find.
+    pub ports: Vec<(Arc<str>, i32)>,
     /// (CPU millicores, memory bytes) from metrics.k8s.io, when the cluster serves it.
     pub usage: Option<(u64, u64)>,
     /// Mean utilization (percent) of the GPUs DCGM says the pod holds.
@@ -100,6 +103,7 @@ impl PodRow {
             claims: claims(pod),
             empty_dir: pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()).any(|v| v.empty_dir.is_some()),
             containers: pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| clean(&c.name))).collect(),
+            ports: ports(pod, interner),
             usage: None,
             gpu_util: None,
             images: images(pod, &statuses, interner),
@@ -125,6 +129,13 @@ fn claims(pod: &Pod) -> Vec<String> {
             (None, None) => None,
         })
         .collect()
+}
+
+/// The container ports the pod declares, names shared through `interner`.
+fn ports(pod: &Pod, interner: &mut Interner) -> Vec<(Arc<str>, i32)> {
+    let containers = pod.spec.iter().flat_map(|s| s.containers.iter());
+    let declared = containers.flat_map(|c| c.ports.iter().flatten());
+    declared.map(|p| (interner.intern(&clean(p.name.as_deref().unwrap_or_default())), p.container_port)).collect()
 }
 
 /// Each container's image, with the digest its status reports (`imageID` ends in `@sha256:…`).

@@ -38,6 +38,8 @@ pub struct WorkloadRow {
     pub status: String,
     pub health: Health,
     pub gpus_per_pod: u32,
+    /// The template's readiness and liveness probes, as `readiness http-get :8000/health`.
+    pub probes: Vec<String>,
     pub created: i64,
     /// The pod selector, to drill into the workload's pods.
     pub selector: std::collections::BTreeMap<String, String>,
@@ -129,6 +131,7 @@ impl WorkloadRow {
             status,
             health,
             gpus_per_pod: gpus(template),
+            probes: probes(template),
             created: created(meta),
             selector: selector.match_labels.clone().unwrap_or_default(),
             scale: desired,
@@ -170,6 +173,7 @@ impl WorkloadRow {
             status: text.into(),
             health,
             gpus_per_pod: spec.map(|s| gpus(&s.template)).unwrap_or(0),
+            probes: spec.map(|s| probes(&s.template)).unwrap_or_default(),
             created: created(&j.metadata),
             selector: spec.and_then(|s| s.selector.as_ref()?.match_labels.clone()).unwrap_or_default(),
             scale: spec.and_then(|s| s.parallelism).unwrap_or(1),
@@ -179,6 +183,32 @@ impl WorkloadRow {
             current: active,
         }
     }
+}
+
+/// Each container's readiness and liveness probe, as kubectl describe names its target.
+fn probes(template: &PodTemplateSpec) -> Vec<String> {
+    let containers = template.spec.iter().flat_map(|s| s.containers.iter());
+    let mut out = Vec::new();
+    for c in containers {
+        for (kind, probe) in [("readiness", &c.readiness_probe), ("liveness", &c.liveness_probe)] {
+            let Some(p) = probe else { continue };
+            let port = |p: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString| match p {
+                k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(n) => n.to_string(),
+                k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s) => s.clone(),
+            };
+            let target = match (&p.http_get, &p.tcp_socket, &p.grpc, &p.exec) {
+                (Some(h), ..) => format!("http-get :{}{}", port(&h.port), h.path.as_deref().unwrap_or("/")),
+                (_, Some(t), ..) => format!("tcp-socket :{}", port(&t.port)),
+                (_, _, Some(g), _) => format!("grpc :{}", g.port),
+                (_, _, _, Some(e)) => {
+                    format!("exec [{}]", e.command.iter().flatten().cloned().collect::<Vec<_>>().join(" "))
+                }
+                _ => continue,
+            };
+            out.push(crate::sanitize::clean(&format!("{kind} {target}")));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -5,16 +5,22 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Event as KubeEvent, Namespace, Node, Pod};
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::{
+    Event as KubeEvent, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service,
+};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use crate::event::{Data, Event};
+use crate::event::{Data, Event, Facts};
 use crate::manifest::KnownResource;
 use crate::model::Delta;
 use crate::model::events::WarningEvent;
@@ -57,7 +63,88 @@ pub fn spawn_all(
         super::metrics::spawn(client.clone(), tx.clone()),
         super::dcgm::spawn(client.clone(), dcgm.clone(), dcgm_every, tx.clone()),
         spawn_discovery(client.clone(), tx.clone()),
+        spawn_server_version(client.clone(), tx.clone()),
     ]
+    .into_iter()
+    .chain(spawn_between(client, tx))
+    .collect()
+}
+
+/// The objects triage judges between the pods: what routes traffic, stores data, admits traffic and scales, and
+/// the node layer's DaemonSets and Leases.
+fn spawn_between(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandle> {
+    use crate::model::{nodelayer, policies, services, storage};
+    vec![
+        spawn(all::<Service>(client), "services", tx.clone(), services::ServiceFacts::from_service, |d| {
+            Data::Facts(Facts::Services(d))
+        }),
+        spawn(all::<EndpointSlice>(client), "endpointslices", tx.clone(), services::SliceFacts::from_slice, |d| {
+            Data::Facts(Facts::Slices(d))
+        }),
+        spawn(all::<Ingress>(client), "ingresses", tx.clone(), services::IngressFacts::from_ingress, |d| {
+            Data::Facts(Facts::Ingresses(d))
+        }),
+        spawn(
+            Watched {
+                api: Api::<Secret>::all(client.clone()),
+                config: watcher::Config::default().fields(crate::model::tls::TLS_SECRETS),
+            },
+            "secrets",
+            tx.clone(),
+            crate::model::tls::TlsSecret::from_secret,
+            |d| Data::Facts(Facts::Secrets(d)),
+        ),
+        spawn(
+            all::<PersistentVolumeClaim>(client),
+            "persistentvolumeclaims",
+            tx.clone(),
+            storage::ClaimFacts::from_claim,
+            |d| Data::Facts(Facts::Claims(d)),
+        ),
+        spawn(
+            all::<PersistentVolume>(client),
+            "persistentvolumes",
+            tx.clone(),
+            storage::VolumeFacts::from_volume,
+            |d| Data::Facts(Facts::Volumes(d)),
+        ),
+        spawn(all::<NetworkPolicy>(client), "networkpolicies", tx.clone(), policies::PolicyFacts::from_policy, |d| {
+            Data::Facts(Facts::Policies(d))
+        }),
+        spawn(
+            all::<HorizontalPodAutoscaler>(client),
+            "horizontalpodautoscalers",
+            tx.clone(),
+            policies::AutoscalerFacts::from_hpa,
+            |d| Data::Facts(Facts::Autoscalers(d)),
+        ),
+        spawn(all::<DaemonSet>(client), "daemonsets", tx.clone(), nodelayer::DaemonSetFacts::from_daemonset, |d| {
+            Data::Facts(Facts::DaemonSets(d))
+        }),
+        spawn(
+            Watched {
+                api: Api::<Lease>::namespaced(client.clone(), "kube-node-lease"),
+                config: watcher::Config::default(),
+            },
+            "leases",
+            tx.clone(),
+            nodelayer::LeaseFacts::from_lease,
+            |d| Data::Facts(Facts::Leases(d)),
+        ),
+    ]
+}
+
+/// The API server's version, once per connection (kubelet skew is measured against it).
+fn spawn_server_version(client: Client, tx: UnboundedSender<Event>) -> AbortHandle {
+    tokio::spawn(async move {
+        match client.apiserver_version().await {
+            Ok(info) => {
+                let _ = tx.send(Event::Data(Data::ServerVersion(crate::sanitize::clean(&info.git_version))));
+            }
+            Err(e) => tracing::warn!("no server version; kubelet skew is judged within pools only: {e}"),
+        }
+    })
+    .abort_handle()
 }
 
 /// What the cluster serves, once per connection: the editor checks kinds against it. A failure only means

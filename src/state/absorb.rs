@@ -90,6 +90,7 @@ impl State {
                 }
                 self.triage.apply(triage);
                 self.node_lines_stale = true;
+                self.fabric.nodes_changed();
             }
             Data::Workloads(kind, delta) => {
                 self.synced.insert(kind.as_str());
@@ -109,6 +110,7 @@ impl State {
                 self.triage.apply(triage);
             }
             Data::Warnings(delta) => {
+                self.fabric.warnings_arrived(&delta);
                 let touched = self.warning_events.apply(delta, self.now);
                 self.retrack_warnings(touched);
             }
@@ -118,6 +120,9 @@ impl State {
             Data::SourceError { resource, message } => {
                 self.notice = Some(Notice { error: true, text: format!("watching {resource}: {message} (retrying)") });
             }
+            Data::Facts(facts) => self.fabric.absorb(facts),
+            Data::VolumeStats { node, usage } => self.fabric.absorb_volume_stats(&node, usage),
+            Data::ServerVersion(version) => self.fabric.server_version(&version),
             Data::Namespaces(names) => self.namespaces = names.into_iter().collect(),
             Data::Document { generation, .. } if generation != self.document_generation => {}
             Data::Document { title, text, yaml, .. } => match text {
@@ -177,6 +182,7 @@ impl State {
                 self.gpus.forget_cluster();
                 self.pod_gpu_util.clear();
                 self.warning_events = Warnings::default();
+                self.fabric = super::fabric::Fabric::default();
                 self.synced.clear();
                 self.namespaces.clear();
                 self.namespace = None;
@@ -230,6 +236,7 @@ impl State {
     fn absorb_pods(&mut self, delta: Delta<PodRow>) {
         if delta.reset {
             self.pods.apply(delta);
+            self.fabric.pods_reset(self.pods.all());
             self.gpus_by_node.clear();
             self.gpus.pending.clear();
             for p in self.pods.all() {
@@ -247,6 +254,7 @@ impl State {
             }
             triage::forget(&mut triage, uid);
             self.gpus.forget_pod(uid);
+            self.fabric.pod_changed(self.pods.get(uid), None);
         }
         for row in &delta.upserts {
             self.gpus.track_pod(row);
@@ -254,6 +262,7 @@ impl State {
                 self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, old, -1);
             }
             self.node_lines_stale |= count_gpus(&mut self.gpus_by_node, row, 1);
+            self.fabric.pod_changed(self.pods.get(&row.id.uid), Some(row));
             triage::track(&mut triage, &row.id.uid, triage::pod_line(row, self.now), &self.warning_events);
         }
         self.pods.apply(delta);

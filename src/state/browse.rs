@@ -31,6 +31,8 @@ pub struct Browse {
     pub note: Option<String>,
     /// A `:RESOURCE` that discovery did not know, waiting for discovery to be asked again.
     pub awaiting: Option<String>,
+    /// The object (namespace, name) to select once the listing brings it (enter on a triage line).
+    pub wanted: Option<(String, String)>,
 }
 
 impl Row for ResourceRow {
@@ -86,6 +88,7 @@ impl Browse {
         self.complete = false;
         self.error = None;
         self.note = None;
+        self.wanted = None;
         self.listing = Some(listing.clone());
         Effect::Browse { listing, generation: self.generation }
     }
@@ -115,6 +118,13 @@ impl Browse {
             }
             BrowseUpdate::Failed(why) => self.error = Some(why),
             BrowseUpdate::Note(note) => self.note = Some(note),
+        }
+        if let Some((namespace, name)) = &self.wanted {
+            let found = self.table.all().find(|r| r.id.namespace == *namespace && r.id.name == *name);
+            if let Some(uid) = found.map(|r| r.id.uid.clone()) {
+                self.table.select_uid(uid);
+                self.wanted = None;
+            }
         }
     }
 

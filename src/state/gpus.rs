@@ -328,6 +328,7 @@ impl Gpus {
             lines.push(TriageRow {
                 id: ObjectId { namespace: String::new(), name: name.trim_end().to_string(), uid: key },
                 object,
+                address: None,
                 kind: "gpu".into(),
                 problem,
                 why,

@@ -46,6 +46,10 @@ impl State {
     pub(super) fn selected_address(&self) -> Option<ObjectAddress> {
         match self.pane {
             Pane::Browse => self.browse.selected(),
+            Pane::Triage => {
+                let row = self.triage.selected_row()?;
+                row.object.as_ref().map(ObjectAddress::from).or_else(|| row.address.clone())
+            }
             _ => self.selected_object().map(|o| ObjectAddress::from(&o)),
         }
     }
@@ -81,7 +85,10 @@ impl State {
                     return self.open_remedy(node, fault);
                 }
                 let Some(object) = row.object.clone() else {
-                    self.notice = Some(warning(format!("no pane lists {} objects", row.kind)));
+                    match row.address.clone() {
+                        Some(address) => self.open_address(&address),
+                        None => self.notice = Some(warning(format!("no pane lists {} objects", row.kind))),
+                    }
                     return;
                 };
                 let pane = match object.kind {
@@ -120,6 +127,21 @@ impl State {
     }
 
     /// Focuses `pane` with the object `uid` selected, clearing whatever would hide it.
+    /// Opens the view of `address`'s kind in its namespace, with the object selected once it is listed.
+    fn open_address(&mut self, address: &ObjectAddress) {
+        let known = self.resources.iter().find(|r| r.api_version == address.api_version && r.kind == address.kind);
+        let Some(resource) = known.cloned() else {
+            self.notice = Some(warning(format!("the cluster did not list {} in discovery", address.kind)));
+            return;
+        };
+        let namespace = (!address.namespace.is_empty()).then(|| address.namespace.clone());
+        let effect = self.browse.open(resource, namespace, false);
+        self.browse.wanted = Some((address.namespace.clone(), address.name.clone()));
+        self.effects.push(effect);
+        self.pane = Pane::Browse;
+        self.notice = None;
+    }
+
     pub(super) fn jump(&mut self, pane: Pane, uid: String) {
         self.pane = pane;
         let table: &mut dyn TablePane = self.focused();

@@ -561,6 +561,7 @@ mod tests {
             claims: Vec::new(),
             empty_dir: false,
             containers: vec!["main".into()],
+            ports: Vec::new(),
             usage: None,
             gpu_util: None,
             images: Vec::new(),

@@ -30,6 +30,7 @@ fn pod(ns: &str, name: &str, status: &str, node: &str, restarts: i32) -> PodRow 
         claims: Vec::new(),
         empty_dir: false,
         containers: vec!["main".into()],
+        ports: Vec::new(),
         usage: None,
         gpu_util: None,
         images: Vec::new(),
@@ -195,7 +196,7 @@ fn warning_events_stand_in_for_objects_without_a_line_and_age_out() {
     s.absorb(Data::Warnings(Delta {
         reset: true,
         upserts: vec![
-            warning_event("e1", "Pod", "web-1", "Unhealthy", 1990),
+            warning_event("e1", "Pod", "web-1", "FailedMount", 1990),
             warning_event("e2", "Pod", "web-1", "BackOff", 1995),
             warning_event("e3", "ReplicaSet", "gpu-5d9f", "FailedCreate", 1980),
             warning_event("e4", "Pod", "web-1", "Ancient", 2000 - 2 * triage::WARNING_WINDOW),
@@ -437,6 +438,7 @@ fn logs_of_a_workload_follow_its_selector() {
         status: "Running".into(),
         health: Health::Ok,
         gpus_per_pod: 8,
+        probes: Vec::new(),
         created: 1000,
         selector: BTreeMap::from([("job-name".to_string(), "llama3-finetune".to_string())]),
         scale: 4,

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::table::{Column, Delta, Row, SortKey};
-use crate::event::{ObjectKind, ObjectRef};
+use crate::event::{ObjectAddress, ObjectKind, ObjectRef};
 use crate::model::cell::Cell;
 use crate::model::events::WarningEvent;
 use crate::model::nodes::NodeRow;
@@ -23,6 +23,9 @@ pub struct TriageRow {
     pub id: ObjectId,
     /// What enter jumps to and describe shows; `None` for kinds no pane lists (a ReplicaSet's FailedCreate).
     pub object: Option<ObjectRef>,
+    /// What `d`, `y` and `enter` address when no pane lists the kind (a Service, a claim…): enter opens the
+    /// kind's view with the object selected.
+    pub address: Option<ObjectAddress>,
     pub kind: String,
     pub problem: String,
     pub why: String,
@@ -131,7 +134,7 @@ pub fn track(delta: &mut Delta<TriageRow>, uid: &str, own: Option<TriageRow>, wa
         }
         None => {
             delta.deletes.push(uid.to_string());
-            match warnings.latest(uid) {
+            match warnings.latest_alone(uid) {
                 Some(e) => delta.upserts.push(event_line(e)),
                 None => delta.deletes.push(event_key),
             }
@@ -143,6 +146,12 @@ pub fn track(delta: &mut Delta<TriageRow>, uid: &str, own: Option<TriageRow>, wa
 pub fn forget(delta: &mut Delta<TriageRow>, uid: &str) {
     delta.deletes.push(uid.to_string());
     delta.deletes.push(format!("{EVENT_KEY}{uid}"));
+}
+
+/// Whether a Warning event is a line of its own: a pod's failed probes and sandbox are grouped into one line per
+/// workload and per node instead (thirty pods stuck on one broken CNI are one problem).
+fn stands_alone(e: &WarningEvent) -> bool {
+    !(e.kind == "Pod" && super::fabric::GROUPED_REASONS.contains(&e.reason.as_str()))
 }
 
 /// An object's latest Warning event as its line.
@@ -157,6 +166,7 @@ fn event_line(e: &WarningEvent) -> TriageRow {
     TriageRow {
         id: ObjectId { uid: format!("{EVENT_KEY}{}", e.object.uid), ..e.object.clone() },
         object,
+        address: None,
         kind: e.kind.to_lowercase(),
         problem: e.reason.clone(),
         why: format!("{}{times}", e.message),
@@ -198,6 +208,7 @@ pub fn pod_line(p: &PodRow, now: i64) -> Option<TriageRow> {
     Some(TriageRow {
         id: p.id.clone(),
         object: own_object(ObjectKind::Pod, &p.id),
+        address: None,
         kind: "pod".into(),
         problem: if broken || pending_long { p.status.clone() } else { RESTARTING.into() },
         why,
@@ -216,6 +227,7 @@ pub fn node_line(n: &NodeRow) -> Option<TriageRow> {
     Some(TriageRow {
         id: n.id.clone(),
         object: own_object(ObjectKind::Node, &n.id),
+        address: None,
         kind: "node".into(),
         problem: if problem.is_empty() { n.status.clone() } else { problem },
         why: n.taints.iter().filter(|t| t.starts_with("node.kubernetes.io/")).cloned().collect::<Vec<_>>().join(" "),
@@ -233,6 +245,7 @@ pub fn workload_line(w: &WorkloadRow) -> Option<TriageRow> {
     Some(TriageRow {
         id: w.id.clone(),
         object: own_object(ObjectKind::Job, &w.id),
+        address: None,
         kind: "job".into(),
         problem: "Failed".into(),
         why: format!("{} completions", w.completions),
@@ -308,7 +321,12 @@ impl Warnings {
         self.by_object.get(object_uid)?.values().max_by_key(|e| (e.last, &e.uid))
     }
 
+    /// The latest event about an object that is a line of its own (not one grouped per workload or node).
+    pub fn latest_alone(&self, object_uid: &str) -> Option<&WarningEvent> {
+        self.by_object.get(object_uid)?.values().filter(|e| stands_alone(e)).max_by_key(|e| (e.last, &e.uid))
+    }
+
     fn latest_per_object(&self) -> impl Iterator<Item = &WarningEvent> {
-        self.by_object.keys().filter_map(|uid| self.latest(uid))
+        self.by_object.keys().filter_map(|uid| self.latest_alone(uid))
     }
 }

@@ -208,6 +208,7 @@ fn workload(kind: WorkloadKind, name: &str, replicas: i32) -> WorkloadRow {
         status: "Ready".into(),
         health: Health::Ok,
         gpus_per_pod: 0,
+        probes: Vec::new(),
         created: 0,
         selector: Default::default(),
         scale: replicas,

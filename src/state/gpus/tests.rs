@@ -192,6 +192,7 @@ fn pending_gpu_pods_come_and_go_with_the_scheduler() {
         claims: Vec::new(),
         empty_dir: false,
         containers: vec![],
+        ports: Vec::new(),
         usage: None,
         gpu_util: None,
         images: Vec::new(),

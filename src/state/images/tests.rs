@@ -20,6 +20,7 @@ fn pod(name: &str, node: &str, image: &str, digest: Option<&str>, pulling: bool)
         claims: Vec::new(),
         empty_dir: false,
         containers: vec!["main".into()],
+        ports: Vec::new(),
         usage: None,
         gpu_util: None,
         images: vec![(image.into(), digest.map(std::sync::Arc::from))],

@@ -42,6 +42,7 @@ fn state() -> State {
             name: "gpu-1".into(),
             uid: "n1".into(),
         }),
+        address: None,
         kind: "gpu".into(),
         problem: "XID 79".into(),
         why: "GPU has fallen off the bus".into(),
