@@ -144,11 +144,6 @@ impl Faults {
         self.lock().stopped_kubelets.contains(node)
     }
 
-    /// The nodes whose kubelet is stopped now.
-    pub fn stopped_kubelets(&self) -> BTreeSet<String> {
-        self.lock().stopped_kubelets.clone()
-    }
-
     pub fn stats_fault(&self, node: &str) -> Option<StatsFault> {
         self.lock().stats.get(node).copied()
     }
@@ -182,13 +177,13 @@ mod tests {
         f.set(&stop);
         assert!(f.kubelet_stopped("a") && f.kubelet_stopped("b"));
         f.set(&serde_json::from_str(r#"{"startKubelets": ["a"], "statsSummaryFaults": {"a": null}}"#).unwrap());
-        assert_eq!(f.stopped_kubelets().into_iter().collect::<Vec<_>>(), ["b"]);
+        assert!(!f.kubelet_stopped("a") && f.kubelet_stopped("b"));
         assert_eq!((f.stats_fault("a"), f.stats_fault("c")), (None, Some(StatsFault::Refuse)));
         let shown = serde_json::to_value(f.get()).unwrap();
         assert_eq!(shown["stoppedKubelets"], serde_json::json!(["b"]));
         assert_eq!(shown["statsSummaryFaults"], serde_json::json!({"c": "refuse"}));
         assert!(shown.get("stopKubelets").is_none());
         f.set(&serde_json::from_str(r#"{"stoppedKubelets": []}"#).unwrap());
-        assert!(f.stopped_kubelets().is_empty());
+        assert!(!f.kubelet_stopped("b"));
     }
 }

@@ -92,7 +92,7 @@ impl Pass {
 type Ratio<'a> = &'a dyn Fn(&BTreeMap<String, i64>) -> Result<f64, String>;
 
 /// `455m`, `12`, `1500M`: a milli-value as resource.NewMilliQuantity(v, DecimalSI) prints it.
-pub fn milli_quantity(milli: i64) -> String {
+fn milli_quantity(milli: i64) -> String {
     if milli % 1000 != 0 {
         return format!("{milli}m");
     }

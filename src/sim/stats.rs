@@ -115,7 +115,7 @@ fn time_of(v: &Value) -> Option<f64> {
 }
 
 /// The Summary for `node` at `now`.
-pub fn summary(seed: u64, objects: &Objects, node: &Arc<Stored>, now: f64) -> Value {
+fn summary(seed: u64, objects: &Objects, node: &Arc<Stored>, now: f64) -> Value {
     let value = node.value();
     let name = crate::sim::object::name(&value).to_string();
     let at = metrics::timestamp(now as i64);
