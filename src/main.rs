@@ -94,7 +94,7 @@ async fn run_sim(args: SimArgs) -> anyhow::Result<()> {
             latency_ms: Some(args.latency_ms),
             drop_watches_after_seconds: Some(args.drop_watches_after),
             error_burst: Some(args.error_burst),
-            expire_resource_versions: false,
+            ..Default::default()
         },
         history: args.history,
     };

@@ -20,14 +20,17 @@ pub mod error;
 pub mod eviction;
 pub mod exec;
 pub mod faults;
+pub mod hpa;
 pub mod http;
 pub mod images;
 pub mod jsonpath;
 pub mod kubeconfig;
 pub mod kubelet;
+pub mod lease;
 pub mod logs;
 pub mod logtext;
 pub mod metrics;
+pub mod nodehealth;
 pub mod object;
 pub mod patch;
 pub mod podnet;
@@ -45,6 +48,7 @@ pub mod scenario;
 pub mod scheduler;
 pub mod shell;
 pub mod spdy;
+pub mod stats;
 pub mod storage;
 pub mod store;
 pub mod table;
@@ -171,6 +175,10 @@ impl Sim {
             request_log,
             restart: world::Restarts(restart_tx),
         });
+        // The scenario's lost nodes have no kubelet running; the configured faults come on top.
+        world
+            .faults
+            .set(&FaultSettings { stop_kubelets: scenario::stopped_kubelets(&world.store), ..Default::default() });
         world.faults.set(&config.faults);
         // The scenario's CRDs are served from the start, as if written through the API.
         crd::sync(&world);

@@ -61,19 +61,20 @@ fn watch_sees_pods_created_by_a_scale() {
     require_kubectl!();
     let sim = TestSim::demo();
     let child = sim
-        .kubectl_cmd(&["get", "pods", "-n", "ml-serve", "-l", "app=web", "-w", "--output-watch-events"])
+        .kubectl_cmd(&["get", "pods", "-n", "kube-system", "-l", "app=coredns", "-w", "--output-watch-events"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("kubectl -w starts");
     // Let the watch list and start before the change.
     std::thread::sleep(Duration::from_secs(2));
-    sim.kubectl_ok(&["scale", "deploy/web", "-n", "ml-serve", "--replicas=12"]);
+    // coredns runs on cpu-01: new pods in the cpu pool land on cpu-02, where Calico is down and no sandbox starts.
+    sim.kubectl_ok(&["scale", "deploy/coredns", "-n", "kube-system", "--replicas=4"]);
     let lines = read_until(child, Duration::from_secs(20), |lines| {
         lines.iter().filter(|l| l.starts_with("MODIFIED") && l.contains("Running")).count() >= 2
     });
     let added = lines.iter().filter(|l| l.starts_with("ADDED")).count();
-    assert!(added >= 12, "initial 10 plus 2 new pods ADDED, got:\n{}", lines.join("\n"));
+    assert!(added >= 4, "initial 2 plus 2 new pods ADDED, got:\n{}", lines.join("\n"));
     assert!(lines.iter().any(|l| l.starts_with("MODIFIED") && l.contains("Running")), "{}", lines.join("\n"));
 }
 
@@ -140,30 +141,33 @@ fn logs_tail_previous_timestamps_and_follow() {
 fn scale_creates_running_pods() {
     require_kubectl!();
     let sim = TestSim::demo();
-    let out = sim.kubectl_ok(&["scale", "deploy/feature-api", "-n", "ml-serve", "--replicas=15"]);
-    assert_eq!(out.trim(), "deployment.apps/feature-api scaled");
+    // Not feature-api, which its autoscaler holds between 4 and 12, nor the cpu pool, whose new pods land on
+    // cpu-02 where Calico is down: coredns runs on cpu-01.
+    let out = sim.kubectl_ok(&["scale", "deploy/coredns", "-n", "kube-system", "--replicas=15"]);
+    assert_eq!(out.trim(), "deployment.apps/coredns scaled");
     let ready = sim.eventually(Duration::from_secs(20), || {
         let r = sim.kubectl_ok(&[
             "get",
             "deploy",
-            "feature-api",
+            "coredns",
             "-n",
-            "ml-serve",
+            "kube-system",
             "-o",
             "jsonpath={.status.readyReplicas}",
         ]);
         (r.trim() == "15").then_some(r)
     });
     assert!(ready.is_some(), "15 ready replicas");
-    let pods = sim.kubectl_ok(&["get", "pods", "-n", "ml-serve", "-l", "app=feature-api", "--no-headers"]);
+    let pods = sim.kubectl_ok(&["get", "pods", "-n", "kube-system", "-l", "app=coredns", "--no-headers"]);
     assert_eq!(pods.lines().filter(|l| l.contains("Running")).count(), 15, "{pods}");
-    sim.kubectl_ok(&["scale", "deploy/feature-api", "-n", "ml-serve", "--replicas=2"]);
+    sim.kubectl_ok(&["scale", "deploy/coredns", "-n", "kube-system", "--replicas=2"]);
     let gone = sim.eventually(Duration::from_secs(20), || {
-        let pods = sim.kubectl_ok(&["get", "pods", "-n", "ml-serve", "-l", "app=feature-api", "--no-headers"]);
+        let pods = sim.kubectl_ok(&["get", "pods", "-n", "kube-system", "-l", "app=coredns", "--no-headers"]);
         (pods.lines().count() == 2).then_some(())
     });
     assert!(gone.is_some(), "scaled down to 2 pods");
-    let events = sim.kubectl_ok(&["get", "events", "-n", "ml-serve", "--field-selector", "reason=ScalingReplicaSet"]);
+    let events =
+        sim.kubectl_ok(&["get", "events", "-n", "kube-system", "--field-selector", "reason=ScalingReplicaSet"]);
     assert!(events.contains("from 15 to 2"), "{events}");
 }
 

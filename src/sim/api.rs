@@ -15,7 +15,7 @@ use super::resources;
 use super::routes::{self, Route, Target};
 use super::upgrade::Offer;
 use super::world::{User, World};
-use super::{clock, control, crd, dcgm, discovery, eviction, exec, logs, portforward, read, watch, write};
+use super::{clock, control, crd, dcgm, discovery, eviction, exec, logs, portforward, read, stats, watch, write};
 
 /// The request as handlers see it.
 pub struct Ctx {
@@ -150,6 +150,8 @@ async fn dispatch(world: &Arc<World>, route: Route, mut ctx: Ctx, verb: &'static
         Route::PodProxy { namespace, pod, .. } if ctx.user.read_only => {
             Err(proxy_forbidden(&ctx, resources::PODS, &pod, &namespace))
         }
+        Route::NodeProxy { node, .. } if ctx.user.read_only => Err(proxy_forbidden(&ctx, resources::NODES, &node, "")),
+        Route::NodeProxy { node, path } => stats::proxy(world, &node, &path).await,
         Route::ServiceProxy { namespace, service, path } => {
             dcgm::proxy(world, &namespace, &service, &path, ctx.query.get("query"))
         }

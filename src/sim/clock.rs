@@ -36,6 +36,14 @@ pub fn rfc3339_nanos(unix: f64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{nanos:09}Z")
 }
 
+/// `2026-11-25T08:55:00.123456Z`: a metav1.MicroTime, as Lease renew and acquire times are written.
+pub fn rfc3339_micros(unix: f64) -> String {
+    let secs = unix.floor() as i64;
+    let micros = ((unix - secs as f64) * 1e6).round().clamp(0.0, 999_999.0) as u32;
+    let (y, mo, d, h, mi, s) = civil(secs);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{micros:06}Z")
+}
+
 /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` to unix seconds (fraction kept).
 pub fn parse_rfc3339(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
@@ -132,6 +140,8 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-11-24T09:55:00+01:00"), Some(1_795_510_500.0));
         assert_eq!(parse_rfc3339("2024-02-29T00:00:00.5Z"), Some(1_709_164_800.5));
         assert_eq!(rfc3339_nanos(1.25), "1970-01-01T00:00:01.250000000Z");
+        assert_eq!(rfc3339_micros(1.25), "1970-01-01T00:00:01.250000Z");
+        assert_eq!(parse_rfc3339(&rfc3339_micros(1_795_510_500.5)), Some(1_795_510_500.5));
         assert_eq!(ctime(1_795_510_500), "Tue Nov 24 08:55:00 2026");
         assert_eq!(ctime(0), "Thu Jan  1 00:00:00 1970");
     }

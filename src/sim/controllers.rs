@@ -20,16 +20,22 @@ use super::scheduler::{self, NodeView};
 use super::store::{ChangeKind, Key, Signal};
 use super::workloads::{self, Action};
 use super::world::World;
-use super::{cronjob, daemonset, dcgm, deletion, disruption, endpoints, validator};
+use super::{cronjob, daemonset, dcgm, deletion, disruption, endpoints, hpa, nodehealth, validator};
 
+mod autoscaling;
 mod claims;
 mod events;
+mod nodes;
 
 const TICK: Duration = Duration::from_millis(200);
 /// Annotation stamped on each churn update with the unix time it was written.
 pub const CHURNED_AT: &str = "sim.gpudeck.io/churned-at";
 /// How long an unschedulable pod waits before the scheduler tries it again.
 const SCHEDULE_RETRY_S: f64 = 10.0;
+/// Ticks between node lifecycle passes (its `--node-monitor-period`).
+const NODE_MONITOR_TICKS: u64 = (nodehealth::MONITOR_PERIOD_S * 1000.0) as u64 / TICK.as_millis() as u64;
+/// Ticks between autoscaler passes (its sync period).
+const AUTOSCALER_TICKS: u64 = (hpa::SYNC_PERIOD_S * 1000.0) as u64 / TICK.as_millis() as u64;
 
 const WORKLOADS: [ResourceId; 6] = [
     resources::DEPLOYMENTS,
@@ -54,6 +60,8 @@ pub struct Controllers {
     workloads_by_uid: HashMap<String, Key>,
     /// (involved uid, reason, message) → event, so repeats count up instead of piling up.
     events: HashMap<(String, &'static str, String), Key>,
+    /// (involved uid, reason) → the distinct recent messages and when the last came, for combining events.
+    similar_events: HashMap<(String, &'static str), (BTreeSet<String>, f64)>,
     /// Running pods churn picks from, refreshed now and then.
     churn_pool: Vec<Key>,
     /// Namespaces whose pods or services changed: their Endpoints and EndpointSlices are due a sync.
@@ -62,6 +70,12 @@ pub struct Controllers {
     claims: BTreeSet<Key>,
     /// Jobs with a deadline or a TTL after finishing: looked at as time passes.
     timed_jobs: BTreeSet<Key>,
+    /// Node → when its kubelet next renews its lease, for every node a kubelet registered.
+    kubelets: HashMap<String, f64>,
+    /// What the autoscaler remembers of each HorizontalPodAutoscaler.
+    hpa_history: HashMap<Key, hpa::History>,
+    /// CNI agent pods (calico-node and the like) → (their node, whether they are ready).
+    cni_agents: HashMap<Key, (String, bool)>,
     churn_per_s: f64,
     churn_debt: f64,
     last_churn: Instant,
@@ -80,10 +94,14 @@ impl Controllers {
             owned: HashMap::new(),
             workloads_by_uid: HashMap::new(),
             events: HashMap::new(),
+            similar_events: HashMap::new(),
             churn_pool: Vec::new(),
             endpoint_namespaces: BTreeSet::new(),
             claims: BTreeSet::new(),
             timed_jobs: BTreeSet::new(),
+            kubelets: HashMap::new(),
+            cni_agents: HashMap::new(),
+            hpa_history: HashMap::new(),
             churn_per_s,
             churn_debt: 0.0,
             last_churn: Instant::now(),
@@ -109,6 +127,13 @@ impl Controllers {
             self.fire_timers(now);
             self.reconcile(now);
             self.bind_claims(now);
+            self.renew_leases(now);
+            if ticks % NODE_MONITOR_TICKS == 0 {
+                self.monitor_nodes(now);
+            }
+            if ticks % AUTOSCALER_TICKS == 0 {
+                self.autoscale(now);
+            }
             if ticks % 50 == 0 {
                 self.refresh_churn_pool();
             }
@@ -132,9 +157,13 @@ impl Controllers {
         let (_, objects) = self.world.store.snapshot();
         self.owned.clear();
         self.workloads_by_uid.clear();
+        self.kubelets.retain(|node, _| objects.contains_key(&(resources::NODES, String::new(), node.clone())));
         let now = clock::now_f64();
         for (key, obj) in objects.iter() {
             self.index(key, None, Some(obj));
+            if key.0 == resources::NODES {
+                self.track_node(key, Some(obj), now);
+            }
             if key.0 == resources::PODS {
                 self.track_pod(key, &obj.value(), now);
             }
@@ -199,6 +228,7 @@ impl Controllers {
                             None => self.forget_pod(key),
                         },
                         resources::NODES => {
+                            self.track_node(key, current, now);
                             if let Some(node) = current
                                 && let Some(next) = scheduler::with_cordon_taint(&node.value())
                             {
@@ -255,6 +285,15 @@ impl Controllers {
 
     fn track_pod(&mut self, key: &Key, pod: &Value, now: f64) {
         let bound = pod["spec"]["nodeName"].as_str().is_some_and(|n| !n.is_empty());
+        if bound && kubelet::is_cni_agent(pod) {
+            let ready = pod["status"]["conditions"]
+                .as_array()
+                .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"));
+            let node = pod["spec"]["nodeName"].as_str().unwrap_or_default().to_string();
+            self.cni_agents.insert(key.clone(), (node, ready));
+        } else {
+            self.cni_agents.remove(key);
+        }
         let finished = matches!(pod["status"]["phase"].as_str(), Some("Succeeded" | "Failed"));
         if !bound && !finished && !pod["metadata"]["deletionTimestamp"].is_string() {
             self.unscheduled.entry(key.clone()).or_insert(now);
@@ -267,7 +306,14 @@ impl Controllers {
 
     fn forget_pod(&mut self, key: &Key) {
         self.unscheduled.remove(key);
+        self.cni_agents.remove(key);
         self.set_timer(key, None);
+    }
+
+    /// Whether new sandboxes on `node` get a network: it has no CNI agent of its own, or one that is ready.
+    fn network_ready(&self, node: &str) -> bool {
+        let mut agents = self.cni_agents.values().filter(|(n, _)| n == node).peekable();
+        agents.peek().is_none() || agents.any(|(_, ready)| *ready)
     }
 
     fn set_timer(&mut self, key: &Key, due: Option<f64>) {
@@ -365,8 +411,14 @@ impl Controllers {
             self.timers.remove(&(due, key.clone()));
             self.due.remove(&key);
             let Some(stored) = self.world.store.get(&key) else { continue };
+            // A stopped kubelet does nothing for its pods until it starts again.
+            let node = stored.field(resources::PODS, "spec.nodeName").unwrap_or_default();
+            if !node.is_empty() && self.world.faults.kubelet_stopped(node) {
+                self.set_timer(&key, Some(now + nodehealth::MONITOR_PERIOD_S));
+                continue;
+            }
             let pod = stored.value();
-            let step = kubelet::step(&pod, now);
+            let step = kubelet::step(&pod, now, self.network_ready(node));
             let written = match &step.pod {
                 None => deletion::kubelet_done(&self.world, &key, stored.rv),
                 Some(next) if *next == pod => Ok(()),

@@ -65,6 +65,7 @@ pub fn apply(res: ResourceId, obj: &mut Value) {
             pod_spec(&mut obj["spec"]["template"]["spec"]);
         }
         resources::SERVICES => set_default(&mut obj["spec"], "type", json!("ClusterIP")),
+        resources::HPAS => autoscaler_spec(&mut obj["spec"]),
         resources::SECRETS => set_default(obj, "type", json!("Opaque")),
         resources::NAMESPACES => {
             // The namespace strategy's PrepareForCreate: Active, and the `kubernetes` finalizer in spec.
@@ -110,6 +111,31 @@ fn statefulset_spec(spec: &mut Value) {
     set_default(spec, "persistentVolumeClaimRetentionPolicy", json!({}));
     for field in ["whenDeleted", "whenScaled"] {
         set_default(&mut spec["persistentVolumeClaimRetentionPolicy"], field, json!("Retain"));
+    }
+}
+
+/// autoscaling/v2's SetDefaults_HorizontalPodAutoscaler: one replica at least, CPU at 80 % when no metric is
+/// given, and a behavior's unset rules filled in (only when a behavior is given at all).
+fn autoscaler_spec(spec: &mut Value) {
+    set_default(spec, "minReplicas", json!(1));
+    if spec["metrics"].as_array().is_none_or(Vec::is_empty) && spec.is_object() {
+        spec["metrics"] = json!([{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]);
+    }
+    let Some(behavior) = spec.get_mut("behavior").filter(|b| b.is_object()) else { return };
+    let rules = [
+        (
+            "scaleUp",
+            0,
+            json!([{"type": "Pods", "value": 4, "periodSeconds": 15}, {"type": "Percent", "value": 100, "periodSeconds": 15}]),
+        ),
+        ("scaleDown", 300, json!([{"type": "Percent", "value": 100, "periodSeconds": 15}])),
+    ];
+    for (direction, window, policies) in rules {
+        set_default(behavior, direction, json!({}));
+        let rule = &mut behavior[direction];
+        set_default(rule, "stabilizationWindowSeconds", json!(window));
+        set_default(rule, "selectPolicy", json!("Max"));
+        set_default(rule, "policies", policies);
     }
 }
 
@@ -162,5 +188,16 @@ mod tests {
         let mut s = json!({"spec": {}});
         apply(resources::SERVICES, &mut s);
         assert_eq!(s["spec"]["type"], "ClusterIP");
+        let mut hpa = json!({"spec": {"maxReplicas": 5}});
+        apply(resources::HPAS, &mut hpa);
+        assert_eq!(hpa["spec"]["minReplicas"], 1);
+        assert_eq!(hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"], 80);
+        assert!(hpa["spec"].get("behavior").is_none(), "behavior is only filled in when given");
+        let mut tuned =
+            json!({"spec": {"maxReplicas": 5, "behavior": {"scaleDown": {"stabilizationWindowSeconds": 60}}}});
+        apply(resources::HPAS, &mut tuned);
+        assert_eq!(tuned["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"], 60);
+        assert_eq!(tuned["spec"]["behavior"]["scaleDown"]["selectPolicy"], "Max");
+        assert_eq!(tuned["spec"]["behavior"]["scaleUp"]["policies"][0]["value"], 4);
     }
 }

@@ -13,6 +13,30 @@ pub const RUN_SECONDS: &str = "sim.gpudeck.io/run-seconds";
 pub const DEFAULT_STOP_SECONDS: f64 = 2.0;
 /// Annotation: how long the containers ignore SIGTERM (a pod that outlives its grace period is killed then).
 pub const STOP_SECONDS: &str = "sim.gpudeck.io/stop-seconds";
+/// Where CNI plugins install their network configuration on the host.
+pub const CNI_CONF_DIR: &str = "/etc/cni/net.d";
+/// How often the kubelet's pod worker retries a sandbox it could not create.
+const SANDBOX_RETRY_S: f64 = 10.0;
+
+/// Whether a pod is a node's CNI agent: a host-network pod mounting the host's CNI configuration directory (as
+/// calico-node, cilium and kube-flannel do). While one is on a node and not ready, new sandboxes there fail.
+pub fn is_cni_agent(pod: &Value) -> bool {
+    pod["spec"]["hostNetwork"] == true
+        && pod["spec"]["volumes"].as_array().is_some_and(|vs| {
+            vs.iter().any(|v| v["hostPath"]["path"].as_str().map(|p| p.trim_end_matches('/')) == Some(CNI_CONF_DIR))
+        })
+}
+
+/// What the CRI answers when the CNI plugin cannot set up a sandbox's network because calico-node is not running:
+/// the kubelet's FailedCreatePodSandBox message, for a sandbox id the runtime made up for this attempt.
+pub fn sandbox_failure(pod: &Value, attempt_at: f64) -> String {
+    let uid = pod["metadata"]["uid"].as_str().unwrap_or_default();
+    let mut r = Rng::new(rng::hash(&format!("{uid}/sandbox/{}", (attempt_at * 1000.0) as i64)));
+    let id = format!("{:016x}{:016x}{:016x}{:016x}", r.next_u64(), r.next_u64(), r.next_u64(), r.next_u64());
+    format!(
+        "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox \"{id}\": plugin type=\"calico\" failed (add): stat /var/lib/calico/nodename: no such file or directory: check that the calico/node container is running and has mounted /var/lib/calico/"
+    )
+}
 
 /// An event to record against the pod.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,8 +121,16 @@ fn container_id(pod: &Value, container: &str, restarts: i64) -> String {
 }
 
 fn containers(pod: &Value) -> Vec<(String, String)> {
-    pod["spec"]["containers"]
-        .as_array()
+    named_images(&pod["spec"]["containers"])
+}
+
+fn init_containers(pod: &Value) -> Vec<(String, String)> {
+    named_images(&pod["spec"]["initContainers"])
+}
+
+/// (name, image) of each container in a list.
+fn named_images(list: &Value) -> Vec<(String, String)> {
+    list.as_array()
         .map(|cs| {
             cs.iter()
                 .map(|c| {
@@ -141,6 +173,13 @@ fn qos(pod: &Value) -> &'static str {
     }
 }
 
+/// `image@sha256:…` as the runtime reports a pulled image: the registry's digest when the sim serves the image.
+fn image_id(image: &str) -> String {
+    let digest =
+        super::registry::digest_of(image).unwrap_or_else(|| format!("sha256:{:064x}", rng::hash(image) as u128));
+    format!("{image}@{digest}")
+}
+
 /// Writes a pod status where every container is in `state` (with `last` as lastState).
 fn set_status(
     pod: &mut Value,
@@ -162,9 +201,7 @@ fn set_status(
             });
             if running || st.get("terminated").is_some() {
                 cs["containerID"] = json!(container_id(pod, name, restarts));
-                let digest = super::registry::digest_of(image)
-                    .unwrap_or_else(|| format!("sha256:{:064x}", rng::hash(image) as u128));
-                cs["imageID"] = json!(format!("{image}@{digest}"));
+                cs["imageID"] = json!(image_id(image));
             }
             cs
         })
@@ -175,8 +212,37 @@ fn set_status(
         "phase": phase, "conditions": conditions(ready, at), "hostIP": node_ip(&node), "hostIPs": [{"ip": node_ip(&node)}],
         "startTime": start_time, "qosClass": qos(pod), "containerStatuses": statuses,
     });
+    let inits = init_containers(pod);
+    if !inits.is_empty() {
+        // Init containers ran to completion before the app containers first started; until then they wait.
+        let done = phase != "Pending";
+        let init_statuses: Vec<Value> = inits
+            .iter()
+            .map(|(name, image)| {
+                let mut cs = json!({"name": name, "image": image, "imageID": "", "ready": done, "started": false,
+                    "restartCount": 0, "lastState": {}, "state": {"waiting": {"reason": "PodInitializing"}}});
+                if done {
+                    let started = clock::parse_rfc3339(&start_time).unwrap_or(0.0);
+                    cs["state"] = terminated("Completed", 0, started, started + 1.0, pod, name, 0);
+                    cs["containerID"] = cs["state"]["terminated"]["containerID"].clone();
+                    cs["imageID"] = json!(image_id(image));
+                }
+                cs
+            })
+            .collect();
+        status["initContainerStatuses"] = json!(init_statuses);
+        if !done {
+            let names: Vec<&str> = inits.iter().map(|(n, _)| n.as_str()).collect();
+            for c in status["conditions"].as_array_mut().into_iter().flatten().filter(|c| c["type"] == "Initialized") {
+                c["status"] = json!("False");
+                c["reason"] = json!("ContainersNotInitialized");
+                c["message"] = json!(format!("containers with incomplete status: [{}]", names.join(" ")));
+            }
+        }
+    }
     if phase != "Pending" {
-        let ip = pod_ip(pod);
+        // A host-network pod has its node's address.
+        let ip = if pod["spec"]["hostNetwork"] == true { node_ip(&node) } else { pod_ip(pod) };
         status["podIP"] = json!(ip);
         status["podIPs"] = json!([{"ip": ip}]);
     }
@@ -298,8 +364,9 @@ pub fn next_due(pod: &Value, now: f64) -> Option<f64> {
     }
 }
 
-/// Advances a bound pod by one lifecycle step at time `now`.
-pub fn step(pod: &Value, now: f64) -> Step {
+/// Advances a bound pod by one lifecycle step at time `now`; `network_ready` says whether its node's pod network
+/// can set up a new sandbox.
+pub fn step(pod: &Value, now: f64, network_ready: bool) -> Step {
     let name = pod["metadata"]["name"].as_str().unwrap_or_default();
     let at = clock::rfc3339(now as i64);
     if pod["metadata"]["deletionTimestamp"].is_string() {
@@ -348,6 +415,27 @@ pub fn step(pod: &Value, now: f64) -> Step {
                 events.push(normal("Created", format!("Created container {c}")));
                 events.push(normal("Started", format!("Started container {c}")));
             }
+        }
+        (_, None, waiting)
+            if !network_ready
+                && pod["spec"]["hostNetwork"] != true
+                && restarts == 0
+                && matches!(waiting, None | Some("ContainerCreating" | "PodInitializing")) =>
+        {
+            // No sandbox, so nothing else can start: the pod stays Pending, creating, and the worker retries.
+            set_creating(&mut next, now);
+            for c in next["status"]["conditions"].as_array_mut().into_iter().flatten() {
+                if c["type"] == "PodReadyToStartContainers" {
+                    c["status"] = json!("False");
+                }
+                if let Some(old) =
+                    pod["status"]["conditions"].as_array().and_then(|cs| cs.iter().find(|o| o["type"] == c["type"]))
+                {
+                    c["lastTransitionTime"] = old["lastTransitionTime"].clone();
+                }
+            }
+            events.push(warning("FailedCreatePodSandBox", sandbox_failure(pod, now)));
+            return Step { pod: Some(next), events, next: Some(now + SANDBOX_RETRY_S) };
         }
         (_, None, waiting) => {
             let failing: Vec<(String, String, String)> = containers(pod)
@@ -439,7 +527,7 @@ mod tests {
         let mut p = pod("nginx:1.27", None, "Always");
         set_creating(&mut p, 100.0);
         assert_eq!(next_due(&p, 100.0), Some(101.5));
-        let s = step(&p, 101.5);
+        let s = step(&p, 101.5, true);
         let running = s.pod.unwrap();
         assert_eq!(running["status"]["phase"], "Running");
         assert_eq!(running["status"]["containerStatuses"][0]["ready"], true);
@@ -452,14 +540,66 @@ mod tests {
     }
 
     #[test]
+    fn without_a_pod_network_a_new_pod_never_gets_a_sandbox() {
+        let mut p = pod("nginx:1.27", None, "Always");
+        set_creating(&mut p, 100.0);
+        let first = step(&p, 101.5, false);
+        let stuck = first.pod.unwrap();
+        assert_eq!(stuck["status"]["phase"], "Pending");
+        assert_eq!(stuck["status"]["containerStatuses"][0]["state"]["waiting"]["reason"], "ContainerCreating");
+        assert_eq!(
+            stuck["status"]["conditions"][0],
+            json!({"type": "PodReadyToStartContainers", "status": "False", "lastProbeTime": null, "lastTransitionTime": "1970-01-01T00:01:40Z"})
+        );
+        assert_eq!(first.next, Some(111.5));
+        let event = &first.events[0];
+        assert_eq!((event.reason, event.warning), ("FailedCreatePodSandBox", true));
+        let id = event.message.split('"').nth(1).unwrap();
+        assert!(id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        assert!(event.message.ends_with("plugin type=\"calico\" failed (add): stat /var/lib/calico/nodename: no such file or directory: check that the calico/node container is running and has mounted /var/lib/calico/"));
+        // Each retry is a new sandbox, and leaves the pod as it was.
+        let again = step(&stuck, 111.5, false);
+        assert_eq!(again.pod.as_ref(), Some(&stuck));
+        assert_ne!(again.events[0].message, event.message);
+        // A host-network pod needs no pod network.
+        let mut host = pod("nginx:1.27", None, "Always");
+        host["spec"]["hostNetwork"] = json!(true);
+        set_creating(&mut host, 100.0);
+        let started = step(&host, 101.5, false).pod.unwrap();
+        assert_eq!(started["status"]["phase"], "Running");
+        assert_eq!(started["status"]["podIP"], node_ip("gpu-1"));
+    }
+
+    #[test]
+    fn init_containers_wait_then_complete_and_cni_agents_are_known_by_their_mount() {
+        let mut p = pod("docker.io/calico/node:v3.28.2", None, "Always");
+        p["spec"]["initContainers"] = json!([{"name": "install-cni", "image": "docker.io/calico/cni:v3.28.2"}]);
+        p["spec"]["hostNetwork"] = json!(true);
+        p["spec"]["volumes"] = json!([{"name": "cni-net-dir", "hostPath": {"path": "/etc/cni/net.d"}}]);
+        assert!(is_cni_agent(&p));
+        set_creating(&mut p, 0.0);
+        assert_eq!(p["status"]["initContainerStatuses"][0]["state"]["waiting"]["reason"], "PodInitializing");
+        let initialized =
+            p["status"]["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Initialized").unwrap().clone();
+        assert_eq!(initialized["status"], "False");
+        assert_eq!(initialized["message"], "containers with incomplete status: [install-cni]");
+        set_running(&mut p, 5.0, 0, json!({}));
+        let init = &p["status"]["initContainerStatuses"][0];
+        assert_eq!(init["state"]["terminated"]["reason"], "Completed");
+        assert_eq!(init["ready"], true);
+        p["spec"]["volumes"] = json!([{"name": "lib-modules", "hostPath": {"path": "/lib/modules"}}]);
+        assert!(!is_cni_agent(&p));
+    }
+
+    #[test]
     fn missing_tag_goes_err_image_pull_then_back_off() {
         let mut p = pod("ghcr.io/acme-ml/reranker:2.4.1", None, "Always");
         set_creating(&mut p, 0.0);
-        let first = step(&p, 2.0);
+        let first = step(&p, 2.0, true);
         let pulled = first.pod.unwrap();
         assert_eq!(pulled["status"]["containerStatuses"][0]["state"]["waiting"]["reason"], "ErrImagePull");
         assert!(first.events.iter().any(|e| e.warning && e.message.contains("not found")));
-        let second = step(&pulled, 22.0).pod.unwrap();
+        let second = step(&pulled, 22.0, true).pod.unwrap();
         assert_eq!(second["status"]["containerStatuses"][0]["state"]["waiting"]["reason"], "ImagePullBackOff");
     }
 
@@ -469,17 +609,17 @@ mod tests {
         set_running(&mut p, 0.0, 0, json!({}));
         let due = next_due(&p, 0.0).unwrap();
         assert!((3.0..8.0).contains(&due));
-        let crashed = step(&p, due).pod.unwrap();
+        let crashed = step(&p, due, true).pod.unwrap();
         let cs = &crashed["status"]["containerStatuses"][0];
         assert_eq!(cs["restartCount"], 1);
         assert_eq!(cs["state"]["waiting"]["reason"], "CrashLoopBackOff");
         assert_eq!(cs["lastState"]["terminated"]["exitCode"], 1);
-        let waiting = step(&crashed, due + 1.0);
+        let waiting = step(&crashed, due + 1.0, true);
         assert_eq!(waiting.pod.as_ref(), Some(&crashed));
         assert_eq!(waiting.events[0].reason, "BackOff");
         // Kubernetes timestamps have whole seconds, so the restart is due from the truncated finish time.
         assert_eq!(waiting.next, Some(due.floor() + backoff_seconds(1)));
-        let again = step(&crashed, due + backoff_seconds(1)).pod.unwrap();
+        let again = step(&crashed, due + backoff_seconds(1), true).pod.unwrap();
         assert!(again["status"]["containerStatuses"][0]["state"]["running"].is_object());
         assert_eq!(again["status"]["containerStatuses"][0]["lastState"]["terminated"]["reason"], "Error");
     }
@@ -488,18 +628,18 @@ mod tests {
     fn oom_and_job_endings() {
         let mut oom = pod("app:1", Some("oom"), "Always");
         set_running(&mut oom, 0.0, 0, json!({}));
-        let killed = step(&oom, 40.0).pod.unwrap();
+        let killed = step(&oom, 40.0, true).pod.unwrap();
         assert_eq!(killed["status"]["containerStatuses"][0]["lastState"]["terminated"]["reason"], "OOMKilled");
         assert_eq!(killed["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"], 137);
         let mut job = pod("trainer:1", None, "Never");
         job["metadata"]["annotations"][RUN_SECONDS] = json!("30");
         set_running(&mut job, 0.0, 0, json!({}));
         assert_eq!(next_due(&job, 0.0), Some(30.0));
-        let done = step(&job, 30.0).pod.unwrap();
+        let done = step(&job, 30.0, true).pod.unwrap();
         assert_eq!(done["status"]["phase"], "Succeeded");
         assert_eq!(done["status"]["containerStatuses"][0]["state"]["terminated"]["reason"], "Completed");
         job["metadata"]["annotations"][BEHAVIOR] = json!("fail");
-        assert_eq!(step(&job, 30.0).pod.unwrap()["status"]["phase"], "Failed");
+        assert_eq!(step(&job, 30.0, true).pod.unwrap()["status"]["phase"], "Failed");
     }
 
     #[test]
@@ -509,7 +649,7 @@ mod tests {
         p["metadata"]["deletionTimestamp"] = json!("1970-01-01T00:00:40Z");
         p["metadata"]["deletionGracePeriodSeconds"] = json!(30);
         assert_eq!(next_due(&p, 0.0), Some(12.0));
-        assert!(step(&p, 12.0).pod.is_none());
+        assert!(step(&p, 12.0, true).pod.is_none());
         // Containers that ignore SIGTERM are killed when the grace runs out.
         p["metadata"]["annotations"][STOP_SECONDS] = json!("600");
         assert_eq!(next_due(&p, 0.0), Some(40.0));

@@ -18,26 +18,54 @@ use super::world::World;
 use crate::selector::LabelSelector;
 
 /// Usage moves every window.
-const WINDOW_S: i64 = 15;
+pub const WINDOW_S: i64 = 15;
+/// Annotation: the CPU a pod uses (a quantity such as `455m`), give or take 8 %, instead of the seeded model.
+pub const CPU_USAGE: &str = "sim.gpudeck.io/cpu-usage";
 
 /// (CPU millicores, memory bytes) a running pod uses now; GPU pods feed their GPUs and use far more.
 pub fn pod_usage(seed: u64, pod: &Stored, now: i64) -> (u64, u64) {
     let n = rng::noise(seed, &pod.uid, now / WINDOW_S);
     let class = rng::noise(seed, &pod.uid, -1);
     const GI: f64 = 1024.0 * 1024.0 * 1024.0;
-    if pod.gpus > 0 {
+    let (cpu, memory) = if pod.gpus > 0 {
         let g = f64::from(pod.gpus);
         ((g * (1500.0 + 1000.0 * n)) as u64, (g * (12.0 + 6.0 * class + 2.0 * n) * GI) as u64)
     } else {
         ((20.0 + 600.0 * class * (0.6 + 0.4 * n)) as u64, ((0.1 + 1.9 * class) * (0.9 + 0.1 * n) * GI) as u64)
+    };
+    match pod.cpu_usage {
+        0 => (cpu, memory),
+        fixed => ((f64::from(fixed) * (0.92 + 0.16 * n)) as u64, memory),
     }
 }
 
-fn running(pod: &Stored) -> bool {
+/// What metrics-server reports for each container of a running pod now: (name, CPU nanocores, memory bytes), the
+/// pod's usage split evenly and its CPU throttled by its node's share (see [`cpu_shares`]).
+pub fn container_usage(
+    seed: u64,
+    pod: &Stored,
+    value: &Value,
+    shares: &HashMap<String, f64>,
+    now: i64,
+) -> Vec<(String, u64, u64)> {
+    let containers: Vec<&str> = value["spec"]["containers"]
+        .as_array()
+        .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    let (cpu, mem) = pod_usage(seed, pod, now);
+    let throttled = value["spec"]["nodeName"].as_str().and_then(|n| shares.get(n)).copied().unwrap_or(1.0);
+    let cpu = (cpu as f64 * throttled) as u64;
+    let share = containers.len().max(1) as u64;
+    containers.iter().map(|c| (c.to_string(), cpu / share * 1_000_000, mem / share)).collect()
+}
+
+/// Whether metrics-server has numbers for a pod: it is running.
+pub fn running(pod: &Stored) -> bool {
     pod.field(resources::PODS, "status.phase") == Some("Running")
 }
 
-fn timestamp(now: i64) -> String {
+/// The start of the metrics window `now` falls in, as metrics-server stamps its readings.
+pub fn timestamp(now: i64) -> String {
     clock::rfc3339(now - now % WINDOW_S)
 }
 
@@ -51,7 +79,7 @@ const SYSTEM_MEMORY: u64 = 2_500_000_000;
 
 /// How much of its pods' CPU demand each node can serve (1.0 unless they want more than it has): pods on an
 /// overcommitted node are throttled, so neither they nor the node report more than the node's CPUs.
-fn cpu_shares(seed: u64, objects: &Objects, now: i64) -> HashMap<String, f64> {
+pub fn cpu_shares(seed: u64, objects: &Objects, now: i64) -> HashMap<String, f64> {
     let demand = pod_demand(seed, objects, now);
     objects
         .range(store::range(resources::NODES, None))
@@ -85,20 +113,33 @@ fn node_capacity(node: &Stored) -> (u64, u64) {
     )
 }
 
+/// A ready node's usage now: (CPU nanocores, memory bytes) of its pods and its system together.
+pub fn node_usage(seed: u64, objects: &Objects, node: &str, now: i64) -> Option<(u64, u64)> {
+    let stored = objects.get(&(resources::NODES, String::new(), node.to_string())).filter(|n| n.ready)?;
+    let demand = pod_demand(seed, objects, now).get(node).copied().unwrap_or_default();
+    Some(node_total(seed, node, stored, demand, now))
+}
+
+/// (CPU nanocores, memory bytes) of a node whose pods ask for `demand` now.
+fn node_total(seed: u64, name: &str, node: &Stored, (cpu, mem): (u64, u64), now: i64) -> (u64, u64) {
+    let base = rng::noise(seed, name, now / WINDOW_S);
+    let (cpu_capacity, memory_capacity) = node_capacity(node);
+    let system = SYSTEM_CPU + (200.0 * base) as u64;
+    // Throttled pods use what is left of the CPUs; memory is not compressible, but a node never reports more than it
+    // has.
+    let cpu_n = (cpu.min(cpu_capacity.saturating_sub(SYSTEM_CPU + 200)) + system) * 1_000_000;
+    (cpu_n, (mem + SYSTEM_MEMORY).min(memory_capacity))
+}
+
 fn node_metrics(seed: u64, objects: &Objects, now: i64) -> Vec<(String, Value, Arc<Stored>)> {
     let per_node = pod_demand(seed, objects, now);
     objects
         .range(store::range(resources::NODES, None))
         .filter(|(_, node)| node.ready)
         .map(|(key, node)| {
-            let (cpu, mem) = per_node.get(key.2.as_str()).copied().unwrap_or_default();
-            let base = rng::noise(seed, &key.2, now / WINDOW_S);
-            let (cpu_capacity, memory_capacity) = node_capacity(node);
-            let system = SYSTEM_CPU + (200.0 * base) as u64;
-            // Throttled pods use what is left of the CPUs; memory is not compressible, but a node never reports more
-            // than it has.
-            let cpu_n = (cpu.min(cpu_capacity.saturating_sub(SYSTEM_CPU + 200)) + system) * 1_000_000;
-            let mem_ki = (mem + SYSTEM_MEMORY).min(memory_capacity) / 1024;
+            let demand = per_node.get(key.2.as_str()).copied().unwrap_or_default();
+            let (cpu_n, mem) = node_total(seed, &key.2, node, demand, now);
+            let mem_ki = mem / 1024;
             let doc = json!({
                 "kind": "NodeMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
                 "metadata": {"name": key.2, "creationTimestamp": clock::rfc3339(now), "labels": node.labels},
@@ -111,18 +152,9 @@ fn node_metrics(seed: u64, objects: &Objects, now: i64) -> Vec<(String, Value, A
 }
 
 fn pod_metrics(world: &World, key: &store::Key, pod: &Stored, now: i64, shares: &HashMap<String, f64>) -> Value {
-    let value = pod.value();
-    let containers: Vec<&str> = value["spec"]["containers"]
-        .as_array()
-        .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
-        .unwrap_or_default();
-    let (cpu, mem) = pod_usage(world.seed, pod, now);
-    let throttled = value["spec"]["nodeName"].as_str().and_then(|n| shares.get(n)).copied().unwrap_or(1.0);
-    let cpu = (cpu as f64 * throttled) as u64;
-    let share = containers.len().max(1) as u64;
-    let usage: Vec<Value> = containers
+    let usage: Vec<Value> = container_usage(world.seed, pod, &pod.value(), shares, now)
         .iter()
-        .map(|c| json!({"name": c, "usage": {"cpu": format!("{}n", cpu / share * 1_000_000), "memory": format!("{}Ki", mem / share / 1024)}}))
+        .map(|(c, cpu_n, mem)| json!({"name": c, "usage": {"cpu": format!("{cpu_n}n"), "memory": format!("{}Ki", mem / 1024)}}))
         .collect();
     json!({
         "kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1",

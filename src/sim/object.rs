@@ -21,6 +21,8 @@ pub struct Stored {
     pub fields: Vec<String>,
     /// `nvidia.com/gpu` a pod asks for (0 for everything else): the scheduler and DCGM read it for every pod.
     pub gpus: u32,
+    /// Millicores a pod's `sim.gpudeck.io/cpu-usage` annotation fixes its CPU usage at (0: the seeded model).
+    pub cpu_usage: u32,
     /// The object's Ready condition is True (pods and nodes).
     pub ready: bool,
     /// metadata.deletionTimestamp is set.
@@ -47,6 +49,10 @@ impl Stored {
             owner_uid,
             fields,
             gpus: gpu_request(&value["spec"]),
+            cpu_usage: meta["annotations"][super::metrics::CPU_USAGE]
+                .as_str()
+                .and_then(crate::model::cpu_milli)
+                .map_or(0, |m| m.min(u64::from(u32::MAX)) as u32),
             ready: value["status"]["conditions"]
                 .as_array()
                 .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True")),

@@ -30,6 +30,11 @@ pub enum Route {
         pod: String,
         path: String,
     },
+    /// `/api/v1/nodes/{node}[:{port}]/proxy/{path}`: the node's kubelet
+    NodeProxy {
+        node: String,
+        path: String,
+    },
     Resource(Target),
     /// `/sim/{what}`: fault switches and restart
     Control(String),
@@ -88,6 +93,9 @@ fn under_group_version(catalog: &Catalog, group: &str, version: &str, rest: &[&s
         }
         ["namespaces", ns, "pods", pod, "proxy", path @ ..] if group.is_empty() => {
             Some(Route::PodProxy { namespace: ns.to_string(), pod: pod.to_string(), path: path.join("/") })
+        }
+        ["nodes", node, "proxy", path @ ..] if group.is_empty() => {
+            Some(Route::NodeProxy { node: node.to_string(), path: path.join("/") })
         }
         // `/api/v1/namespaces/{name}/status` is the namespace's own subresource, not a collection.
         ["namespaces", name, sub @ ("status" | "finalize")] if group.is_empty() => {
@@ -186,6 +194,10 @@ mod tests {
                 service: "nvidia-dcgm-exporter:9400".into(),
                 path: "metrics".into()
             })
+        );
+        assert_eq!(
+            parse_builtin("/api/v1/nodes/cpu-02:10250/proxy/stats/summary"),
+            Some(Route::NodeProxy { node: "cpu-02:10250".into(), path: "stats/summary".into() })
         );
     }
 }

@@ -4,12 +4,16 @@
 //! looks like a cluster that has been running for days.
 
 mod demo;
+mod fabric;
 mod scale;
 mod training;
+
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
 use super::clock;
+use super::faults::NODE_MONITOR_GRACE_PERIOD_S;
 use super::kubelet::{self, Behavior};
 use super::logtext::LOG_PROFILE;
 use super::object::{self, GPU};
@@ -18,7 +22,15 @@ use super::rng::Rng;
 use super::scheduler::{self, NodeView};
 use super::store::Store;
 use super::workloads::{self, Action};
-use super::{cronjob, daemonset, dcgm};
+use super::{cronjob, daemonset, dcgm, lease, nodehealth};
+
+/// What every node's kubelet runs: the control plane's version and containerd.
+const KUBELET_VERSION: &str = "v1.32.4";
+const CONTAINER_RUNTIME: &str = "containerd://1.7.22";
+/// The port the kubelet serves on (the API server's node proxy dials it).
+pub const KUBELET_PORT: u16 = 10250;
+/// How long ago a scenario's lost node was given up on.
+const LOST_NODE_AGO_S: f64 = 1800.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -32,6 +44,8 @@ pub struct Builder<'a> {
     rng: Rng,
     now: f64,
     nodes: Vec<NodeView>,
+    /// Nodes whose CNI agent is not ready, with when it went down: pods created there since get no sandbox.
+    cni_down: HashMap<String, f64>,
 }
 
 /// A workload's pod template knobs.
@@ -46,6 +60,10 @@ struct Pods {
     restart: &'static str,
     /// Named TCP container ports: what a port-forward to the pod can reach (`sim::podnet`).
     ports: &'static [(&'static str, u16)],
+    /// (claim, mount path) of each PersistentVolumeClaim the pods mount.
+    claims: &'static [(&'static str, &'static str)],
+    /// The CPU each pod uses (a quantity), instead of the seeded usage model.
+    cpu_usage: Option<&'static str>,
 }
 
 impl Pods {
@@ -59,7 +77,17 @@ impl Pods {
             run_seconds: None,
             restart: "Always",
             ports: &[],
+            claims: &[],
+            cpu_usage: None,
         }
+    }
+    fn claims(mut self, claims: &'static [(&'static str, &'static str)]) -> Self {
+        self.claims = claims;
+        self
+    }
+    fn cpu_usage(mut self, usage: &'static str) -> Self {
+        self.cpu_usage = Some(usage);
+        self
     }
     fn ports(mut self, ports: &'static [(&'static str, u16)]) -> Self {
         self.ports = ports;
@@ -95,7 +123,18 @@ impl Pods {
         if !self.ports.is_empty() {
             container["ports"] = container_ports(self.ports);
         }
+        if !self.claims.is_empty() {
+            container["volumeMounts"] =
+                self.claims.iter().map(|(claim, path)| json!({"name": claim, "mountPath": path})).collect();
+        }
         let mut spec = json!({"containers": [], "restartPolicy": self.restart});
+        if !self.claims.is_empty() {
+            spec["volumes"] = self
+                .claims
+                .iter()
+                .map(|(claim, _)| json!({"name": claim, "persistentVolumeClaim": {"claimName": claim}}))
+                .collect();
+        }
         if self.gpus > 0 {
             container["resources"]["limits"] = json!({GPU: self.gpus.to_string()});
             spec["tolerations"] = json!([{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}]);
@@ -111,13 +150,22 @@ impl Pods {
         if let Some(s) = self.run_seconds {
             annotations[kubelet::RUN_SECONDS] = json!(s.to_string());
         }
+        if let Some(usage) = self.cpu_usage {
+            annotations[super::metrics::CPU_USAGE] = json!(usage);
+        }
         json!({"metadata": {"labels": {"app": app}, "annotations": annotations}, "spec": spec})
     }
 }
 
 impl<'a> Builder<'a> {
     pub fn new(store: &'a Store, seed: u64) -> Self {
-        Builder { store, rng: Rng::derive(seed, "scenario"), now: clock::now_f64(), nodes: Vec::new() }
+        Builder {
+            store,
+            rng: Rng::derive(seed, "scenario"),
+            now: clock::now_f64(),
+            nodes: Vec::new(),
+            cni_down: HashMap::new(),
+        }
     }
 
     fn ago(&self, seconds: f64) -> String {
@@ -169,37 +217,72 @@ impl<'a> Builder<'a> {
             labels["node-role.kubernetes.io/control-plane"] = json!("");
         }
         let since = self.ago(age_days * 86400.0);
-        let recent = self.ago(1800.0);
-        let heartbeat = self.ago(20.0);
+        // A lost node went silent half an hour ago: its lease stopped renewing then, and the node lifecycle
+        // controller gave up on it one grace period later. Others renewed within the last ten seconds and posted
+        // status within the last five minutes.
+        let lost_at = self.now - LOST_NODE_AGO_S - NODE_MONITOR_GRACE_PERIOD_S as f64 - 4.0 * self.rng.unit();
+        let (renewed, heartbeat) = if ready {
+            let renewed = self.now - lease::RENEW_INTERVAL_S * self.rng.unit();
+            let posted = 290.0 * self.rng.unit();
+            (renewed, self.ago(posted))
+        } else {
+            (lost_at, clock::rfc3339((lost_at - 60.0 - 200.0 * self.rng.unit()) as i64))
+        };
+        let recent = self.ago(LOST_NODE_AGO_S);
         let cond = |kind: &str, status: &str, reason: &str, message: &str, at: &str| json!({"type": kind, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": heartbeat, "lastTransitionTime": at});
-        let ready_cond = if ready {
-            cond("Ready", "True", "KubeletReady", "kubelet is posting ready status", &since)
-        } else {
-            taints.push(json!({"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule", "timeAdded": recent}));
-            taints.push(json!({"key": "node.kubernetes.io/unreachable", "effect": "NoExecute", "timeAdded": recent}));
-            cond("Ready", "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.", &recent)
-        };
-        let pressure = if disk_pressure {
-            taints
-                .push(json!({"key": "node.kubernetes.io/disk-pressure", "effect": "NoSchedule", "timeAdded": recent}));
-            cond("DiskPressure", "True", "KubeletHasDiskPressure", "kubelet has disk pressure", &recent)
-        } else {
-            cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", &since)
-        };
+        let unknown =
+            |kind: &str| cond(kind, "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.", &recent);
+        let mut conditions = vec![
+            cond(
+                "MemoryPressure",
+                "False",
+                "KubeletHasSufficientMemory",
+                "kubelet has sufficient memory available",
+                &since,
+            ),
+            if disk_pressure {
+                taints.push(
+                    json!({"key": "node.kubernetes.io/disk-pressure", "effect": "NoSchedule", "timeAdded": recent}),
+                );
+                cond("DiskPressure", "True", "KubeletHasDiskPressure", "kubelet has disk pressure", &recent)
+            } else {
+                cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", &since)
+            },
+            cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", &since),
+            cond("Ready", "True", "KubeletReady", "kubelet is posting ready status", &since),
+        ];
+        if !ready {
+            conditions = ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"].map(unknown).to_vec();
+            taints.retain(|t| t["key"] != "node.kubernetes.io/disk-pressure");
+            taints.push(json!({"key": nodehealth::UNREACHABLE, "effect": "NoSchedule", "timeAdded": recent}));
+            taints.push(json!({"key": nodehealth::UNREACHABLE, "effect": "NoExecute", "timeAdded": recent}));
+        }
         let node = json!({"apiVersion": "v1", "kind": "Node",
             "metadata": {"name": name, "labels": labels, "creationTimestamp": since,
                 "annotations": {"node.alpha.kubernetes.io/ttl": "0", "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
             "spec": {"podCIDR": format!("10.244.{}.0/24", self.nodes.len()), "providerID": format!("aws:///us-east-1a/i-0{:016x}", self.rng.next_u64()), "taints": taints},
-            "status": {"capacity": capacity, "allocatable": capacity,
-                "conditions": [cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", &since), pressure,
-                    cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", &since), ready_cond],
+            "status": {"capacity": capacity, "allocatable": capacity, "conditions": conditions,
                 "addresses": [{"type": "InternalIP", "address": kubelet::node_ip(name)}, {"type": "Hostname", "address": name}],
-                "nodeInfo": {"kubeletVersion": "v1.32.4", "kubeProxyVersion": "v1.32.4", "containerRuntimeVersion": "containerd://1.7.27",
+                "daemonEndpoints": {"kubeletEndpoint": {"Port": KUBELET_PORT}},
+                "nodeInfo": {"kubeletVersion": KUBELET_VERSION, "kubeProxyVersion": KUBELET_VERSION, "containerRuntimeVersion": CONTAINER_RUNTIME,
                     "osImage": "Ubuntu 22.04.5 LTS", "kernelVersion": "6.8.0-1021-aws", "operatingSystem": "linux", "architecture": "amd64",
                     "machineID": format!("{:032x}", self.rng.next_u64()), "systemUUID": self.rng.uuid(), "bootID": self.rng.uuid()}}});
         if let Some(stored) = self.put(resources::NODES, node) {
+            let mut node_lease = lease::for_node(&stored, renewed);
+            node_lease["metadata"]["creationTimestamp"] = json!(since);
+            self.put(resources::LEASES, node_lease);
             self.nodes.push(NodeView::from_node(&stored, 0));
         }
+    }
+
+    /// A node whose kubelet (and kube-proxy, which reports the same version) lags the control plane.
+    fn kubelet_version(&mut self, node: &str, version: &str) {
+        let key = (resources::NODES, String::new(), node.to_string());
+        let Some(stored) = self.store.get(&key) else { return };
+        let mut next = stored.value();
+        next["status"]["nodeInfo"]["kubeletVersion"] = json!(version);
+        next["status"]["nodeInfo"]["kubeProxyVersion"] = json!(version);
+        let _ = self.store.replace(resources::NODES, next, stored.rv);
     }
 
     /// Binds and fast-forwards a new pod created `age` seconds ago, then stores it.
@@ -239,11 +322,20 @@ impl<'a> Builder<'a> {
     /// Puts a bound pod into the state its behaviour would have reached by now.
     fn fast_forward(&mut self, pod: &mut Value, created: f64) {
         let start = created + 4.0;
+        let node = pod["spec"]["nodeName"].as_str().unwrap_or_default();
+        if self.cni_down.get(node).is_some_and(|since| created >= *since) {
+            // Its node's network was already down: the sandbox never came up.
+            kubelet::set_creating(pod, created);
+            if let Some(next) = kubelet::step(pod, created + 2.0, false).pod {
+                *pod = next;
+            }
+            return;
+        }
         let image = pod["spec"]["containers"][0]["image"].as_str().unwrap_or_default().to_string();
         if super::images::pull_error(&image).is_some() {
             kubelet::set_creating(pod, created);
             for t in [created + 2.0, created + 22.0] {
-                if let Some(next) = kubelet::step(pod, t).pod {
+                if let Some(next) = kubelet::step(pod, t, true).pod {
                     *pod = next;
                 }
             }
@@ -344,9 +436,9 @@ impl<'a> Builder<'a> {
         let _ = self.store.replace(resources::JOBS, job, rv);
     }
 
-    /// A DaemonSet (on every node, or only the GPU nodes) and the pods and ControllerRevision its controller makes,
-    /// fast-forwarded to running; the controller loop writes its status on its first pass.
-    fn per_node(&mut self, ns: &str, name: &str, image: &str, ports: &[(&str, u16)], gpu_nodes_only: bool, age: f64) {
+    /// The pod template of a node agent: one container asking for a little CPU and memory, tolerating every taint,
+    /// system-node-critical, on every node or only the GPU nodes.
+    fn daemon_template(name: &str, image: &str, ports: &[(&str, u16)], gpu_nodes_only: bool) -> Value {
         let mut template = json!({"metadata": {"labels": {"app": name}, "annotations": {LOG_PROFILE: "system"}},
             "spec": {"containers": [{"name": name, "image": image, "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}],
                 "tolerations": [{"operator": "Exists"}], "restartPolicy": "Always", "priorityClassName": "system-node-critical"}});
@@ -356,9 +448,17 @@ impl<'a> Builder<'a> {
         if gpu_nodes_only {
             template["spec"]["nodeSelector"] = json!({"nvidia.com/gpu.present": "true"});
         }
+        template
+    }
+
+    /// A DaemonSet with `template` and the pods and ControllerRevision its controller makes, fast-forwarded to
+    /// running; the pod on `broken`'s node was recreated `broken`'s seconds ago and crash-loops since. A CNI agent
+    /// that is not ready takes its node's pod network down from its creation on. The controller loop writes the
+    /// DaemonSet's status on its first pass.
+    fn per_node(&mut self, ns: &str, name: &str, template: Value, age: f64, broken: Option<(&str, f64)>) {
         let mut ds = json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
-            "metadata": {"name": name, "namespace": ns, "labels": {"app": name}, "creationTimestamp": self.ago(age)},
-            "spec": {"selector": {"matchLabels": {"app": name}}, "template": template}});
+            "metadata": {"name": name, "namespace": ns, "labels": template["metadata"]["labels"], "creationTimestamp": self.ago(age)},
+            "spec": {"selector": {"matchLabels": template["metadata"]["labels"]}, "template": template}});
         super::defaults::apply(resources::DAEMONSETS, &mut ds);
         let Some(owner) = self.put(resources::DAEMONSETS, ds) else { return };
         let rv = owner["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
@@ -368,9 +468,21 @@ impl<'a> Builder<'a> {
         for action in daemonset::reconcile(&owner, rv, &[], &nodes, &mut self.rng) {
             match action {
                 Action::Create(resources::PODS, mut pod) => {
+                    let node = pod["spec"]["nodeName"].as_str().unwrap_or_default().to_string();
+                    let pod_age = match broken {
+                        Some((on, since)) if on == node => {
+                            pod["metadata"]["annotations"][kubelet::BEHAVIOR] = json!("crashloop");
+                            since
+                        }
+                        _ => age,
+                    };
                     pod["metadata"]["uid"] = json!(self.rng.uuid());
-                    pod["metadata"]["creationTimestamp"] = json!(self.ago(age));
-                    self.fast_forward(&mut pod, self.now - age);
+                    pod["metadata"]["creationTimestamp"] = json!(self.ago(pod_age));
+                    self.fast_forward(&mut pod, self.now - pod_age);
+                    let ready = pod["status"]["containerStatuses"][0]["ready"] == true;
+                    if kubelet::is_cni_agent(&pod) && !ready {
+                        self.cni_down.insert(node, self.now - pod_age);
+                    }
                     self.put(resources::PODS, pod);
                 }
                 Action::Create(res, mut obj) => {
@@ -401,16 +513,36 @@ impl<'a> Builder<'a> {
     }
 
     fn service(&self, ns: &str, name: &str, port: u16, age: f64) {
+        self.service_to(ns, name, name, &[("metrics", port, port)], age);
+    }
+
+    /// A ClusterIP Service selecting `app=<app>` with (name, port, targetPort) ports.
+    fn service_to(&self, ns: &str, name: &str, app: &str, ports: &[(&str, u16, u16)], age: f64) {
+        let ports: Vec<Value> = ports
+            .iter()
+            .map(|(port_name, port, target)| json!({"name": port_name, "port": port, "targetPort": target, "protocol": "TCP"}))
+            .collect();
+        let first = ports.first().and_then(|p| p["port"].as_u64()).unwrap_or(0);
         self.put(resources::SERVICES, json!({"apiVersion": "v1", "kind": "Service",
             "metadata": {"name": name, "namespace": ns, "labels": {"app": name}, "creationTimestamp": self.ago(age)},
-            "spec": {"type": "ClusterIP", "clusterIP": format!("10.96.{}.{}", crate::sim::rng::hash(name) % 250, port % 250), "selector": {"app": name},
-                "ports": [{"name": "metrics", "port": port, "targetPort": port, "protocol": "TCP"}]}}));
+            "spec": {"type": "ClusterIP", "clusterIP": format!("10.96.{}.{}", crate::sim::rng::hash(name) % 250, first % 250), "selector": {"app": app},
+                "ports": ports}}));
     }
 }
 
 /// A container's `ports` list, as the API server stores it once defaulted (protocol TCP).
 fn container_ports(ports: &[(&str, u16)]) -> Value {
     ports.iter().map(|(name, port)| json!({"name": name, "containerPort": port, "protocol": "TCP"})).collect()
+}
+
+/// The nodes whose kubelet the scenario lost: their Ready condition is already Unknown.
+pub fn stopped_kubelets(store: &Store) -> Vec<String> {
+    let (_, objects) = store.snapshot();
+    objects
+        .range(super::store::range(resources::NODES, None))
+        .filter(|(_, n)| super::nodehealth::ready_status(&n.value()) == Some("Unknown"))
+        .map(|(k, _)| k.2.clone())
+        .collect()
 }
 
 /// Loads a scenario; `nodes`/`pods` apply to `scale`.
@@ -461,6 +593,69 @@ mod tests {
     }
 
     #[test]
+    fn demo_has_the_fabric_problems_triage_needs() {
+        let store = Store::new(42, 10_000);
+        load(&store, 42, Kind::Demo, 0, 0);
+        let (_, objects) = store.snapshot();
+        let get = |res, ns: &str, name: &str| objects.get(&(res, ns.to_string(), name.to_string())).map(|o| o.value());
+        // Every node has its lease; the lost node's stopped renewing over half an hour ago.
+        assert_eq!(objects.range(range(resources::LEASES, Some(lease::NAMESPACE))).count(), 12);
+        let lost = get(resources::LEASES, lease::NAMESPACE, "gpu-a100-04").unwrap();
+        let renewed = lease::renew_time(&lost).unwrap();
+        assert!(clock::now_f64() - renewed > 1800.0, "{renewed}");
+        assert_eq!(stopped_kubelets(&store), ["gpu-a100-04"]);
+        let skewed = get(resources::NODES, "", "gpu-h100-05").unwrap();
+        assert_eq!(skewed["status"]["nodeInfo"]["kubeletVersion"], "v1.31.9");
+        assert_eq!(skewed["status"]["nodeInfo"]["kubeProxyVersion"], "v1.31.9");
+        // calico-node crash-loops on cpu-02, and exactly the two pods created there since have no sandbox.
+        let calico: Vec<Value> = objects
+            .range(range(resources::PODS, Some("kube-system")))
+            .map(|(_, p)| p.value())
+            .filter(|p| p["metadata"]["labels"]["k8s-app"] == "calico-node")
+            .collect();
+        assert_eq!(calico.len(), 12);
+        let broken: Vec<&Value> = calico.iter().filter(|p| waiting(p) == "CrashLoopBackOff").collect();
+        assert_eq!(broken.len(), 1);
+        assert_eq!(broken[0]["spec"]["nodeName"], "cpu-02");
+        let stuck: Vec<Value> = objects
+            .range(range(resources::PODS, None))
+            .map(|(_, p)| p.value())
+            .filter(|p| p["spec"]["nodeName"] == "cpu-02" && waiting(p) == "ContainerCreating")
+            .collect();
+        assert_eq!(stuck.len(), 2, "{stuck:?}");
+        assert!(stuck.iter().all(|p| p["metadata"]["namespace"] == "ml-train" && p["status"]["phase"] == "Pending"));
+        // The gateway: no pod behind its Service, its certificate out in 9 days.
+        let service = get(resources::SERVICES, "ml-serve", "llm-gateway").unwrap();
+        let selected = count_pods(&store, |p| {
+            p["metadata"]["namespace"] == "ml-serve"
+                && p["metadata"]["labels"]["app"] == service["spec"]["selector"]["app"]
+        });
+        assert_eq!(selected, 0);
+        let secret = get(resources::SECRETS, "ml-serve", "llm-gateway-tls").unwrap();
+        assert_eq!(secret["type"], "kubernetes.io/tls");
+        let ingress = get(resources::INGRESSES, "ml-serve", "llm-gateway").unwrap();
+        assert_eq!(ingress["spec"]["tls"][0]["secretName"], "llm-gateway-tls");
+        // Claims: one on a class that does not exist, one bound and 93 % full.
+        let scratch = get(resources::PVCS, "ml-train", "scratch-fast").unwrap();
+        assert!(get(resources::STORAGE_CLASSES, "", scratch["spec"]["storageClassName"].as_str().unwrap()).is_none());
+        let checkpoints = get(resources::PVCS, "ml-train", "checkpoints").unwrap();
+        assert_eq!(checkpoints["status"]["phase"], "Bound");
+        assert_eq!(crate::sim::stats::claim_fill(42, &checkpoints), 0.93);
+        assert!(
+            count_pods(&store, |p| p["metadata"]["labels"]["app"] == "llama3-finetune"
+                && p["status"]["phase"] == "Running")
+                >= 1
+        );
+        assert!(get(resources::NETWORK_POLICIES, "ml-train", "default-deny-ingress").is_some());
+        assert!(get(resources::NETWORK_POLICIES, "ml-serve", "allow-gateway").is_some());
+        let hpa = get(resources::HPAS, "ml-serve", "feature-api").unwrap();
+        assert_eq!(
+            (hpa["spec"]["maxReplicas"].as_i64(), hpa["status"]["currentReplicas"].as_i64()),
+            (Some(12), Some(12))
+        );
+    }
+
+    #[test]
     fn same_seed_same_cluster() {
         let names = |seed| {
             let store = Store::new(seed, 10_000);
@@ -470,6 +665,14 @@ mod tests {
         };
         assert_eq!(names(7), names(7));
         assert_ne!(names(7), names(8));
+        // The certificate's dates follow the clock; its key follows the seed alone.
+        let certificate = |seed| {
+            let store = Store::new(seed, 10_000);
+            load(&store, seed, Kind::Demo, 0, 0);
+            let key = (resources::SECRETS, "ml-serve".to_string(), "llm-gateway-tls".to_string());
+            store.get(&key).map(|s| s.value()["data"]["tls.key"].clone())
+        };
+        assert_eq!(certificate(7), certificate(7));
     }
 
     #[test]

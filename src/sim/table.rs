@@ -12,12 +12,13 @@
 //! output matches what the same manifest shows on a real cluster.
 //!
 //! The printers themselves live in submodules by API group (`core`, with Pods apart in `pods`, then `apps`, `batch`,
-//! `network`, `policy`, `storage`, `custom`); this module dispatches on the resource and holds the column, JSON and
+//! `network`, `policy`, `storage`, `autoscaling`, `custom`); this module dispatches on the resource and holds the column, JSON and
 //! label helpers they share.
 
 use serde_json::{Value, json};
 
 mod apps;
+mod autoscaling;
 mod batch;
 mod core_v1;
 pub mod custom;
@@ -90,6 +91,7 @@ fn columns(resource: &str) -> &'static [Column] {
         "jobs" => batch::JOB_COLUMNS,
         "cronjobs" => batch::CRON_JOB_COLUMNS,
         "leases" => core_v1::LEASE_COLUMNS,
+        "horizontalpodautoscalers" => autoscaling::HPA_COLUMNS,
         "endpoints" => network::ENDPOINTS_COLUMNS,
         "endpointslices" => network::ENDPOINT_SLICE_COLUMNS,
         "storageclasses" => storage::STORAGE_CLASS_COLUMNS,
@@ -130,6 +132,7 @@ pub fn row_cells(resource: &str, obj: &Value, now: i64) -> Vec<Value> {
         "jobs" => batch::job_cells(obj, now),
         "cronjobs" => batch::cron_job_cells(obj, now),
         "leases" => core_v1::lease_cells(obj, now),
+        "horizontalpodautoscalers" => autoscaling::hpa_cells(obj, now),
         "customresourcedefinitions" => custom::crd_cells(obj),
         "endpoints" => network::endpoints_cells(obj, now),
         "endpointslices" => network::endpoint_slice_cells(obj, now),

@@ -1,20 +1,31 @@
-//! The `demo` scenario: a small GPU cluster in three pools with every failure state the triage pane ranks.
+//! The `demo` scenario: a small GPU cluster in three pools with every failure state the triage pane ranks (the
+//! fabric between the pods, from CNI to certificates, in fabric.rs).
 
 use serde_json::json;
 
-use super::{Builder, Pods};
+use super::{Builder, Pods, fabric};
 use crate::sim::resources;
 use crate::sim::{dcgm, defaults, prometheus};
 
 /// Triton's HTTP, gRPC and metrics ports, as its Helm chart names them.
 const TRITON_PORTS: &[(&str, u16)] = &[("http", 8000), ("grpc", 8001), ("metrics", 8002)];
 const HTTP_8080: &[(&str, u16)] = &[("http", 8080)];
+const NOTEBOOK_PORTS: &[(&str, u16)] = &[("http", 8888)];
 
 impl Builder<'_> {
     /// About 12 nodes in three pools and ~150 pods with every failure state the triage pane ranks.
     pub fn demo(&mut self) {
         const DAY: f64 = 86400.0;
-        for ns in ["default", "kube-system", "kube-node-lease", "gpu-operator", "monitoring", "ml-train", "ml-serve"] {
+        for ns in [
+            "default",
+            "kube-system",
+            "kube-node-lease",
+            "gpu-operator",
+            "monitoring",
+            "ingress-nginx",
+            "ml-train",
+            "ml-serve",
+        ] {
             self.namespace(ns, 41.0);
         }
         self.node("cpu-01", "system", 0, "", true, false, true, 41.0);
@@ -35,23 +46,27 @@ impl Builder<'_> {
         for i in 1..=4 {
             self.node(&format!("gpu-a100-{i:02}"), "a100", 4, "NVIDIA-A100-SXM4-80GB", i != 4, false, false, 60.0);
         }
-        self.per_node("kube-system", "kube-proxy", "registry.k8s.io/kube-proxy:v1.32.4", &[], false, 41.0 * DAY);
-        self.per_node(
-            "gpu-operator",
+        // One node's kubelet lags the control plane by a minor version.
+        self.kubelet_version("gpu-h100-05", "v1.31.9");
+        let mut kube_proxy = Self::daemon_template("kube-proxy", "registry.k8s.io/kube-proxy:v1.32.4", &[], false);
+        kube_proxy["spec"]["hostNetwork"] = serde_json::Value::Bool(true);
+        self.per_node("kube-system", "kube-proxy", kube_proxy, 41.0 * DAY, None);
+        // Before any pod that needs a network: calico-node is down on cpu-02.
+        self.calico();
+        let device_plugin = Self::daemon_template(
             "nvidia-device-plugin-daemonset",
             "nvcr.io/nvidia/k8s-device-plugin:v0.16.2",
             &[],
             true,
-            30.0 * DAY,
         );
-        self.per_node(
-            "gpu-operator",
+        self.per_node("gpu-operator", "nvidia-device-plugin-daemonset", device_plugin, 30.0 * DAY, None);
+        let exporter = Self::daemon_template(
             dcgm::SERVICE,
             "nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04",
             &[("metrics", dcgm::PORT)],
             true,
-            30.0 * DAY,
         );
+        self.per_node("gpu-operator", dcgm::SERVICE, exporter, 30.0 * DAY, None);
         self.put(resources::STORAGE_CLASSES, json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
             "metadata": {"name": "gp3", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}, "creationTimestamp": self.ago(41.0 * DAY)},
             "provisioner": "ebs.csi.aws.com", "parameters": {"type": "gp3"}, "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate", "allowVolumeExpansion": true}));
@@ -61,6 +76,7 @@ impl Builder<'_> {
             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "500Gi"}}}});
         defaults::apply(resources::PVCS, &mut claim);
         self.put(resources::PVCS, claim);
+        self.claims_at_risk();
         self.training_jobs();
         self.service(dcgm::NAMESPACE, dcgm::SERVICE, dcgm::PORT, 30.0 * DAY);
         self.service(prometheus::NAMESPACE, prometheus::SERVICE, prometheus::PORT, 30.0 * DAY);
@@ -92,7 +108,10 @@ impl Builder<'_> {
             "llama3-finetune",
             4,
             4,
-            &Pods::new("nvcr.io/nvidia/pytorch:24.12-py3").gpus(8, "h100").job(8 * 3600),
+            &Pods::new("nvcr.io/nvidia/pytorch:24.12-py3")
+                .gpus(8, "h100")
+                .job(8 * 3600)
+                .claims(&[(fabric::CHECKPOINTS, "/checkpoints")]),
             2.0 * 3600.0,
         );
         for (i, age_min) in [(1, 95.0), (2, 70.0), (3, 40.0), (4, 18.0), (5, 9.0), (6, 3.0)] {
@@ -151,9 +170,10 @@ impl Builder<'_> {
             "ml-train",
             "notebook",
             8,
-            &Pods::new("quay.io/jupyter/pytorch-notebook:2024-11-19").pool("cpu").log("system"),
+            &Pods::new("quay.io/jupyter/pytorch-notebook:2024-11-19").pool("cpu").log("system").ports(NOTEBOOK_PORTS),
             9.0 * DAY,
         );
+        self.service_to("ml-train", "notebook", "notebook", &[("http", 8888, 8888)], 9.0 * DAY);
 
         self.deployment(
             "ml-serve",
@@ -194,7 +214,7 @@ impl Builder<'_> {
             "ml-serve",
             "feature-api",
             12,
-            &Pods::new("ghcr.io/acme-ml/feature-api:3.1.0").pool("cpu").ports(HTTP_8080),
+            &Pods::new("ghcr.io/acme-ml/feature-api:3.1.0").pool("cpu").ports(HTTP_8080).cpu_usage("455m"),
             20.0 * DAY,
         );
         self.deployment(
@@ -208,12 +228,11 @@ impl Builder<'_> {
         self.put(resources::SECRETS, json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": {"name": "vector-db-credentials", "namespace": "ml-serve", "creationTimestamp": self.ago(33.0 * DAY)},
             "data": {"username": "dmVjdG9y", "password": "czNjcjN0LXZlY3Rvci1kYg=="}}));
-        // An autoscaler owns feature-api's replicas: scaling it by hand gets a warning.
-        self.put(resources::HPAS, json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-            "metadata": {"name": "feature-api", "namespace": "ml-serve", "creationTimestamp": self.ago(20.0 * DAY)},
-            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "feature-api"},
-                "minReplicas": 4, "maxReplicas": 24,
-                "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]}}));
+        // An autoscaler owns feature-api's replicas (scaling it by hand gets a warning), and has been pinned at its
+        // maximum for 40 minutes.
+        self.pinned_autoscaler();
+        self.gateway();
+        self.network_policies();
         self.statefulset(
             "ml-serve",
             "vector-db",

@@ -8,8 +8,10 @@ impl Builder<'_> {
     pub fn scale(&mut self, nodes: usize, pods: usize) {
         const DAY: f64 = 86400.0;
         let namespaces: Vec<String> = (0..50).map(|i| format!("team-{i:02}")).collect();
-        for ns in
-            ["default", "kube-system", "gpu-operator"].iter().map(|s| s.to_string()).chain(namespaces.iter().cloned())
+        for ns in ["default", "kube-system", "kube-node-lease", "gpu-operator"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(namespaces.iter().cloned())
         {
             self.namespace(&ns, 90.0);
         }

@@ -20,6 +20,7 @@ const RESOURCES: &[&str] = &[
     "jobs",
     "cronjobs",
     "leases",
+    "horizontalpodautoscalers",
     "widgets",
 ];
 
