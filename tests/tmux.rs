@@ -25,7 +25,9 @@ fn navigate_filter_drill_down_and_quit() {
     let filtered = t.wait_for("the filtered pods", |s| s.contains("3 pods (2)"));
     assert!(!filtered.contains("nvidia-dcgm-exporter"), "{filtered}");
     t.keys(&["Escape"]);
-    t.wait_for("the filter cleared", |s| s.contains("3 pods (128)") || s.contains("nvidia-dcgm-exporter"));
+    t.wait_for("the filter cleared", |s| {
+        s.contains("3 pods (") && !s.contains("3 pods (2)") && s.contains("feature-api") && s.contains("tokenizer")
+    });
     t.keys(&["2"]);
     t.wait_for("the nodes pane", |s| s.contains("gpu-h100-05") && s.contains("NVIDIA-H100"));
     t.keys(&["G", "Enter"]);

@@ -23,7 +23,7 @@ fn any_resource_in_a_live_view_and_describe_as_kubectl_prints_it() {
     let t = Tmux::start_sized("views", &[], None, (160, 45));
     t.wait_for("the demo", |s| s.contains("demo cluster") && s.contains("CrashLoopBackOff"));
     command(&t, "svc");
-    let services = t.wait_for("the services view", |s| s.contains("8 services (2)") && s.contains("· live"));
+    let services = t.wait_for("the services view", |s| s.contains("8 services (5)") && s.contains("· live"));
     assert!(services.contains("CLUSTER-IP") && services.contains("PORT(S)"), "the server's columns:\n{services}");
     assert!(services.contains("nvidia-dcgm-exporter") && services.contains("9400/TCP"), "{services}");
     t.keys(&["/", "p", "r", "o", "m", "Enter"]);
