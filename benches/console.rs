@@ -3,7 +3,8 @@
 //! written to a 200×50 terminal per idle minute, and keystroke → frame at 50k rows.
 //!
 //! Run: `cargo bench --bench console` (needs tmux; env `CONSOLE_BENCH_PODS`, `CONSOLE_BENCH_NODES`,
-//! `CONSOLE_BENCH_SECONDS` shrink it).
+//! `CONSOLE_BENCH_SECONDS` shrink it; `CONSOLE_BENCH_BEFORE=BINARY` measures idle RSS and CPU of an earlier build
+//! beside this one on the same sim).
 // A measurement harness, like a test: any failure must abort the run loudly rather than print a number.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -100,7 +101,8 @@ struct Console {
 }
 
 impl Console {
-    fn start(dir: &Path, kubeconfig: &Path, tag: &str) -> Console {
+    /// `binary` on `kubeconfig` in a 200×50 tmux pane of its own.
+    fn start(dir: &Path, kubeconfig: &Path, tag: &str, binary: &str) -> Console {
         let socket = format!("gpudeck-bench-{}-{tag}", std::process::id());
         let state_dir = dir.join(format!("state-{tag}"));
         let home = dir.join("home");
@@ -109,7 +111,7 @@ impl Console {
             "exec env HOME={} XDG_STATE_HOME={} TERM=xterm-256color {} --kubeconfig {}",
             home.display(),
             state_dir.display(),
-            env!("CARGO_BIN_EXE_gpudeck"),
+            binary,
             kubeconfig.display()
         );
         let ok = Command::new("tmux")
@@ -167,6 +169,20 @@ fn usage(pid: u32) -> (f64, f64) {
     (rss, ticks / hz)
 }
 
+/// (RSS MiB, CPU % of a core, bytes written to the terminal) over `seconds` idle, after the first list settled.
+fn idle(console: &Console, dir: &Path, seconds: u64) -> (f64, f64, u64) {
+    std::thread::sleep(Duration::from_secs(5));
+    let pid = console.pid();
+    let bytes_file = dir.join(format!("pane-bytes-{pid}"));
+    console.tmux(&["pipe-pane", "-o", "-t", "0", &format!("cat > {}", bytes_file.display())]);
+    let (_, cpu_before) = usage(pid);
+    std::thread::sleep(Duration::from_secs(seconds));
+    let (rss, cpu_after) = usage(pid);
+    console.tmux(&["pipe-pane", "-t", "0"]);
+    let bytes = std::fs::metadata(&bytes_file).map(|m| m.len()).unwrap_or(0);
+    (rss, (cpu_after - cpu_before) / seconds as f64 * 100.0, bytes)
+}
+
 fn wait_for_table(console: &Console) -> (u64, u64) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -204,7 +220,7 @@ fn main() {
         .map(|s| s.success())
         .unwrap_or(false);
     let kubectl_s = t0.elapsed().as_secs_f64();
-    let console = Console::start(dir.path(), &sim.kubeconfig, "idle");
+    let console = Console::start(dir.path(), &sim.kubeconfig, "idle", env!("CARGO_BIN_EXE_gpudeck"));
     let (first_ms, listed) = wait_for_table(&console);
     let first_s = first_ms as f64 / 1000.0;
     if kubectl {
@@ -216,20 +232,26 @@ fn main() {
             "≤ 1.5× kubectl".into(),
         ));
     }
-    // Let the initial list settle before measuring idle.
-    std::thread::sleep(Duration::from_secs(5));
-    let pid = console.pid();
-    let bytes_file = dir.path().join("pane-bytes");
-    console.tmux(&["pipe-pane", "-o", "-t", "0", &format!("cat > {}", bytes_file.display())]);
-    let (_, cpu_before) = usage(pid);
-    std::thread::sleep(Duration::from_secs(seconds));
-    let (rss, cpu_after) = usage(pid);
-    console.tmux(&["pipe-pane", "-t", "0"]);
-    let bytes = std::fs::metadata(&bytes_file).map(|m| m.len()).unwrap_or(0);
-    rows.push((format!("RSS after {}s", seconds + 5), format!("{rss:.0} MiB"), "≤ 200 MB".into()));
+    let (rss, cpu, bytes) = idle(&console, dir.path(), seconds);
+    drop(console);
+    // The binary of the commit before, on the same sim in the same run: these machines are noisy, ratios hold.
+    let before = std::env::var("CONSOLE_BENCH_BEFORE").ok().map(|binary| {
+        let console = Console::start(dir.path(), &sim.kubeconfig, "before", &binary);
+        wait_for_table(&console);
+        idle(&console, dir.path(), seconds)
+    });
+    let versus = |now: String, then: Option<String>| match then {
+        Some(then) => format!("{now} (commit before: {then})"),
+        None => now,
+    };
+    rows.push((
+        format!("RSS after {}s", seconds + 5),
+        versus(format!("{rss:.0} MiB"), before.map(|b| format!("{:.0} MiB", b.0))),
+        "≤ 200 MB".into(),
+    ));
     rows.push((
         format!("idle CPU over {seconds} s (dashboard, no churn)"),
-        format!("{:.2} % of a core", (cpu_after - cpu_before) / seconds as f64 * 100.0),
+        versus(format!("{cpu:.2} % of a core"), before.map(|b| format!("{:.2} %", b.1))),
         "≤ 1 %".into(),
     ));
     rows.push((
@@ -237,11 +259,10 @@ fn main() {
         format!("{bytes} B ({:.1} KB per minute)", bytes as f64 / seconds as f64 * 60.0 / 1024.0),
         "≤ 2 KB".into(),
     ));
-    drop(console);
     drop(sim);
 
     let sim = SimProcess::start(nodes, pods, 100);
-    let console = Console::start(dir.path(), &sim.kubeconfig, "churn");
+    let console = Console::start(dir.path(), &sim.kubeconfig, "churn", env!("CARGO_BIN_EXE_gpudeck"));
     wait_for_table(&console);
     std::thread::sleep(Duration::from_secs(5));
     let pid = console.pid();

@@ -496,6 +496,9 @@ impl State {
         };
         let between = self.fabric.settle(&world, self.now);
         self.triage.apply(between);
+        let changed = self.fabric.take_changed();
+        let known = crate::views::Known { fabric: &self.fabric, pods: &self.pods, now: self.now };
+        self.browse.refresh_derived(&known, changed);
         if let Some(nodes) = self.fabric.stats_due(&self.pods, self.now) {
             self.effects.push(Effect::VolumeStats { nodes });
         }

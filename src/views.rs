@@ -19,7 +19,25 @@ mod storage;
 use serde_json::Value;
 
 use crate::describe::Related;
+use crate::model::ObjectId;
+use crate::model::pods::PodRow;
 use crate::model::table::ResourceRow;
+use crate::state::fabric::Fabric;
+use crate::state::table::Table;
+
+/// What the console knows beyond the server's columns, for the columns a view adds.
+pub struct Known<'a> {
+    pub fabric: &'a Fabric,
+    pub pods: &'a Table<PodRow>,
+    pub now: i64,
+}
+
+/// A column a view adds before the server's AGE, from what triage knows (a Service's endpoints, a claim's usage,
+/// a certificate's expiry); an empty cell where it knows nothing.
+pub struct Derived {
+    pub title: &'static str,
+    pub cell: fn(&Known<'_>, &ObjectId) -> String,
+}
 
 /// What `describe` must fetch besides the object and the events about it (the IO lives in `effects/describe.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +84,11 @@ pub trait View: Sync {
         &[]
     }
 
+    /// The columns this view adds to the server's.
+    fn columns(&self) -> &'static [Derived] {
+        &[]
+    }
+
     /// `kubectl describe`'s text for `obj`; `events` are those about it.
     fn describe(&self, obj: &Value, related: &Related, events: &[&Value], now: i64) -> String {
         let _ = related;
@@ -82,6 +105,7 @@ pub trait View: Sync {
 pub struct Printed {
     pub group: &'static str,
     pub kind: &'static str,
+    pub columns: &'static [Derived],
     pub fetches: &'static [Fetch],
     pub print: fn(&Value, &Related, &[&Value], i64) -> String,
 }
@@ -93,6 +117,10 @@ impl View for Printed {
 
     fn fetches(&self) -> &'static [Fetch] {
         self.fetches
+    }
+
+    fn columns(&self) -> &'static [Derived] {
+        self.columns
     }
 
     fn describe(&self, obj: &Value, related: &Related, events: &[&Value], now: i64) -> String {

@@ -10,11 +10,7 @@ mod common;
 use common::tmux::Tmux;
 
 fn command(t: &Tmux, text: &str) {
-    let keys: Vec<String> = text.chars().map(|c| if c == ' ' { "Space".into() } else { c.to_string() }).collect();
-    let mut all: Vec<&str> = vec![":"];
-    all.extend(keys.iter().map(String::as_str));
-    all.push("Enter");
-    t.keys(&all);
+    t.typed(":", text);
 }
 
 #[test]

@@ -199,7 +199,10 @@ impl State {
                 self.resources = resources;
                 self.resolve_awaited(None);
             }
-            Data::Browse { generation, update } => self.browse.absorb(generation, update, self.now),
+            Data::Browse { generation, update } => {
+                let known = crate::views::Known { fabric: &self.fabric, pods: &self.pods, now: self.now };
+                self.browse.absorb(generation, update, &known);
+            }
             Data::EditText { generation, .. } | Data::ExternalEdited { generation, .. }
                 if generation != self.document_generation => {}
             Data::EditText { title, text, external, .. } => self.absorb_edit_text(title, text, external),

@@ -5,13 +5,13 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::table::{Column, Row, Scope, SortKey, Table};
+use super::table::{Column, Delta, Row, Scope, SortKey, Table};
 use crate::event::{BrowseUpdate, Effect, Listing, ObjectAddress};
 use crate::manifest::KnownResource;
 use crate::model::cell::Cell;
 use crate::model::table::ResourceRow;
 use crate::model::{Health, ObjectId};
-use crate::views::Drill;
+use crate::views::{Derived, Drill, Known};
 
 /// Cells wider than this are cut in the column (the whole text still filters).
 const WIDEST: u16 = 40;
@@ -33,6 +33,10 @@ pub struct Browse {
     pub awaiting: Option<String>,
     /// The object (namespace, name) to select once the listing brings it (enter on a triage line).
     pub wanted: Option<(String, String)>,
+    /// Where the kind's own columns (`views::Derived`) sit among a row's cells, once the listing has columns.
+    derived_at: Option<usize>,
+    /// When the kind's own columns were last computed (a certificate's time left counts down).
+    derived_when: i64,
 }
 
 impl Row for ResourceRow {
@@ -89,6 +93,7 @@ impl Browse {
         self.error = None;
         self.note = None;
         self.wanted = None;
+        self.derived_at = None;
         self.listing = Some(listing.clone());
         Effect::Browse { listing, generation: self.generation }
     }
@@ -99,21 +104,29 @@ impl Browse {
         Some(self.open(listing.resource, listing.namespace, listing.field_selector.is_none()))
     }
 
-    pub fn absorb(&mut self, generation: u64, update: BrowseUpdate, now: i64) {
+    pub fn absorb(&mut self, generation: u64, update: BrowseUpdate, known: &Known<'_>) {
         if generation != self.generation {
             return;
         }
         match update {
-            BrowseUpdate::Listed { columns, delta, complete } => {
+            BrowseUpdate::Listed { mut columns, mut delta, complete } => {
                 if delta.reset {
-                    self.table.set_columns(fit_columns(&columns, &delta.upserts, now));
+                    // The kind's own columns go before the server's AGE, which stays last as in kubectl.
+                    let at = columns.len() - usize::from(columns.last().is_some_and(|c| c == "AGE"));
+                    columns.splice(at..at, self.derived().iter().map(|d| d.title.to_string()));
+                    self.derived_at = Some(at);
+                    self.add_derived(&mut delta.upserts, known);
+                    self.table.set_columns(fit_columns(&columns, &delta.upserts, known.now));
+                } else {
+                    self.add_derived(&mut delta.upserts, known);
                 }
                 self.error = None;
                 self.complete = complete;
                 self.table.apply(delta);
             }
-            BrowseUpdate::Changed(delta) => {
+            BrowseUpdate::Changed(mut delta) => {
                 self.error = None;
+                self.add_derived(&mut delta.upserts, known);
                 self.table.apply(delta);
             }
             BrowseUpdate::Failed(why) => self.error = Some(why),
@@ -125,6 +138,49 @@ impl Browse {
                 self.table.select_uid(uid);
                 self.wanted = None;
             }
+        }
+    }
+
+    /// The columns the listed kind's view adds to the server's.
+    fn derived(&self) -> &'static [Derived] {
+        match &self.listing {
+            Some(l) => crate::views::of(l.resource.group(), &l.resource.kind).columns(),
+            None => &[],
+        }
+    }
+
+    fn add_derived(&mut self, rows: &mut [ResourceRow], known: &Known<'_>) {
+        let (derived, Some(at)) = (self.derived(), self.derived_at) else { return };
+        if derived.is_empty() {
+            return;
+        }
+        for row in rows {
+            let at = at.min(row.cells.len());
+            row.cells.splice(at..at, derived.iter().map(|d| Cell::Text((d.cell)(known, &row.id))));
+        }
+        self.derived_when = known.now;
+    }
+
+    /// Recomputes the kind's own columns after what they show changed (or a minute passed); only rows whose cells
+    /// differ are replaced.
+    pub fn refresh_derived(&mut self, known: &Known<'_>, changed: bool) {
+        let (derived, Some(at)) = (self.derived(), self.derived_at) else { return };
+        if derived.is_empty() || !(changed || known.now - self.derived_when >= 60) {
+            return;
+        }
+        self.derived_when = known.now;
+        let mut upserts = Vec::new();
+        for row in self.table.all() {
+            let at = at.min(row.cells.len());
+            let fresh: Vec<Cell> = derived.iter().map(|d| Cell::Text((d.cell)(known, &row.id))).collect();
+            if row.cells.get(at..at + fresh.len()) != Some(&fresh[..]) {
+                let mut row = row.clone();
+                row.cells.splice(at..at + fresh.len(), fresh);
+                upserts.push(row);
+            }
+        }
+        if !upserts.is_empty() {
+            self.table.apply(Delta { reset: false, upserts, deletes: vec![] });
         }
     }
 

@@ -179,6 +179,8 @@ pub struct Fabric {
     group_lines: HashMap<&'static str, HashSet<String>>,
     /// When the kubelets were last asked for volume stats.
     stats_asked: Option<i64>,
+    /// Facts or stats arrived since `take_changed` was last asked (the views' own columns follow them).
+    changed: bool,
 }
 
 /// Applies `delta` to `map`; returns the objects that left it (deleted, replaced, or gone in a relist) and the uids
@@ -212,7 +214,13 @@ fn index(map: &mut HashMap<Name, BTreeSet<String>>, key: Name, uid: &str, add: b
 }
 
 impl Fabric {
+    /// Whether facts or stats arrived since this was last asked.
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
     pub fn absorb(&mut self, facts: Facts) {
+        self.changed = true;
         match facts {
             Facts::Services(delta) => self.absorb_services(delta),
             Facts::Slices(delta) => self.absorb_slices(delta),
@@ -470,6 +478,7 @@ impl Fabric {
 
     /// A node's kubelet answered the stats summary (or could not).
     pub fn absorb_volume_stats(&mut self, node: &str, result: Result<crate::model::storage::ClaimUsage, String>) {
+        self.changed = true;
         match result {
             Ok(usage) => {
                 self.stats_refused.remove(node);
@@ -484,6 +493,22 @@ impl Fabric {
                 self.stats_refused.insert(node.to_string(), why);
             }
         }
+    }
+
+    /// A Service's (ready, not ready) endpoints once the slices are listed; None for one without a selector.
+    pub fn endpoints_of(&self, namespace: &str, name: &str) -> Option<(u32, u32)> {
+        let uid = self.service_named.get(&(namespace.to_string(), name.to_string()))?;
+        let selects = self.services.get(uid).is_some_and(|s| !s.selector.is_empty());
+        if !selects || !self.synced.contains("endpointslices") {
+            return None;
+        }
+        let ends = services::endpoints(self, namespace, name);
+        Some((ends.ready, ends.not_ready))
+    }
+
+    /// The certificate of TLS Secret `uid`, or why it does not parse; None for any other Secret.
+    pub fn certificate_of(&self, uid: &str) -> Option<&Result<crate::model::certificate::Certificate, String>> {
+        self.secrets.get(uid).map(|s| &s.certificate)
     }
 
     /// How full a claim was at the last answer of its node's kubelet.

@@ -6,6 +6,6 @@ use crate::describe::account;
 pub const SERVICE_ACCOUNTS: Printed = Printed {
     group: "",
     kind: "ServiceAccount",
-    fetches: &[Fetch::NamespaceSecrets],
+    columns: &[], fetches: &[Fetch::NamespaceSecrets],
     print: |obj, related, events, now| account::describe_service_account(obj, related.secrets, events, now),
 };

@@ -6,6 +6,6 @@ use crate::describe::workload;
 pub const DEPLOYMENTS: Printed = Printed {
     group: "apps",
     kind: "Deployment",
-    fetches: &[Fetch::ReplicaSets],
+    columns: &[], fetches: &[Fetch::ReplicaSets],
     print: |obj, related, events, now| workload::describe_deployment(obj, related.owned, events, now),
 };

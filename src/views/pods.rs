@@ -4,4 +4,4 @@ use super::Printed;
 use crate::describe::pod;
 
 pub const PODS: Printed =
-    Printed { group: "", kind: "Pod", fetches: &[], print: |obj, _, events, now| pod::describe_pod(obj, events, now) };
+    Printed { group: "", kind: "Pod", columns: &[], fetches: &[], print: |obj, _, events, now| pod::describe_pod(obj, events, now) };

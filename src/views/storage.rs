@@ -1,17 +1,31 @@
-//! Claims, volumes and classes: a claim is described with the pods using it and `enter` shows them; a volume with a
-//! source kubectl's text is not known for here gets the generic form.
+//! Claims, volumes and classes: a claim shows how full it is (from its kubelet), is described with the pods using
+//! it and `enter` shows them; a volume with a source kubectl's text is not known for here gets the generic form.
 
 use serde_json::Value;
 
-use super::{Drill, Fetch, Printed, View};
+use super::{Derived, Drill, Fetch, Printed, View};
 use crate::describe::{Related, generic, storage};
 use crate::model::table::ResourceRow;
 
 pub struct PersistentVolumeClaims;
 
+/// Used of capacity at the last stats summary of a node mounting the claim, or why its kubelet would not say.
+const USED: Derived = Derived {
+    title: "USED",
+    cell: |known, id| match known.fabric.usage_of(&id.namespace, &id.name) {
+        Some(usage) => format!("{}%", usage.percent()),
+        None if known.fabric.usage_unknown(&id.namespace, &id.name, known.pods).is_some() => "unknown".into(),
+        None => String::new(),
+    },
+};
+
 impl View for PersistentVolumeClaims {
     fn kind(&self) -> (&'static str, &'static str) {
         ("", "PersistentVolumeClaim")
+    }
+
+    fn columns(&self) -> &'static [Derived] {
+        &[USED]
     }
 
     fn fetches(&self) -> &'static [Fetch] {
@@ -30,7 +44,7 @@ impl View for PersistentVolumeClaims {
 pub const PERSISTENT_VOLUMES: Printed = Printed {
     group: "",
     kind: "PersistentVolume",
-    fetches: &[],
+    columns: &[], fetches: &[],
     print: |obj, _, events, now| {
         storage::describe_pv(obj, events, now).unwrap_or_else(|| generic::describe_generic(obj, events, now))
     },
@@ -39,6 +53,6 @@ pub const PERSISTENT_VOLUMES: Printed = Printed {
 pub const STORAGE_CLASSES: Printed = Printed {
     group: "storage.k8s.io",
     kind: "StorageClass",
-    fetches: &[],
+    columns: &[], fetches: &[],
     print: |obj, _, events, now| storage::describe_storage_class(obj, events, now),
 };

@@ -66,9 +66,23 @@ impl Tmux {
         }
     }
 
+    /// Types `text` after `prompt` (`:` or `/`) and presses Enter.
+    pub fn typed(&self, prompt: &str, text: &str) {
+        let keys: Vec<String> = text.chars().map(|c| if c == ' ' { "Space".into() } else { c.to_string() }).collect();
+        let mut all: Vec<&str> = vec![prompt];
+        all.extend(keys.iter().map(String::as_str));
+        all.push("Enter");
+        self.keys(&all);
+    }
+
     /// Waits until the screen satisfies `check`; fails with the last screen.
     pub fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_within(Duration::from_secs(20), what, check)
+    }
+
+    /// `wait_for` with a deadline of its own, for what the cluster takes long to do (a Lease running out).
+    pub fn wait_within(&self, patience: Duration, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + patience;
         loop {
             let screen = self.screen();
             if check(&screen) {

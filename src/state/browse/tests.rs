@@ -1,6 +1,8 @@
 use super::*;
 use crate::action::Action;
-use crate::event::{Data, Effect};
+use crate::event::{Data, Effect, Facts};
+use crate::model::services::{ServiceFacts, SliceFacts};
+use crate::model::storage::VolumeUsage;
 use crate::model::Delta;
 use crate::model::pods::PodRow;
 use crate::state::{Pane, State};
@@ -120,11 +122,11 @@ fn a_resource_opens_a_live_view_with_the_servers_columns() {
         ],
     );
     let titles: Vec<&str> = s.browse.table.columns().iter().map(|c| c.title.as_ref()).collect();
-    assert_eq!(titles, ["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "AGE"]);
+    assert_eq!(titles, ["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "ENDPOINTS", "AGE"], "the view's own before AGE");
     assert_eq!(s.browse.table.columns()[1].width, 0, "NAME takes the room left");
     assert_eq!(s.browse.table.len(), 2);
     let web = s.browse.table.get("ml/web").unwrap();
-    assert_eq!(web.cells()[4].shown(s.now), "16m", "ages count from the clock, not the server's text");
+    assert_eq!(web.cells()[5].shown(s.now), "16m", "ages count from the clock, not the server's text");
 
     // A later update of an older listing is dropped.
     let stale = BrowseUpdate::Changed(Delta { reset: false, upserts: vec![], deletes: vec!["ml/web".into()] });
@@ -264,4 +266,57 @@ fn typed_cells_sort_by_value() {
     assert!(a.sort_key(0, 1000) > b.sort_key(0, 1000), "10 after 9, not before it as text would sort");
     assert!(a.sort_key(1, 1000) < b.sort_key(1, 1000), "younger first");
     assert_eq!(a.cells().iter().map(|c| c.shown(1000).into_owned()).collect::<Vec<_>>(), ["10", "15m", ""]);
+}
+
+fn reset<T>(rows: Vec<T>) -> Delta<T> {
+    Delta { reset: true, upserts: rows, deletes: vec![] }
+}
+
+#[test]
+fn a_kinds_own_columns_follow_what_triage_knows() {
+    let mut s = opened("svc");
+    let web = vec![text("ml"), text("web"), text("ClusterIP"), Cell::Since(999_000)];
+    listed(&mut s, &["NAMESPACE", "NAME", "TYPE", "AGE"], vec![row("ml", "web", web, Some("app=web"))]);
+    let endpoints = |s: &State| s.browse.table.get("ml/web").unwrap().cells()[3].shown(s.now).into_owned();
+    assert_eq!(endpoints(&s), "", "nothing is known before the Service and its slices are listed");
+
+    let id = |name: &str| ObjectId { namespace: "ml".into(), name: name.into(), uid: format!("uid-{name}") };
+    let service = ServiceFacts {
+        id: id("web"),
+        service_type: "ClusterIP".into(),
+        selector: BTreeMap::from([("app".to_string(), "web".to_string())]),
+        target_ports: vec![],
+        balancer_addresses: 0,
+        routes_to: None,
+        created: 900_000,
+    };
+    let slice = |ready, not_ready| SliceFacts {
+        id: id("web-x7k2p"),
+        service: "web".into(),
+        ready,
+        not_ready,
+        sample_pod: None,
+    };
+    s.absorb(Data::Facts(Facts::Services(reset(vec![service]))));
+    s.absorb(Data::Facts(Facts::Slices(reset(vec![slice(2, 1)]))));
+    s.settle();
+    assert_eq!(endpoints(&s), "2/3");
+    s.absorb(Data::Facts(Facts::Slices(Delta { reset: false, upserts: vec![slice(0, 3)], deletes: vec![] })));
+    s.settle();
+    assert_eq!(endpoints(&s), "0/3", "a slice's change reaches the column");
+    let fresh = row("ml", "web", vec![text("ml"), text("web"), text("NodePort"), Cell::Since(999_000)], None);
+    let changed = BrowseUpdate::Changed(Delta { reset: false, upserts: vec![fresh], deletes: vec![] });
+    s.absorb(Data::Browse { generation: s.browse.generation, update: changed });
+    let cells: Vec<String> = s.browse.table.get("ml/web").unwrap().cells().iter().map(|c| c.shown(s.now).into_owned()).collect();
+    assert_eq!(cells[2..], ["NodePort", "0/3", "16m"], "a watched change keeps the column in its place");
+
+    let mut s = opened("pvc");
+    let data = vec![text("ml"), text("data"), text("Bound"), Cell::Since(999_000)];
+    listed(&mut s, &["NAMESPACE", "NAME", "STATUS", "AGE"], vec![row("ml", "data", data, None)]);
+    let titles: Vec<&str> = s.browse.table.columns().iter().map(|c| c.title.as_ref()).collect();
+    assert_eq!(titles, ["NAMESPACE", "NAME", "STATUS", "USED", "AGE"]);
+    let usage = vec![(("ml".to_string(), "data".to_string()), VolumeUsage { used: 93 << 30, capacity: 100 << 30 })];
+    s.absorb(Data::VolumeStats { node: "gpu-01".into(), usage: Ok(usage) });
+    s.settle();
+    assert_eq!(s.browse.table.get("ml/data").unwrap().cells()[3].shown(s.now), "93%", "from the kubelet's stats");
 }

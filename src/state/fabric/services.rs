@@ -11,13 +11,13 @@ use crate::state::table::Table;
 pub const BALANCER_GRACE: i64 = 5 * 60;
 
 /// Ready and not-ready endpoints across a Service's slices, and one pod behind them.
-struct Endpoints<'a> {
-    ready: u32,
-    not_ready: u32,
+pub(super) struct Endpoints<'a> {
+    pub(super) ready: u32,
+    pub(super) not_ready: u32,
     sample: Option<&'a str>,
 }
 
-fn endpoints<'a>(fabric: &'a Fabric, namespace: &str, service: &str) -> Endpoints<'a> {
+pub(super) fn endpoints<'a>(fabric: &'a Fabric, namespace: &str, service: &str) -> Endpoints<'a> {
     let slices = fabric.slices_of.get(&(namespace.to_string(), service.to_string()));
     let slices = slices.into_iter().flatten().filter_map(|uid| fabric.slices.get(uid));
     let mut e = Endpoints { ready: 0, not_ready: 0, sample: None };
