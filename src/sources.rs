@@ -3,6 +3,7 @@
 
 pub mod dcgm;
 pub mod kube;
+pub mod leases;
 pub mod logs;
 pub mod metrics;
 pub mod nvml;

@@ -14,13 +14,6 @@ use serde_json::Value;
 
 const VIEWER: &str = "--context=gpudeck-sim-readonly";
 
-/// Flips the sim's fault switches the way a test script would: `kubectl create --raw` POSTs the JSON.
-fn faults(sim: &TestSim, settings: &str) {
-    let path = sim.dir.path().join("faults.json");
-    std::fs::write(&path, settings).expect("write faults");
-    sim.kubectl_ok(&["create", "--raw", "/sim/faults", "-f", path.to_str().unwrap()]);
-}
-
 fn json(sim: &TestSim, args: &[&str]) -> Value {
     serde_json::from_str(&sim.kubectl_ok(args)).expect("kubectl prints JSON")
 }
@@ -49,7 +42,7 @@ fn node_leases_renew_until_a_kubelet_stops_and_the_node_goes_unknown() {
     assert!(lost.contains("Kubelet stopped posting node status."), "{lost}");
 
     // A shorter grace period than 1.32's 50 s default keeps the test quick; it stays above the 10 s renewals.
-    faults(&sim, r#"{"stopKubelets": ["gpu-h100-01"], "nodeMonitorGracePeriodSeconds": 20}"#);
+    sim.faults(r#"{"stopKubelets": ["gpu-h100-01"], "nodeMonitorGracePeriodSeconds": 20}"#);
     let lease_of = || {
         json(&sim, &["get", "lease", "-n", "kube-node-lease", "gpu-h100-01", "-o", "json"])["spec"]["renewTime"].clone()
     };
@@ -91,7 +84,7 @@ fn node_leases_renew_until_a_kubelet_stops_and_the_node_goes_unknown() {
         "{stderr}"
     );
 
-    faults(&sim, r#"{"startKubelets": ["gpu-h100-01"]}"#);
+    sim.faults(r#"{"startKubelets": ["gpu-h100-01"]}"#);
     let back = sim.eventually(Duration::from_secs(30), || {
         let node = json(&sim, &["get", "node", "gpu-h100-01", "-o", "json"]);
         let ready = condition(&node, "Ready")["status"] == "True";
@@ -150,15 +143,15 @@ fn stats_summary_through_the_node_proxy_reports_the_checkpoint_claim() {
     );
     assert!(stderr.contains(&forbidden), "{stderr}");
 
-    faults(&sim, &format!(r#"{{"statsSummaryFaults": {{"{node}": "refuse"}}}}"#));
+    sim.faults(&format!(r#"{{"statsSummaryFaults": {{"{node}": "refuse"}}}}"#));
     let refused = sim.kubectl(&["get", "--raw", &path]);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("connect: connection refused"));
-    faults(&sim, &format!(r#"{{"statsSummaryFaults": {{"{node}": "timeout"}}}}"#));
+    sim.faults(&format!(r#"{{"statsSummaryFaults": {{"{node}": "timeout"}}}}"#));
     let started = Instant::now();
     let hung = sim.kubectl(&["get", "--raw", &path, "--request-timeout=2s"]);
     assert!(!hung.status.success(), "the kubelet never answers");
     assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
-    faults(&sim, &format!(r#"{{"statsSummaryFaults": {{"{node}": null}}}}"#));
+    sim.faults(&format!(r#"{{"statsSummaryFaults": {{"{node}": null}}}}"#));
     assert!(sim.kubectl(&["get", "--raw", &path]).status.success());
 }
 

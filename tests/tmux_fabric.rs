@@ -131,13 +131,6 @@ open("{key}", "wb").write(shown.private_bytes(serialization.Encoding.PEM, serial
     (crt.display().to_string(), key.display().to_string())
 }
 
-/// Flips the sim's fault switches: `kubectl create --raw` POSTs the JSON.
-fn faults(sim: &TestSim, settings: &str) {
-    let path = sim.dir.path().join("faults.json");
-    std::fs::write(&path, settings).unwrap();
-    sim.kubectl_ok(&["create", "--raw", "/sim/faults", "-f", path.to_str().unwrap()]);
-}
-
 const CLAIM_AND_SERVICE: &str = r#"
 apiVersion: v1
 kind: PersistentVolumeClaim
@@ -161,7 +154,7 @@ fn objects_made_with_kubectl_and_a_stopped_kubelet_become_triage_lines() {
     require_kubectl!();
     let sim = TestSim::demo();
     // The Lease runs out 40 s after the last renewal; a long grace period keeps the node Ready meanwhile.
-    faults(&sim, r#"{"stopKubelets": ["gpu-h100-02"], "nodeMonitorGracePeriodSeconds": 600}"#);
+    sim.faults(r#"{"stopKubelets": ["gpu-h100-02"], "nodeMonitorGracePeriodSeconds": 600}"#);
     let t = console(&sim, "fabric-kubectl");
 
     sim.kubectl_ok(&["create", "namespace", "team-x"]);
@@ -191,7 +184,11 @@ fn objects_made_with_kubectl_and_a_stopped_kubelet_become_triage_lines() {
 
     // Pods that listen elsewhere than the Service's targetPort: endpoints, and a port no container declares.
     sim.kubectl_ok(&["create", "deployment", "api", "-n", "team-x", "--image=nginx:1.27", "--port=9090"]);
-    wait_line(&t, Duration::from_secs(30), ("warning", "api", "PortMismatch", "targetPort 8080 is not a port pod api-"));
+    wait_line(
+        &t,
+        Duration::from_secs(30),
+        ("warning", "api", "PortMismatch", "targetPort 8080 is not a port pod api-"),
+    );
 
     // The kubelet posts readiness failures as Unhealthy events; they are one line per workload.
     let pod = sim.kubectl_ok(&["get", "pods", "-n", "ml-serve", "-l", "app=embeddings", "-o", "name"]);

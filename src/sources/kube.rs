@@ -8,7 +8,6 @@ use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
     Event as KubeEvent, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service,
 };
@@ -71,7 +70,7 @@ pub fn spawn_all(
 }
 
 /// The objects triage judges between the pods: what routes traffic, stores data, admits traffic and scales, and
-/// the node layer's DaemonSets and Leases.
+/// the node layer's DaemonSets and Leases (listed, not watched: `sources/leases.rs`).
 fn spawn_between(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandle> {
     use crate::model::{nodelayer, policies, services, storage};
     vec![
@@ -121,16 +120,7 @@ fn spawn_between(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandl
         spawn(all::<DaemonSet>(client), "daemonsets", tx.clone(), nodelayer::DaemonSetFacts::from_daemonset, |d| {
             Data::Facts(Facts::DaemonSets(d))
         }),
-        spawn(
-            Watched {
-                api: Api::<Lease>::namespaced(client.clone(), "kube-node-lease"),
-                config: watcher::Config::default(),
-            },
-            "leases",
-            tx.clone(),
-            nodelayer::LeaseFacts::from_lease,
-            |d| Data::Facts(Facts::Leases(d)),
-        ),
+        super::leases::spawn(client.clone(), tx.clone()),
     ]
 }
 

@@ -136,6 +136,8 @@ fn name_of(id: &ObjectId) -> Name {
 pub struct Fabric {
     services: HashMap<String, ServiceFacts>,
     service_named: HashMap<Name, String>,
+    /// Each namespace's Services: a default-deny is weighed against its own namespace's alone.
+    services_in: HashMap<String, BTreeSet<String>>,
     slices: HashMap<String, SliceFacts>,
     /// A Service's slices, by the Service's name.
     slices_of: HashMap<Name, BTreeSet<String>>,
@@ -313,6 +315,7 @@ impl Fabric {
             index(&mut self.aliases_of, target.clone(), &s.id.uid, present);
             self.touch_service_named(target);
         }
+        index_ns(&mut self.services_in, &s.id, present);
         self.dirty.insert(Subject::Service(s.id.uid.clone()));
         self.dirty.insert(Subject::Policies(s.id.namespace.clone()));
         self.touch_routes_to(&name);
@@ -463,6 +466,10 @@ impl Fabric {
             self.dirty.insert(Subject::Probes);
         }
         for e in &delta.upserts {
+            // A claim's line says its binder's or provisioner's latest Warning.
+            if e.kind == "PersistentVolumeClaim" && self.claims.contains_key(&e.object.uid) {
+                self.dirty.insert(Subject::Claim(e.object.uid.clone()));
+            }
             let kept = match (e.kind.as_str(), e.reason.as_str()) {
                 ("Pod", nodes::SANDBOX_FAILED) => (&mut self.sandbox_failures, Subject::NodeLayer),
                 ("Pod", probes::UNHEALTHY) => (&mut self.probe_failures, Subject::Probes),

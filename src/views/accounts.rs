@@ -6,6 +6,7 @@ use crate::describe::account;
 pub const SERVICE_ACCOUNTS: Printed = Printed {
     group: "",
     kind: "ServiceAccount",
-    columns: &[], fetches: &[Fetch::NamespaceSecrets],
+    columns: &[],
+    fetches: &[Fetch::NamespaceSecrets],
     print: |obj, related, events, now| account::describe_service_account(obj, related.secrets, events, now),
 };

@@ -6,13 +6,15 @@ use crate::describe::batch;
 pub const JOBS: Printed = Printed {
     group: "batch",
     kind: "Job",
-    columns: &[], fetches: &[],
+    columns: &[],
+    fetches: &[],
     print: |obj, _, events, now| batch::describe_job(obj, events, now),
 };
 
 pub const CRON_JOBS: Printed = Printed {
     group: "batch",
     kind: "CronJob",
-    columns: &[], fetches: &[],
+    columns: &[],
+    fetches: &[],
     print: |obj, _, events, now| batch::describe_cron_job(obj, events, now),
 };

@@ -18,7 +18,8 @@ const EXPIRES: Derived = Derived {
 pub const CONFIG_MAPS: Printed = Printed {
     group: "",
     kind: "ConfigMap",
-    columns: &[], fetches: &[],
+    columns: &[],
+    fetches: &[],
     print: |obj, _, events, now| config::describe_config_map(obj, events, now),
 };
 

@@ -6,6 +6,7 @@ use crate::describe::workload;
 pub const DEPLOYMENTS: Printed = Printed {
     group: "apps",
     kind: "Deployment",
-    columns: &[], fetches: &[Fetch::ReplicaSets],
+    columns: &[],
+    fetches: &[Fetch::ReplicaSets],
     print: |obj, related, events, now| workload::describe_deployment(obj, related.owned, events, now),
 };

@@ -7,21 +7,24 @@ use crate::describe::{endpoints, generic, network};
 pub const ENDPOINTS: Printed = Printed {
     group: "",
     kind: "Endpoints",
-    columns: &[], fetches: &[],
+    columns: &[],
+    fetches: &[],
     print: |obj, _, events, now| endpoints::describe_endpoints(obj, events, now),
 };
 
 pub const ENDPOINT_SLICES: Printed = Printed {
     group: "discovery.k8s.io",
     kind: "EndpointSlice",
-    columns: &[], fetches: &[],
+    columns: &[],
+    fetches: &[],
     print: |obj, _, events, now| endpoints::describe_endpoint_slice(obj, events, now),
 };
 
 pub const INGRESSES: Printed = Printed {
     group: "networking.k8s.io",
     kind: "Ingress",
-    columns: &[], fetches: &[Fetch::Backends],
+    columns: &[],
+    fetches: &[Fetch::Backends],
     print: |obj, related, events, now| {
         if obj["apiVersion"] == "networking.k8s.io/v1" {
             network::describe_ingress(obj, related.owned, events, now)
@@ -34,6 +37,7 @@ pub const INGRESSES: Printed = Printed {
 pub const NETWORK_POLICIES: Printed = Printed {
     group: "networking.k8s.io",
     kind: "NetworkPolicy",
-    columns: &[], fetches: &[],
+    columns: &[],
+    fetches: &[],
     print: |obj, _, _, _| network::describe_network_policy(obj),
 };

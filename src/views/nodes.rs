@@ -6,6 +6,7 @@ use crate::describe::node;
 pub const NODES: Printed = Printed {
     group: "",
     kind: "Node",
-    columns: &[], fetches: &[Fetch::PodsOnNode, Fetch::NodeLease],
+    columns: &[],
+    fetches: &[Fetch::PodsOnNode, Fetch::NodeLease],
     print: |obj, related, events, now| node::describe_node(obj, related.pods, related.lease, events, now),
 };

@@ -3,5 +3,10 @@
 use super::Printed;
 use crate::describe::pod;
 
-pub const PODS: Printed =
-    Printed { group: "", kind: "Pod", columns: &[], fetches: &[], print: |obj, _, events, now| pod::describe_pod(obj, events, now) };
+pub const PODS: Printed = Printed {
+    group: "",
+    kind: "Pod",
+    columns: &[],
+    fetches: &[],
+    print: |obj, _, events, now| pod::describe_pod(obj, events, now),
+};

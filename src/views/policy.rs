@@ -6,7 +6,8 @@ use crate::describe::{generic, scaling};
 pub const HORIZONTAL_POD_AUTOSCALERS: Printed = Printed {
     group: "autoscaling",
     kind: "HorizontalPodAutoscaler",
-    columns: &[], fetches: &[],
+    columns: &[],
+    fetches: &[],
     // kubectl reads autoscaling/v2 whatever version was asked for; a v1 object has another shape.
     print: |obj, _, events, now| {
         if obj["apiVersion"] == "autoscaling/v2" {
@@ -20,6 +21,7 @@ pub const HORIZONTAL_POD_AUTOSCALERS: Printed = Printed {
 pub const POD_DISRUPTION_BUDGETS: Printed = Printed {
     group: "policy",
     kind: "PodDisruptionBudget",
-    columns: &[], fetches: &[],
+    columns: &[],
+    fetches: &[],
     print: |obj, _, events, now| scaling::describe_pdb(obj, events, now),
 };

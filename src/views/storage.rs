@@ -14,8 +14,10 @@ const USED: Derived = Derived {
     title: "USED",
     cell: |known, id| match known.fabric.usage_of(&id.namespace, &id.name) {
         Some(usage) => format!("{}%", usage.percent()),
-        None if known.fabric.usage_unknown(&id.namespace, &id.name, known.pods).is_some() => "unknown".into(),
-        None => String::new(),
+        None => match known.fabric.usage_unknown(&id.namespace, &id.name, known.pods) {
+            Some(why) => format!("unknown: {why}"),
+            None => String::new(),
+        },
     },
 };
 
@@ -44,7 +46,8 @@ impl View for PersistentVolumeClaims {
 pub const PERSISTENT_VOLUMES: Printed = Printed {
     group: "",
     kind: "PersistentVolume",
-    columns: &[], fetches: &[],
+    columns: &[],
+    fetches: &[],
     print: |obj, _, events, now| {
         storage::describe_pv(obj, events, now).unwrap_or_else(|| generic::describe_generic(obj, events, now))
     },
@@ -53,6 +56,7 @@ pub const PERSISTENT_VOLUMES: Printed = Printed {
 pub const STORAGE_CLASSES: Printed = Printed {
     group: "storage.k8s.io",
     kind: "StorageClass",
-    columns: &[], fetches: &[],
+    columns: &[],
+    fetches: &[],
     print: |obj, _, events, now| storage::describe_storage_class(obj, events, now),
 };

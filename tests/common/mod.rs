@@ -51,6 +51,13 @@ impl TestSim {
         TestSim::start(SimConfig::default())
     }
 
+    /// Flips the sim's fault switches the way a test script would: `kubectl create --raw` POSTs the JSON.
+    pub fn faults(&self, settings: &str) {
+        let path = self.dir.path().join("faults.json");
+        std::fs::write(&path, settings).expect("write faults");
+        self.kubectl_ok(&["create", "--raw", "/sim/faults", "-f", path.to_str().expect("a UTF-8 path")]);
+    }
+
     /// A kubectl command with this test's HOME (discovery cache), TMPDIR (diff) and KUBECONFIG.
     pub fn kubectl_cmd(&self, args: &[&str]) -> Command {
         self.client_cmd("kubectl", args)

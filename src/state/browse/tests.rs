@@ -1,10 +1,10 @@
 use super::*;
 use crate::action::Action;
 use crate::event::{Data, Effect, Facts};
-use crate::model::services::{ServiceFacts, SliceFacts};
-use crate::model::storage::VolumeUsage;
 use crate::model::Delta;
 use crate::model::pods::PodRow;
+use crate::model::services::{ServiceFacts, SliceFacts};
+use crate::model::storage::VolumeUsage;
 use crate::state::{Pane, State};
 
 fn resource(api_version: &str, kind: &str, plural: &str, short: &[&str], namespaced: bool) -> KnownResource {
@@ -307,7 +307,8 @@ fn a_kinds_own_columns_follow_what_triage_knows() {
     let fresh = row("ml", "web", vec![text("ml"), text("web"), text("NodePort"), Cell::Since(999_000)], None);
     let changed = BrowseUpdate::Changed(Delta { reset: false, upserts: vec![fresh], deletes: vec![] });
     s.absorb(Data::Browse { generation: s.browse.generation, update: changed });
-    let cells: Vec<String> = s.browse.table.get("ml/web").unwrap().cells().iter().map(|c| c.shown(s.now).into_owned()).collect();
+    let cells: Vec<String> =
+        s.browse.table.get("ml/web").unwrap().cells().iter().map(|c| c.shown(s.now).into_owned()).collect();
     assert_eq!(cells[2..], ["NodePort", "0/3", "16m"], "a watched change keeps the column in its place");
 
     let mut s = opened("pvc");
@@ -319,4 +320,21 @@ fn a_kinds_own_columns_follow_what_triage_knows() {
     s.absorb(Data::VolumeStats { node: "gpu-01".into(), usage: Ok(usage) });
     s.settle();
     assert_eq!(s.browse.table.get("ml/data").unwrap().cells()[3].shown(s.now), "93%", "from the kubelet's stats");
+
+    let user = PodRow {
+        id: ObjectId { namespace: "ml".into(), name: "trainer-0".into(), uid: "uid-trainer-0".into() },
+        node: "gpu-02".into(),
+        claims: vec!["cache".into()],
+        ..PodRow::default()
+    };
+    s.absorb(Data::Pods(reset(vec![user])));
+    let cache = vec![text("ml"), text("cache"), text("Bound"), Cell::Since(999_000)];
+    let changed =
+        BrowseUpdate::Changed(Delta { reset: false, upserts: vec![row("ml", "cache", cache, None)], deletes: vec![] });
+    s.absorb(Data::Browse { generation: s.browse.generation, update: changed });
+    let refused = "forbidden: this user may not get nodes/proxy".to_string();
+    s.absorb(Data::VolumeStats { node: "gpu-02".into(), usage: Err(refused) });
+    s.settle();
+    let used = s.browse.table.get("ml/cache").unwrap().cells()[3].shown(s.now).into_owned();
+    assert_eq!(used, "unknown: node gpu-02: forbidden: this user may not get nodes/proxy", "the kubelet's refusal");
 }

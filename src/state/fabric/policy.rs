@@ -28,7 +28,8 @@ pub fn namespace_line(fabric: &Fabric, namespace: &str, pods: &Table<PodRow>) ->
     let policies = fabric.policies_in.get(namespace)?;
     let deny =
         policies.iter().filter_map(|uid| fabric.policies.get(uid)).find(|p| p.selects_all && p.ingress == Some(0))?;
-    let services = fabric.services.values().filter(|s| s.id.namespace == namespace && !s.selector.is_empty());
+    let services = fabric.services_in.get(namespace).into_iter().flatten().filter_map(|uid| fabric.services.get(uid));
+    let services = services.filter(|s| !s.selector.is_empty());
     let mut cut_off: Vec<&str> = services
         .filter(|s| {
             let name = (s.id.namespace.clone(), s.id.name.clone());

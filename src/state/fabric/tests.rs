@@ -190,6 +190,8 @@ fn claim(name: &str, phase: &str, class: &str, age: i64) -> ClaimFacts {
 fn a_pending_claim_gives_the_provisioners_reason_and_turns_an_error_after_two_minutes() {
     let mut s = state();
     s.absorb(Data::Facts(Facts::Claims(reset(vec![claim("scratch", "Pending", "fast-nvme", 30)]))));
+    s.settle();
+    assert_eq!(line(&s, "scratch").unwrap().why, "waiting for a volume (class fast-nvme)", "before any event");
     let event = WarningEvent {
         uid: "e1".into(),
         kind: "PersistentVolumeClaim".into(),
@@ -199,7 +201,7 @@ fn a_pending_claim_gives_the_provisioners_reason_and_turns_an_error_after_two_mi
         count: 2,
         last: NOW - 10,
     };
-    s.absorb(Data::Warnings(reset(vec![event])));
+    s.absorb(Data::Warnings(Delta { reset: false, upserts: vec![event], deletes: vec![] }));
     s.settle();
     let l = line(&s, "scratch").unwrap();
     assert_eq!((l.problem.as_str(), l.severity), ("Pending", Health::Pending));
