@@ -16,7 +16,7 @@ use crate::model::nodelayer::LeaseFacts;
 
 /// Below the default Lease duration (40 s) less the kubelet's renewal interval (10 s): a Lease renewed on time is
 /// never seen expired between two lists.
-pub const EVERY: Duration = Duration::from_secs(15);
+const EVERY: Duration = Duration::from_secs(15);
 
 pub fn spawn(client: Client, tx: UnboundedSender<Event>) -> AbortHandle {
     let api = Api::<Lease>::namespaced(client, "kube-node-lease");

@@ -115,6 +115,7 @@ impl Browse {
                     let at = columns.len() - usize::from(columns.last().is_some_and(|c| c == "AGE"));
                     columns.splice(at..at, self.derived().iter().map(|d| d.title.to_string()));
                     self.derived_at = Some(at);
+                    self.derived_when = known.now;
                     self.add_derived(&mut delta.upserts, known);
                     self.table.set_columns(fit_columns(&columns, &delta.upserts, known.now));
                 } else {
@@ -149,16 +150,17 @@ impl Browse {
         }
     }
 
-    fn add_derived(&mut self, rows: &mut [ResourceRow], known: &Known<'_>) {
+    /// Puts the kind's own cells into rows that arrived with the server's cells only.
+    fn add_derived(&self, rows: &mut [ResourceRow], known: &Known<'_>) {
         let (derived, Some(at)) = (self.derived(), self.derived_at) else { return };
         if derived.is_empty() {
             return;
         }
         for row in rows {
             let at = at.min(row.cells.len());
-            row.cells.splice(at..at, derived.iter().map(|d| Cell::Text((d.cell)(known, &row.id))));
+            let cells = derived_cells(derived, known, &row.id);
+            row.cells.splice(at..at, cells);
         }
-        self.derived_when = known.now;
     }
 
     /// Recomputes the kind's own columns after what they show changed (or a minute passed); only rows whose cells
@@ -172,7 +174,7 @@ impl Browse {
         let mut upserts = Vec::new();
         for row in self.table.all() {
             let at = at.min(row.cells.len());
-            let fresh: Vec<Cell> = derived.iter().map(|d| Cell::Text((d.cell)(known, &row.id))).collect();
+            let fresh = derived_cells(derived, known, &row.id);
             if row.cells.get(at..at + fresh.len()) != Some(&fresh[..]) {
                 let mut row = row.clone();
                 row.cells.splice(at..at + fresh.len(), fresh);
@@ -265,6 +267,10 @@ fn plain_labels(selector: &str) -> Option<BTreeMap<String, String>> {
 /// Column widths from the first page: the widest of the title and the cells (at most `WIDEST`); NAME fills the
 /// rest, shared with a last column that wants more (an event's MESSAGE). Columns right of the third give way first
 /// on narrow terminals, NAMESPACE and NAME never.
+fn derived_cells(derived: &[Derived], known: &Known<'_>, id: &ObjectId) -> Vec<Cell> {
+    derived.iter().map(|d| Cell::Text((d.cell)(known, id))).collect()
+}
+
 fn fit_columns(names: &[String], rows: &[ResourceRow], now: i64) -> Vec<Column> {
     names
         .iter()
