@@ -148,6 +148,20 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 "#;
 
+const API_DEPLOYMENT: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: team-x}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: cpu-01}
+      containers: [{name: api, image: "nginx:1.27", ports: [{containerPort: 9090}]}]
+"#;
+
 #[test]
 fn objects_made_with_kubectl_and_a_stopped_kubelet_become_triage_lines() {
     require_tmux!();
@@ -183,7 +197,10 @@ fn objects_made_with_kubectl_and_a_stopped_kubelet_become_triage_lines() {
     wait_line(&t, Duration::from_secs(20), ("warning", "api", "NoEndpoints", "selector app=api matches no pod"));
 
     // Pods that listen elsewhere than the Service's targetPort: endpoints, and a port no container declares.
-    sim.kubectl_ok(&["create", "deployment", "api", "-n", "team-x", "--image=nginx:1.27", "--port=9090"]);
+    // On cpu-01: the demo's cpu-02 has no working CNI, and a pod stuck without a sandbox never gets an address.
+    let deployment = sim.dir.path().join("deployment.yaml");
+    std::fs::write(&deployment, API_DEPLOYMENT).unwrap();
+    sim.kubectl_ok(&["apply", "-f", deployment.to_str().unwrap()]);
     wait_line(
         &t,
         Duration::from_secs(30),
