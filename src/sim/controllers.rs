@@ -114,6 +114,10 @@ impl Controllers {
     pub fn run(mut self, stop: Arc<AtomicBool>, ready: tokio::sync::oneshot::Sender<()>) {
         let mut rx = self.world.store.subscribe();
         self.resync();
+        // A started sim looks like a cluster that has been running: the lost node's pods are already marked not
+        // ready and every Service has its Endpoints, so a client's first `get ep` does not race the first tick.
+        self.monitor_nodes(clock::now_f64());
+        self.sync_endpoints();
         self.last_churn = Instant::now();
         let _ = ready.send(());
         let mut ticks: u64 = 0;
@@ -139,9 +143,7 @@ impl Controllers {
             }
             // CronJobs act on the clock, not only on changes; endpoints follow pods at most once a second.
             if ticks % 5 == 0 {
-                for ns in std::mem::take(&mut self.endpoint_namespaces) {
-                    endpoints::sync_namespace(&self.world, &ns);
-                }
+                self.sync_endpoints();
                 let crons = self.workloads_by_uid.values().filter(|k| k.0 == resources::CRONJOBS).cloned();
                 self.dirty.extend(crons.collect::<Vec<_>>());
                 self.dirty.extend(self.timed_jobs.iter().cloned());
@@ -149,6 +151,13 @@ impl Controllers {
             self.churn();
             ticks += 1;
             std::thread::sleep(TICK.saturating_sub(started.elapsed()));
+        }
+    }
+
+    /// Brings the Endpoints and EndpointSlices of every namespace whose pods or Services changed up to date.
+    fn sync_endpoints(&mut self) {
+        for ns in std::mem::take(&mut self.endpoint_namespaces) {
+            endpoints::sync_namespace(&self.world, &ns);
         }
     }
 
