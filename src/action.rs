@@ -47,8 +47,22 @@ pub enum Action {
     Command,
     /// In command mode: complete the word being typed.
     Complete,
-    /// Describe the selected object (with its events).
+    /// Describe the selected object (with its events); in the Helm view, the revision's status.
     Describe,
+    /// In the Helm view: the selected revision's user-supplied values.
+    HelmValues,
+    /// In the Helm view: the chart's defaults merged with the user's values (`helm get values --all`).
+    HelmAllValues,
+    /// In the Helm view: the selected revision's notes.
+    HelmNotes,
+    /// In the Helm view: the selected revision's hooks.
+    HelmHooks,
+    /// In the Helm view: the selected revision against the marked one, or the one before it.
+    HelmDiff,
+    /// In the Helm view: the live objects of the selected revision's manifest.
+    HelmObjects,
+    /// In the Helm view: roll back to the selected revision (a dry-run diff first).
+    Rollback,
     /// Show the selected object's YAML.
     Yaml,
     /// Open the selected pod's logs (in the logs view: follow on/off).

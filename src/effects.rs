@@ -7,6 +7,7 @@ pub mod describe;
 pub mod drain;
 pub mod external;
 pub mod forward;
+pub mod helm;
 pub mod inference;
 pub mod operate;
 pub mod prepare;
@@ -201,6 +202,7 @@ impl Effects {
                 self.apply = Some(run.abort_handle());
             }
             Effect::CancelApply => self.cancel_apply(),
+            Effect::Helm(effect) => self.answer(async move { Event::Data(helm::run(client, effect).await) }),
             Effect::Scale { target, replicas } => self.answer(async move {
                 let error = scale::scale(&client, &target, replicas).await.err();
                 let what = format!("scale {} to {replicas}", target.title());

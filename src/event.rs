@@ -221,6 +221,8 @@ pub enum Effect {
     Autosave(Option<String>),
     /// Stop sending the documents of the apply in flight.
     CancelApply,
+    /// Read Helm's release records, compare a release's objects, roll back or unlock (`effects/helm.rs`).
+    Helm(crate::model::helm::ops::HelmEffect),
     /// Answer with `Data::Wake(token)` after the editor's quiet time (debounced validation and autosave).
     Wake {
         token: u64,
@@ -341,6 +343,8 @@ pub enum BrowseUpdate {
 
 #[derive(Debug)]
 pub enum Data {
+    /// Helm's release records and what was asked of them.
+    Helm(crate::model::helm::ops::HelmData),
     /// Objects triage judges that no pane lists (Services, claims, policies…), one kind per delta.
     Facts(Facts),
     /// A node's kubelet's answer to the stats summary: each mounted claim's usage, or why there is none.

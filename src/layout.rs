@@ -15,6 +15,8 @@ pub const IMAGES_CHROME: u16 = 2;
 pub const INFERENCE_CHROME: u16 = 3;
 /// The generic view's line above its table: the resource, its API version and how the listing stands.
 pub const BROWSE_CHROME: u16 = 1;
+/// The Helm view's line above its table: where in it the operator is, what the keys do, and what cannot be read.
+pub const HELM_CHROME: u16 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screen {
@@ -46,7 +48,7 @@ impl Screen {
         // Browsing registries or any resource, and validating, are errands of their own: they take the whole body, not a dashboard slot.
         if size.0 < DASHBOARD_MIN.0
             || size.1 < DASHBOARD_MIN.1
-            || matches!(focused, Pane::Images | Pane::Inference | Pane::Browse)
+            || matches!(focused, Pane::Images | Pane::Inference | Pane::Browse | Pane::Helm)
         {
             let panes = vec![(focused, body)];
             return Screen { title, tabs, body, status, panes, bordered: false, gpu_chrome };
@@ -75,6 +77,7 @@ impl Screen {
             Pane::Images => IMAGES_CHROME,
             Pane::Inference => INFERENCE_CHROME,
             Pane::Browse => BROWSE_CHROME,
+            Pane::Helm => HELM_CHROME,
             _ => 0,
         };
         self.panes

@@ -7,6 +7,7 @@ pub mod drain;
 pub mod events;
 pub mod forward;
 pub mod gpu;
+pub mod helm;
 pub mod logs;
 pub mod mutation;
 pub mod nodelayer;

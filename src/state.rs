@@ -9,6 +9,7 @@ pub mod editor;
 pub mod fabric;
 mod forward;
 pub mod gpus;
+pub mod helm;
 pub mod images;
 pub mod inference;
 pub mod logs;
@@ -54,12 +55,12 @@ pub enum Mode {
     Command {
         input: String,
     },
-    /// A describe or YAML text, scrolled to `scroll`; `secrets` are the lines of Secret values, masked until
-    /// `reveal`.
+    /// A describe or YAML text (or a diff), scrolled to `scroll`; `secrets` are the lines of Secret values, masked
+    /// until `reveal`.
     Document {
         title: String,
         lines: Vec<String>,
-        yaml: bool,
+        style: DocStyle,
         scroll: usize,
         secrets: Vec<std::ops::Range<usize>>,
         reveal: bool,
@@ -101,6 +102,16 @@ impl Mode {
     }
 }
 
+/// How a document's lines are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocStyle {
+    Text,
+    /// Keys highlighted.
+    Yaml,
+    /// `+`/`-` lines coloured, `@@` and `===` headers muted.
+    Diff,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub error: bool,
@@ -131,6 +142,8 @@ pub struct State {
     pub browse: browse::Browse,
     /// What triage judges between the pods: Services, claims, certificates, policies, autoscalers, the node layer.
     pub fabric: fabric::Fabric,
+    /// Helm releases, from their records.
+    pub helm: helm::Helm,
     /// The images pane was in view at the last settle (coming back to it lists stale registries again).
     images_in_view: bool,
     node_rows: HashMap<String, NodeRow>,
@@ -218,6 +231,7 @@ impl State {
             ),
             browse: browse::Browse::default(),
             fabric: fabric::Fabric::default(),
+            helm: helm::Helm::default(),
             images_in_view: false,
             node_rows: HashMap::new(),
             pod_usage: HashMap::new(),
@@ -356,8 +370,17 @@ impl State {
             }
             (Mode::Normal, Action::Back) => self.back(),
             (Mode::Normal, Action::DrillIn) => self.drill_in(),
+            (Mode::Normal, Action::Describe) if self.pane == Pane::Helm => self.helm_doc(helm::Doc::Status),
+            (Mode::Normal, Action::Yaml) if self.pane == Pane::Helm => self.helm_doc(helm::Doc::Manifest),
             (Mode::Normal, Action::Describe) => self.request_document(false),
             (Mode::Normal, Action::Yaml) => self.request_document(true),
+            (Mode::Normal, Action::HelmValues) => self.helm_doc(helm::Doc::Values),
+            (Mode::Normal, Action::HelmAllValues) => self.helm_doc(helm::Doc::AllValues),
+            (Mode::Normal, Action::HelmNotes) => self.helm_doc(helm::Doc::Notes),
+            (Mode::Normal, Action::HelmHooks) => self.helm_doc(helm::Doc::Hooks),
+            (Mode::Normal, Action::HelmDiff) => self.helm_doc(helm::Doc::Diff(None)),
+            (Mode::Normal, Action::HelmObjects) => self.helm_doc(helm::Doc::Objects),
+            (Mode::Normal, Action::Rollback) => self.rollback_selected(),
             (Mode::Normal, Action::Logs) => self.open_logs(),
             (Mode::Normal, Action::Edit) => self.edit_selected(false),
             (Mode::Normal, Action::EditExternal) => self.edit_selected(true),
@@ -487,6 +510,12 @@ impl State {
             self.triage.apply(self.gpus.fault_lines(&self.node_rows, self.now));
             self.triage_stale = false;
             self.fabric.judge_all();
+            self.helm.rejudge();
+        }
+        let (release_lines, open_release_changed) = self.helm.settle(self.now);
+        self.triage.apply(release_lines);
+        if open_release_changed && self.helm.open.as_ref().is_some_and(|o| o.records != helm::Records::Loading) {
+            self.request_records();
         }
         let world = fabric::World {
             pods: &self.pods,
@@ -544,6 +573,9 @@ impl State {
         self.images.tags.refresh(None, now);
         self.inference.table.refresh(None, now);
         self.browse.table.refresh(ns.as_deref(), now);
+        self.helm.releases.refresh(ns.as_deref(), now);
+        self.helm.history.refresh(None, now);
+        self.helm.objects.refresh(None, now);
         self.triage.scroll_to_selection(screen.rows(Pane::Triage));
         self.nodes.scroll_to_selection(screen.rows(Pane::Nodes));
         self.pods.scroll_to_selection(screen.rows(Pane::Pods));
@@ -553,6 +585,9 @@ impl State {
         self.images.tags.scroll_to_selection(screen.rows(Pane::Images));
         self.inference.table.scroll_to_selection(screen.rows(Pane::Inference));
         self.browse.table.scroll_to_selection(screen.rows(Pane::Browse));
+        self.helm.releases.scroll_to_selection(screen.rows(Pane::Helm));
+        self.helm.history.scroll_to_selection(screen.rows(Pane::Helm));
+        self.helm.objects.scroll_to_selection(screen.rows(Pane::Helm));
     }
 }
 

@@ -5,6 +5,7 @@ mod drain;
 mod editor;
 mod forwards;
 mod gpus;
+mod helm;
 mod highlight;
 mod images;
 mod inference;
@@ -24,7 +25,7 @@ use crate::state::logs::LogPromptKind;
 use crate::state::mutate::ScalePrompt;
 use crate::state::picker::Picker;
 use crate::state::remedy::{Remedy, STEPS};
-use crate::state::{Mode, PANES, Pane, State};
+use crate::state::{DocStyle, Mode, PANES, Pane, State};
 use crate::theme::{Slot, Theme};
 
 pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
@@ -37,9 +38,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
     let view = state.mode.beneath();
     if let (Mode::Editor, Some(e)) = (view, &state.editor) {
         editor::render(frame, screen.body, e, theme);
-    } else if let Mode::Document { title, lines, yaml, scroll, secrets, reveal } = view {
+    } else if let Mode::Document { title, lines, style, scroll, secrets, reveal } = view {
         let masked = if *reveal { &[][..] } else { &secrets[..] };
-        document(frame, screen.body, title, lines, *yaml, *scroll, masked, theme);
+        document(frame, screen.body, title, lines, *style, *scroll, masked, theme);
     } else if let (Mode::Logs { .. }, Some(l)) = (view, &state.logs) {
         logs::render(frame, screen.body, l, theme);
     } else if let (Mode::Drain, Some(d)) = (view, &state.drain) {
@@ -56,6 +57,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
                 Pane::Images => images::render(frame, area, state, theme),
                 Pane::Inference => inference::render(frame, area, state, theme),
                 Pane::Browse => browse::render(frame, area, &state.browse, state, theme),
+                Pane::Helm => helm::render(frame, area, state, theme),
             }
         }
     }
@@ -215,7 +217,7 @@ fn document(
     area: Rect,
     title: &str,
     lines: &[String],
-    yaml: bool,
+    style: DocStyle,
     scroll: usize,
     secrets: &[std::ops::Range<usize>],
     theme: &Theme,
@@ -234,14 +236,15 @@ fn document(
         .enumerate()
         .skip(scroll)
         .take(usize::from(text.height))
-        .map(|(i, l)| match (yaml, secrets.iter().any(|r| r.contains(&i))) {
-            (true, true) => {
+        .map(|(i, l)| match (style, secrets.iter().any(|r| r.contains(&i))) {
+            (DocStyle::Yaml, true) => {
                 let masked = crate::manifest::mask_value(l);
                 let spans = highlight::yaml(&masked, theme).spans;
                 Line::from(spans.into_iter().map(|s| Span::styled(s.content.into_owned(), s.style)).collect::<Vec<_>>())
             }
-            (true, false) => highlight::yaml(l, theme),
-            (false, _) => Line::from(l.as_str()),
+            (DocStyle::Yaml, false) => highlight::yaml(l, theme),
+            (DocStyle::Diff, _) => highlight::diff(l, theme),
+            (DocStyle::Text, _) => Line::from(l.as_str()),
         })
         .collect();
     frame.render_widget(Paragraph::new(visible), text);

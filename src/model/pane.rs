@@ -11,10 +11,21 @@ pub enum Pane {
     Inference,
     /// The generic view of whatever `:RESOURCE` opened last.
     Browse,
+    /// Helm releases (`:helm`).
+    Helm,
 }
 
-pub const PANES: [Pane; 8] =
-    [Pane::Triage, Pane::Nodes, Pane::Pods, Pane::Workloads, Pane::Gpu, Pane::Images, Pane::Inference, Pane::Browse];
+pub const PANES: [Pane; 9] = [
+    Pane::Triage,
+    Pane::Nodes,
+    Pane::Pods,
+    Pane::Workloads,
+    Pane::Gpu,
+    Pane::Images,
+    Pane::Inference,
+    Pane::Browse,
+    Pane::Helm,
+];
 
 impl Pane {
     pub fn title(self) -> &'static str {
@@ -27,6 +38,7 @@ impl Pane {
             Pane::Images => "images",
             Pane::Inference => "inference",
             Pane::Browse => "resources",
+            Pane::Helm => "helm",
         }
     }
 }

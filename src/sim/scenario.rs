@@ -5,6 +5,7 @@
 
 mod demo;
 mod fabric;
+mod helm;
 mod scale;
 mod training;
 

@@ -66,7 +66,38 @@ pub fn spawn_all(
     ]
     .into_iter()
     .chain(spawn_between(client, tx))
+    .chain(spawn_helm(client, tx))
     .collect()
+}
+
+/// Helm's release records in both of Helm 3's storages, and Helm 2's, summarised at the edge: a record's
+/// manifest and chart never reach the console's state (a release's whole records are fetched when it is opened).
+fn spawn_helm(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandle> {
+    use crate::model::helm::ops::HelmData;
+    use crate::model::helm::{self, Revision, Storage};
+    vec![
+        spawn(
+            Watched { api: Api::all(client.clone()), config: watcher::Config::default().fields(helm::SECRETS) },
+            "helm secrets",
+            tx.clone(),
+            Revision::from_secret,
+            |d| Data::Helm(HelmData::Revisions(Storage::Secret, d)),
+        ),
+        spawn(
+            Watched { api: Api::all(client.clone()), config: watcher::Config::default().labels(helm::CONFIGMAPS) },
+            "helm configmaps",
+            tx.clone(),
+            Revision::from_configmap,
+            |d| Data::Helm(HelmData::Revisions(Storage::ConfigMap, d)),
+        ),
+        spawn(
+            Watched { api: Api::all(client.clone()), config: watcher::Config::default().labels(helm::TILLER) },
+            "helm 2 configmaps",
+            tx.clone(),
+            Revision::from_configmap,
+            |d| Data::Helm(HelmData::Revisions(Storage::Tiller, d)),
+        ),
+    ]
 }
 
 /// The objects triage judges between the pods: what routes traffic, stores data, admits traffic and scales, and

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::table::{Delta, Table};
 use super::triage::{self, TriageRow, Warnings};
-use super::{Mode, Notice, State, pods, warning};
+use super::{DocStyle, Mode, Notice, State, pods, warning};
 use crate::event::{Data, PodUsage};
 use crate::model::pods::PodRow;
 
@@ -117,6 +117,8 @@ impl State {
             Data::SourceError { resource: "discovery", message } if self.browse.awaiting.is_some() => {
                 self.resolve_awaited(Some(&message));
             }
+            Data::Helm(data) => self.absorb_helm(data),
+            Data::SourceError { resource, message } if resource.starts_with("helm") => self.helm.failed(resource, message),
             Data::SourceError { resource, message } => {
                 self.notice = Some(Notice { error: true, text: format!("watching {resource}: {message} (retrying)") });
             }
@@ -130,7 +132,8 @@ impl State {
                     self.notice = None;
                     let lines: Vec<String> = text.lines().map(crate::sanitize::clean).collect();
                     let secrets = if yaml { crate::manifest::secret_lines(&lines) } else { Vec::new() };
-                    self.mode = Mode::Document { title, lines, yaml, scroll: 0, secrets, reveal: false };
+                    let style = if yaml { DocStyle::Yaml } else { DocStyle::Text };
+                    self.mode = Mode::Document { title, lines, style, scroll: 0, secrets, reveal: false };
                 }
                 Err(why) => self.notice = Some(warning(format!("{title}: {why}"))),
             },

@@ -38,6 +38,10 @@ pub const COMMANDS: &[&str] = &[
     "debug",
     "node-shell",
     "pf",
+    "helm",
+    "rollback",
+    "helm-unlock",
+    "diff",
     "q",
 ];
 
@@ -100,6 +104,10 @@ impl State {
             "debug" => return self.debug_command(&args),
             "node-shell" => return self.node_shell_command(),
             "pf" | "port-forward" => return self.forward_command(&args),
+            "helm" => return self.open_helm(arg),
+            "rollback" => return self.rollback_command(&args),
+            "helm-unlock" => return self.unlock_command(),
+            "diff" => return self.diff_command(&args),
             _ => {}
         }
         match (command, arg) {

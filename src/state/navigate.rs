@@ -37,7 +37,7 @@ impl State {
                 (kind, &w.id)
             }
             Pane::Triage => return self.triage.get(uid)?.object.clone(),
-            Pane::Images | Pane::Inference | Pane::Browse => return None,
+            Pane::Images | Pane::Inference | Pane::Browse | Pane::Helm => return None,
         };
         Some(ObjectRef { kind, namespace: id.namespace.clone(), name: id.name.clone(), uid: id.uid.clone() })
     }
@@ -62,6 +62,8 @@ impl State {
             self.gpus.drill = None;
         } else if self.pane == Pane::Images && self.focused().filter_text().is_empty() && self.images.back() {
             // The detail or the tag list closed (a filter is cleared first).
+        } else if self.pane == Pane::Helm && self.focused().filter_text().is_empty() && self.helm_back() {
+            // The objects or the history closed.
         } else if !self.focused().filter_text().is_empty() {
             self.focused().filter("");
         } else if self.focused().clear_scope() {
@@ -83,6 +85,10 @@ impl State {
                 {
                     let fault = format!("{}: {}", row.problem, row.why);
                     return self.open_remedy(node, fault);
+                }
+                if row.kind == crate::state::helm::TRIAGE_KIND {
+                    let release = format!("{}/{}", row.id.namespace, row.id.name);
+                    return self.open_helm(Some(&release));
                 }
                 let Some(object) = row.object.clone() else {
                     match row.address.clone() {
@@ -123,12 +129,13 @@ impl State {
             }
             Pane::Inference => self.validate_selected(),
             Pane::Browse => self.drill_into_resource(),
+            Pane::Helm => self.helm_drill_in(),
         }
     }
 
     /// Focuses `pane` with the object `uid` selected, clearing whatever would hide it.
     /// Opens the view of `address`'s kind in its namespace, with the object selected once it is listed.
-    fn open_address(&mut self, address: &ObjectAddress) {
+    pub(super) fn open_address(&mut self, address: &ObjectAddress) {
         let known = self.resources.iter().find(|r| r.api_version == address.api_version && r.kind == address.kind);
         let Some(resource) = known.cloned() else {
             self.notice = Some(warning(format!("the cluster did not list {} in discovery", address.kind)));

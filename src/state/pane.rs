@@ -81,6 +81,11 @@ impl State {
             Pane::Images => &mut self.images.repos,
             Pane::Inference => &mut self.inference.table,
             Pane::Browse => &mut self.browse.table,
+            Pane::Helm => match &self.helm.open {
+                Some(open) if open.objects_of.is_some() => &mut self.helm.objects,
+                Some(_) => &mut self.helm.history,
+                None => &mut self.helm.releases,
+            },
         }
     }
 
@@ -96,13 +101,22 @@ impl State {
             Pane::Images => &self.images.repos,
             Pane::Inference => &self.inference.table,
             Pane::Browse => &self.browse.table,
+            Pane::Helm => match &self.helm.open {
+                Some(open) if open.objects_of.is_some() => &self.helm.objects,
+                Some(_) => &self.helm.history,
+                None => &self.helm.releases,
+            },
         }
     }
 
     /// The panes tabs show and `tab` cycles through: the generic view once `:RESOURCE` has opened something (or
-    /// `8` went there).
+    /// `8` went there), the Helm view once `:helm` has.
     pub fn panes(&self) -> impl Iterator<Item = Pane> + '_ {
-        PANES.into_iter().filter(|p| *p != Pane::Browse || self.browse.listing.is_some() || self.pane == Pane::Browse)
+        PANES.into_iter().filter(|p| match p {
+            Pane::Browse => self.browse.listing.is_some() || self.pane == Pane::Browse,
+            Pane::Helm => self.helm.visited || self.pane == Pane::Helm,
+            _ => true,
+        })
     }
 
     pub(super) fn cycle_pane(&mut self, step: isize) {

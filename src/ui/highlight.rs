@@ -23,6 +23,20 @@ pub fn yaml<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
     }
 }
 
+/// A diff line coloured by its sign: added, removed, and hunk or section headers muted.
+pub fn diff<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
+    let slot = if line.starts_with("@@") || line.starts_with("===") {
+        Slot::Muted
+    } else if line.starts_with('+') {
+        Slot::DiffAdded
+    } else if line.starts_with('-') {
+        Slot::DiffRemoved
+    } else {
+        return Line::from(line);
+    };
+    Line::styled(line, theme.style(slot))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

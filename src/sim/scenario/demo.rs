@@ -247,5 +247,6 @@ impl Builder<'_> {
             &Pods::new("ghcr.io/acme-ml/vector-db:1.4.2").pool("cpu").behavior("oom"),
             4.0 * DAY,
         );
+        self.helm_releases();
     }
 }
