@@ -18,6 +18,8 @@ pub enum Action {
     PaneInference,
     /// The generic view of the resource `:RESOURCE` opened last.
     PaneBrowse,
+    /// The Helm view (`:helm`).
+    PaneHelm,
     /// In a generic view of events: Warnings only, or every event.
     ToggleWarnings,
     /// Mark or unmark the selected row for a command on several objects (inference pane: pick the image).

@@ -349,6 +349,7 @@ impl State {
             (Mode::Normal, Action::PaneImages) => self.pane = Pane::Images,
             (Mode::Normal, Action::PaneInference) => self.pane = Pane::Inference,
             (Mode::Normal, Action::PaneBrowse) => self.pane = Pane::Browse,
+            (Mode::Normal, Action::PaneHelm) => self.open_helm(None),
             (Mode::Normal, Action::ToggleWarnings) if self.pane == Pane::Browse => {
                 self.effects.extend(self.browse.toggle_warnings());
             }
