@@ -187,3 +187,28 @@ fn read_only_refuses_a_rollback_before_any_request_and_triage_explains_failed_an
         .collect();
     assert!(writes.is_empty(), "nothing was sent: {writes:?}");
 }
+
+#[test]
+fn unlock_marks_a_stuck_release_failed_after_asking_twice() {
+    require_tmux!();
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let t = console(&sim, "helm-unlock", "");
+    t.typed(":", "helm web");
+    t.wait_for("web's history", |s| s.contains("release ml-serve/web: history") && s.contains("pending-upgrade"));
+    t.typed(":", "helm-unlock");
+    t.wait_for("the first question", |s| s.contains("revision 4 (pending-upgrade) failed, so"));
+    t.keys(&["y"]);
+    t.wait_for("the second question", |s| s.contains("really unlock it?"));
+    t.keys(&["y"]);
+    t.wait_for("unlocked", |s| s.contains("pending-upgrade → failed"));
+    let record = decoded(&sim, "secret", "sh.helm.release.v1.web.v4");
+    assert_eq!(record["info"]["status"], "failed");
+    assert!(record["info"]["description"].as_str().unwrap().contains("helm-unlock"), "{record}");
+    let status = sim.kubectl_ok(&["get", "secret", "sh.helm.release.v1.web.v4", "-n", "ml-serve", "-o", "jsonpath={.metadata.labels.status}"]);
+    assert_eq!(status, "failed");
+    t.keys(&["1", "z"]);
+    t.wait_for("the stuck line gone, a failed one instead", |s| {
+        !s.contains("ReleaseStuck") && s.lines().any(|l| l.contains("ReleaseFailed") && l.contains(" web "))
+    });
+}
