@@ -76,29 +76,9 @@ fn crd_rows(objects: usize) -> (Vec<String>, Vec<ResourceRow>) {
     (columns.names.clone(), table.rows.into_iter().map(|r| columns.row(r)).collect())
 }
 
-/// Counts the bytes allocated and not yet freed, so what a view holds is measured exactly (RSS would also count
-/// the decoded JSON freed since, which the allocator keeps).
-struct Counting;
-
-static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-unsafe impl std::alloc::GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), std::sync::atomic::Ordering::Relaxed);
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        LIVE.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-fn live_bytes() -> usize {
-    LIVE.load(std::sync::atomic::Ordering::Relaxed)
-}
+#[path = "support/counting.rs"]
+mod counting;
+use counting::live_bytes;
 
 /// A state showing `:tj` with `objects` rows; the bytes its rows took to hold.
 fn crd_view(objects: usize) -> (State, u64) {

@@ -32,9 +32,11 @@ fn decode(object: &Value) -> Value {
 fn the_demo_keeps_its_releases_as_helm_does() {
     require_kubectl!();
     let sim = TestSim::demo();
-    let by_type = sim.kubectl_ok(&["get", "secrets", "-A", "--field-selector", "type=helm.sh/release.v1", "--no-headers"]);
+    let by_type =
+        sim.kubectl_ok(&["get", "secrets", "-A", "--field-selector", "type=helm.sh/release.v1", "--no-headers"]);
     assert_eq!(by_type.lines().count(), 9, "{by_type}");
-    let list: Value = serde_json::from_str(&sim.kubectl_ok(&["get", "secrets", "-A", "-l", "owner=helm", "-o", "json"])).unwrap();
+    let list: Value =
+        serde_json::from_str(&sim.kubectl_ok(&["get", "secrets", "-A", "-l", "owner=helm", "-o", "json"])).unwrap();
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 9);
     let mut latest = std::collections::BTreeMap::new();
@@ -44,7 +46,10 @@ fn the_demo_keeps_its_releases_as_helm_does() {
         assert_eq!(release["name"], labels["name"]);
         assert_eq!(release["version"].to_string(), labels["version"].as_str().unwrap());
         assert_eq!(release["info"]["status"], labels["status"]);
-        assert_eq!(item["metadata"]["name"].as_str().unwrap(), format!("sh.helm.release.v1.{}.v{}", release["name"].as_str().unwrap(), release["version"]));
+        assert_eq!(
+            item["metadata"]["name"].as_str().unwrap(),
+            format!("sh.helm.release.v1.{}.v{}", release["name"].as_str().unwrap(), release["version"])
+        );
         let entry = latest.entry(release["name"].as_str().unwrap().to_string()).or_insert((0, String::new()));
         if release["version"].as_i64().unwrap() > entry.0 {
             *entry = (release["version"].as_i64().unwrap(), release["info"]["status"].as_str().unwrap().to_string());
@@ -63,8 +68,25 @@ fn the_demo_keeps_its_releases_as_helm_does() {
     let failed = sim.kubectl_ok(&["get", "secret", "sh.helm.release.v1.reranker.v3", "-n", "ml-serve", "-o", "json"]);
     let release = decode(&serde_json::from_str(&failed).unwrap());
     assert!(release["manifest"].as_str().unwrap().contains("image: ghcr.io/acme-ml/reranker:2.4.1"), "{release}");
-    let live = sim.kubectl_ok(&["get", "deploy", "reranker", "-n", "ml-serve", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]);
+    let live = sim.kubectl_ok(&[
+        "get",
+        "deploy",
+        "reranker",
+        "-n",
+        "ml-serve",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
     assert_eq!(live, "ghcr.io/acme-ml/reranker:2.4.1");
-    let one = sim.kubectl_ok(&["get", "secrets", "-n", "ml-serve", "-l", "owner=helm,name=web,status=deployed", "-o", "name"]);
+    let one = sim.kubectl_ok(&[
+        "get",
+        "secrets",
+        "-n",
+        "ml-serve",
+        "-l",
+        "owner=helm,name=web,status=deployed",
+        "-o",
+        "name",
+    ]);
     assert_eq!(one.trim(), "secret/sh.helm.release.v1.web.v3");
 }

@@ -107,7 +107,8 @@ fn records_in_helm_format_are_listed_diffed_and_rolled_back_as_helm_would() {
     // The history, newest first; enter on the latest diffs it with the one before.
     t.typed("/", "triton");
     t.keys(&["Enter"]);
-    let history = t.wait_for("triton's history", |s| s.contains("release ml-serve/triton: history") && !s.contains("reading"));
+    let history =
+        t.wait_for("triton's history", |s| s.contains("release ml-serve/triton: history") && !s.contains("reading"));
     let first = history.lines().position(|l| l.starts_with("2 ") && l.contains("triton-1.2.0")).unwrap();
     let second = history.lines().position(|l| l.starts_with("1 ") && l.contains("triton-1.1.0")).unwrap();
     assert!(first < second, "newest first:\n{history}");
@@ -119,7 +120,7 @@ fn records_in_helm_format_are_listed_diffed_and_rolled_back_as_helm_would() {
     let values = t.wait_for("computed values", |s| s.contains("COMPUTED VALUES:"));
     assert!(values.contains("model: bert") && values.contains("replicas: 1"), "{values}");
     t.keys(&["Escape", "o"]);
-    let objects = t.wait_for("the live objects", |s| row(s, "triton-config").is_some_and(|r| r.contains("in sync")));
+    let objects = t.wait_for("the live objects", |s| row(s, "triton-config").is_some_and(|r| r.contains("healthy")));
     assert!(objects.contains("revision 2: live objects"), "{objects}");
     t.keys(&["Escape"]);
 
@@ -128,29 +129,54 @@ fn records_in_helm_format_are_listed_diffed_and_rolled_back_as_helm_would() {
     let review = t.wait_for("the dry-run under the question", |s| s.contains("writes revision 3)?"));
     assert!(review.contains("hooks are not run") && review.contains("configmap ml-serve/triton-config"), "{review}");
     assert!(review.contains("-  model: bert") && review.contains("+  model: resnet"), "{review}");
-    assert_eq!(sim.kubectl_ok(&["get", "cm", "triton-config", "-n", "ml-serve", "-o", "jsonpath={.data.model}"]), "bert");
+    assert_eq!(
+        sim.kubectl_ok(&["get", "cm", "triton-config", "-n", "ml-serve", "-o", "jsonpath={.data.model}"]),
+        "bert"
+    );
     t.keys(&["y"]);
     t.wait_for("the rollback done", |s| s.contains("revision 3 deployed (hooks were not run)"));
-    assert_eq!(sim.kubectl_ok(&["get", "cm", "triton-config", "-n", "ml-serve", "-o", "jsonpath={.data.model}"]), "resnet");
+    assert_eq!(
+        sim.kubectl_ok(&["get", "cm", "triton-config", "-n", "ml-serve", "-o", "jsonpath={.data.model}"]),
+        "resnet"
+    );
 
     let labels = sim.kubectl_ok(&[
         "get", "secret", "sh.helm.release.v1.triton.v3", "-n", "ml-serve", "-o",
         "jsonpath={.type} {.metadata.labels.name} {.metadata.labels.owner} {.metadata.labels.status} {.metadata.labels.version}",
     ]);
     assert_eq!(labels, "helm.sh/release.v1 triton helm deployed 3");
-    let modified = sim.kubectl_ok(&["get", "secret", "sh.helm.release.v1.triton.v3", "-n", "ml-serve", "-o", "jsonpath={.metadata.labels.modifiedAt}"]);
+    let modified = sim.kubectl_ok(&[
+        "get",
+        "secret",
+        "sh.helm.release.v1.triton.v3",
+        "-n",
+        "ml-serve",
+        "-o",
+        "jsonpath={.metadata.labels.modifiedAt}",
+    ]);
     assert!(modified.parse::<i64>().is_ok_and(|t| t > 1_764_000_000), "{modified}");
     let new = decoded(&sim, "secret", "sh.helm.release.v1.triton.v3");
     let target = triton(1, "superseded", "resnet");
     assert_eq!((new["version"].as_i64(), new["info"]["status"].as_str()), (Some(3), Some("deployed")));
     assert_eq!(new["info"]["description"], "Rollback to 1");
-    assert_eq!((&new["manifest"], &new["config"], &new["chart"]), (&target["manifest"], &target["config"], &target["chart"]));
+    assert_eq!(
+        (&new["manifest"], &new["config"], &new["chart"]),
+        (&target["manifest"], &target["config"], &target["chart"])
+    );
     assert_eq!(new["info"]["first_deployed"], "2026-11-01T10:00:00Z");
     let old = decoded(&sim, "secret", "sh.helm.release.v1.triton.v2");
     assert_eq!(old["info"]["status"], "superseded");
     assert_eq!(old["manifest"], triton(2, "deployed", "bert")["manifest"], "the old record keeps all it had");
     assert_eq!(
-        sim.kubectl_ok(&["get", "secret", "sh.helm.release.v1.triton.v2", "-n", "ml-serve", "-o", "jsonpath={.metadata.labels.status}"]),
+        sim.kubectl_ok(&[
+            "get",
+            "secret",
+            "sh.helm.release.v1.triton.v2",
+            "-n",
+            "ml-serve",
+            "-o",
+            "jsonpath={.metadata.labels.status}"
+        ]),
         "superseded"
     );
     // The watch brings the new revision to the history.
@@ -175,6 +201,11 @@ fn read_only_refuses_a_rollback_before_any_request_and_triage_explains_failed_an
     t.typed("/", "ReleaseFailed");
     t.keys(&["Enter"]);
     t.wait_for("reranker's history", |s| s.contains("release ml-serve/reranker: history") && s.contains("0.4.1"));
+    // Its objects: the Deployment is as the failed revision left it, and not serving.
+    t.keys(&["o"]);
+    let objects = t.wait_for("reranker's objects", |s| row(s, "reranker").is_some_and(|r| r.contains("unhealthy")));
+    assert!(row(&objects, "reranker").unwrap().contains("0 of 2 replicas ready"), "{objects}");
+    t.keys(&["Escape"]);
     let before = sim.request_log_lines().len();
     t.typed(":", "rollback");
     t.wait_for("the refusal", |s| s.contains("read-only: rollback refused; nothing was sent"));
@@ -205,7 +236,15 @@ fn unlock_marks_a_stuck_release_failed_after_asking_twice() {
     let record = decoded(&sim, "secret", "sh.helm.release.v1.web.v4");
     assert_eq!(record["info"]["status"], "failed");
     assert!(record["info"]["description"].as_str().unwrap().contains("helm-unlock"), "{record}");
-    let status = sim.kubectl_ok(&["get", "secret", "sh.helm.release.v1.web.v4", "-n", "ml-serve", "-o", "jsonpath={.metadata.labels.status}"]);
+    let status = sim.kubectl_ok(&[
+        "get",
+        "secret",
+        "sh.helm.release.v1.web.v4",
+        "-n",
+        "ml-serve",
+        "-o",
+        "jsonpath={.metadata.labels.status}",
+    ]);
     assert_eq!(status, "failed");
     t.keys(&["1", "z"]);
     t.wait_for("the stuck line gone, a failed one instead", |s| {

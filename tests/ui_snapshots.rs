@@ -577,3 +577,102 @@ fn generic_view_with_the_servers_columns_a_failure_and_the_empty_hint() {
     empty.pane = Pane::Browse;
     insta::assert_snapshot!("browse_empty", render(&empty));
 }
+
+/// The Helm view at 120×30: releases (one unreadable), a release's history, a diff between two revisions, and the
+/// live objects of one.
+#[test]
+fn helm_releases_history_diff_and_objects() {
+    use gpudeck::model::ObjectId;
+    use gpudeck::model::helm::live::{LiveObject, LiveState};
+    use gpudeck::model::helm::ops::{HelmData, HelmEffect};
+    use gpudeck::model::helm::{Revision, Storage, Summary};
+
+    let revision = |release: &str, n: i64, content: Result<(&str, &str), &str>, ago: i64| Revision {
+        record: ObjectId {
+            namespace: "ml-serve".into(),
+            name: format!("sh.helm.release.v1.{release}.v{n}"),
+            uid: format!("{release}-{n}"),
+        },
+        storage: Storage::Secret,
+        release: release.into(),
+        revision: n,
+        content: content
+            .map(|(status, description)| Summary {
+                status: status.into(),
+                chart: format!("{release}-0.{n}.0"),
+                app_version: format!("2.{n}.0"),
+                updated: NOW - ago,
+                description: description.into(),
+            })
+            .map_err(String::from),
+    };
+    let mut s = fixture((120, 30));
+    let upserts = vec![
+        revision("reranker", 1, Ok(("superseded", "Install complete")), 9 * 86400),
+        revision("reranker", 2, Ok(("deployed", "Upgrade complete")), 2 * 86400),
+        revision(
+            "reranker",
+            3,
+            Ok(("failed", "Upgrade \"reranker\" failed: timed out waiting for the condition")),
+            1200,
+        ),
+        revision("web", 4, Ok(("pending-upgrade", "Preparing upgrade")), 1500),
+        revision("broken", 1, Err("the record is neither gzip nor JSON (expected value at line 1 column 1)"), 0),
+    ];
+    s.absorb(Data::Helm(HelmData::Revisions(Storage::Secret, Delta { reset: true, upserts, deletes: vec![] })));
+    for storage in [Storage::ConfigMap, Storage::Tiller] {
+        s.absorb(Data::Helm(HelmData::Revisions(storage, Delta { reset: true, upserts: vec![], deletes: vec![] })));
+    }
+    s.act(Action::PaneHelm);
+    s.settle();
+    insta::assert_snapshot!("helm_releases_120x30", render(&s));
+
+    s.helm.releases.select_uid("ml-serve/reranker".into());
+    s.act(Action::DrillIn);
+    s.settle();
+    let record = |n: i64, status: &str, tag: &str| {
+        json!({"name": "reranker", "namespace": "ml-serve", "version": n, "info": {"status": status},
+            "config": {"image": {"tag": tag}},
+            "manifest": format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: reranker\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - name: server\n        image: ghcr.io/acme-ml/reranker:{tag}\n")})
+    };
+    let generation = match s.effects.iter().rev().find_map(|e| match e {
+        gpudeck::event::Effect::Helm(HelmEffect::Records { generation, .. }) => Some(*generation),
+        _ => None,
+    }) {
+        Some(g) => g,
+        None => panic!("opening a release reads its records"),
+    };
+    let records = vec![record(1, "superseded", "2.3.0"), record(2, "deployed", "2.4.0"), record(3, "failed", "2.4.1")];
+    s.absorb(Data::Helm(HelmData::Records { generation, result: Ok(records) }));
+    s.settle();
+    insta::assert_snapshot!("helm_history_120x30", render(&s));
+
+    s.act(Action::DrillIn);
+    insta::assert_snapshot!("helm_diff_120x30", render(&s));
+    s.act(Action::Back);
+
+    s.act(Action::HelmObjects);
+    let generation = s.helm.generation;
+    let object = |kind: &str, name: &str, state, why: &str| LiveObject {
+        api_version: if kind == "Deployment" { "apps/v1" } else { "v1" }.into(),
+        kind: kind.into(),
+        namespace: "ml-serve".into(),
+        name: name.into(),
+        state,
+        why: why.into(),
+    };
+    let objects = vec![
+        object("Deployment", "reranker", LiveState::Unhealthy, "0 of 2 replicas ready"),
+        object("Service", "reranker", LiveState::Missing, "not in the cluster"),
+        object("ConfigMap", "reranker-config", LiveState::Drifted, "data.batch: 32 → 64"),
+        object(
+            "Secret",
+            "reranker-token",
+            LiveState::Unreadable,
+            "forbidden: this user may not get secrets in namespace ml-serve",
+        ),
+    ];
+    s.absorb(Data::Helm(HelmData::Objects { generation, result: Ok(objects) }));
+    s.settle();
+    insta::assert_snapshot!("helm_objects_120x30", render(&s));
+}

@@ -103,10 +103,13 @@ async fn objects(client: &Client, documents: &[Value]) -> Vec<LiveObject> {
     let mut out = Vec::new();
     for doc in documents {
         let field = |v: &Value| v.as_str().unwrap_or_default().to_string();
-        let (api_version, kind, name) = (field(&doc["apiVersion"]), field(&doc["kind"]), field(&doc["metadata"]["name"]));
+        let (api_version, kind, name) =
+            (field(&doc["apiVersion"]), field(&doc["kind"]), field(&doc["metadata"]["name"]));
         let namespace = field(&doc["metadata"]["namespace"]);
         let fetched = match apply::target(client, &api_version, &kind, &namespace).await {
-            Ok(t) => t.api.get_opt(&name).await.map_err(|e| MutationError::from_kube(e, "get", &t.resource, &t.namespace)),
+            Ok(t) => {
+                t.api.get_opt(&name).await.map_err(|e| MutationError::from_kube(e, "get", &t.resource, &t.namespace))
+            }
             Err(e) => Err(e),
         };
         let (state, why) = match fetched {
@@ -114,10 +117,10 @@ async fn objects(client: &Client, documents: &[Value]) -> Vec<LiveObject> {
             Ok(Some(object)) => {
                 let live = serde_json::to_value(object).unwrap_or_default();
                 let drifted = live::drift(doc, &live, DRIFT_SHOWN);
-                if drifted.is_empty() {
-                    (LiveState::InSync, String::new())
-                } else {
-                    (LiveState::Drifted, drifted.join("; "))
+                match live::unhealthy(&live) {
+                    _ if !drifted.is_empty() => (LiveState::Drifted, drifted.join("; ")),
+                    Some(why) => (LiveState::Unhealthy, why),
+                    None => (LiveState::Healthy, String::new()),
                 }
             }
             Err(e) => (LiveState::Unreadable, e.to_string()),
@@ -137,7 +140,8 @@ async fn documents(client: &Client, record: &Value, namespace: &str) -> Result<V
     let mut out = Vec::new();
     for parsed in checked.documents {
         let mut doc = parsed.value;
-        let (api_version, kind) = (doc["apiVersion"].as_str().unwrap_or_default(), doc["kind"].as_str().unwrap_or_default());
+        let (api_version, kind) =
+            (doc["apiVersion"].as_str().unwrap_or_default(), doc["kind"].as_str().unwrap_or_default());
         let ns = doc["metadata"]["namespace"].as_str().filter(|n| !n.is_empty()).unwrap_or(namespace).to_string();
         let target = apply::target(client, api_version, kind, &ns).await.map_err(|e| e.to_string())?;
         if !target.namespace.is_empty() {
@@ -158,7 +162,9 @@ async fn plan(
     let (records, versions) = records(client, r).await?;
     let latest = release::latest(&records).map_or(0, release::revision);
     if latest != expect_latest {
-        return Err(format!("its latest revision is now {latest}, not {expect_latest}: look again before rolling back"));
+        return Err(format!(
+            "its latest revision is now {latest}, not {expect_latest}: look again before rolling back"
+        ));
     }
     release::find(&records, target).ok_or_else(|| format!("revision {target} can no longer be read"))?;
     Ok((records, versions))
@@ -215,7 +221,8 @@ async fn apply_target(client: &Client, r: &ReleaseRef, records: &[Value], target
         (d["apiVersion"].clone(), d["kind"].clone(), m["namespace"].clone(), m["name"].clone())
     };
     for doc in current.iter().filter(|c| !wanted.iter().any(|w| key(w) == key(c))) {
-        let (api_version, kind) = (doc["apiVersion"].as_str().unwrap_or_default(), doc["kind"].as_str().unwrap_or_default());
+        let (api_version, kind) =
+            (doc["apiVersion"].as_str().unwrap_or_default(), doc["kind"].as_str().unwrap_or_default());
         let t = apply::target(client, api_version, kind, doc["metadata"]["namespace"].as_str().unwrap_or_default())
             .await
             .map_err(|e| e.to_string())?;
@@ -244,7 +251,10 @@ async fn unlock(client: &Client, r: &ReleaseRef, revision: i64) -> Result<String
     let latest = release::latest(&records).ok_or("no readable revision")?;
     if release::revision(latest) != revision || !release::status(latest).starts_with("pending-") {
         let status = release::status(latest);
-        return Err(format!("its latest revision is now {} ({status}); nothing was changed", release::revision(latest)));
+        return Err(format!(
+            "its latest revision is now {} ({status}); nothing was changed",
+            release::revision(latest)
+        ));
     }
     let was = release::status(latest).to_string();
     let description = format!("Marked failed by gpudeck :helm-unlock: {was} had no helm process behind it");
@@ -279,17 +289,26 @@ async fn write(client: &Client, r: &ReleaseRef, record: &Value, resource_version
                 ..Default::default()
             };
             let name = helm::record_name(&r.name, revision);
-            if resource_version.is_some() { api.replace(&name, &post, &secret).await } else { api.create(&post, &secret).await }
-                .map(|_| ())
-                .map_err(refused)
+            if resource_version.is_some() {
+                api.replace(&name, &post, &secret).await
+            } else {
+                api.create(&post, &secret).await
+            }
+            .map(|_| ())
+            .map_err(refused)
         }
         Storage::ConfigMap => {
             let api = Api::<ConfigMap>::namespaced(client.clone(), &r.namespace);
-            let map = ConfigMap { metadata, data: Some([("release".to_string(), payload)].into()), ..Default::default() };
+            let map =
+                ConfigMap { metadata, data: Some([("release".to_string(), payload)].into()), ..Default::default() };
             let name = helm::record_name(&r.name, revision);
-            if resource_version.is_some() { api.replace(&name, &post, &map).await } else { api.create(&post, &map).await }
-                .map(|_| ())
-                .map_err(refused)
+            if resource_version.is_some() {
+                api.replace(&name, &post, &map).await
+            } else {
+                api.create(&post, &map).await
+            }
+            .map(|_| ())
+            .map_err(refused)
         }
         Storage::Tiller => Err("Helm 2 records are not written".into()),
     }

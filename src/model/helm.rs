@@ -89,7 +89,9 @@ impl Revision {
         let labels = meta.labels.clone().unwrap_or_default();
         let label = |key: &str| labels.get(key).or_else(|| labels.get(&key.to_uppercase())).map(|v| clean(v));
         let content = match (storage, payload) {
-            (Storage::Tiller, _) => Err("a Helm 2 (Tiller) record: Helm 3 does not read it; migrate with helm-2to3".into()),
+            (Storage::Tiller, _) => {
+                Err("a Helm 2 (Tiller) record: Helm 3 does not read it; migrate with helm-2to3".into())
+            }
             (_, None) => Err("the record has no release key".into()),
             (_, Some(payload)) => decode(payload).and_then(|json| summary(&json)),
         };
@@ -98,10 +100,10 @@ impl Revision {
             storage,
             release: label("name").unwrap_or_default(),
             revision: label("version").and_then(|v| v.parse().ok()).unwrap_or(0),
-            content: content.or_else(|why| match (storage, label("status")) {
+            content: content.map_err(|why| match (storage, label("status")) {
                 // Helm 2's labels still say what the record was.
-                (Storage::Tiller, Some(status)) => Err(format!("{why} (status {})", status.to_lowercase())),
-                _ => Err(why),
+                (Storage::Tiller, Some(status)) => format!("{why} (status {})", status.to_lowercase()),
+                _ => why,
             }),
         }
     }

@@ -72,7 +72,7 @@ pub fn spawn_all(
 
 /// Helm's release records in both of Helm 3's storages, and Helm 2's, summarised at the edge: a record's
 /// manifest and chart never reach the console's state (a release's whole records are fetched when it is opened).
-fn spawn_helm(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandle> {
+pub fn spawn_helm(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHandle> {
     use crate::model::helm::ops::HelmData;
     use crate::model::helm::{self, Revision, Storage};
     vec![

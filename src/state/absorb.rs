@@ -118,7 +118,9 @@ impl State {
                 self.resolve_awaited(Some(&message));
             }
             Data::Helm(data) => self.absorb_helm(data),
-            Data::SourceError { resource, message } if resource.starts_with("helm") => self.helm.failed(resource, message),
+            Data::SourceError { resource, message } if resource.starts_with("helm") => {
+                self.helm.failed(resource, message)
+            }
             Data::SourceError { resource, message } => {
                 self.notice = Some(Notice { error: true, text: format!("watching {resource}: {message} (retrying)") });
             }

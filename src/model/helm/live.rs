@@ -1,5 +1,7 @@
 //! A manifest's objects against the cluster's: missing, drifted (a field the manifest sets holds another value
-//! live), in sync, or unreadable (the reason, a 403 naming the verb). Pure; the fetching is in `effects/helm.rs`.
+//! live), unhealthy (in step with the manifest, but its status says it is not serving: replicas not ready, a job
+//! failed, a claim unbound), healthy, or unreadable (the reason, a 403 naming the verb). Pure; the fetching is in
+//! `effects/helm.rs`.
 
 use serde_json::Value;
 
@@ -9,8 +11,9 @@ use crate::model::Health;
 pub enum LiveState {
     Missing,
     Drifted,
+    Unhealthy,
     Unreadable,
-    InSync,
+    Healthy,
 }
 
 impl LiveState {
@@ -18,16 +21,17 @@ impl LiveState {
         match self {
             LiveState::Missing => "missing",
             LiveState::Drifted => "drifted",
+            LiveState::Unhealthy => "unhealthy",
             LiveState::Unreadable => "unreadable",
-            LiveState::InSync => "in sync",
+            LiveState::Healthy => "healthy",
         }
     }
 
     pub fn health(self) -> Health {
         match self {
-            LiveState::Missing => Health::Error,
+            LiveState::Missing | LiveState::Unhealthy => Health::Error,
             LiveState::Drifted | LiveState::Unreadable => Health::Warn,
-            LiveState::InSync => Health::Ok,
+            LiveState::Healthy => Health::Ok,
         }
     }
 }
@@ -80,6 +84,33 @@ fn compare(path: &str, want: &Value, have: &Value, out: &mut Vec<String>, limit:
         }
         (w, h) if same_scalar(w, h) => {}
         (w, h) => out.push(format!("{}: {} → {}", path.trim_start_matches('.'), short(w), short(h))),
+    }
+}
+
+/// Why a live object is not serving, from its status, for the kinds a chart's health hangs on.
+pub fn unhealthy(live: &Value) -> Option<String> {
+    let status = &live["status"];
+    let count = |v: &Value| v.as_i64().unwrap_or(0);
+    match live["kind"].as_str()? {
+        "Deployment" | "StatefulSet" | "ReplicaSet" => {
+            let (want, ready) = (live["spec"]["replicas"].as_i64().unwrap_or(1), count(&status["readyReplicas"]));
+            (ready < want).then(|| format!("{ready} of {want} replicas ready"))
+        }
+        "DaemonSet" => {
+            let (want, ready) = (count(&status["desiredNumberScheduled"]), count(&status["numberReady"]));
+            (ready < want).then(|| format!("{ready} of {want} pods ready"))
+        }
+        "Job" => status["conditions"]
+            .as_array()?
+            .iter()
+            .find(|c| c["type"] == "Failed" && c["status"] == "True")
+            .map(|c| format!("failed: {}", c["message"].as_str().or(c["reason"].as_str()).unwrap_or("")))
+            .map(|why| why.trim_end_matches(": ").to_string()),
+        "PersistentVolumeClaim" => {
+            let phase = status["phase"].as_str().unwrap_or("Pending");
+            (phase != "Bound").then(|| format!("claim {phase}"))
+        }
+        _ => None,
     }
 }
 
@@ -138,5 +169,20 @@ mod tests {
             ]
         );
         assert_eq!(drift(&manifest, &live, 1).len(), 1);
+    }
+
+    #[test]
+    fn unhealthy_says_what_is_not_ready() {
+        let deploy = json!({"kind": "Deployment", "spec": {"replicas": 2}, "status": {"readyReplicas": 0}});
+        assert_eq!(unhealthy(&deploy).as_deref(), Some("0 of 2 replicas ready"));
+        let ready = json!({"kind": "Deployment", "spec": {"replicas": 2}, "status": {"readyReplicas": 2}});
+        assert_eq!(unhealthy(&ready), None);
+        let job = json!({"kind": "Job", "status": {"conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]}});
+        assert_eq!(unhealthy(&job).as_deref(), Some("failed: BackoffLimitExceeded"));
+        assert_eq!(
+            unhealthy(&json!({"kind": "PersistentVolumeClaim", "status": {}})).as_deref(),
+            Some("claim Pending")
+        );
+        assert_eq!(unhealthy(&json!({"kind": "ConfigMap"})), None);
     }
 }

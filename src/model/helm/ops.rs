@@ -40,10 +40,22 @@ pub enum HelmEffect {
 pub enum HelmData {
     /// One watch's records (Secrets, ConfigMaps, or Helm 2's), each a revision summary.
     Revisions(Storage, Delta<Revision>),
-    Records { generation: u64, result: Result<Vec<Value>, String> },
-    Objects { generation: u64, result: Result<Vec<LiveObject>, String> },
+    Records {
+        generation: u64,
+        result: Result<Vec<Value>, String>,
+    },
+    Objects {
+        generation: u64,
+        result: Result<Vec<LiveObject>, String>,
+    },
     /// The rollback's dry-run, document by document.
-    Reviewed { generation: u64, result: Result<Vec<DocOutcome>, String> },
+    Reviewed {
+        generation: u64,
+        result: Result<Vec<DocOutcome>, String>,
+    },
     /// A rollback or unlock finished: what it did, or why not.
-    Written { what: String, result: Result<String, String> },
+    Written {
+        what: String,
+        result: Result<String, String>,
+    },
 }

@@ -25,27 +25,66 @@ const DAY: f64 = 86400.0;
 impl Builder<'_> {
     pub(super) fn helm_releases(&mut self) {
         let complete = "Upgrade complete";
-        self.release("gpu-operator", "gpu-operator", "nvcr.io/nvidia/gpu-operator", &[
-            Rev { chart: "v24.6.2", app: "v24.6.2", status: "superseded", description: "Install complete", age: 30.0 * DAY },
-            Rev { chart: "v24.9.0", app: "v24.9.0", status: "deployed", description: complete, age: 12.0 * DAY },
-        ]);
-        self.release("ml-serve", "reranker", "ghcr.io/acme-ml/reranker", &[
-            Rev { chart: "0.3.0", app: "2.3.0", status: "superseded", description: "Install complete", age: 9.0 * DAY },
-            Rev { chart: "0.4.0", app: "2.4.0", status: "deployed", description: complete, age: 2.0 * DAY },
-            Rev {
-                chart: "0.4.1",
-                app: "2.4.1",
-                status: "failed",
-                description: "Upgrade \"reranker\" failed: timed out waiting for the condition",
-                age: 20.0 * 60.0,
-            },
-        ]);
-        self.release("ml-serve", "web", "ghcr.io/acme-ml/web", &[
-            Rev { chart: "5.1.0", app: "5.1.0", status: "superseded", description: "Install complete", age: 20.0 * DAY },
-            Rev { chart: "5.2.0", app: "5.2.0", status: "superseded", description: complete, age: 6.0 * DAY },
-            Rev { chart: "5.2.1", app: "5.2.1", status: "deployed", description: complete, age: 2.0 * DAY },
-            Rev { chart: "5.3.0", app: "5.2.1", status: "pending-upgrade", description: "Preparing upgrade", age: 25.0 * 60.0 },
-        ]);
+        self.release(
+            "gpu-operator",
+            "gpu-operator",
+            "nvcr.io/nvidia/gpu-operator",
+            &[
+                Rev {
+                    chart: "v24.6.2",
+                    app: "v24.6.2",
+                    status: "superseded",
+                    description: "Install complete",
+                    age: 30.0 * DAY,
+                },
+                Rev { chart: "v24.9.0", app: "v24.9.0", status: "deployed", description: complete, age: 12.0 * DAY },
+            ],
+        );
+        self.release(
+            "ml-serve",
+            "reranker",
+            "ghcr.io/acme-ml/reranker",
+            &[
+                Rev {
+                    chart: "0.3.0",
+                    app: "2.3.0",
+                    status: "superseded",
+                    description: "Install complete",
+                    age: 9.0 * DAY,
+                },
+                Rev { chart: "0.4.0", app: "2.4.0", status: "deployed", description: complete, age: 2.0 * DAY },
+                Rev {
+                    chart: "0.4.1",
+                    app: "2.4.1",
+                    status: "failed",
+                    description: "Upgrade \"reranker\" failed: timed out waiting for the condition",
+                    age: 20.0 * 60.0,
+                },
+            ],
+        );
+        self.release(
+            "ml-serve",
+            "web",
+            "ghcr.io/acme-ml/web",
+            &[
+                Rev {
+                    chart: "5.1.0",
+                    app: "5.1.0",
+                    status: "superseded",
+                    description: "Install complete",
+                    age: 20.0 * DAY,
+                },
+                Rev { chart: "5.2.0", app: "5.2.0", status: "superseded", description: complete, age: 6.0 * DAY },
+                Rev { chart: "5.2.1", app: "5.2.1", status: "deployed", description: complete, age: 2.0 * DAY },
+                Rev {
+                    chart: "5.3.0",
+                    app: "5.2.1",
+                    status: "pending-upgrade",
+                    description: "Preparing upgrade",
+                    age: 25.0 * 60.0,
+                },
+            ],
+        );
     }
 
     /// Records `revisions` of the release named after its Deployment; the last one's manifest is the live object.
@@ -85,10 +124,13 @@ impl Builder<'_> {
             });
             let modified = (self.now - rev.age) as i64;
             let labels = helm::record_labels(name, rev.status, revision, modified);
-            self.put(resources::SECRETS, json!({"apiVersion": "v1", "kind": "Secret", "type": helm::SECRET_TYPE,
+            self.put(
+                resources::SECRETS,
+                json!({"apiVersion": "v1", "kind": "Secret", "type": helm::SECRET_TYPE,
                 "metadata": {"name": helm::record_name(name, revision), "namespace": namespace, "labels": labels,
                     "creationTimestamp": clock::rfc3339(modified)},
-                "data": {"release": STANDARD.encode(helm::encode(&record))}}));
+                "data": {"release": STANDARD.encode(helm::encode(&record))}}),
+            );
         }
     }
 }

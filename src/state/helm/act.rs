@@ -40,7 +40,8 @@ impl State {
             Some((ns, name)) => (Some(ns), name),
             None => (self.namespace.as_deref(), arg),
         };
-        let found = self.helm.releases.all().find(|r| r.id.name == name && namespace.is_none_or(|n| r.id.namespace == n));
+        let found =
+            self.helm.releases.all().find(|r| r.id.name == name && namespace.is_none_or(|n| r.id.namespace == n));
         match found.map(|r| ReleaseRef { namespace: r.id.namespace.clone(), name: name.into(), storage: r.storage }) {
             Some(release) => self.open_release(release),
             None => self.notice = Some(warning(format!("helm: no release \"{arg}\" is listed"))),
@@ -67,7 +68,8 @@ impl State {
     pub(in crate::state) fn helm_drill_in(&mut self) {
         let Some(open) = &self.helm.open else {
             let Some(row) = self.helm.releases.selected_row() else { return };
-            let release = ReleaseRef { namespace: row.id.namespace.clone(), name: row.id.name.clone(), storage: row.storage };
+            let release =
+                ReleaseRef { namespace: row.id.namespace.clone(), name: row.id.name.clone(), storage: row.storage };
             return self.open_release(release);
         };
         if open.objects_of.is_none() {
@@ -234,7 +236,13 @@ impl State {
             text: format!("rollback: dry-run of revision {target}'s manifest against the live objects…"),
         });
         self.helm.rollback = Some((target, expect_latest));
-        self.effects.push(Effect::Helm(HelmEffect::Rollback { release, target, expect_latest, dry_run: true, generation }));
+        self.effects.push(Effect::Helm(HelmEffect::Rollback {
+            release,
+            target,
+            expect_latest,
+            dry_run: true,
+            generation,
+        }));
     }
 
     /// `R`: roll back to the selected revision of the open release (the previous one from the releases table).
@@ -339,7 +347,8 @@ impl State {
                 }
             }
         }
-        let view = document(format!("{title} rollback to {target}: dry-run against the live objects"), lines, DocStyle::Diff);
+        let view =
+            document(format!("{title} rollback to {target}: dry-run against the live objects"), lines, DocStyle::Diff);
         if refused > 0 {
             self.mode = view;
             self.notice = Some(warning(format!(

@@ -65,7 +65,8 @@ const RELEASE_COLUMNS: &[Column] = &[
     Column::new("APP VERSION", 12, 4),
     Column::new("STATUS", 15, 0),
     Column::new("UPDATED", 7, 0),
-    Column::new("DESCRIPTION", 0, 5),
+    // The why of a failed or unreadable release: it stays when the terminal is narrow.
+    Column::new("DESCRIPTION", 0, 0),
 ];
 
 impl Row for ReleaseRow {
@@ -122,7 +123,8 @@ pub struct RevisionRow {
 
 impl RevisionRow {
     pub fn of(r: &Revision) -> Self {
-        let id = ObjectId { namespace: r.record.namespace.clone(), name: r.release.clone(), uid: r.revision.to_string() };
+        let id =
+            ObjectId { namespace: r.record.namespace.clone(), name: r.release.clone(), uid: r.revision.to_string() };
         match &r.content {
             Ok(s) => RevisionRow {
                 id,

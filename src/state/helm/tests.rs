@@ -108,7 +108,10 @@ fn releases_show_their_latest_revision_and_failed_or_stuck_ones_are_triage_lines
 
     // A new deployed revision clears the line; deleting every record removes the release.
     let fixed = revision("api", 3, "deployed", NOW);
-    s.absorb(Data::Helm(HelmData::Revisions(Storage::Secret, Delta { reset: false, upserts: vec![fixed], deletes: vec![] })));
+    s.absorb(Data::Helm(HelmData::Revisions(
+        Storage::Secret,
+        Delta { reset: false, upserts: vec![fixed], deletes: vec![] },
+    )));
     s.settle();
     assert!(s.triage.get("helm/ml/api").is_none());
     let deletes = vec!["web-1".into(), "web-2".into(), "web-3".into()];
@@ -207,7 +210,9 @@ fn rollback_shows_the_dry_run_then_asks_and_read_only_refuses_before_any_request
     let outcome = crate::model::mutation::DocOutcome { title: "deployment ml/web".into(), result: Ok(change) };
     s.absorb(Data::Helm(HelmData::Reviewed { generation, result: Ok(vec![outcome]) }));
     let Mode::Confirm(confirm) = &s.mode else { panic!("{:?}", s.mode) };
-    assert!(confirm.question.contains("revision 2 (writes revision 4)") && confirm.question.contains("hooks are not run"));
+    assert!(
+        confirm.question.contains("revision 2 (writes revision 4)") && confirm.question.contains("hooks are not run")
+    );
     assert!(matches!(&confirm.back, Mode::Document { lines, .. } if lines.contains(&"+image: web:2".into())));
     s.act(Action::Confirm);
     assert!(matches!(
