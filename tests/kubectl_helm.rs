@@ -7,26 +7,9 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::TestSim;
+use common::helm::decode;
 use serde_json::Value;
-
-const RECORDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/helm_record.py");
-
-fn decode(object: &Value) -> Value {
-    let mut child = Command::new("python3")
-        .args([RECORDS, "decode"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child.stdin.take().unwrap().write_all(object.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn the_demo_keeps_its_releases_as_helm_does() {

@@ -9,41 +9,23 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::TestSim;
+use common::helm::record_tool;
 use common::tmux::Tmux;
 use serde_json::{Value, json};
-
-const RECORDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/helm_record.py");
-
-/// Runs the fixture in `mode` on `input`, returning what it printed.
-fn python(mode: &str, input: &str) -> String {
-    let mut child = Command::new("python3")
-        .args([RECORDS, mode])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "helm_record.py {mode} failed");
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Creates a record of `release` in storage `kind` (secret, configmap, garbage) with real kubectl.
 fn create_record(sim: &TestSim, kind: &str, release: &Value) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("record.json");
-    std::fs::write(&file, python(kind, &release.to_string())).unwrap();
+    std::fs::write(&file, record_tool(kind, &release.to_string())).unwrap();
     sim.kubectl_ok(&["create", "-f", file.to_str().unwrap()]);
 }
 
 /// The release a record holds, decoded as Helm reads it.
 fn decoded(sim: &TestSim, kind: &str, name: &str) -> Value {
     let object = sim.kubectl_ok(&["get", kind, name, "-n", "ml-serve", "-o", "json"]);
-    serde_json::from_str(&python("decode", &object)).unwrap()
+    common::helm::decode(&serde_json::from_str(&object).unwrap())
 }
 
 /// Revision `n` of release `triton` in ml-serve: its manifest is one ConfigMap naming `model`.

@@ -125,7 +125,9 @@ async fn objects(client: &Client, documents: &[Value]) -> Vec<LiveObject> {
             }
             Err(e) => (LiveState::Unreadable, e.to_string()),
         };
-        out.push(LiveObject { api_version, kind, namespace, name, state, why: crate::sanitize::clean(&why) });
+        let clean = |s: &str| crate::sanitize::clean(s);
+        let (kind, namespace, name) = (clean(&kind), clean(&namespace), clean(&name));
+        out.push(LiveObject { api_version: clean(&api_version), kind, namespace, name, state, why: clean(&why) });
     }
     out
 }

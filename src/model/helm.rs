@@ -47,6 +47,15 @@ impl Storage {
             Storage::Tiller => "tiller",
         }
     }
+
+    /// The watch of this storage's records, as its errors name it.
+    pub fn watch(self) -> &'static str {
+        match self {
+            Storage::Secret => "helm secrets",
+            Storage::ConfigMap => "helm configmaps",
+            Storage::Tiller => "helm 2 configmaps",
+        }
+    }
 }
 
 /// One revision of one release, as the list and the history need it.

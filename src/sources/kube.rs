@@ -78,21 +78,21 @@ pub fn spawn_helm(client: &Client, tx: &UnboundedSender<Event>) -> Vec<AbortHand
     vec![
         spawn(
             Watched { api: Api::all(client.clone()), config: watcher::Config::default().fields(helm::SECRETS) },
-            "helm secrets",
+            Storage::Secret.watch(),
             tx.clone(),
             Revision::from_secret,
             |d| Data::Helm(HelmData::Revisions(Storage::Secret, d)),
         ),
         spawn(
             Watched { api: Api::all(client.clone()), config: watcher::Config::default().labels(helm::CONFIGMAPS) },
-            "helm configmaps",
+            Storage::ConfigMap.watch(),
             tx.clone(),
             Revision::from_configmap,
             |d| Data::Helm(HelmData::Revisions(Storage::ConfigMap, d)),
         ),
         spawn(
             Watched { api: Api::all(client.clone()), config: watcher::Config::default().labels(helm::TILLER) },
-            "helm 2 configmaps",
+            Storage::Tiller.watch(),
             tx.clone(),
             Revision::from_configmap,
             |d| Data::Helm(HelmData::Revisions(Storage::Tiller, d)),

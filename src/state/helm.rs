@@ -54,7 +54,7 @@ pub struct Helm {
     pub history: Table<RevisionRow>,
     pub objects: Table<ObjectRow>,
     pub open: Option<Open>,
-    /// Why a storage's records cannot be listed (a 403 on Secrets), by storage.
+    /// Why a storage's records cannot be listed (a 403 on Secrets), by its watch's name.
     pub errors: BTreeMap<&'static str, String>,
     /// Storages whose first list has arrived.
     pub listed: BTreeSet<&'static str>,
@@ -80,8 +80,8 @@ impl Helm {
             for uid in gone {
                 self.remove(&uid);
             }
-            self.listed.insert(storage.as_str());
-            self.errors.remove(storage.as_str());
+            self.listed.insert(storage.watch());
+            self.errors.remove(storage.watch());
         }
         for uid in &delta.deletes {
             self.remove(uid);

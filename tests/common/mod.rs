@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod console;
+pub mod helm;
 pub mod registry;
 pub mod tmux;
 

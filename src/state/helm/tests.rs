@@ -244,4 +244,7 @@ fn a_refused_list_is_said_in_the_view() {
     s.absorb(Data::SourceError { resource: "helm secrets", message: "403 Forbidden".into() });
     assert!(s.notice.is_none(), "not on the status line, where it would hide everything else");
     assert_eq!(s.helm.errors.get("helm secrets").map(String::as_str), Some("403 Forbidden"));
+    // The next list that succeeds clears it.
+    s.absorb(Data::Helm(HelmData::Revisions(Storage::Secret, Delta { reset: true, upserts: vec![], deletes: vec![] })));
+    assert!(s.helm.errors.is_empty());
 }
