@@ -67,8 +67,11 @@ pub struct Helm {
     pub visited: bool,
     /// The rollback being reviewed: its target and the latest revision when it was asked.
     pub rollback: Option<(i64, i64)>,
-    /// Answers older than this are dropped (a release closed or reopened since).
+    /// Answers about objects and rollbacks older than this are dropped (asked again, or the release closed).
     pub generation: u64,
+    /// The same for the open release's records, which the watch asks for again whenever they change: a refetch
+    /// must not drop an answer about objects or a rollback in flight.
+    pub records_generation: u64,
 }
 
 impl Helm {

@@ -60,8 +60,8 @@ impl State {
     /// Fetches the open release's whole records (again, when the watch says they changed).
     pub(in crate::state) fn request_records(&mut self) {
         let Some(open) = &self.helm.open else { return };
-        self.helm.generation += 1;
-        let generation = self.helm.generation;
+        self.helm.records_generation += 1;
+        let generation = self.helm.records_generation;
         self.effects.push(Effect::Helm(HelmEffect::Records { release: open.release.clone(), generation }));
     }
 
@@ -300,9 +300,8 @@ impl State {
     pub(in crate::state) fn absorb_helm(&mut self, data: HelmData) {
         match data {
             HelmData::Revisions(storage, delta) => self.helm.absorb(storage, delta),
-            HelmData::Records { generation, .. }
-            | HelmData::Objects { generation, .. }
-            | HelmData::Reviewed { generation, .. }
+            HelmData::Records { generation, .. } if generation != self.helm.records_generation => {}
+            HelmData::Objects { generation, .. } | HelmData::Reviewed { generation, .. }
                 if generation != self.helm.generation => {}
             HelmData::Records { result, .. } => {
                 let Some(open) = self.helm.open.as_mut() else { return };

@@ -202,6 +202,14 @@ fn rollback_shows_the_dry_run_then_asks_and_read_only_refuses_before_any_request
         panic!("no dry-run")
     };
     assert_eq!((target, expect_latest), (2, 3));
+    // The watch sees the release change meanwhile: its records are asked again, and the review still lands.
+    let again = revision("web", 3, "failed", NOW - 100);
+    s.absorb(Data::Helm(HelmData::Revisions(
+        Storage::Secret,
+        Delta { reset: false, upserts: vec![again], deletes: vec![] },
+    )));
+    s.settle();
+    assert!(matches!(helm_effects(&mut s)[..], [HelmEffect::Records { .. }]));
     let change = crate::model::mutation::Change {
         verb: "configured",
         diff: crate::diff::unified("image: web:3\n", "image: web:2\n"),
