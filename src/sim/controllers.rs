@@ -70,6 +70,8 @@ pub struct Controllers {
     claims: BTreeSet<Key>,
     /// Jobs with a deadline or a TTL after finishing: looked at as time passes.
     timed_jobs: BTreeSet<Key>,
+    /// Deployments mid-rollout: looked at again each second, so a progress deadline passes with no change to them.
+    rolling: BTreeSet<Key>,
     /// Node → when its kubelet next renews its lease, for every node a kubelet registered.
     kubelets: HashMap<String, f64>,
     /// What the autoscaler remembers of each HorizontalPodAutoscaler.
@@ -99,6 +101,7 @@ impl Controllers {
             endpoint_namespaces: BTreeSet::new(),
             claims: BTreeSet::new(),
             timed_jobs: BTreeSet::new(),
+            rolling: BTreeSet::new(),
             kubelets: HashMap::new(),
             cni_agents: HashMap::new(),
             hpa_history: HashMap::new(),
@@ -147,6 +150,7 @@ impl Controllers {
                 let crons = self.workloads_by_uid.values().filter(|k| k.0 == resources::CRONJOBS).cloned();
                 self.dirty.extend(crons.collect::<Vec<_>>());
                 self.dirty.extend(self.timed_jobs.iter().cloned());
+                self.dirty.extend(self.rolling.iter().cloned());
             }
             self.churn();
             ticks += 1;
@@ -457,7 +461,10 @@ impl Controllers {
         let at = clock::rfc3339(now as i64);
         let dirty = std::mem::take(&mut self.dirty);
         for key in dirty {
-            let Some(stored) = self.world.store.get(&key) else { continue };
+            let Some(stored) = self.world.store.get(&key) else {
+                self.rolling.remove(&key);
+                continue;
+            };
             // A workload being deleted makes no new pods (each controller checks its DeletionTimestamp).
             if stored.terminating {
                 continue;
@@ -472,7 +479,17 @@ impl Controllers {
                         .filter(|(k, _)| k.0 == resources::REPLICASETS)
                         .map(|(_, o)| (o.value(), o.rv))
                         .collect();
-                    workloads::reconcile_deployment(&obj, stored.rv, &rses, &at)
+                    let actions = workloads::reconcile_deployment(&obj, stored.rv, &rses, &at);
+                    let written = actions.iter().rev().find_map(|a| match a {
+                        Action::Update(resources::DEPLOYMENTS, d, _) => Some(d),
+                        _ => None,
+                    });
+                    if workloads::deployment_rolling(written.unwrap_or(&obj)) {
+                        self.rolling.insert(key.clone());
+                    } else {
+                        self.rolling.remove(&key);
+                    }
+                    actions
                 }
                 resources::STATEFULSETS => workloads::reconcile_statefulset(&obj, stored.rv, &owned),
                 resources::JOBS => workloads::reconcile_job(&obj, stored.rv, &owned, &mut self.rng, &at),

@@ -161,7 +161,22 @@ pub fn reconcile_replicaset(rs: &Value, rv: u64, pods: &[(Key, Arc<Stored>)], rn
 
 /// The pod-template-hash: a stable function of the pod template.
 pub fn template_hash(template: &Value) -> String {
-    Rng::new(rng::hash(&template.to_string())).suffix(10)
+    let mut canonical = template.clone();
+    drop_unset(&mut canonical);
+    Rng::new(rng::hash(&canonical.to_string())).suffix(10)
+}
+
+/// Removes nulls and empty maps, as decoding into kube's Go types does: a template a client sends back with
+/// `creationTimestamp: null` (kubectl's rollout undo) is the template it read.
+fn drop_unset(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.values_mut().for_each(drop_unset);
+            map.retain(|_, v| !v.is_null() && !v.as_object().is_some_and(|m| m.is_empty()));
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_unset),
+        _ => {}
+    }
 }
 
 /// maxSurge and maxUnavailable resolved against `want`, as the deployment controller does: a percentage rounds up
@@ -182,11 +197,93 @@ fn rolling_limits(d: &Value, want: i64) -> (i64, i64) {
     if surge == 0 && unavailable == 0 { (0, 1) } else { (surge, unavailable) }
 }
 
-/// Rolls a Deployment onto the ReplicaSet of its current template, within maxSurge and maxUnavailable.
+/// The revision annotation the deployment controller keeps on a Deployment and its ReplicaSets.
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
+const REVISION_HISTORY: &str = "deployment.kubernetes.io/revision-history";
+/// Annotations of a Deployment the controller does not copy to its ReplicaSets (its own, and kubectl's copy).
+const NOT_COPIED: [&str; 6] = [
+    REVISION,
+    REVISION_HISTORY,
+    "deployment.kubernetes.io/desired-replicas",
+    "deployment.kubernetes.io/max-replicas",
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deprecated.deployment.rollback.to",
+];
+
+fn revision_of(rs: &Value) -> Option<i64> {
+    rs["metadata"]["annotations"][REVISION].as_str()?.parse().ok()
+}
+
+/// The new ReplicaSet's annotations as the controller sets them: the Deployment's own (its change-cause), the
+/// replica counts, and its revision — bumped past every other set's when an old template comes back (an undo),
+/// the revision it had kept in the history annotation.
+fn annotate_new_set(d: &Value, rs: &mut Value, others_max: i64, want: i64, surge: i64) {
+    let annotations = object::obj_mut(&mut rs["metadata"], "annotations");
+    if let Some(own) = d["metadata"]["annotations"].as_object() {
+        for (k, v) in own.iter().filter(|(k, _)| !NOT_COPIED.contains(&k.as_str())) {
+            annotations.insert(k.clone(), v.clone());
+        }
+    }
+    annotations.insert("deployment.kubernetes.io/desired-replicas".into(), json!(want.to_string()));
+    annotations.insert("deployment.kubernetes.io/max-replicas".into(), json!((want + surge).to_string()));
+    let current = annotations.get(REVISION).and_then(Value::as_str).and_then(|r| r.parse::<i64>().ok());
+    if current.is_none_or(|r| r <= others_max) {
+        if let Some(old) = current {
+            let history = annotations.get(REVISION_HISTORY).and_then(Value::as_str).filter(|h| !h.is_empty());
+            let history = history.map_or(old.to_string(), |h| format!("{h},{old}"));
+            annotations.insert(REVISION_HISTORY.into(), json!(history));
+        }
+        annotations.insert(REVISION.into(), json!((others_max + 1).to_string()));
+    }
+}
+
+/// Whether the controller must look at a Deployment again without a change to it: a rollout under way, whose
+/// progress deadline may pass.
+pub fn deployment_rolling(d: &Value) -> bool {
+    let conditions = d["status"]["conditions"].as_array();
+    let progressing = conditions.and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"));
+    progressing.is_some_and(|c| matches!(c["reason"].as_str(), Some("ReplicaSetUpdated" | "DeploymentResumed")))
+}
+
+/// The Progressing condition as kube's controller keeps it: Unknown while paused and just resumed; True while
+/// the new ReplicaSet progresses (its lastUpdateTime moves with each step) and once it is available; False with
+/// ProgressDeadlineExceeded when no step happened for `progressDeadlineSeconds`.
+fn progressing(d: &Value, rs_name: &str, complete: bool, progressed: bool, now: &str) -> Value {
+    let prior = d["status"]["conditions"].as_array().and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"));
+    let prior_reason = prior.and_then(|c| c["reason"].as_str()).unwrap_or("");
+    let seconds = |t: Option<&str>| t.and_then(|t| t.parse::<jiff::Timestamp>().ok()).map(|t| t.as_second());
+    let last_update = prior.and_then(|c| c["lastUpdateTime"].as_str());
+    let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
+    let stalled = match (seconds(last_update), seconds(Some(now))) {
+        (Some(at), Some(now)) => !progressed && now - at > deadline,
+        _ => false,
+    };
+    let (status, reason, message) = if d["spec"]["paused"] == true {
+        ("Unknown", "DeploymentPaused", "Deployment is paused".to_string())
+    } else if prior_reason == "DeploymentPaused" {
+        ("Unknown", "DeploymentResumed", "Deployment is resumed".to_string())
+    } else if complete {
+        ("True", "NewReplicaSetAvailable", format!("ReplicaSet \"{rs_name}\" has successfully progressed."))
+    } else if stalled || (prior_reason == "ProgressDeadlineExceeded" && !progressed) {
+        ("False", "ProgressDeadlineExceeded", format!("ReplicaSet \"{rs_name}\" has timed out progressing."))
+    } else {
+        ("True", "ReplicaSetUpdated", format!("ReplicaSet \"{rs_name}\" is progressing."))
+    };
+    let same = prior.is_some_and(|c| c["status"] == status);
+    let transition = if same { prior.and_then(|c| c["lastTransitionTime"].as_str()).unwrap_or(now) } else { now };
+    let kept = prior_reason == reason && !progressed;
+    let update = if kept { last_update.unwrap_or(now) } else { now };
+    json!({"type": "Progressing", "status": status, "reason": reason, "message": message,
+        "lastTransitionTime": transition, "lastUpdateTime": update})
+}
+
+/// Rolls a Deployment onto the ReplicaSet of its current template, within maxSurge and maxUnavailable; a paused
+/// one is left where it is.
 pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str) -> Vec<Action> {
     let mut actions = Vec::new();
     let name = object::name(d);
     let want = replicas(d);
+    let paused = d["spec"]["paused"] == true;
     let hash = template_hash(&d["spec"]["template"]);
     let is_current = |rs: &Value| object::string_map(&rs["metadata"]["labels"]).get("pod-template-hash") == Some(&hash);
     let scale = |rs: &Value, rv: u64, to: i64, actions: &mut Vec<Action>| {
@@ -228,30 +325,38 @@ pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str
         .iter()
         .find(|(rs, _)| is_current(rs))
         .map_or(new_target(0), |(rs, _)| new_target(replicas(rs)) - replicas(rs));
+    let others_max = rses.iter().filter(|(rs, _)| !is_current(rs)).filter_map(|(rs, _)| revision_of(rs)).max();
+    let mut revision = None;
     match rses.iter().find(|(rs, _)| is_current(rs)) {
-        Some((rs, rs_rv)) => scale(rs, *rs_rv, new_target(replicas(rs)), &mut actions),
+        Some((rs, rs_rv)) => {
+            let mut next = rs.clone();
+            annotate_new_set(d, &mut next, others_max.unwrap_or(0), want, surge);
+            revision = revision_of(&next);
+            let target = if paused { replicas(rs) } else { new_target(replicas(rs)) };
+            if target != replicas(rs) {
+                scale(&next, *rs_rv, target, &mut actions);
+            } else if next != *rs {
+                actions.push(Action::Update(resources::REPLICASETS, next, *rs_rv));
+            }
+        }
+        // Paused: a new template waits for the resume.
+        None if paused => {}
         None => {
-            let revision = rses
-                .iter()
-                .filter_map(|(rs, _)| {
-                    rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str()?.parse::<i64>().ok()
-                })
-                .max()
-                .unwrap_or(0)
-                + 1;
+            let next_revision = others_max.unwrap_or(0) + 1;
+            revision = Some(next_revision);
             let rs_name = format!("{name}-{hash}");
             let mut template = d["spec"]["template"].clone();
             template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
             let mut selector = d["spec"]["selector"].clone();
             selector["matchLabels"]["pod-template-hash"] = json!(hash);
             let first = new_target(0);
-            let rs = json!({
+            let mut rs = json!({
                 "apiVersion": "apps/v1", "kind": "ReplicaSet",
                 "metadata": {"name": rs_name, "namespace": object::namespace(d), "labels": template["metadata"]["labels"],
-                    "annotations": {"deployment.kubernetes.io/desired-replicas": want.to_string(), "deployment.kubernetes.io/max-replicas": (want + surge).to_string(), "deployment.kubernetes.io/revision": revision.to_string()},
-                    "ownerReferences": [owner_ref(d, resources::DEPLOYMENTS)]},
+                    "annotations": {}, "ownerReferences": [owner_ref(d, resources::DEPLOYMENTS)]},
                 "spec": {"replicas": first, "selector": selector, "template": template},
             });
+            annotate_new_set(d, &mut rs, next_revision - 1, want, surge);
             actions.push(event(
                 d,
                 false,
@@ -283,7 +388,7 @@ pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str
             budget -= remove;
         }
     }
-    for ((rs, rs_rv), k) in old_sets.iter().zip(keep) {
+    for ((rs, rs_rv), k) in old_sets.iter().zip(keep).filter(|_| !paused) {
         scale(rs, *rs_rv, k, &mut actions);
     }
     let sum = |field: &str| rses.iter().map(|(rs, _)| rs["status"][field].as_i64().unwrap_or(0)).sum::<i64>();
@@ -304,31 +409,26 @@ pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str
         )
     };
     let rs_name = format!("{name}-{hash}");
-    let progressing = if updated == want && available >= want {
-        condition(
-            conds,
-            "Progressing",
-            true,
-            "NewReplicaSetAvailable",
-            &format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
-            now,
-        )
-    } else {
-        condition(
-            conds,
-            "Progressing",
-            true,
-            "ReplicaSetUpdated",
-            &format!("ReplicaSet \"{rs_name}\" is progressing."),
-            now,
-        )
-    };
+    let counts = ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"];
+    let before: Vec<i64> = counts.iter().map(|c| d["status"][c].as_i64().unwrap_or(0)).collect();
+    let after = [sum("replicas"), updated, sum("readyReplicas"), available];
+    // A step of the rollout: a set scaled (or created), or a count moved since the last status.
+    let progressed = !actions.is_empty() || before != after;
+    let progressing = progressing(d, &rs_name, updated == want && available >= want, progressed, now);
     let status = json!({
         "observedGeneration": generation(d), "replicas": sum("replicas"), "updatedReplicas": updated,
         "readyReplicas": sum("readyReplicas"), "availableReplicas": available,
         "unavailableReplicas": (want - available).max(0), "conditions": [available_cond, progressing],
     });
-    actions.extend(status_update(resources::DEPLOYMENTS, d, rv, status));
+    // The Deployment carries its current revision, as `kubectl rollout history` and `undo` read it.
+    let mut next = d.clone();
+    if let Some(revision) = revision {
+        object::obj_mut(&mut next["metadata"], "annotations").insert(REVISION.into(), json!(revision.to_string()));
+    }
+    next["status"] = status;
+    if next != *d {
+        actions.push(Action::Update(resources::DEPLOYMENTS, next, rv));
+    }
     actions
 }
 
@@ -517,13 +617,16 @@ mod tests {
         let d = json!({"metadata": {"name": "web", "namespace": "a", "uid": "d1", "generation": 2},
             "spec": {"replicas": want, "selector": {"matchLabels": {"app": "web"}}, "template": template(image),
                 "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}}});
-        let set = |name: &str, hash: String, (replicas, available): (i64, i64)| {
-            json!({"metadata": {"name": name, "namespace": "a", "uid": name, "labels": {"pod-template-hash": hash}},
+        // The annotations the controller wrote on each set (revision, the replica counts it scaled for).
+        let set = |name: &str, hash: String, revision: i64, (replicas, available): (i64, i64)| {
+            let annotations = json!({REVISION: revision.to_string(), "deployment.kubernetes.io/desired-replicas": want.to_string(),
+                "deployment.kubernetes.io/max-replicas": (want + (want * 25 + 99) / 100).to_string()});
+            json!({"metadata": {"name": name, "namespace": "a", "uid": name, "labels": {"pod-template-hash": hash}, "annotations": annotations},
                 "spec": {"replicas": replicas}, "status": {"replicas": replicas, "availableReplicas": available}})
         };
-        let mut rses = vec![(set("web-old", template_hash(&template("old")), old), 1)];
+        let mut rses = vec![(set("web-old", template_hash(&template("old")), 1, old), 1)];
         if let Some(new) = new {
-            rses.push((set("web-new", template_hash(&template(image)), new), 1));
+            rses.push((set("web-new", template_hash(&template(image)), 2, new), 1));
         }
         reconcile_deployment(&d, 1, &rses, "2026-11-30T00:00:00Z")
     }
@@ -539,6 +642,82 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    fn updated_deployment(actions: &[Action]) -> Option<&Value> {
+        actions.iter().find_map(|a| match a {
+            Action::Update(resources::DEPLOYMENTS, d, _) => Some(d),
+            _ => None,
+        })
+    }
+
+    fn progressing_reason(d: &Value) -> &str {
+        let cs = d["status"]["conditions"].as_array().unwrap();
+        cs.iter().find(|c| c["type"] == "Progressing").unwrap()["reason"].as_str().unwrap()
+    }
+
+    #[test]
+    fn paused_deployments_wait_and_an_old_template_comes_back_as_the_newest_revision() {
+        let template = |image: &str| json!({"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": image}]}});
+        let mut d = json!({"metadata": {"name": "web", "namespace": "a", "uid": "d1", "generation": 3,
+                "annotations": {"kubernetes.io/change-cause": "undo to 1", "kubectl.kubernetes.io/last-applied-configuration": "{}"}},
+            "spec": {"replicas": 2, "paused": true, "selector": {"matchLabels": {"app": "web"}}, "template": template("v1")}});
+        let set = |name: &str, image: &str, revision: &str, replicas: i64| {
+            json!({"metadata": {"name": name, "namespace": "a", "uid": name,
+                    "labels": {"pod-template-hash": template_hash(&template(image))},
+                    "annotations": {REVISION: revision}},
+                "spec": {"replicas": replicas}, "status": {"replicas": replicas, "availableReplicas": replicas, "readyReplicas": replicas}})
+        };
+        // Paused on a template whose set is gone: nothing is created or scaled.
+        let only_v2 = [(set("web-v2", "v2", "2", 2), 1)];
+        let actions = reconcile_deployment(&d, 1, &only_v2, "2026-11-30T00:00:00Z");
+        assert!(!actions.iter().any(|a| matches!(a, Action::Create(..) | Action::Update(resources::REPLICASETS, ..))));
+        assert_eq!(progressing_reason(updated_deployment(&actions).unwrap()), "DeploymentPaused");
+
+        // Resumed with revision 1's template: its set is reused as revision 3, the history kept, the cause copied.
+        d["spec"]["paused"] = json!(false);
+        d["status"] = updated_deployment(&actions).unwrap()["status"].clone();
+        let both = [(set("web-v1", "v1", "1", 0), 1), (set("web-v2", "v2", "2", 2), 1)];
+        let actions = reconcile_deployment(&d, 1, &both, "2026-11-30T00:00:01Z");
+        let reused = actions
+            .iter()
+            .find_map(|a| match a {
+                Action::Update(resources::REPLICASETS, rs, _) if object::name(rs) == "web-v1" => Some(rs),
+                _ => None,
+            })
+            .unwrap();
+        let annotations = &reused["metadata"]["annotations"];
+        assert_eq!((annotations[REVISION].as_str(), annotations[REVISION_HISTORY].as_str()), (Some("3"), Some("1")));
+        assert_eq!(annotations["kubernetes.io/change-cause"], "undo to 1");
+        assert!(annotations.get("kubectl.kubernetes.io/last-applied-configuration").is_none());
+        let written = updated_deployment(&actions).unwrap();
+        assert_eq!(written["metadata"]["annotations"][REVISION], "3");
+        assert_eq!(progressing_reason(written), "DeploymentResumed");
+    }
+
+    #[test]
+    fn a_rollout_without_progress_runs_out_of_its_deadline() {
+        let template =
+            json!({"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "v9"}]}});
+        let hash = template_hash(&template);
+        let rs = json!({"metadata": {"name": "web-x", "namespace": "a", "uid": "r", "labels": {"pod-template-hash": hash},
+                "annotations": {REVISION: "1", "deployment.kubernetes.io/desired-replicas": "2", "deployment.kubernetes.io/max-replicas": "3"}},
+            "spec": {"replicas": 2}, "status": {"replicas": 2}});
+        let mut d = json!({"metadata": {"name": "web", "namespace": "a", "uid": "d1", "generation": 1, "annotations": {REVISION: "1"}},
+            "spec": {"replicas": 2, "progressDeadlineSeconds": 60, "selector": {"matchLabels": {"app": "web"}}, "template": template},
+            "status": {"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "readyReplicas": 0, "availableReplicas": 0}});
+        let step = |d: &Value, at: &str| {
+            let actions = reconcile_deployment(d, 1, &[(rs.clone(), 1)], at);
+            updated_deployment(&actions).cloned().unwrap_or_else(|| d.clone())
+        };
+        d = step(&d, "2026-11-30T00:00:00Z");
+        assert_eq!(progressing_reason(&d), "ReplicaSetUpdated");
+        assert!(deployment_rolling(&d));
+        assert_eq!(progressing_reason(&step(&d, "2026-11-30T00:00:59Z")), "ReplicaSetUpdated", "within the deadline");
+        d = step(&d, "2026-11-30T00:01:01Z");
+        assert_eq!(progressing_reason(&d), "ProgressDeadlineExceeded");
+        assert!(!deployment_rolling(&d));
+        assert_eq!(step(&d, "2026-11-30T00:05:00Z"), d, "it stays so, and writes nothing more");
     }
 
     #[test]

@@ -1,0 +1,145 @@
+//! Real kubectl's rollout commands against the sim's deployment controller: history with change-causes, undo (the
+//! old ReplicaSet comes back as the newest revision), status, pause and resume, and a rollout stuck on a tag that
+//! does not exist running out of its progress deadline.
+
+// Test helpers abort the test on any failure, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestSim;
+
+/// A two-replica Deployment pinned to cpu-01 (the demo's cpu-02 has no working CNI), with a change-cause.
+fn deployment(name: &str, image: &str, deadline: u32) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: ml-serve\n  annotations:\n    kubernetes.io/change-cause: ci deploy {image}\nspec:\n  replicas: 2\n  progressDeadlineSeconds: {deadline}\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      nodeSelector: {{kubernetes.io/hostname: cpu-01}}\n      containers:\n      - name: web\n        image: {image}\n"
+    )
+}
+
+fn apply(sim: &TestSim, text: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deploy.yaml");
+    std::fs::write(&file, text).unwrap();
+    sim.kubectl_ok(&["apply", "-f", file.to_str().unwrap()]);
+}
+
+fn progressing(sim: &TestSim, name: &str) -> String {
+    let path = "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}";
+    sim.kubectl_ok(&["get", "deploy", name, "-n", "ml-serve", "-o", path])
+}
+
+fn rolled_out(sim: &TestSim, name: &str) {
+    let out = sim.kubectl_ok(&["rollout", "status", &format!("deploy/{name}"), "-n", "ml-serve", "--timeout=60s"]);
+    assert!(out.contains("successfully rolled out"), "{out}");
+}
+
+fn history(sim: &TestSim, name: &str) -> Vec<String> {
+    let out = sim.kubectl_ok(&["rollout", "history", &format!("deploy/{name}"), "-n", "ml-serve"]);
+    out.lines()
+        .skip(2)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+#[test]
+fn history_undo_pause_and_resume_as_kubectl_sees_them() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    apply(&sim, &deployment("api", "ghcr.io/acme-ml/web:5.2.0", 600));
+    rolled_out(&sim, "api");
+    assert_eq!(progressing(&sim, "api"), "NewReplicaSetAvailable");
+    apply(&sim, &deployment("api", "ghcr.io/acme-ml/web:5.2.1", 600));
+    rolled_out(&sim, "api");
+    assert_eq!(
+        history(&sim, "api"),
+        ["1 ci deploy ghcr.io/acme-ml/web:5.2.0", "2 ci deploy ghcr.io/acme-ml/web:5.2.1"]
+    );
+    let revision = sim.kubectl_ok(&[
+        "get",
+        "deploy",
+        "api",
+        "-n",
+        "ml-serve",
+        "-o",
+        "jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}",
+    ]);
+    assert_eq!(revision, "2");
+    let detail = sim.kubectl_ok(&["rollout", "history", "deploy/api", "-n", "ml-serve", "--revision=1"]);
+    assert!(detail.contains("Image:") && detail.contains("ghcr.io/acme-ml/web:5.2.0"), "{detail}");
+
+    // Undo: revision 1's ReplicaSet is the current one again, as revision 3.
+    let out = sim.kubectl_ok(&["rollout", "undo", "deploy/api", "-n", "ml-serve"]);
+    assert!(out.contains("rolled back"), "{out}");
+    rolled_out(&sim, "api");
+    let image = sim.kubectl_ok(&[
+        "get",
+        "deploy",
+        "api",
+        "-n",
+        "ml-serve",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
+    assert_eq!(image, "ghcr.io/acme-ml/web:5.2.0");
+    assert_eq!(
+        history(&sim, "api"),
+        ["2 ci deploy ghcr.io/acme-ml/web:5.2.1", "3 ci deploy ghcr.io/acme-ml/web:5.2.0"]
+    );
+    let sets = sim.kubectl_ok(&["get", "rs", "-n", "ml-serve", "-l", "app=api", "--no-headers"]);
+    assert_eq!(sets.lines().count(), 2, "the old set was reused, not a new one made: {sets}");
+    let history_annotation = sim.kubectl_ok(&[
+        "get",
+        "rs",
+        "-n",
+        "ml-serve",
+        "-l",
+        "app=api",
+        "-o",
+        "jsonpath={.items[*].metadata.annotations.deployment\\.kubernetes\\.io/revision-history}",
+    ]);
+    assert_eq!(history_annotation.trim(), "1");
+
+    // Paused: a new template waits; resumed, it rolls.
+    sim.kubectl_ok(&["rollout", "pause", "deploy/api", "-n", "ml-serve"]);
+    let paused =
+        sim.eventually(Duration::from_secs(10), || (progressing(&sim, "api") == "DeploymentPaused").then_some(()));
+    assert!(paused.is_some(), "{}", progressing(&sim, "api"));
+    sim.kubectl_ok(&["set", "image", "deploy/api", "web=ghcr.io/acme-ml/web:5.2.1", "-n", "ml-serve"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let sets = sim.kubectl_ok(&["get", "rs", "-n", "ml-serve", "-l", "app=api", "--no-headers"]);
+    assert_eq!(sets.lines().count(), 2, "no rollout while paused: {sets}");
+    sim.kubectl_ok(&["rollout", "resume", "deploy/api", "-n", "ml-serve"]);
+    rolled_out(&sim, "api");
+    assert_eq!(
+        history(&sim, "api").last().map(String::as_str),
+        Some("4 ci deploy ghcr.io/acme-ml/web:5.2.0"),
+        "the change-cause was not updated by set image, as on a real cluster"
+    );
+}
+
+#[test]
+fn a_rollout_on_a_missing_tag_runs_out_of_its_deadline() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    apply(&sim, &deployment("stuck", "ghcr.io/acme-ml/web:9.9.9", 3));
+    let exceeded = sim.eventually(Duration::from_secs(30), || {
+        (progressing(&sim, "stuck") == "ProgressDeadlineExceeded").then_some(())
+    });
+    assert!(exceeded.is_some(), "{}", progressing(&sim, "stuck"));
+    let out = sim.kubectl(&["rollout", "status", "deploy/stuck", "-n", "ml-serve", "--timeout=20s"]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && text.contains("exceeded its progress deadline"), "{text}");
+    let status = sim.kubectl_ok(&[
+        "get",
+        "deploy",
+        "stuck",
+        "-n",
+        "ml-serve",
+        "-o",
+        "jsonpath={.status.conditions[?(@.type==\"Progressing\")].status}",
+    ]);
+    assert_eq!(status, "False");
+}
