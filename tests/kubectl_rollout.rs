@@ -143,3 +143,42 @@ fn a_rollout_on_a_missing_tag_runs_out_of_its_deadline() {
     ]);
     assert_eq!(status, "False");
 }
+
+#[test]
+fn statefulsets_keep_controller_revisions_that_history_and_undo_use() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let sts = |image: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: cache\n  namespace: ml-serve\n  annotations:\n    kubernetes.io/change-cause: ci deploy {image}\nspec:\n  replicas: 2\n  serviceName: cache\n  selector:\n    matchLabels: {{app: cache}}\n  template:\n    metadata:\n      labels: {{app: cache}}\n    spec:\n      nodeSelector: {{kubernetes.io/hostname: cpu-01}}\n      containers:\n      - name: web\n        image: {image}\n"
+        )
+    };
+    let status = |sim: &TestSim| {
+        let out = sim.kubectl_ok(&["rollout", "status", "sts/cache", "-n", "ml-serve", "--timeout=90s"]);
+        assert!(out.contains("complete") || out.contains("rolling update complete"), "{out}");
+    };
+    let history = |sim: &TestSim| -> Vec<String> {
+        let out = sim.kubectl_ok(&["rollout", "history", "sts/cache", "-n", "ml-serve"]);
+        out.lines()
+            .skip(2)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    apply(&sim, &sts("ghcr.io/acme-ml/web:5.2.0"));
+    status(&sim);
+    apply(&sim, &sts("ghcr.io/acme-ml/web:5.2.1"));
+    status(&sim);
+    assert_eq!(history(&sim), ["1 ci deploy ghcr.io/acme-ml/web:5.2.0", "2 ci deploy ghcr.io/acme-ml/web:5.2.1"]);
+    let out = sim.kubectl_ok(&["rollout", "undo", "sts/cache", "-n", "ml-serve"]);
+    assert!(out.contains("rolled back"), "{out}");
+    status(&sim);
+    let image =
+        sim.kubectl_ok(&["get", "pod", "cache-0", "-n", "ml-serve", "-o", "jsonpath={.spec.containers[0].image}"]);
+    assert_eq!(image, "ghcr.io/acme-ml/web:5.2.0");
+    // Revision 1's template is the newest again, as revision 3; no third ControllerRevision was made.
+    assert_eq!(history(&sim), ["2 ci deploy ghcr.io/acme-ml/web:5.2.1", "3 ci deploy ghcr.io/acme-ml/web:5.2.0"]);
+    let revisions =
+        sim.kubectl_ok(&["get", "controllerrevisions", "-n", "ml-serve", "-l", "app=cache", "--no-headers"]);
+    assert_eq!(revisions.lines().count(), 2, "{revisions}");
+}

@@ -67,24 +67,59 @@ fn daemon_pod_spec(ds: &Value) -> Value {
     spec
 }
 
-/// The ControllerRevision holding a template, as the controller writes it (`data` is the template patch).
-pub fn controller_revision(ds: &Value, hash: &str, revision: i64) -> Value {
-    let mut labels = ds["spec"]["template"]["metadata"]["labels"].clone();
+/// The ControllerRevision holding a DaemonSet's or StatefulSet's template, as their controllers write it: `data`
+/// is the template as a patch (what `kubectl rollout undo` applies), labelled with the template's hash, annotated
+/// with the owner's annotations (its change-cause, which `kubectl rollout history` prints).
+pub fn controller_revision(owner: &Value, kind: &str, hash: &str, revision: i64) -> Value {
+    let mut labels = owner["spec"]["template"]["metadata"]["labels"].clone();
     if !labels.is_object() {
         labels = json!({});
     }
-    labels["controller-revision-hash"] = json!(hash);
-    let mut template = ds["spec"]["template"].clone();
+    let hash_label = if kind == "DaemonSet" { "controller-revision-hash" } else { "controller.kubernetes.io/hash" };
+    labels[hash_label] = json!(hash);
+    let mut annotations = owner["metadata"]["annotations"].clone();
+    if let Some(map) = annotations.as_object_mut() {
+        map.remove("kubectl.kubernetes.io/last-applied-configuration");
+    } else {
+        annotations = json!({});
+    }
+    if kind == "DaemonSet" {
+        let generation = owner["metadata"]["generation"].as_i64().unwrap_or(1).to_string();
+        annotations["deprecated.daemonset.template.generation"] = json!(generation);
+    }
+    let mut template = owner["spec"]["template"].clone();
     template["$patch"] = json!("replace");
     json!({
         "apiVersion": "apps/v1", "kind": "ControllerRevision",
-        "metadata": {"name": format!("{}-{hash}", object::name(ds)), "namespace": object::namespace(ds), "labels": labels,
-            "annotations": {"deprecated.daemonset.template.generation": ds["metadata"]["generation"].as_i64().unwrap_or(1).to_string()},
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": object::name(ds), "uid": ds["metadata"]["uid"],
+        "metadata": {"name": format!("{}-{hash}", object::name(owner)), "namespace": object::namespace(owner), "labels": labels,
+            "annotations": annotations,
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": kind, "name": object::name(owner), "uid": owner["metadata"]["uid"],
                 "controller": true, "blockOwnerDeletion": true}]},
         "data": {"spec": {"template": template}},
         "revision": revision,
     })
+}
+
+/// The ControllerRevision of the owner's current template, as its controller keeps it: created, numbered past the
+/// others, when none holds the template; renumbered past the others when an older one does (a rollback).
+pub fn revision_action(owner: &Value, kind: &str, owned: &[(Key, Arc<Stored>)]) -> Option<Action> {
+    let hash = template_hash(&owner["spec"]["template"]);
+    let revisions: Vec<(Value, u64)> =
+        owned.iter().filter(|(k, _)| k.0 == resources::CONTROLLER_REVISIONS).map(|(_, o)| (o.value(), o.rv)).collect();
+    let name = format!("{}-{hash}", object::name(owner));
+    let number = |r: &Value| r["revision"].as_i64().unwrap_or(0);
+    let newest = revisions.iter().map(|(r, _)| number(r)).max().unwrap_or(0);
+    match revisions.iter().find(|(r, _)| object::name(r) == name) {
+        Some((r, _)) if number(r) == newest => None,
+        Some((r, rv)) => {
+            let mut renumbered = r.clone();
+            renumbered["revision"] = json!(newest + 1);
+            Some(Action::Update(resources::CONTROLLER_REVISIONS, renumbered, *rv))
+        }
+        None => {
+            Some(Action::Create(resources::CONTROLLER_REVISIONS, controller_revision(owner, kind, &hash, newest + 1)))
+        }
+    }
 }
 
 /// Converges a DaemonSet: `owned` holds its pods and ControllerRevisions, `nodes` every node.
@@ -92,12 +127,7 @@ pub fn reconcile(ds: &Value, rv: u64, owned: &[(Key, Arc<Stored>)], nodes: &[Val
     let mut actions = Vec::new();
     let name = object::name(ds);
     let hash = template_hash(&ds["spec"]["template"]);
-    let revisions: Vec<Value> =
-        owned.iter().filter(|(k, _)| k.0 == resources::CONTROLLER_REVISIONS).map(|(_, o)| o.value()).collect();
-    if !revisions.iter().any(|r| object::name(r) == format!("{name}-{hash}")) {
-        let next = revisions.iter().filter_map(|r| r["revision"].as_i64()).max().unwrap_or(0) + 1;
-        actions.push(Action::Create(resources::CONTROLLER_REVISIONS, controller_revision(ds, &hash, next)));
-    }
+    actions.extend(revision_action(ds, "DaemonSet", owned));
     let spec = daemon_pod_spec(ds);
     let pods: Vec<(Key, Value, &Arc<Stored>)> =
         owned.iter().filter(|(k, _)| k.0 == resources::PODS).map(|(k, o)| (k.clone(), o.value(), o)).collect();

@@ -433,8 +433,10 @@ pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str
 }
 
 /// Keeps pods `{name}-0 … {name}-(n-1)` in existence.
-pub fn reconcile_statefulset(sts: &Value, rv: u64, pods: &[(Key, Arc<Stored>)]) -> Vec<Action> {
-    let mut actions = Vec::new();
+pub fn reconcile_statefulset(sts: &Value, rv: u64, owned: &[(Key, Arc<Stored>)]) -> Vec<Action> {
+    let mut actions: Vec<Action> = super::daemonset::revision_action(sts, "StatefulSet", owned).into_iter().collect();
+    let pods: Vec<(Key, Arc<Stored>)> = owned.iter().filter(|(k, _)| k.0 == resources::PODS).cloned().collect();
+    let pods = &pods[..];
     let name = object::name(sts);
     let want = replicas(sts);
     let live = active(pods);
