@@ -25,9 +25,13 @@ fn apply(sim: &TestSim, text: &str) {
     sim.kubectl_ok(&["apply", "-f", file.to_str().unwrap()]);
 }
 
+/// One field of an object in ml-serve, by JSONPath.
+fn field(sim: &TestSim, object: &str, path: &str) -> String {
+    sim.kubectl_ok(&["get", object, "-n", "ml-serve", "-o", &format!("jsonpath={path}")])
+}
+
 fn progressing(sim: &TestSim, name: &str) -> String {
-    let path = "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}";
-    sim.kubectl_ok(&["get", "deploy", name, "-n", "ml-serve", "-o", path])
+    field(sim, &format!("deploy/{name}"), "{.status.conditions[?(@.type==\"Progressing\")].reason}")
 }
 
 fn rolled_out(sim: &TestSim, name: &str) {
@@ -35,8 +39,9 @@ fn rolled_out(sim: &TestSim, name: &str) {
     assert!(out.contains("successfully rolled out"), "{out}");
 }
 
-fn history(sim: &TestSim, name: &str) -> Vec<String> {
-    let out = sim.kubectl_ok(&["rollout", "history", &format!("deploy/{name}"), "-n", "ml-serve"]);
+/// `kubectl rollout history` of `target` (`deploy/api`, `sts/cache`): each revision's line, its words joined by one space.
+fn history(sim: &TestSim, target: &str) -> Vec<String> {
+    let out = sim.kubectl_ok(&["rollout", "history", target, "-n", "ml-serve"]);
     out.lines()
         .skip(2)
         .filter(|l| !l.trim().is_empty())
@@ -54,18 +59,10 @@ fn history_undo_pause_and_resume_as_kubectl_sees_them() {
     apply(&sim, &deployment("api", "ghcr.io/acme-ml/web:5.2.1", 600));
     rolled_out(&sim, "api");
     assert_eq!(
-        history(&sim, "api"),
+        history(&sim, "deploy/api"),
         ["1 ci deploy ghcr.io/acme-ml/web:5.2.0", "2 ci deploy ghcr.io/acme-ml/web:5.2.1"]
     );
-    let revision = sim.kubectl_ok(&[
-        "get",
-        "deploy",
-        "api",
-        "-n",
-        "ml-serve",
-        "-o",
-        "jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}",
-    ]);
+    let revision = field(&sim, "deploy/api", "{.metadata.annotations.deployment\\.kubernetes\\.io/revision}");
     assert_eq!(revision, "2");
     let detail = sim.kubectl_ok(&["rollout", "history", "deploy/api", "-n", "ml-serve", "--revision=1"]);
     assert!(detail.contains("Image:") && detail.contains("ghcr.io/acme-ml/web:5.2.0"), "{detail}");
@@ -74,18 +71,10 @@ fn history_undo_pause_and_resume_as_kubectl_sees_them() {
     let out = sim.kubectl_ok(&["rollout", "undo", "deploy/api", "-n", "ml-serve"]);
     assert!(out.contains("rolled back"), "{out}");
     rolled_out(&sim, "api");
-    let image = sim.kubectl_ok(&[
-        "get",
-        "deploy",
-        "api",
-        "-n",
-        "ml-serve",
-        "-o",
-        "jsonpath={.spec.template.spec.containers[0].image}",
-    ]);
+    let image = field(&sim, "deploy/api", "{.spec.template.spec.containers[0].image}");
     assert_eq!(image, "ghcr.io/acme-ml/web:5.2.0");
     assert_eq!(
-        history(&sim, "api"),
+        history(&sim, "deploy/api"),
         ["2 ci deploy ghcr.io/acme-ml/web:5.2.1", "3 ci deploy ghcr.io/acme-ml/web:5.2.0"]
     );
     let sets = sim.kubectl_ok(&["get", "rs", "-n", "ml-serve", "-l", "app=api", "--no-headers"]);
@@ -114,7 +103,7 @@ fn history_undo_pause_and_resume_as_kubectl_sees_them() {
     sim.kubectl_ok(&["rollout", "resume", "deploy/api", "-n", "ml-serve"]);
     rolled_out(&sim, "api");
     assert_eq!(
-        history(&sim, "api").last().map(String::as_str),
+        history(&sim, "deploy/api").last().map(String::as_str),
         Some("4 ci deploy ghcr.io/acme-ml/web:5.2.0"),
         "the change-cause was not updated by set image, as on a real cluster"
     );
@@ -132,15 +121,7 @@ fn a_rollout_on_a_missing_tag_runs_out_of_its_deadline() {
     let out = sim.kubectl(&["rollout", "status", "deploy/stuck", "-n", "ml-serve", "--timeout=20s"]);
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && text.contains("exceeded its progress deadline"), "{text}");
-    let status = sim.kubectl_ok(&[
-        "get",
-        "deploy",
-        "stuck",
-        "-n",
-        "ml-serve",
-        "-o",
-        "jsonpath={.status.conditions[?(@.type==\"Progressing\")].status}",
-    ]);
+    let status = field(&sim, "deploy/stuck", "{.status.conditions[?(@.type==\"Progressing\")].status}");
     assert_eq!(status, "False");
 }
 
@@ -157,19 +138,14 @@ fn statefulsets_keep_controller_revisions_that_history_and_undo_use() {
         let out = sim.kubectl_ok(&["rollout", "status", "sts/cache", "-n", "ml-serve", "--timeout=90s"]);
         assert!(out.contains("complete") || out.contains("rolling update complete"), "{out}");
     };
-    let history = |sim: &TestSim| -> Vec<String> {
-        let out = sim.kubectl_ok(&["rollout", "history", "sts/cache", "-n", "ml-serve"]);
-        out.lines()
-            .skip(2)
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect()
-    };
     apply(&sim, &sts("ghcr.io/acme-ml/web:5.2.0"));
     status(&sim);
     apply(&sim, &sts("ghcr.io/acme-ml/web:5.2.1"));
     status(&sim);
-    assert_eq!(history(&sim), ["1 ci deploy ghcr.io/acme-ml/web:5.2.0", "2 ci deploy ghcr.io/acme-ml/web:5.2.1"]);
+    assert_eq!(
+        history(&sim, "sts/cache"),
+        ["1 ci deploy ghcr.io/acme-ml/web:5.2.0", "2 ci deploy ghcr.io/acme-ml/web:5.2.1"]
+    );
     let out = sim.kubectl_ok(&["rollout", "undo", "sts/cache", "-n", "ml-serve"]);
     assert!(out.contains("rolled back"), "{out}");
     status(&sim);
@@ -177,7 +153,10 @@ fn statefulsets_keep_controller_revisions_that_history_and_undo_use() {
         sim.kubectl_ok(&["get", "pod", "cache-0", "-n", "ml-serve", "-o", "jsonpath={.spec.containers[0].image}"]);
     assert_eq!(image, "ghcr.io/acme-ml/web:5.2.0");
     // Revision 1's template is the newest again, as revision 3; no third ControllerRevision was made.
-    assert_eq!(history(&sim), ["2 ci deploy ghcr.io/acme-ml/web:5.2.1", "3 ci deploy ghcr.io/acme-ml/web:5.2.0"]);
+    assert_eq!(
+        history(&sim, "sts/cache"),
+        ["2 ci deploy ghcr.io/acme-ml/web:5.2.1", "3 ci deploy ghcr.io/acme-ml/web:5.2.0"]
+    );
     let revisions =
         sim.kubectl_ok(&["get", "controllerrevisions", "-n", "ml-serve", "-l", "app=cache", "--no-headers"]);
     assert_eq!(revisions.lines().count(), 2, "{revisions}");
