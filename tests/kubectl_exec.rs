@@ -250,6 +250,13 @@ fn a_terminal_session_prompts_echoes_and_follows_resizes() {
 fn attach_shows_the_containers_output_and_takes_stdin() {
     require_kubectl!();
     let sim = with_pods();
+    // Attach shows the container's recent output: wait until it has written some (a container that started a
+    // moment ago has none yet, and the check below would race its first line).
+    let written = sim.eventually(Duration::from_secs(20), || {
+        let out = sim.kubectl(&["logs", "web", "-c", "side", "--tail=1"]);
+        (!out.stdout.is_empty()).then_some(())
+    });
+    assert!(written.is_some(), "the sidecar writes its log");
     let out = with_stdin(&sim, &["attach", "-i", "web", "-c", "side"], "hostname\nexit\n");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let shown = text(&out.stdout);

@@ -370,7 +370,9 @@ impl<'a> Builder<'a> {
             resources::DEPLOYMENTS => workloads::reconcile_deployment(&owner, rv, &[], &at),
             resources::STATEFULSETS => workloads::reconcile_statefulset(&owner, rv, &[]),
             resources::JOBS => workloads::reconcile_job(&owner, rv, &[], &mut self.rng, &at),
-            _ => workloads::reconcile_replicaset(&owner, rv, &[], &mut self.rng),
+            resources::REPLICASETS => workloads::reconcile_replicaset(&owner, rv, &[], &mut self.rng),
+            // A ControllerRevision (a StatefulSet's) owns nothing.
+            _ => Vec::new(),
         };
         for action in actions {
             if let Action::Create(child_res, mut child) = action {
