@@ -34,6 +34,9 @@ struct TerminalSize {
     height: u16,
 }
 
+/// How long the first output waits for the client to speak first (see `serve`).
+const FIRST_OUTPUT_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Runs the session on `socket` until it exits or the client goes away.
 pub async fn serve(mut socket: Socket, v5: bool, streams: Streams, plan: Plan) {
     // An empty message on the lowest writable stream tells the client the streams are ready (as wsstream does).
@@ -51,10 +54,25 @@ pub async fn serve(mut socket: Socket, v5: bool, streams: Streams, plan: Plan) {
         Plan::Run { session, first, ending } => (session, first, ending),
         Plan::Refuse(message) => return finish(socket, internal_error(&message)).await,
     };
+    // kubectl registers its stream readers after the connection is up, and drops what arrives before them
+    // ("Unknown stream id 1, discarding message"): a prompt or an attach's recent output sent at once can be lost on a
+    // busy machine. The first output waits for the client's first message (a terminal's size, stdin) or a moment.
+    let mut early = match tokio::time::timeout(FIRST_OUTPUT_WAIT, socket.next()).await {
+        Ok(None) => return,
+        Ok(Some(message)) => Some(message),
+        Err(_) => None,
+    };
     if let Some(exit) = send(&mut socket, streams, first).await {
         return finish(socket, ending.status(&exit)).await;
     }
-    while let Some(message) = socket.next().await {
+    loop {
+        let message = match early.take() {
+            Some(message) => message,
+            None => match socket.next().await {
+                Some(message) => message,
+                None => return,
+            },
+        };
         let data = match message {
             Ok(Message::Binary(data)) => data,
             // Pings are answered by tungstenite; text is not part of the protocol.
