@@ -63,8 +63,11 @@ pub enum Action {
     HelmDiff,
     /// In the Helm view: the live objects of the selected revision's manifest.
     HelmObjects,
-    /// In the Helm view: roll back to the selected revision (a dry-run diff first).
+    /// Roll back to the selected revision (a dry-run diff first): a Helm release's, or in the history view the
+    /// workload's (`:undo`).
     Rollback,
+    /// The selected Deployment's, StatefulSet's or DaemonSet's rollout history (`:history`).
+    History,
     /// Show the selected object's YAML.
     Yaml,
     /// Open the selected pod's logs (in the logs view: follow on/off).

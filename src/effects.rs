@@ -8,6 +8,7 @@ pub mod drain;
 pub mod external;
 pub mod forward;
 pub mod helm;
+pub mod history;
 pub mod inference;
 pub mod operate;
 pub mod prepare;
@@ -203,6 +204,10 @@ impl Effects {
             }
             Effect::CancelApply => self.cancel_apply(),
             Effect::Helm(effect) => self.answer(async move { Event::Data(helm::run(client, effect).await) }),
+            Effect::History(effect) => {
+                let registry = self.registry.clone();
+                self.answer(async move { Event::Data(history::run(client, registry, effect).await) })
+            }
             Effect::Scale { target, replicas } => self.answer(async move {
                 let error = scale::scale(&client, &target, replicas).await.err();
                 let what = format!("scale {} to {replicas}", target.title());

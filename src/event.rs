@@ -223,6 +223,8 @@ pub enum Effect {
     CancelApply,
     /// Read Helm's release records, compare a release's objects, roll back or unlock (`effects/helm.rs`).
     Helm(crate::model::helm::ops::HelmEffect),
+    /// Read a workload's rollout history and its images' provenance, undo, pause or resume (`effects/history.rs`).
+    History(crate::model::history::ops::HistoryEffect),
     /// Answer with `Data::Wake(token)` after the editor's quiet time (debounced validation and autosave).
     Wake {
         token: u64,
@@ -345,6 +347,8 @@ pub enum BrowseUpdate {
 pub enum Data {
     /// Helm's release records and what was asked of them.
     Helm(crate::model::helm::ops::HelmData),
+    /// A workload's rollout history and what was asked of it.
+    History(crate::model::history::ops::HistoryData),
     /// Objects triage judges that no pane lists (Services, claims, policies…), one kind per delta.
     Facts(Facts),
     /// A node's kubelet's answer to the stats summary: each mounted claim's usage, or why there is none.

@@ -48,7 +48,7 @@ impl Screen {
         // Browsing registries or any resource, and validating, are errands of their own: they take the whole body, not a dashboard slot.
         if size.0 < DASHBOARD_MIN.0
             || size.1 < DASHBOARD_MIN.1
-            || matches!(focused, Pane::Images | Pane::Inference | Pane::Browse | Pane::Helm)
+            || matches!(focused, Pane::Images | Pane::Inference | Pane::Browse | Pane::Helm | Pane::History)
         {
             let panes = vec![(focused, body)];
             return Screen { title, tabs, body, status, panes, bordered: false, gpu_chrome };
@@ -77,7 +77,7 @@ impl Screen {
             Pane::Images => IMAGES_CHROME,
             Pane::Inference => INFERENCE_CHROME,
             Pane::Browse => BROWSE_CHROME,
-            Pane::Helm => HELM_CHROME,
+            Pane::Helm | Pane::History => HELM_CHROME,
             _ => 0,
         };
         self.panes

@@ -8,6 +8,7 @@ pub mod events;
 pub mod forward;
 pub mod gpu;
 pub mod helm;
+pub mod history;
 pub mod logs;
 pub mod mutation;
 pub mod nodelayer;

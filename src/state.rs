@@ -10,6 +10,7 @@ pub mod fabric;
 mod forward;
 pub mod gpus;
 pub mod helm;
+pub mod history;
 pub mod images;
 pub mod inference;
 pub mod logs;
@@ -22,6 +23,7 @@ pub mod picker;
 pub mod pods;
 pub mod remedy;
 pub mod session;
+mod stuck;
 pub mod table;
 pub mod triage;
 pub mod validation;
@@ -92,6 +94,11 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// A text (or a diff) shown from its top.
+    pub fn document(title: String, lines: Vec<String>, style: DocStyle) -> Mode {
+        Mode::Document { title, lines, style, scroll: 0, secrets: Vec::new(), reveal: false }
+    }
+
     /// The view on screen: this mode, or for a question, the view it was asked over (the editor under "apply?",
     /// the logs under a validator's "label the node?").
     pub fn beneath(&self) -> &Mode {
@@ -144,6 +151,8 @@ pub struct State {
     pub fabric: fabric::Fabric,
     /// Helm releases, from their records.
     pub helm: helm::Helm,
+    pub history: history::HistoryView,
+    stuck: stuck::StuckRollouts,
     /// The images pane was in view at the last settle (coming back to it lists stale registries again).
     images_in_view: bool,
     node_rows: HashMap<String, NodeRow>,
@@ -232,6 +241,8 @@ impl State {
             browse: browse::Browse::default(),
             fabric: fabric::Fabric::default(),
             helm: helm::Helm::default(),
+            history: history::HistoryView::default(),
+            stuck: stuck::StuckRollouts::default(),
             images_in_view: false,
             node_rows: HashMap::new(),
             pod_usage: HashMap::new(),
@@ -372,6 +383,7 @@ impl State {
             (Mode::Normal, Action::Back) => self.back(),
             (Mode::Normal, Action::DrillIn) => self.drill_in(),
             (Mode::Normal, Action::Describe) if self.pane == Pane::Helm => self.helm_doc(helm::Doc::Status),
+            (Mode::Normal, Action::Describe | Action::Yaml) if self.pane == Pane::History => self.history_describe(),
             (Mode::Normal, Action::Yaml) if self.pane == Pane::Helm => self.helm_doc(helm::Doc::Manifest),
             (Mode::Normal, Action::Describe) => self.request_document(false),
             (Mode::Normal, Action::Yaml) => self.request_document(true),
@@ -381,7 +393,9 @@ impl State {
             (Mode::Normal, Action::HelmHooks) => self.helm_doc(helm::Doc::Hooks),
             (Mode::Normal, Action::HelmDiff) => self.helm_doc(helm::Doc::Diff(None)),
             (Mode::Normal, Action::HelmObjects) => self.helm_doc(helm::Doc::Objects),
+            (Mode::Normal, Action::Rollback) if self.pane == Pane::History => self.undo_selected(),
             (Mode::Normal, Action::Rollback) => self.rollback_selected(),
+            (Mode::Normal, Action::History) => self.open_history(&[]),
             (Mode::Normal, Action::Logs) => self.open_logs(),
             (Mode::Normal, Action::Edit) => self.edit_selected(false),
             (Mode::Normal, Action::EditExternal) => self.edit_selected(true),
@@ -512,7 +526,9 @@ impl State {
             self.triage_stale = false;
             self.fabric.judge_all();
             self.helm.rejudge();
+            self.stuck = stuck::StuckRollouts::default();
         }
+        self.judge_rollouts();
         let (release_lines, open_release_changed) = self.helm.settle(self.now);
         self.triage.apply(release_lines);
         if open_release_changed && self.helm.open.as_ref().is_some_and(|o| o.records != helm::Records::Loading) {
@@ -553,6 +569,9 @@ impl State {
         if !self.rollouts.is_empty() {
             self.settle_rollouts();
         }
+        if self.pane == Pane::History {
+            self.follow_history();
+        }
         let arriving = self.pane == Pane::Images && !self.images_in_view;
         self.images_in_view = self.pane == Pane::Images;
         if self.images_in_view {
@@ -577,6 +596,7 @@ impl State {
         self.helm.releases.refresh(ns.as_deref(), now);
         self.helm.history.refresh(None, now);
         self.helm.objects.refresh(None, now);
+        self.history.table.refresh(None, now);
         self.triage.scroll_to_selection(screen.rows(Pane::Triage));
         self.nodes.scroll_to_selection(screen.rows(Pane::Nodes));
         self.pods.scroll_to_selection(screen.rows(Pane::Pods));
@@ -587,6 +607,7 @@ impl State {
         self.inference.table.scroll_to_selection(screen.rows(Pane::Inference));
         self.browse.table.scroll_to_selection(screen.rows(Pane::Browse));
         self.helm.releases.scroll_to_selection(screen.rows(Pane::Helm));
+        self.history.table.scroll_to_selection(screen.rows(Pane::History));
         self.helm.history.scroll_to_selection(screen.rows(Pane::Helm));
         self.helm.objects.scroll_to_selection(screen.rows(Pane::Helm));
     }

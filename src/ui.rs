@@ -7,6 +7,7 @@ mod forwards;
 mod gpus;
 mod helm;
 mod highlight;
+mod history;
 mod images;
 mod inference;
 mod logs;
@@ -58,6 +59,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) 
                 Pane::Inference => inference::render(frame, area, state, theme),
                 Pane::Browse => browse::render(frame, area, &state.browse, state, theme),
                 Pane::Helm => helm::render(frame, area, state, theme),
+                Pane::History => history::render(frame, area, state, theme),
             }
         }
     }
@@ -305,16 +307,19 @@ fn tabs(state: &State, theme: &Theme, terse: u8) -> Vec<Span<'static>> {
     state
         .panes()
         .map(|pane| {
+            // Panes past the ninth have no number key: their tab shows the name alone.
             let i = PANES.iter().position(|p| *p == pane).unwrap_or(0);
+            let key = if i < 9 { format!(" {}", i + 1) } else { String::new() };
             let pane = &pane;
             let focused = *pane == state.pane;
             let slot = if focused { Slot::TabActive } else { Slot::Tab };
             let text = match (focused, terse) {
                 (true, _) | (false, 0) => {
-                    format!(" {} {} ({}) ", i + 1, pane_title(state, *pane), shown_rows(state, *pane))
+                    format!("{key} {} ({}) ", pane_title(state, *pane), shown_rows(state, *pane))
                 }
-                (false, 1) => format!(" {} {} ", i + 1, pane_title(state, *pane)),
-                (false, _) => format!(" {} ", i + 1),
+                (false, 1) => format!("{key} {} ", pane_title(state, *pane)),
+                (false, _) if key.is_empty() => format!(" {} ", pane_title(state, *pane)),
+                (false, _) => format!("{key} "),
             };
             Span::styled(text, theme.style(slot))
         })

@@ -260,7 +260,9 @@ impl RegistryClient {
 
     fn cached(&self, key: &str) -> Option<Answer> {
         let cache = self.inner.cache.lock().ok()?;
-        cache.answers.get(key).filter(|(at, _)| at.elapsed() < CACHE_FOR).map(|(_, answer)| answer.clone())
+        // What a digest names never changes: only answers about tags (and catalogs) go stale.
+        let immutable = key.contains("/blobs/sha256:") || key.contains("/manifests/sha256:");
+        cache.answers.get(key).filter(|(at, _)| immutable || at.elapsed() < CACHE_FOR).map(|(_, answer)| answer.clone())
     }
 
     /// Keeps an answer; past the entry or byte limit the stale ones go first, then all of them.

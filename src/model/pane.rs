@@ -13,9 +13,11 @@ pub enum Pane {
     Browse,
     /// Helm releases (`:helm`).
     Helm,
+    /// One workload's rollout history (`:history`).
+    History,
 }
 
-pub const PANES: [Pane; 9] = [
+pub const PANES: [Pane; 10] = [
     Pane::Triage,
     Pane::Nodes,
     Pane::Pods,
@@ -25,6 +27,7 @@ pub const PANES: [Pane; 9] = [
     Pane::Inference,
     Pane::Browse,
     Pane::Helm,
+    Pane::History,
 ];
 
 impl Pane {
@@ -39,6 +42,7 @@ impl Pane {
             Pane::Inference => "inference",
             Pane::Browse => "resources",
             Pane::Helm => "helm",
+            Pane::History => "history",
         }
     }
 }

@@ -51,6 +51,61 @@ pub struct WorkloadRow {
     /// Replicas on the current template, and all replicas (old ones included).
     pub updated: i32,
     pub current: i32,
+    /// Where a Deployment's or StatefulSet's rollout stands.
+    pub rollout: RolloutState,
+}
+
+/// Where a rollout stands, as the controller's status says.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RolloutState {
+    #[default]
+    Settled,
+    Paused,
+    /// Under way: when it last progressed (0 when the status does not say), and the seconds it may go without
+    /// progress (a Deployment's `progressDeadlineSeconds`; StatefulSets have none).
+    Rolling {
+        since: i64,
+        deadline: Option<i64>,
+    },
+    /// The deployment controller gave up: `Progressing` False, `ProgressDeadlineExceeded`, with its message.
+    DeadlineExceeded {
+        message: String,
+        since: i64,
+    },
+}
+
+impl RolloutState {
+    fn of_deployment(d: &Deployment) -> RolloutState {
+        let progressing = d
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref()?.iter().find(|c| c.type_.as_deref() == Some("Progressing")));
+        let since = |t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>| t.map_or(0, unix);
+        match progressing {
+            _ if d.spec.paused == Some(true) => RolloutState::Paused,
+            Some(c) if c.reason.as_deref() == Some("ProgressDeadlineExceeded") => RolloutState::DeadlineExceeded {
+                message: crate::sanitize::clean(c.message.as_deref().unwrap_or_default()),
+                since: since(c.last_transition_time.as_ref()),
+            },
+            // kube's controller sets NewReplicaSetAvailable once the rollout completes, and keeps it.
+            Some(c) if c.reason.as_deref() != Some("NewReplicaSetAvailable") => RolloutState::Rolling {
+                since: since(c.last_update_time.as_ref()),
+                deadline: Some(i64::from(d.spec.progress_deadline_seconds.unwrap_or(600))),
+            },
+            _ => RolloutState::Settled,
+        }
+    }
+
+    fn of_statefulset(s: &StatefulSet) -> RolloutState {
+        let Some(status) = s.status.as_ref() else { return RolloutState::Settled };
+        let want = s.spec.replicas.unwrap_or(1);
+        let revisions_differ = status.update_revision.is_some() && status.update_revision != status.current_revision;
+        if revisions_differ || status.updated_replicas.unwrap_or(0) < want {
+            RolloutState::Rolling { since: 0, deadline: None }
+        } else {
+            RolloutState::Settled
+        }
+    }
 }
 
 /// Rollout counters from a deployment's or statefulset's status.
@@ -92,7 +147,10 @@ impl WorkloadRow {
         let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
         let spec = &d.spec;
         let kind = WorkloadKind::Deployment;
-        WorkloadRow::replicated(kind, &d.metadata, spec.replicas, ready, rollout, &spec.template, &spec.selector)
+        let mut row =
+            WorkloadRow::replicated(kind, &d.metadata, spec.replicas, ready, rollout, &spec.template, &spec.selector);
+        row.rollout = RolloutState::of_deployment(d);
+        row
     }
 
     pub fn from_statefulset(s: &StatefulSet) -> Self {
@@ -105,7 +163,10 @@ impl WorkloadRow {
         let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
         let spec = &s.spec;
         let kind = WorkloadKind::StatefulSet;
-        WorkloadRow::replicated(kind, &s.metadata, spec.replicas, ready, rollout, &spec.template, &spec.selector)
+        let mut row =
+            WorkloadRow::replicated(kind, &s.metadata, spec.replicas, ready, rollout, &spec.template, &spec.selector);
+        row.rollout = RolloutState::of_statefulset(s);
+        row
     }
 
     /// Deployments and statefulsets: ready of desired replicas.
@@ -139,6 +200,7 @@ impl WorkloadRow {
             observed: rollout.observed,
             updated: rollout.updated,
             current: rollout.current,
+            rollout: RolloutState::Settled,
         }
     }
 
@@ -181,6 +243,7 @@ impl WorkloadRow {
             observed: 0,
             updated: active,
             current: active,
+            rollout: RolloutState::Settled,
         }
     }
 }

@@ -38,19 +38,29 @@ impl Content {
         for (image, tags) in CATALOG {
             let Some(repository) = image.strip_prefix(host).and_then(|r| r.strip_prefix('/')) else { continue };
             for (i, tag) in tags.iter().enumerate() {
-                content.add(repository, tag, i);
+                content.add(repository, tag, i, tags.len());
             }
         }
         content
     }
 
-    /// Adds `repository:tag`, the `nth` tag of its repository (older tags were built earlier). GPU frameworks are
+    /// Adds `repository:tag`, the `nth` of its `count` tags (older tags were built earlier). GPU frameworks are
     /// built for amd64 and arm64 (Grace Hopper nodes); the rest for amd64 only.
-    fn add(&mut self, repository: &str, tag: &str, nth: usize) {
+    fn add(&mut self, repository: &str, tag: &str, nth: usize, count: usize) {
         let multi =
             ["pytorch", "tritonserver", "llm-server", "kube-proxy", "coredns"].iter().any(|m| repository.ends_with(m));
         let arches: &[&str] = if multi { &["amd64", "arm64"] } else { &["amd64"] };
-        let created = format!("2024-{:02}-{:02}T09:00:00Z", 3 + nth * 2, 1 + rng::hash(tag) % 27);
+        // Built a few days apart, the newest a week ago (counted in whole days, so every seeding agrees).
+        let today = super::clock::now() / 86_400 * 86_400 + 9 * 3600;
+        let age_days = (count - nth) as i64 * 5 + 2;
+        let created = super::clock::rfc3339(today - age_days * 86_400);
+        let source = format!("{repository}:{tag}");
+        let commit = format!(
+            "{:016x}{:016x}{:08x}",
+            rng::mix(rng::hash(&source)),
+            rng::mix(rng::hash(&source) ^ 1),
+            rng::mix(rng::hash(tag)) as u32
+        );
         let mut entries = Vec::new();
         for arch in arches {
             let seed = rng::hash(&format!("{repository}:{tag}:{arch}"));
@@ -62,10 +72,13 @@ impl Content {
                 "config": {
                     "Entrypoint": [format!("/opt/{name}/bin/serve")],
                     "Cmd": ["--port", "8080"],
+                    // What a CI build stamps on its image: the commit it built, where the source is, when.
                     "Labels": {
                         "org.opencontainers.image.title": name,
                         "org.opencontainers.image.version": tag,
                         "org.opencontainers.image.source": format!("https://github.com/example/{name}"),
+                        "org.opencontainers.image.revision": commit,
+                        "org.opencontainers.image.created": created,
                     },
                 },
                 "rootfs": {"type": "layers", "diff_ids": []},

@@ -6,6 +6,7 @@
 mod demo;
 mod fabric;
 mod helm;
+mod rollouts;
 mod scale;
 mod training;
 

@@ -118,6 +118,7 @@ impl State {
                 self.resolve_awaited(Some(&message));
             }
             Data::Helm(data) => self.absorb_helm(data),
+            Data::History(data) => self.absorb_history(data),
             Data::SourceError { resource, message } if resource.starts_with("helm") => {
                 self.helm.failed(resource, message)
             }

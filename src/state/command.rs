@@ -42,6 +42,10 @@ pub const COMMANDS: &[&str] = &[
     "rollback",
     "helm-unlock",
     "diff",
+    "history",
+    "undo",
+    "pause",
+    "resume",
     "q",
 ];
 
@@ -108,6 +112,9 @@ impl State {
             "rollback" => return self.rollback_command(&args),
             "helm-unlock" => return self.unlock_command(),
             "diff" => return self.diff_command(&args),
+            "history" => return self.open_history(&args),
+            "undo" => return self.undo_command(&args),
+            "pause" | "resume" => return self.pause_command(&args, command == "pause"),
             _ => {}
         }
         match (command, arg) {

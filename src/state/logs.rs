@@ -329,7 +329,9 @@ impl State {
                 ObjectKind::Node => None,
                 _ => self.workloads.get(&o.uid).map(workload_subject),
             }),
-            Pane::Nodes | Pane::Gpu | Pane::Images | Pane::Inference | Pane::Browse | Pane::Helm => None,
+            Pane::Nodes | Pane::Gpu | Pane::Images | Pane::Inference | Pane::Browse | Pane::Helm | Pane::History => {
+                None
+            }
         };
         let Some((namespace, pod, selector)) = subject else {
             self.notice = Some(Notice { error: false, text: "logs: select a pod or a workload".into() });

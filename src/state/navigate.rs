@@ -37,7 +37,7 @@ impl State {
                 (kind, &w.id)
             }
             Pane::Triage => return self.triage.get(uid)?.object.clone(),
-            Pane::Images | Pane::Inference | Pane::Browse | Pane::Helm => return None,
+            Pane::Images | Pane::Inference | Pane::Browse | Pane::Helm | Pane::History => return None,
         };
         Some(ObjectRef { kind, namespace: id.namespace.clone(), name: id.name.clone(), uid: id.uid.clone() })
     }
@@ -64,6 +64,8 @@ impl State {
             // The detail or the tag list closed (a filter is cleared first).
         } else if self.pane == Pane::Helm && self.focused().filter_text().is_empty() && self.helm_back() {
             // The objects or the history closed.
+        } else if self.pane == Pane::History && self.focused().filter_text().is_empty() && !self.zoom {
+            self.pane = self.history.from.take().unwrap_or(Pane::Workloads);
         } else if !self.focused().filter_text().is_empty() {
             self.focused().filter("");
         } else if self.focused().clear_scope() {
@@ -130,6 +132,7 @@ impl State {
             Pane::Inference => self.validate_selected(),
             Pane::Browse => self.drill_into_resource(),
             Pane::Helm => self.helm_drill_in(),
+            Pane::History => self.history_diff(),
         }
     }
 

@@ -86,6 +86,7 @@ impl State {
                 Some(_) => &mut self.helm.history,
                 None => &mut self.helm.releases,
             },
+            Pane::History => &mut self.history.table,
         }
     }
 
@@ -106,6 +107,7 @@ impl State {
                 Some(_) => &self.helm.history,
                 None => &self.helm.releases,
             },
+            Pane::History => &self.history.table,
         }
     }
 
@@ -115,6 +117,7 @@ impl State {
         PANES.into_iter().filter(|p| match p {
             Pane::Browse => self.browse.listing.is_some() || self.pane == Pane::Browse,
             Pane::Helm => self.helm.visited || self.pane == Pane::Helm,
+            Pane::History => self.history.visited || self.pane == Pane::History,
             _ => true,
         })
     }

@@ -8,7 +8,7 @@ use crate::model::{Health, ObjectId};
 use crate::state::table::Row;
 use std::collections::BTreeMap;
 
-fn pod(ns: &str, name: &str, status: &str, node: &str, restarts: i32) -> PodRow {
+pub(super) fn pod(ns: &str, name: &str, status: &str, node: &str, restarts: i32) -> PodRow {
     let health = match status {
         "Running" => Health::Ok,
         "Pending" => Health::Pending,
@@ -39,7 +39,7 @@ fn pod(ns: &str, name: &str, status: &str, node: &str, restarts: i32) -> PodRow 
     }
 }
 
-fn state_with(pods: Vec<PodRow>) -> State {
+pub(super) fn state_with(pods: Vec<PodRow>) -> State {
     let mut s = State::new("demo cluster", false, 2000, (120, 30));
     s.absorb(Data::Pods(Delta { reset: true, upserts: pods, deletes: vec![] }));
     s.settle();
@@ -446,6 +446,7 @@ fn logs_of_a_workload_follow_its_selector() {
         observed: 0,
         updated: 4,
         current: 4,
+        rollout: Default::default(),
     };
     s.absorb(Data::Workloads(WorkloadKind::Job, Delta { reset: true, upserts: vec![job], deletes: vec![] }));
     s.settle();

@@ -154,7 +154,7 @@ impl State {
                 }
                 return;
             }
-            Pane::Triage | Pane::Pods | Pane::Workloads | Pane::Images | Pane::Browse | Pane::Helm => {
+            Pane::Triage | Pane::Pods | Pane::Workloads | Pane::Images | Pane::Browse | Pane::Helm | Pane::History => {
                 let hint = "validate: select a GPU node (nodes or gpu pane), or pick images in the inference pane (7)";
                 self.notice = Some(warning(hint.into()));
                 return;

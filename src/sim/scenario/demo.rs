@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::rollouts::Write;
 use super::{Builder, Pods, fabric};
 use crate::sim::resources;
 use crate::sim::{dcgm, defaults, prometheus};
@@ -175,12 +176,24 @@ impl Builder<'_> {
         );
         self.service_to("ml-train", "notebook", "notebook", &[("http", 8888, 8888)], 9.0 * DAY);
 
-        self.deployment(
+        // Four revisions, each pushed by the CI pipeline's service account; the first one's tag has since been
+        // deleted from the registry.
+        let llm = |tag: &str| {
+            Pods::new(&format!("ghcr.io/acme-ml/llm-server:{tag}")).gpus(1, "h100").ports(&[("http", 8000)])
+        };
+        let ci = |tag: &str, pipeline: u32| {
+            format!("CI pipeline {pipeline} as system:serviceaccount:ci:deployer: llm-server {tag}")
+        };
+        self.rolled_out(
             "ml-serve",
             "llm-inference",
             6,
-            &Pods::new("ghcr.io/acme-ml/llm-server:1.9.1").gpus(1, "h100").ports(&[("http", 8000)]),
-            6.0 * DAY,
+            &[
+                Write { pods: llm("1.7.4"), manager: "ci-deploy", cause: ci("1.7.4", 4711), age: 24.0 * DAY },
+                Write { pods: llm("1.8.0"), manager: "ci-deploy", cause: ci("1.8.0", 4760), age: 15.0 * DAY },
+                Write { pods: llm("1.9.0"), manager: "ci-deploy", cause: ci("1.9.0", 4795), age: 9.0 * DAY },
+                Write { pods: llm("1.9.1"), manager: "ci-deploy", cause: ci("1.9.1", 4812), age: 6.0 * DAY },
+            ],
         );
         self.deployment(
             "ml-serve",
@@ -189,12 +202,19 @@ impl Builder<'_> {
             &Pods::new("nvcr.io/nvidia/tritonserver:24.12-py3").gpus(1, "a100").ports(TRITON_PORTS),
             12.0 * DAY,
         );
-        self.deployment(
+        // Its Helm release's upgrades, as the Deployment saw them: the last one is stuck on a tag never pushed.
+        let reranker =
+            |tag: &str| Pods::new(&format!("ghcr.io/acme-ml/reranker:{tag}")).gpus(1, "a100").ports(HTTP_8080);
+        let upgrade = |tag: &str| format!("helm upgrade reranker --set image.tag={tag}");
+        self.rolled_out(
             "ml-serve",
             "reranker",
             2,
-            &Pods::new("ghcr.io/acme-ml/reranker:2.4.1").gpus(1, "a100").ports(HTTP_8080),
-            25.0 * 60.0,
+            &[
+                Write { pods: reranker("2.3.0"), manager: "helm", cause: upgrade("2.3.0"), age: 9.0 * DAY },
+                Write { pods: reranker("2.4.0"), manager: "helm", cause: upgrade("2.4.0"), age: 2.0 * DAY },
+                Write { pods: reranker("2.4.1"), manager: "helm", cause: upgrade("2.4.1"), age: 25.0 * 60.0 },
+            ],
         );
         self.deployment(
             "ml-serve",

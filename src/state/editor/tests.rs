@@ -216,6 +216,7 @@ fn workload(kind: WorkloadKind, name: &str, replicas: i32) -> WorkloadRow {
         observed: 3,
         updated: replicas,
         current: replicas,
+        rollout: Default::default(),
     }
 }
 

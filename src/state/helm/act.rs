@@ -151,14 +151,14 @@ impl State {
                     return;
                 };
                 let heading = format!("diff {from} → {to}");
-                self.mode = document(format!("{title} {heading}"), revision_diff(old, new), DocStyle::Diff);
+                self.mode = Mode::document(format!("{title} {heading}"), revision_diff(old, new), DocStyle::Diff);
                 return self.helm.history.marked.clear();
             }
             Doc::Objects => return self.request_objects(record.clone(), revision),
             Doc::Rollback(asked) => return self.review_rollback(&records, asked),
         };
         let lines = text.lines().map(crate::sanitize::clean).collect();
-        self.mode = document(format!("{title} revision {revision} {what}"), lines, style);
+        self.mode = Mode::document(format!("{title} revision {revision} {what}"), lines, style);
         self.notice = None;
     }
 
@@ -346,8 +346,11 @@ impl State {
                 }
             }
         }
-        let view =
-            document(format!("{title} rollback to {target}: dry-run against the live objects"), lines, DocStyle::Diff);
+        let view = Mode::document(
+            format!("{title} rollback to {target}: dry-run against the live objects"),
+            lines,
+            DocStyle::Diff,
+        );
         if refused > 0 {
             self.mode = view;
             self.notice = Some(warning(format!(
@@ -367,10 +370,6 @@ impl State {
             view,
         );
     }
-}
-
-fn document(title: String, lines: Vec<String>, style: DocStyle) -> Mode {
-    Mode::Document { title, lines, style, scroll: 0, secrets: Vec::new(), reveal: false }
 }
 
 /// `helm status`'s text for one revision.
