@@ -336,8 +336,12 @@ pub fn reconcile_deployment(d: &Value, rv: u64, rses: &[(Value, u64)], now: &str
     let counts = ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"];
     let before: Vec<i64> = counts.iter().map(|c| d["status"][c].as_i64().unwrap_or(0)).collect();
     let after = [sum("replicas"), updated, sum("readyReplicas"), available];
-    // A step of the rollout: a set scaled (or created), or a count moved since the last status.
-    let progressed = !actions.is_empty() || before != after;
+    // A step of the rollout, as kube's controller counts one: a set created or scaled (each scale makes its
+    // event), more pods updated, ready or available, or fewer on old sets. A count that fell (a pod crashed) or a
+    // set's annotations rewritten is no progress.
+    let old = |counts: &[i64]| counts[0] - counts[1];
+    let stepped = actions.iter().any(|a| matches!(a, Action::Create(..)));
+    let progressed = stepped || (1..4).any(|i| after[i] > before[i]) || old(&after) < old(&before);
     let progressing = progressing(d, &rs_name, updated == want && available >= want, progressed, now);
     let status = json!({
         "observedGeneration": generation(d), "replicas": sum("replicas"), "updatedReplicas": updated,

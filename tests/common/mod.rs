@@ -100,6 +100,17 @@ impl TestSim {
         }
     }
 
+    /// An `XDG_CONFIG_HOME` whose gpudeck config sends the demo images' registries (ghcr.io, nvcr.io…) to the
+    /// sim's own, as the console started with no kubeconfig does by itself.
+    pub fn registry_config_home(&self) -> PathBuf {
+        let home = self.dir.path().join("xdg-config");
+        std::fs::create_dir_all(home.join("gpudeck")).expect("config dir");
+        let registries = self.sim.as_ref().map(|s| s.registries.clone()).unwrap_or_default();
+        let mirrors: String = registries.iter().map(|(name, url)| format!("\"{name}\" = \"{url}\"\n")).collect();
+        std::fs::write(home.join("gpudeck/config.toml"), format!("[registry-mirrors]\n{mirrors}")).expect("config");
+        home
+    }
+
     pub fn request_log_lines(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(&self.request_log)
             .unwrap_or_default()

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Builder, Pods};
 use crate::sim::workloads::{self, Action, REVISION};
-use crate::sim::{apply, defaults, resources};
+use crate::sim::{apply, defaults, images, object, resources};
 
 /// One write of the Deployment's template: what it ran, who wrote it (the field manager) and why.
 pub(super) struct Write<'a> {
@@ -68,8 +68,41 @@ impl Builder<'_> {
                 && res == resources::REPLICASETS
             {
                 set["metadata"]["creationTimestamp"] = json!(self.ago(last.age));
+                let set_name = set["metadata"]["name"].as_str().unwrap_or_default().to_string();
                 self.workload(resources::REPLICASETS, set, last.age);
+                if images::pull_error(&last.pods.image).is_some() {
+                    self.stuck_since(&owner, rv, &set_name, writes.len(), last.age);
+                }
             }
+        }
+    }
+
+    /// A rollout whose image cannot be pulled, left as the controller leaves it once `progressDeadlineSeconds`
+    /// passed: Progressing False, ProgressDeadlineExceeded — or still progressing when the deadline is ahead.
+    fn stuck_since(&mut self, owner: &Value, rv: u64, set: &str, revision: usize, age: f64) {
+        let deadline = owner["spec"]["progressDeadlineSeconds"].as_f64().unwrap_or(600.0);
+        if age <= deadline {
+            return;
+        }
+        let want = owner["spec"]["replicas"].as_i64().unwrap_or(1);
+        let (started, gave_up) = (self.ago(age), self.ago(age - deadline));
+        let mut stuck = owner.clone();
+        stuck["metadata"]["annotations"][REVISION] = json!(revision.to_string());
+        stuck["status"] = json!({"observedGeneration": owner["metadata"]["generation"], "replicas": want,
+            "updatedReplicas": want, "readyReplicas": 0, "availableReplicas": 0, "unavailableReplicas": want,
+            "conditions": [
+                {"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable",
+                    "message": "Deployment does not have minimum availability.", "lastUpdateTime": started, "lastTransitionTime": started},
+                {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                    "message": format!("ReplicaSet \"{set}\" has timed out progressing."), "lastUpdateTime": gave_up, "lastTransitionTime": gave_up}]});
+        let _ = self.store.replace(resources::DEPLOYMENTS, stuck, rv);
+        // Its new set counts its pods, none ready, as its controller had counted them.
+        let key = (resources::REPLICASETS, object::namespace(owner).to_string(), set.to_string());
+        if let Some(stored) = self.store.get(&key) {
+            let mut counted = stored.value();
+            counted["status"] = json!({"replicas": want, "fullyLabeledReplicas": want, "readyReplicas": 0,
+                "availableReplicas": 0, "observedGeneration": counted["metadata"]["generation"]});
+            let _ = self.store.replace(resources::REPLICASETS, counted, stored.rv);
         }
     }
 }
