@@ -68,6 +68,8 @@ pub enum Action {
     Rollback,
     /// The selected Deployment's, StatefulSet's or DaemonSet's rollout history (`:history`).
     History,
+    /// Pause the selected Deployment's rollout, or resume it when paused (`:pause` / `:resume`, asked first).
+    PauseResume,
     /// Show the selected object's YAML.
     Yaml,
     /// Open the selected pod's logs (in the logs view: follow on/off).

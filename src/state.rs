@@ -396,6 +396,7 @@ impl State {
             (Mode::Normal, Action::Rollback) if self.pane == Pane::History => self.undo_selected(),
             (Mode::Normal, Action::Rollback) => self.rollback_selected(),
             (Mode::Normal, Action::History) => self.open_history(&[]),
+            (Mode::Normal, Action::PauseResume) => self.toggle_pause(),
             (Mode::Normal, Action::Logs) => self.open_logs(),
             (Mode::Normal, Action::Edit) => self.edit_selected(false),
             (Mode::Normal, Action::EditExternal) => self.edit_selected(true),

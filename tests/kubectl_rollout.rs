@@ -161,3 +161,69 @@ fn statefulsets_keep_controller_revisions_that_history_and_undo_use() {
         sim.kubectl_ok(&["get", "controllerrevisions", "-n", "ml-serve", "-l", "app=cache", "--no-headers"]);
     assert_eq!(revisions.lines().count(), 2, "{revisions}");
 }
+
+#[test]
+fn daemonsets_history_and_undo_through_kubectl_and_the_console() {
+    require_kubectl!();
+    let sim = TestSim::demo();
+    let ds = |image: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\n  namespace: ml-serve\n  annotations:\n    kubernetes.io/change-cause: ci deploy {image}\nspec:\n  selector:\n    matchLabels: {{app: agent}}\n  template:\n    metadata:\n      labels: {{app: agent}}\n    spec:\n      nodeSelector: {{kubernetes.io/hostname: cpu-01}}\n      containers:\n      - name: agent\n        image: {image}\n"
+        )
+    };
+    let status = |sim: &TestSim| {
+        let out = sim.kubectl_ok(&["rollout", "status", "ds/agent", "-n", "ml-serve", "--timeout=90s"]);
+        assert!(out.contains("successfully rolled out"), "{out}");
+    };
+    let image = |sim: &TestSim| field(sim, "ds/agent", "{.spec.template.spec.containers[0].image}");
+    apply(&sim, &ds("ghcr.io/acme-ml/web:5.2.0"));
+    status(&sim);
+    apply(&sim, &ds("ghcr.io/acme-ml/web:5.2.1"));
+    status(&sim);
+    assert_eq!(
+        history(&sim, "ds/agent"),
+        ["1 ci deploy ghcr.io/acme-ml/web:5.2.0", "2 ci deploy ghcr.io/acme-ml/web:5.2.1"]
+    );
+    let out = sim.kubectl_ok(&["rollout", "undo", "ds/agent", "-n", "ml-serve"]);
+    assert!(out.contains("rolled back"), "{out}");
+    status(&sim);
+    assert_eq!(image(&sim), "ghcr.io/acme-ml/web:5.2.0");
+    assert_eq!(
+        history(&sim, "ds/agent"),
+        ["2 ci deploy ghcr.io/acme-ml/web:5.2.1", "3 ci deploy ghcr.io/acme-ml/web:5.2.0"]
+    );
+
+    // The console reads the same history and undoes to revision 2 as kubectl would: dry-run first, then the patch.
+    use gpudeck::model::history::ops::{HistoryData, HistoryEffect};
+    let client = sim.rt.block_on(common::console::client_for(&sim, None));
+    let registry = gpudeck::effects::registry::RegistryClient::new(Default::default()).unwrap();
+    let target = gpudeck::event::ObjectAddress {
+        api_version: "apps/v1".into(),
+        kind: "DaemonSet".into(),
+        namespace: "ml-serve".into(),
+        name: "agent".into(),
+    };
+    let run = |effect| sim.rt.block_on(gpudeck::effects::history::run(client.clone(), registry.clone(), effect));
+    let gpudeck::event::Data::History(HistoryData::Loaded { result: Ok(read), .. }) =
+        run(HistoryEffect::Load { target: target.clone(), generation: 1 })
+    else {
+        panic!("the console could not read the history")
+    };
+    let numbers: Vec<i64> = read.revisions.iter().map(|r| r.number).collect();
+    assert_eq!((numbers, read.current), (vec![3, 2], Some(3)));
+    let undo =
+        |dry_run| HistoryEffect::Undo { target: target.clone(), revision: 2, dry_run, expect: None, generation: 1 };
+    let gpudeck::event::Data::History(HistoryData::Reviewed { result: Ok(review), .. }) = run(undo(true)) else {
+        panic!("no dry-run")
+    };
+    assert!(review.diff.iter().any(|d| d.text == "+  - image: ghcr.io/acme-ml/web:5.2.1"), "{:?}", review.diff);
+    assert_eq!(image(&sim), "ghcr.io/acme-ml/web:5.2.0", "a dry-run changes nothing");
+    let gpudeck::event::Data::History(HistoryData::Written { result, .. }) = run(undo(false)) else { panic!() };
+    assert_eq!(result, Ok("rolled back to revision 2".to_string()));
+    status(&sim);
+    assert_eq!(image(&sim), "ghcr.io/acme-ml/web:5.2.1");
+    assert_eq!(
+        history(&sim, "ds/agent"),
+        ["3 ci deploy ghcr.io/acme-ml/web:5.2.0", "4 ci deploy ghcr.io/acme-ml/web:5.2.1"]
+    );
+}

@@ -193,11 +193,7 @@ fn read_only_refuses_a_rollback_before_any_request_and_triage_explains_failed_an
     t.wait_for("the refusal", |s| s.contains("read-only: rollback refused; nothing was sent"));
     t.typed(":", "helm-unlock");
     t.wait_for("the refusal", |s| s.contains("read-only: helm-unlock refused; nothing was sent"));
-    let writes: Vec<Value> = sim.request_log_lines()[before..]
-        .iter()
-        .filter(|l| l["method"].as_str().is_some_and(|m| m != "GET"))
-        .cloned()
-        .collect();
+    let writes = sim.writes_since(before);
     assert!(writes.is_empty(), "nothing was sent: {writes:?}");
 }
 

@@ -80,11 +80,12 @@ impl State {
 
     /// The shown workload's metadata.generation, as its watch last said (DaemonSets are not watched as workloads).
     fn target_generation(&self) -> Option<i64> {
-        let t = self.history.target.as_ref()?;
-        let same = |w: &&crate::model::workloads::WorkloadRow| {
-            w.kind.as_str() == t.kind && w.id.namespace == t.namespace && w.id.name == t.name
-        };
-        self.workloads.all().find(same).map(|w| w.generation)
+        self.workload_row(self.history.target.as_ref()?).map(|w| w.generation)
+    }
+
+    /// The workloads pane's row of `t` (Deployments and StatefulSets are watched there).
+    fn workload_row(&self, t: &ObjectAddress) -> Option<&crate::model::workloads::WorkloadRow> {
+        self.workloads.all().find(|w| w.kind.as_str() == t.kind && w.id.namespace == t.namespace && w.id.name == t.name)
     }
 
     /// `:history [KIND/NAME]` or `h`: the selected workload's revisions.
@@ -307,6 +308,11 @@ impl State {
             }
             return;
         };
+        self.ask_pause(target, paused);
+    }
+
+    fn ask_pause(&mut self, target: ObjectAddress, paused: bool) {
+        let verb = if paused { "pause" } else { "resume" };
         if target.kind != "Deployment" {
             let why = format!("{verb}: {} cannot {verb}: only a Deployment's rollout pauses", target.title());
             return self.notice = Some(warning(why));
@@ -317,6 +323,18 @@ impl State {
             format!("resume {}'s rollout?", target.title())
         };
         self.ask_to_send(question, None, Effect::History(HistoryEffect::Pause { target, paused }), Mode::Normal);
+    }
+
+    /// `P`: pause the selected Deployment's rollout, or resume it when its status says it is paused.
+    pub(super) fn toggle_pause(&mut self) {
+        if self.refuse_in_read_only("pause") {
+            return;
+        }
+        let Some(target) = self.rollout_target("pause", &[]) else { return };
+        let shown = self.shown_history().filter(|h| h.target == target).map(|h| h.paused);
+        let watched = self.workload_row(&target).map(|w| w.rollout == crate::model::workloads::RolloutState::Paused);
+        let paused = shown.or(watched).unwrap_or(false);
+        self.ask_pause(target, !paused);
     }
 
     pub(super) fn absorb_history(&mut self, data: HistoryData) {

@@ -111,6 +111,12 @@ impl TestSim {
         home
     }
 
+    /// The requests after the first `before` of the log that were not reads: what a refusal must not have sent.
+    pub fn writes_since(&self, before: usize) -> Vec<serde_json::Value> {
+        let lines = self.request_log_lines();
+        lines.into_iter().skip(before).filter(|l| l["method"].as_str().is_some_and(|m| m != "GET")).collect()
+    }
+
     pub fn request_log_lines(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(&self.request_log)
             .unwrap_or_default()

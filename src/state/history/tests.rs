@@ -150,6 +150,12 @@ fn only_a_deployment_pauses() {
     let Mode::Confirm(confirm) = &s.mode else { panic!("{:?}", s.mode) };
     let Confirmed::Send(send) = &confirm.yes else { panic!() };
     assert_eq!(send.0, Effect::History(HistoryEffect::Pause { target: target(), paused: false }));
+    // `P` pauses what is not paused (and would resume what is).
+    s.mode = Mode::Normal;
+    s.act(Action::PauseResume);
+    let Mode::Confirm(confirm) = &s.mode else { panic!("{:?}", s.mode) };
+    let Confirmed::Send(send) = &confirm.yes else { panic!() };
+    assert_eq!(send.0, Effect::History(HistoryEffect::Pause { target: target(), paused: true }));
 }
 
 fn deployment_row(rollout: RolloutState) -> WorkloadRow {
