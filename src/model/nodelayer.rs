@@ -30,6 +30,8 @@ pub struct DaemonSetFacts {
     pub id: ObjectId,
     /// calico, flannel… or the DaemonSet's name when only its hostPath says it is a CNI; None for other agents.
     pub cni: Option<String>,
+    /// While a rolling update is under way: (nodes running the current template, nodes that should).
+    pub rolling: Option<(i32, i32)>,
 }
 
 impl DaemonSetFacts {
@@ -42,7 +44,11 @@ impl DaemonSetFacts {
             .flatten()
             .any(|v| v.host_path.as_ref().is_some_and(|h| h.path.trim_end_matches('/').ends_with(CNI_CONFIG_DIR)));
         let cni = known.or_else(|| installs.then(|| id.name.clone()));
-        DaemonSetFacts { id, cni }
+        let rolling = d.status.as_ref().and_then(|s| {
+            let updated = s.updated_number_scheduled.unwrap_or(0);
+            (updated < s.desired_number_scheduled).then_some((updated, s.desired_number_scheduled))
+        });
+        DaemonSetFacts { id, cni, rolling }
     }
 }
 

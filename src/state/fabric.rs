@@ -163,6 +163,8 @@ pub struct Fabric {
     autoscalers: HashMap<String, AutoscalerFacts>,
     /// The CNI DaemonSets, by uid.
     cnis: HashMap<String, DaemonSetFacts>,
+    /// DaemonSets with a rolling update under way, by uid: what the stuck-rollout judge looks at.
+    rolling_daemonsets: HashMap<String, DaemonSetFacts>,
     leases: HashMap<String, LeaseFacts>,
     /// Every pod uid of each namespace: a broken Service's selector is matched against its namespace alone.
     pods_in: HashMap<String, HashSet<String>>,
@@ -216,6 +218,11 @@ fn index(map: &mut HashMap<Name, BTreeSet<String>>, key: Name, uid: &str, add: b
 }
 
 impl Fabric {
+    /// The DaemonSets whose rolling update is under way.
+    pub fn rolling_daemonsets(&self) -> impl Iterator<Item = &DaemonSetFacts> {
+        self.rolling_daemonsets.values()
+    }
+
     /// Whether facts or stats arrived since this was last asked.
     pub fn take_changed(&mut self) -> bool {
         std::mem::take(&mut self.changed)
@@ -279,7 +286,19 @@ impl Fabric {
                 self.dirty.extend(arrived.into_iter().map(Subject::Autoscaler));
             }
             Facts::DaemonSets(mut delta) => {
-                // Only the CNI's DaemonSet matters; the others are dropped at the door.
+                if delta.reset {
+                    self.rolling_daemonsets.clear();
+                }
+                for uid in &delta.deletes {
+                    self.rolling_daemonsets.remove(uid);
+                }
+                for d in &delta.upserts {
+                    match d.rolling {
+                        Some(_) => self.rolling_daemonsets.insert(d.id.uid.clone(), d.clone()),
+                        None => self.rolling_daemonsets.remove(&d.id.uid),
+                    };
+                }
+                // Of the rest only the CNI's DaemonSet matters; the others are dropped at the door.
                 delta.upserts.retain(|d| d.cni.is_some());
                 apply(&mut self.cnis, delta, |d| &d.id.uid);
                 self.dirty.insert(Subject::NodeLayer);

@@ -198,3 +198,25 @@ fn a_stuck_rollout_is_a_triage_line_naming_what_its_new_pods_wait_on() {
     s.settle();
     assert!(!s.triage.all().any(|l| l.problem.starts_with("Rollout")));
 }
+
+#[test]
+fn a_daemonset_whose_rolling_update_waits_on_a_broken_pod_is_a_line() {
+    let mut crashing = pod("kube-system", "agent-x1", "CrashLoopBackOff", "n1", 4);
+    crashing.owner = Some(("DaemonSet".into(), "agent".into()));
+    let mut s = state_with(vec![crashing]);
+    let ds: k8s_openapi::api::apps::v1::DaemonSet = serde_json::from_value(json!({
+        "metadata": {"name": "agent", "namespace": "kube-system", "uid": "ds-a"},
+        "spec": {"selector": {}, "template": {"spec": {"containers": []}}},
+        "status": {"desiredNumberScheduled": 5, "updatedNumberScheduled": 2, "currentNumberScheduled": 5,
+            "numberMisscheduled": 0, "numberReady": 4}}))
+    .unwrap();
+    let facts = crate::model::nodelayer::DaemonSetFacts::from_daemonset(&ds);
+    assert_eq!(facts.rolling, Some((2, 5)));
+    let delta = Delta { reset: true, upserts: vec![facts], deletes: vec![] };
+    s.absorb(Data::Facts(crate::event::Facts::DaemonSets(delta)));
+    s.now += 1;
+    s.settle();
+    let line = s.triage.all().find(|l| l.problem == "RolloutBlocked").expect("a blocked line").clone();
+    assert!(line.why.starts_with("2 of 5 nodes updated; the rolling update waits on pod agent-x1 CrashLoopBackOff"));
+    assert_eq!(line.address.as_ref().map(|a| a.kind.as_str()), Some("DaemonSet"), "enter opens the DaemonSet");
+}
