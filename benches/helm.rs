@@ -12,7 +12,6 @@
 mod counting;
 mod support;
 
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use base64::Engine;
@@ -72,13 +71,6 @@ fn secret(record: &Value) -> Secret {
     .unwrap()
 }
 
-async fn client(sim: &SimProcess) -> Client {
-    let text = std::fs::read_to_string(&sim.kubeconfig).unwrap();
-    let config = kube::config::Kubeconfig::from_yaml(&text).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(config, &Default::default()).await.unwrap();
-    Client::try_from(config).unwrap()
-}
-
 /// Creates every record, 32 at a time; the bytes of their payloads.
 async fn seed(client: &Client, releases: usize, revisions: usize) -> usize {
     for n in 0..NAMESPACES {
@@ -132,20 +124,6 @@ async fn raw_list(client: &Client) -> (f64, usize) {
     (t0.elapsed().as_secs_f64(), body.len())
 }
 
-/// `kubectl get secrets -A -l owner=helm -o json`: seconds and bytes printed.
-fn kubectl_list(sim: &SimProcess, home: &std::path::Path) -> (f64, usize) {
-    let t0 = Instant::now();
-    let out = Command::new("kubectl")
-        .args(["get", "secrets", "-A", "-l", "owner=helm", "-o", "json"])
-        .env("KUBECONFIG", &sim.kubeconfig)
-        .env("HOME", home)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("kubectl runs");
-    assert!(out.status.success(), "kubectl failed");
-    (t0.elapsed().as_secs_f64(), out.stdout.len())
-}
-
 fn main() {
     let releases = env_or("HELM_BENCH_RELEASES", 2_000);
     let revisions = env_or("HELM_BENCH_REVISIONS", 10);
@@ -153,7 +131,7 @@ fn main() {
     let sim = SimProcess::start(10, 100, 0);
     let home = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let client = rt.block_on(client(&sim));
+    let client = rt.block_on(sim.client());
     let t0 = Instant::now();
     let payload = rt.block_on(seed(&client, releases, revisions));
     let records = releases * revisions;
@@ -169,7 +147,7 @@ fn main() {
         let (t, bytes) = rt.block_on(raw_list(&client));
         raw.push(t);
         raw_bytes = bytes;
-        let (t, bytes) = kubectl_list(&sim, home.path());
+        let (t, bytes) = sim.kubectl(home.path(), &["get", "secrets", "-A", "-l", "owner=helm", "-o", "json"]);
         theirs.push(t);
         printed = bytes;
         let (t, h, p) = rt.block_on(console_list(&client, releases));

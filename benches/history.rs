@@ -13,7 +13,6 @@
 mod registry_server;
 mod support;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gpudeck::effects::registry::{RegistryClient, RegistrySettings};
@@ -34,13 +33,6 @@ fn env_or(name: &str, default: usize) -> usize {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
-}
-
-async fn client(sim: &SimProcess) -> Client {
-    let text = std::fs::read_to_string(&sim.kubeconfig).unwrap();
-    let config = kube::config::Kubeconfig::from_yaml(&text).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(config, &Default::default()).await.unwrap();
-    gpudeck::effects::console_client(config).unwrap()
 }
 
 /// Pushes `revisions` builds of `team/app` and writes the Deployment's template once per build, waiting for each
@@ -113,19 +105,6 @@ async fn console_history(client: &Client, registry: &RegistryClient, revisions: 
     (read, t0.elapsed().as_secs_f64())
 }
 
-fn kubectl_history(sim: &SimProcess, home: &std::path::Path) -> f64 {
-    let t0 = Instant::now();
-    let out = Command::new("kubectl")
-        .args(["rollout", "history", "deploy/app", "-n", "bench"])
-        .env("KUBECONFIG", &sim.kubeconfig)
-        .env("HOME", home)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("kubectl runs");
-    assert!(out.status.success(), "kubectl failed");
-    t0.elapsed().as_secs_f64()
-}
-
 fn main() {
     if !registry_server::registry_available() {
         eprintln!("docker-registry is not installed (scripts/test.sh installs it); nothing measured");
@@ -137,7 +116,7 @@ fn main() {
     let sim = SimProcess::start(10, 100, 0);
     let home = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let client = rt.block_on(client(&sim));
+    let client = rt.block_on(sim.client());
     let t0 = Instant::now();
     rt.block_on(seed(&client, &registry_server, revisions));
     eprintln!("seeded {revisions} revisions and builds in {:.1} s", t0.elapsed().as_secs_f64());
@@ -153,7 +132,7 @@ fn main() {
         first_requests = registry.requests_sent();
         second.push(rt.block_on(console_history(&client, &registry, revisions)).1);
         second_requests = registry.requests_sent() - first_requests;
-        theirs.push(kubectl_history(&sim, home.path()));
+        theirs.push(sim.kubectl(home.path(), &["rollout", "history", "deploy/app", "-n", "bench"]).0);
     }
     let (read, first, second, theirs) = (median(read), median(first), median(second), median(theirs));
     println!("| figure (a Deployment with {revisions} revisions, one image each, median of {rounds}) | measured |");

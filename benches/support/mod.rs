@@ -70,6 +70,30 @@ impl SimProcess {
         SimProcess { child, kubeconfig, started_in: t0.elapsed(), _dir: dir }
     }
 
+    /// A console client of the sim (kube's own retries off, as the console builds it).
+    #[allow(dead_code)] // used by the helm and history benches only
+    pub async fn client(&self) -> kube::Client {
+        let text = std::fs::read_to_string(&self.kubeconfig).expect("kubeconfig");
+        let config = kube::config::Kubeconfig::from_yaml(&text).expect("kubeconfig parses");
+        let config = kube::Config::from_custom_kubeconfig(config, &Default::default()).await.expect("config");
+        gpudeck::effects::console_client(config).expect("client")
+    }
+
+    /// Real kubectl against the sim with `args`: seconds it took and bytes it printed (it must succeed).
+    #[allow(dead_code)] // used by the helm and history benches only
+    pub fn kubectl(&self, home: &std::path::Path, args: &[&str]) -> (f64, usize) {
+        let t0 = Instant::now();
+        let out = Command::new("kubectl")
+            .args(args)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("HOME", home)
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("kubectl runs");
+        assert!(out.status.success(), "kubectl {args:?} failed");
+        (t0.elapsed().as_secs_f64(), out.stdout.len())
+    }
+
     /// (current, peak) resident set in MiB.
     #[allow(dead_code)] // used by the sim bench only
     pub fn rss_mib(&self) -> (f64, f64) {
