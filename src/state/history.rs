@@ -133,9 +133,19 @@ impl State {
         let namespace = history.target.namespace.as_str();
         let mut asks = Vec::new();
         let mut upserts = Vec::new();
+        // One pass over every pod: the workload's own, or its ReplicaSets' (`NAME-HASH`); each revision picks from them.
+        let mine: Vec<&crate::model::pods::PodRow> = self
+            .pods
+            .all()
+            .filter(|p| p.id.namespace == namespace)
+            .filter(|p| match &p.owner {
+                Some((kind, name)) if kind == "ReplicaSet" => name.rsplit_once('-').is_some_and(|(n, _)| n == owner.1),
+                Some(o) => *o == owner,
+                None => false,
+            })
+            .collect();
         for revision in &history.revisions {
-            let pods: Vec<_> =
-                rows::pods_of(revision, &owner, self.pods.all().filter(|p| p.id.namespace == namespace)).collect();
+            let pods: Vec<_> = rows::pods_of(revision, &owner, mine.iter().copied()).collect();
             let running = |image: &str| {
                 pods.iter().find_map(|p| {
                     p.images.iter().find(|(i, _)| &**i == image).and_then(|(_, d)| d.as_deref().map(String::from))
