@@ -17,6 +17,8 @@ pub const INFERENCE_CHROME: u16 = 3;
 pub const BROWSE_CHROME: u16 = 1;
 /// The Helm view's line above its table: where in it the operator is, what the keys do, and what cannot be read.
 pub const HELM_CHROME: u16 = 1;
+/// The history view's line above its table: the workload, whether it is paused, the keys.
+pub const HISTORY_CHROME: u16 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screen {
@@ -77,7 +79,8 @@ impl Screen {
             Pane::Images => IMAGES_CHROME,
             Pane::Inference => INFERENCE_CHROME,
             Pane::Browse => BROWSE_CHROME,
-            Pane::Helm | Pane::History => HELM_CHROME,
+            Pane::Helm => HELM_CHROME,
+            Pane::History => HISTORY_CHROME,
             _ => 0,
         };
         self.panes

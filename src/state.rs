@@ -37,7 +37,6 @@ use crate::layout::Screen;
 use crate::model::nodes::NodeRow;
 use crate::model::operation::{Cascade, Operation};
 use crate::model::pods::PodRow;
-use crate::model::workloads::WorkloadKind;
 use crate::model::workloads::WorkloadRow;
 pub use mutate::{Confirm, Confirmed};
 use nodes::NodeLine;

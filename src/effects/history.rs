@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::registry::RegistryClient;
 use crate::event::{Data, ObjectAddress};
 use crate::model::history::ops::{HistoryData, HistoryEffect, Provenance, UndoReview};
-use crate::model::history::{History, Rollout, UndoPatch, template_yaml, undo_patch};
+use crate::model::history::{History, Rollout, RolloutPatch, template_yaml, undo_patch};
 use crate::model::mutation::MutationError;
 use crate::model::registry::{ImageRef, RegistryError};
 
@@ -82,7 +82,7 @@ async fn read(client: &Client, target: &ObjectAddress) -> Result<(History, Value
 }
 
 /// The patch for `revision`, and the holder it came from.
-async fn prepare(client: &Client, target: &ObjectAddress, revision: i64) -> Result<(History, UndoPatch), String> {
+async fn prepare(client: &Client, target: &ObjectAddress, revision: i64) -> Result<(History, RolloutPatch), String> {
     let (history, owner, holders) = read(client, target).await?;
     let chosen = history.undo_target(Some(revision))?.clone();
     let holder = holders
@@ -93,7 +93,7 @@ async fn prepare(client: &Client, target: &ObjectAddress, revision: i64) -> Resu
     Ok((history, patch))
 }
 
-async fn send(client: &Client, target: &ObjectAddress, patch: &UndoPatch, dry_run: bool) -> Result<Value, String> {
+async fn send(client: &Client, target: &ObjectAddress, patch: &RolloutPatch, dry_run: bool) -> Result<Value, String> {
     let rollout = rollout_of(target)?;
     let mut query = vec![("fieldManager", MANAGER.to_string())];
     if dry_run {
@@ -139,22 +139,15 @@ async fn pause(client: &Client, target: &ObjectAddress, paused: bool) -> Result<
     if (owner["spec"]["paused"] == true) == paused {
         return Ok(format!("already {verb}d"));
     }
-    let patch = UndoPatch::Strategic(json!({"spec": {"paused": paused}}));
+    let patch = RolloutPatch::Strategic(json!({"spec": {"paused": paused}}));
     send(client, target, &patch, false).await?;
     Ok(format!("{verb}d"))
 }
 
 /// The digest the image's tag names now and the OCI labels of the build that runs (else of the tag's).
 async fn provenance(registry: &RegistryClient, image: &str, running: Option<&str>) -> Provenance {
-    let mut found = Provenance {
-        tag: Err(String::new()),
-        tag_gone: false,
-        labels_of: None,
-        commit: None,
-        source: None,
-        version: None,
-        built: None,
-    };
+    let mut found =
+        Provenance { tag: Err(String::new()), tag_gone: false, commit: None, source: None, version: None, built: None };
     let parsed = match ImageRef::parse(image) {
         Ok(parsed) => parsed,
         Err(why) => {
@@ -183,7 +176,6 @@ async fn provenance(registry: &RegistryClient, image: &str, running: Option<&str
         .find(|p| p.platform.starts_with("linux/amd64"))
         .or_else(|| detail.platforms.iter().find_map(|p| p.as_ref().ok()))
         .and_then(|p| p.config.as_ref().ok());
-    found.labels_of = Some(detail.digest.clone());
     if let Some(config) = config {
         let label = |key: &str| config.labels.get(&format!("org.opencontainers.image.{key}")).cloned();
         found.commit = label("revision");

@@ -218,26 +218,26 @@ impl Revision {
     }
 }
 
-/// How an undo is sent, as kubectl sends it.
+/// A patch of a workload's rollout as kubectl sends it: an undo's, or a pause's.
 #[derive(Debug, Clone, PartialEq)]
-pub enum UndoPatch {
+pub enum RolloutPatch {
     /// A Deployment: a JSON patch replacing the template and the annotations.
     Json(Value),
     /// A StatefulSet or DaemonSet: the ControllerRevision's data, a strategic merge patch.
     Strategic(Value),
 }
 
-impl UndoPatch {
+impl RolloutPatch {
     pub fn body(&self) -> &Value {
         match self {
-            UndoPatch::Json(v) | UndoPatch::Strategic(v) => v,
+            RolloutPatch::Json(v) | RolloutPatch::Strategic(v) => v,
         }
     }
 
     pub fn content_type(&self) -> &'static str {
         match self {
-            UndoPatch::Json(_) => "application/json-patch+json",
-            UndoPatch::Strategic(_) => "application/strategic-merge-patch+json",
+            RolloutPatch::Json(_) => "application/json-patch+json",
+            RolloutPatch::Strategic(_) => "application/strategic-merge-patch+json",
         }
     }
 }
@@ -245,7 +245,7 @@ impl UndoPatch {
 /// The patch that puts `target`'s template back on the workload `owner`, given the holder object (the ReplicaSet
 /// or ControllerRevision) as listed: for a Deployment the template without the hash label and the annotations
 /// kubectl computes (the Deployment's own revision bookkeeping, the ReplicaSet's change-cause and the rest).
-pub fn undo_patch(kind: Rollout, owner: &Value, holder: &Value, target: &Revision) -> UndoPatch {
+pub fn undo_patch(kind: Rollout, owner: &Value, holder: &Value, target: &Revision) -> RolloutPatch {
     match kind {
         Rollout::Deployment => {
             let mut annotations = serde_json::Map::new();
@@ -259,12 +259,12 @@ pub fn undo_patch(kind: Rollout, owner: &Value, holder: &Value, target: &Revisio
                     annotations.insert(k.clone(), v.clone());
                 }
             }
-            UndoPatch::Json(json!([
+            RolloutPatch::Json(json!([
                 {"op": "replace", "path": "/spec/template", "value": target.template},
                 {"op": "replace", "path": "/metadata/annotations", "value": annotations},
             ]))
         }
-        _ => UndoPatch::Strategic(holder["data"].clone()),
+        _ => RolloutPatch::Strategic(holder["data"].clone()),
     }
 }
 

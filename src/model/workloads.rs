@@ -6,6 +6,7 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::{GPU, Health, ObjectId, created, unix};
+use crate::event::{ObjectKind, ObjectRef};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum WorkloadKind {
@@ -15,6 +16,15 @@ pub enum WorkloadKind {
 }
 
 impl WorkloadKind {
+    /// The kind as the console addresses objects (describe, YAML, jumps from triage).
+    pub fn object_kind(self) -> ObjectKind {
+        match self {
+            WorkloadKind::Deployment => ObjectKind::Deployment,
+            WorkloadKind::StatefulSet => ObjectKind::StatefulSet,
+            WorkloadKind::Job => ObjectKind::Job,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             WorkloadKind::Deployment => "Deployment",
@@ -137,6 +147,16 @@ fn replica_health(ready: i32, desired: i32) -> (String, Health) {
 }
 
 impl WorkloadRow {
+    /// The workload as an object reference: what enter jumps to and describe shows.
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef {
+            kind: self.kind.object_kind(),
+            namespace: self.id.namespace.clone(),
+            name: self.id.name.clone(),
+            uid: self.id.uid.clone(),
+        }
+    }
+
     pub fn from_deployment(d: &Deployment) -> Self {
         let status = d.status.as_ref();
         let rollout = RolloutCounts {

@@ -365,7 +365,7 @@ impl<'a> Builder<'a> {
         obj["metadata"]["creationTimestamp"] = json!(self.ago(age));
         super::defaults::apply(res, &mut obj);
         let owner = self.put(res, obj)?;
-        let rv = owner["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
+        let rv = resource_version(&owner);
         let at = self.ago(age);
         let actions = match res {
             resources::DEPLOYMENTS => workloads::reconcile_deployment(&owner, rv, &[], &at),
@@ -433,7 +433,7 @@ impl<'a> Builder<'a> {
                                    {"type": "Complete", "status": "True", "reason": "CompletionsReached", "message": "Reached expected number of succeeded pods", "lastProbeTime": finished_at, "lastTransitionTime": finished_at}]});
             }
         }
-        let rv = job["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
+        let rv = resource_version(&job);
         job["status"] = status;
         job["spec"]["selector"] =
             json!({"matchLabels": {"batch.kubernetes.io/controller-uid": job["metadata"]["uid"]}});
@@ -465,7 +465,7 @@ impl<'a> Builder<'a> {
             "spec": {"selector": {"matchLabels": template["metadata"]["labels"]}, "template": template}});
         super::defaults::apply(resources::DAEMONSETS, &mut ds);
         let Some(owner) = self.put(resources::DAEMONSETS, ds) else { return };
-        let rv = owner["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
+        let rv = resource_version(&owner);
         let (_, objects) = self.store.snapshot();
         let nodes: Vec<Value> =
             objects.range(super::store::range(resources::NODES, None)).map(|(_, n)| n.value()).collect();
@@ -556,6 +556,11 @@ pub fn load(store: &Store, seed: u64, kind: Kind, nodes: usize, pods: usize) {
         Kind::Demo => builder.demo(),
         Kind::Scale => builder.scale(nodes, pods),
     }
+}
+
+/// The resourceVersion the store gave an object it created, to write it again against.
+fn resource_version(stored: &Value) -> u64 {
+    stored["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0)
 }
 
 #[cfg(test)]

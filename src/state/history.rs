@@ -30,15 +30,26 @@ pub struct HistoryView {
     provenance: HashMap<String, (i64, Option<Provenance>)>,
     /// Answers older than this are dropped (another workload opened, or asked again).
     pub generation: u64,
-    /// The undo under review: its revision and the workload's resourceVersion the dry-run saw.
-    pub reviewing: Option<i64>,
+    /// The `:undo` under way.
+    undo: Option<UndoStep>,
     /// `:history` was used: its tab stays.
     pub visited: bool,
-    /// The second the rows were last rebuilt from the pods, and the workload's generation the history was read at.
+    /// The second the rows were last rebuilt from the pods, whether an answer since makes them stale, and the
+    /// workload's generation the history was read at.
     refreshed_at: i64,
+    rows_stale: bool,
     read_at_generation: Option<i64>,
     /// The pane `:history` was opened from, where esc goes back to.
     pub from: Option<Pane>,
+}
+
+/// Where an `:undo` stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UndoStep {
+    /// Asked (for this revision, or kubectl's default) before the workload's history was read.
+    AwaitingHistory(Option<i64>),
+    /// The server-side dry-run of this revision is out.
+    DryRun(i64),
 }
 
 fn provenance_key(image: &str, running: Option<&str>) -> String {
@@ -73,7 +84,7 @@ impl State {
             self.history.read_at_generation = generation;
             return self.load_history();
         }
-        if self.history.refreshed_at != self.now {
+        if self.history.rows_stale || self.history.refreshed_at != self.now {
             self.refresh_history_rows();
         }
     }
@@ -184,6 +195,7 @@ impl State {
         }
         self.history.table.apply(Delta { reset: true, upserts, deletes: vec![] });
         self.history.refreshed_at = self.now;
+        self.history.rows_stale = false;
         self.effects.extend(asks.into_iter().map(Effect::History));
     }
 
@@ -274,7 +286,7 @@ impl State {
         let loaded = self.shown_history().filter(|h| h.target == target).cloned();
         let Some(history) = loaded else {
             self.show_history_of(target);
-            self.history.reviewing = Some(asked.unwrap_or(0));
+            self.history.undo = Some(UndoStep::AwaitingHistory(asked));
             return self.load_history();
         };
         self.review_undo(&history, asked);
@@ -286,7 +298,7 @@ impl State {
             Err(why) => return self.notice = Some(warning(format!("undo: {why}"))),
         };
         self.history.generation += 1;
-        self.history.reviewing = Some(revision);
+        self.history.undo = Some(UndoStep::DryRun(revision));
         let target = history.target.clone();
         self.notice =
             Some(Notice { error: false, text: format!("undo: dry-run of revision {revision}'s template…") });
@@ -355,18 +367,23 @@ impl State {
                 let target = self.history.target.clone();
                 self.history.read_at_generation = self.target_generation();
                 self.history.history = Some(result.clone());
-                self.refresh_history_rows();
-                // An undo asked before the history was read goes on now.
-                if let (Some(asked), Ok(history)) = (self.history.reviewing.take(), result)
-                    && target.as_ref() == Some(&history.target)
-                {
-                    self.review_undo(&history, (asked > 0).then_some(asked));
+                // Rebuilt before the view is next drawn, not here: the first rows also ask the registry.
+                self.history.rows_stale = true;
+                // An undo asked before the history was read goes on now (or is dropped with the read).
+                if let Some(UndoStep::AwaitingHistory(asked)) = self.history.undo {
+                    self.history.undo = None;
+                    if let Ok(history) = result
+                        && target.as_ref() == Some(&history.target)
+                    {
+                        self.review_undo(&history, asked);
+                    }
                 }
             }
             HistoryData::Provenance { image, running, found } => {
                 let at = self.now;
                 self.history.provenance.insert(provenance_key(&image, running.as_deref()), (at, Some(found)));
-                self.refresh_history_rows();
+                // Fifty answers in one burst rebuild the rows once.
+                self.history.rows_stale = true;
             }
             HistoryData::Reviewed { result, .. } => self.absorb_undo_review(result),
             HistoryData::Written { what, result } => {
@@ -380,7 +397,8 @@ impl State {
     }
 
     fn absorb_undo_review(&mut self, result: Result<UndoReview, String>) {
-        let (Some(target), Some(revision)) = (self.history.target.clone(), self.history.reviewing.take()) else {
+        let (Some(target), Some(UndoStep::DryRun(revision))) = (self.history.target.clone(), self.history.undo.take())
+        else {
             return;
         };
         let review = match result {

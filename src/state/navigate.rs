@@ -29,12 +29,7 @@ impl State {
             Pane::Gpu => (ObjectKind::Node, &self.gpus.table.get(uid)?.id),
             Pane::Workloads => {
                 let w = self.workloads.get(uid)?;
-                let kind = match w.kind {
-                    WorkloadKind::Deployment => ObjectKind::Deployment,
-                    WorkloadKind::StatefulSet => ObjectKind::StatefulSet,
-                    WorkloadKind::Job => ObjectKind::Job,
-                };
-                (kind, &w.id)
+                (w.kind.object_kind(), &w.id)
             }
             Pane::Triage => return self.triage.get(uid)?.object.clone(),
             Pane::Images | Pane::Inference | Pane::Browse | Pane::Helm | Pane::History => return None,

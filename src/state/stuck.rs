@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use super::State;
 use super::table::Delta;
 use super::triage::TriageRow;
-use crate::event::{ObjectAddress, ObjectKind, ObjectRef};
+use crate::event::ObjectAddress;
 use crate::model::nodelayer::DaemonSetFacts;
 use crate::model::pods::PodRow;
 use crate::model::workloads::{RolloutState, WorkloadKind, WorkloadRow};
@@ -158,21 +158,11 @@ fn stuck_line(w: &WorkloadRow, pods: &[&PodRow], now: i64) -> Option<TriageRow> 
         }
         _ => return None,
     };
-    let kind = match w.kind {
-        WorkloadKind::Deployment => ObjectKind::Deployment,
-        WorkloadKind::StatefulSet => ObjectKind::StatefulSet,
-        WorkloadKind::Job => ObjectKind::Job,
-    };
     let mut id = w.id.clone();
     id.uid = format!("{KEY}{}", w.id.uid);
     Some(TriageRow {
         id,
-        object: Some(ObjectRef {
-            kind,
-            namespace: w.id.namespace.clone(),
-            name: w.id.name.clone(),
-            uid: w.id.uid.clone(),
-        }),
+        object: Some(w.object_ref()),
         address: None,
         kind: w.kind.as_str().to_lowercase(),
         problem: problem.into(),

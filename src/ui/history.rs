@@ -5,13 +5,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::layout::HELM_CHROME;
+use crate::layout::HISTORY_CHROME;
 use crate::state::State;
 use crate::theme::{Slot, Theme};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let view = &state.history;
-    let [head, body] = Layout::vertical([Constraint::Length(HELM_CHROME), Constraint::Min(1)]).areas(area);
+    let [head, body] = Layout::vertical([Constraint::Length(HISTORY_CHROME), Constraint::Min(1)]).areas(area);
     let title = view.target.as_ref().map_or("no workload".to_string(), |t| t.title());
     let mut spans = vec![Span::styled(format!(" {title}: rollout history"), theme.style(Slot::Header))];
     let empty = match &view.history {

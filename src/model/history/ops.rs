@@ -35,8 +35,6 @@ pub struct Provenance {
     pub tag: Result<String, String>,
     /// The registry says it has no such tag (or repository): the build can no longer be pulled by its tag.
     pub tag_gone: bool,
-    /// The digest the labels below were read from.
-    pub labels_of: Option<String>,
     /// `org.opencontainers.image.revision`: the commit the image was built from.
     pub commit: Option<String>,
     /// `org.opencontainers.image.source`.

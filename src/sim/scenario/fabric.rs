@@ -159,7 +159,7 @@ impl Builder<'_> {
             let (_, objects) = self.store.snapshot();
             objects.range(crate::sim::store::range(resources::STORAGE_CLASSES, None)).map(|(_, c)| c.value()).collect()
         };
-        let rv = stored["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
+        let rv = super::resource_version(&stored);
         for action in storage::reconcile_claim(&stored, rv, &classes, None, true) {
             match action {
                 Action::Create(res, mut pv) => {

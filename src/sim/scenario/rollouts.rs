@@ -38,7 +38,7 @@ impl Builder<'_> {
         let Some(mut deployment) = deployment else { return };
         deployment["metadata"]["creationTimestamp"] = json!(self.ago(first.age));
         let Some(owner) = self.put(resources::DEPLOYMENTS, deployment) else { return };
-        let rv = owner["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
+        let rv = super::resource_version(&owner);
         // Each earlier revision's ReplicaSet, as the controller made it then, emptied by the rollouts after it.
         let mut old_sets = Vec::new();
         for (i, w) in writes[..writes.len() - 1].iter().enumerate() {
@@ -58,7 +58,7 @@ impl Builder<'_> {
             set["metadata"]["creationTimestamp"] = json!(self.ago(w.age));
             set["status"] = json!({"replicas": 0, "observedGeneration": 1});
             if let Some(stored) = self.put(resources::REPLICASETS, set) {
-                let set_rv = stored["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
+                let set_rv = super::resource_version(&stored);
                 old_sets.push((stored, set_rv));
             }
         }

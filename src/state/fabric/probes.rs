@@ -4,11 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::{Finding, Kind, World};
-use crate::event::{ObjectKind, ObjectRef};
 use crate::model::Health;
 use crate::model::events::WarningEvent;
 use crate::model::pods::PodRow;
-use crate::model::workloads::WorkloadKind;
 use crate::state::triage::{TriageRow, WARNING_WINDOW};
 
 /// The kubelet's event for a failed probe.
@@ -83,16 +81,7 @@ pub fn lines(failures: &BTreeMap<String, WarningEvent>, world: &World<'_>, now: 
                 uid: workload.map(|w| w.id.uid.clone()).unwrap_or_default(),
             };
             let mut line = finding.line(format!("probe/{namespace}/{kind}/{name}"), api_kind(&kind), &id);
-            line.object = workload.map(|w| ObjectRef {
-                kind: match w.kind {
-                    WorkloadKind::Deployment => ObjectKind::Deployment,
-                    WorkloadKind::StatefulSet => ObjectKind::StatefulSet,
-                    WorkloadKind::Job => ObjectKind::Job,
-                },
-                namespace: w.id.namespace.clone(),
-                name: w.id.name.clone(),
-                uid: w.id.uid.clone(),
-            });
+            line.object = workload.map(|w| w.object_ref());
             Some(line)
         })
         .collect()

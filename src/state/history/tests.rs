@@ -47,7 +47,6 @@ fn provenance(tag: Result<&str, &str>, gone: bool) -> Provenance {
     Provenance {
         tag: tag.map(String::from).map_err(String::from),
         tag_gone: gone,
-        labels_of: None,
         commit: Some("4f2a9c1d00".into()),
         source: None,
         version: None,
@@ -82,6 +81,7 @@ fn rows_count_each_revisions_pods_and_ask_the_registry_once_per_image() {
         running: None,
         found: provenance(Err("tag 1 not found"), true),
     }));
+    s.settle();
     let row = |s: &State, n: i64| s.history.table.all().find(|r| r.revision == n).unwrap().clone();
     assert_eq!(row(&s, 2).build, "commit 4f2a9c1 · built 16m ago · tag moved to sha256:new");
     assert_eq!(row(&s, 1).build, "commit 4f2a9c1 · built 16m ago · tag gone from the registry");
@@ -90,6 +90,7 @@ fn rows_count_each_revisions_pods_and_ask_the_registry_once_per_image() {
     s.effects.clear();
     s.run_command("history deploy/web -n ml");
     s.absorb(Data::History(HistoryData::Loaded { generation: s.history.generation, result: Ok(history()) }));
+    s.settle();
     assert!(!s.effects.iter().any(|e| matches!(e, Effect::History(HistoryEffect::Provenance { .. }))));
 }
 
